@@ -1,0 +1,57 @@
+import type { Denial } from '../policy/types.js';
+
+/** One line of the audit log (JSONL). Values of secret variables never appear. */
+export type AuditEvent =
+  | {
+      event: 'run.start';
+      time: string;
+      runId: string;
+      program: string;
+      programKind: string;
+      args: readonly string[];
+      backend: string;
+      policyDigest: string;
+      /** Guest environment; values of variables not in `audit.revealEnv` are `[redacted]`. */
+      env: Readonly<Record<string, string>>;
+    }
+  | {
+      event: 'zone.mount';
+      time: string;
+      runId: string;
+      zone: string;
+      guestPath: string;
+      access: string;
+      kind: string;
+      hostPath?: string;
+      quotaBytes?: number;
+    }
+  | ({ event: 'access.denied'; time: string; runId: string } & Denial)
+  | {
+      event: 'run.exit';
+      time: string;
+      runId: string;
+      status: string;
+      exitCode: number;
+      durationMs: number;
+      denials: number;
+      trap?: { kind: string; message: string };
+    }
+  | { event: 'run.error'; time: string; runId: string; kind: string; message: string };
+
+/** Where audit events go: a JSONL file, a collector, the control plane. */
+export interface AuditSink {
+  record(event: AuditEvent): void;
+}
+
+export const redacted = '[redacted]';
+
+/** The environment as the audit log shows it: only revealed names keep their values. */
+export function redactEnvironment(
+  env: readonly (readonly [string, string])[],
+  reveal: readonly string[],
+): Record<string, string> {
+  const shown = new Set(reveal);
+  const result: Record<string, string> = {};
+  for (const [name, value] of env) result[name] = shown.has(name) ? value : redacted;
+  return result;
+}

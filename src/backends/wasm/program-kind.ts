@@ -1,0 +1,58 @@
+import { GoodbotError } from '../../errors.js';
+
+export type ProgramKind = 'module' | 'component';
+
+/**
+ * Tells a core module from a component by the preamble: both start with
+ * `\0asm`; a core module has version 1 (layer 0), a component layer 1.
+ */
+export function detectProgramKind(bytes: Uint8Array, name: string): ProgramKind {
+  const hint = 'PROGRAM must be a WebAssembly core module or component (.wasm)';
+  if (bytes.length < 8 || bytes[0] !== 0x00 || bytes[1] !== 0x61 || bytes[2] !== 0x73 || bytes[3] !== 0x6d) {
+    throw new GoodbotError('invalid-program', `${name} is not a WebAssembly binary (no \\0asm header)`, { hint, path: name });
+  }
+  const layer = bytes[6]! | (bytes[7]! << 8);
+  const version = bytes[4]! | (bytes[5]! << 8);
+  if (layer === 0 && version === 1) return 'module';
+  if (layer === 1) return 'component';
+  throw new GoodbotError('invalid-program', `${name} has an unknown WebAssembly version (${version}, layer ${layer})`, {
+    hint,
+    path: name,
+  });
+}
+
+/** Compiles a core module, turning a compile error into an invalid-program error. */
+export function compileModule(bytes: Uint8Array, name: string): WebAssembly.Module {
+  try {
+    return new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
+  } catch (error) {
+    throw new GoodbotError('invalid-program', `${name} is not a valid WebAssembly module: ${(error as Error).message}`, {
+      hint: 'check that the file is complete and built for wasm32-wasi',
+      path: name,
+      cause: error,
+    });
+  }
+}
+
+/** Checks that a core module is a WASI command goodbot can run. */
+export function checkCommandModule(module: WebAssembly.Module, name: string): void {
+  for (const entry of WebAssembly.Module.imports(module)) {
+    if (entry.module !== 'wasi_snapshot_preview1') {
+      throw new GoodbotError(
+        'invalid-program',
+        `${name} imports ${entry.module}.${entry.name}, which goodbot does not provide`,
+        { hint: 'only wasi_snapshot_preview1 imports are available to core modules', path: name },
+      );
+    }
+  }
+  const exports = WebAssembly.Module.exports(module);
+  if (!exports.some((e) => e.name === '_start' && e.kind === 'function')) {
+    throw new GoodbotError('invalid-program', `${name} exports no _start function: it is not a WASI command`, {
+      hint: 'build it as a command (the default for wasm32-wasi executables)',
+      path: name,
+    });
+  }
+  if (!exports.some((e) => e.name === 'memory' && e.kind === 'memory')) {
+    throw new GoodbotError('invalid-program', `${name} exports no memory`, { path: name });
+  }
+}

@@ -1,0 +1,52 @@
+import { readFileSync, statSync } from 'node:fs';
+import { basename } from 'node:path';
+import { GoodbotError } from '../../errors.js';
+import type { LoadedProgram } from '../../platform.js';
+import { runCommandModule } from './command-module.js';
+import { checkCommandModule, compileModule, detectProgramKind } from './program-kind.js';
+
+/** Turns component bytes into a runnable program (transpiled, compiled, cached). */
+export type ComponentLoader = (bytes: Uint8Array, name: string) => Promise<LoadedProgram>;
+
+/**
+ * Finds, reads, checks and compiles programs for the Node platform, and keeps
+ * the compiled result while the file is unchanged (same inode, size, mtime),
+ * so a warm run costs an instantiation, not a compilation.
+ */
+export class ProgramLoader {
+  private readonly cache = new Map<string, { key: string; program: LoadedProgram }>();
+
+  constructor(private readonly loadComponent: ComponentLoader) {}
+
+  async load(program: string | Uint8Array): Promise<LoadedProgram> {
+    if (program instanceof Uint8Array) return this.fromBytes(program, 'program.wasm');
+    const stat = statSync(program, { bigint: true, throwIfNoEntry: false });
+    if (!stat?.isFile()) {
+      const looksLikePath = program.includes('/') || program.endsWith('.wasm');
+      throw new GoodbotError(
+        'not-found',
+        looksLikePath ? `${program}: no such file` : `${program}: no such program or catalog tool`,
+        {
+          hint: looksLikePath
+            ? 'check the path of the .wasm file'
+            : 'the tool catalog is not available in this version; give the path of a .wasm file',
+          path: program,
+        },
+      );
+    }
+    const key = `${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeNs}`;
+    const cached = this.cache.get(program);
+    if (cached?.key === key) return cached.program;
+    const loaded = await this.fromBytes(readFileSync(program), basename(program));
+    this.cache.set(program, { key, program: loaded });
+    return loaded;
+  }
+
+  private async fromBytes(bytes: Uint8Array, name: string): Promise<LoadedProgram> {
+    const kind = detectProgramKind(bytes, name);
+    if (kind === 'component') return this.loadComponent(bytes, name);
+    const module = compileModule(bytes, name);
+    checkCommandModule(module, name);
+    return { name, kind, run: (ctx) => runCommandModule(module, ctx) };
+  }
+}

@@ -1,0 +1,37 @@
+/**
+ * goodbot: run tools as WebAssembly in-process, with exactly the capabilities
+ * a policy grants. This is the Node entry point.
+ *
+ *   const sandbox = createSandbox({ zones: [{ name: 'input', mode: 'ro', hostPath: './data' }] });
+ *   const run = sandbox.exec({ program: './tool.wasm', args: ['/input/file.txt'] });
+ *   for await (const event of run.events) { … }
+ *   const result = await run.result;
+ */
+import { cwd } from 'node:process';
+import { createNodePlatform, type NodePlatformOptions } from './node-platform.js';
+import { compileSandboxConfig, isCompiledPolicy } from './policy/compile.js';
+import type { SandboxConfig } from './policy/schema.js';
+import type { Policy } from './policy/types.js';
+import { Sandbox } from './sandbox.js';
+
+export { GoodbotError, ExitStatus, type ErrorKind } from './errors.js';
+export { Sandbox, type ExecRequest, type Run } from './sandbox.js';
+export type { RunEvent, RunResult, RunStatus } from './run.js';
+export type { Policy, ZoneSpec, Denial, DenialReason } from './policy/types.js';
+export type { SandboxConfig, ZoneConfig, PolicyFile } from './policy/schema.js';
+export type { AuditEvent, AuditSink } from './audit/events.js';
+export type { TrapInfo, TrapKind } from './backends/wasm/trap.js';
+export type { InputSource, OutputSink } from './wasi/core/stdio.js';
+export { JsonlAuditFile } from './audit/jsonl-file.js';
+export { loadPolicy } from './policy/load-file.js';
+export { compileSandboxConfig, compilePolicyFile } from './policy/compile.js';
+
+/**
+ * A sandbox for a policy: either a compiled {@link Policy} (from
+ * {@link loadPolicy}) or a `sandbox` config object, whose relative host paths
+ * are taken from the current directory.
+ */
+export function createSandbox(policy: Policy | SandboxConfig, options: NodePlatformOptions = {}): Sandbox {
+  const compiled = isCompiledPolicy(policy) ? policy : compileSandboxConfig(policy, { file: '<api>', baseDir: cwd() });
+  return new Sandbox(compiled, createNodePlatform(options));
+}

@@ -1,0 +1,56 @@
+import { mkdirSync } from 'node:fs';
+import type { AuditSink } from './audit/events.js';
+import { ProgramLoader, type ComponentLoader } from './backends/wasm/program-loader.js';
+import { GoodbotError } from './errors.js';
+import type { Platform } from './platform.js';
+import type { ZoneSpec } from './policy/types.js';
+import { HostClock } from './wasi/core/clock.js';
+import { secureRandom } from './wasi/core/random.js';
+import { HostFolderBackend } from './zones/host-folder.js';
+import { MemoryFolderBackend } from './zones/memory-folder.js';
+import type { VolumeBackend } from './zones/volume-backend.js';
+
+export interface NodePlatformOptions {
+  /** Where audit events go (e.g. a {@link JsonlAuditFile}). */
+  readonly audit?: AuditSink;
+  /** The environment policy grants draw from; default `process.env`. */
+  readonly hostEnv?: Readonly<Record<string, string | undefined>>;
+}
+
+const componentsUnavailable: ComponentLoader = async (_bytes, name) => {
+  throw new GoodbotError('invalid-program', `${name} is a component, which this build cannot run yet`, { path: name });
+};
+
+let componentLoader: ComponentLoader = componentsUnavailable;
+let sharedLoader: ProgramLoader | undefined;
+
+/** Lets the component support register itself (kept apart: it pulls in jco's transpiler). */
+export function setComponentLoader(loader: ComponentLoader): void {
+  componentLoader = loader;
+  sharedLoader = undefined;
+}
+
+/** One loader per process, so every sandbox shares compiled programs. */
+function programLoader(): ProgramLoader {
+  return (sharedLoader ??= new ProgramLoader((bytes, name) => componentLoader(bytes, name)));
+}
+
+/** The Node platform: host-folder zones on Linux, files from disk, `process.env`. */
+export function createNodePlatform(options: NodePlatformOptions = {}): Platform {
+  return {
+    loadProgram: (program) => programLoader().load(program),
+    zoneBackend: zoneBackendFor,
+    hostEnv: () => options.hostEnv ?? process.env,
+    ...(options.audit !== undefined && { audit: options.audit }),
+    createClock: () => new HostClock(),
+    random: secureRandom,
+  };
+}
+
+function zoneBackendFor(spec: ZoneSpec): VolumeBackend<unknown, unknown> {
+  if (spec.kind === 'memory') return new MemoryFolderBackend(spec.files) as VolumeBackend<unknown, unknown>;
+  const hostPath = spec.hostPath!;
+  if (spec.access === 'rw') mkdirSync(hostPath, { recursive: true });
+  HostFolderBackend.check(hostPath, spec.name);
+  return new HostFolderBackend(hostPath) as VolumeBackend<unknown, unknown>;
+}

@@ -1,0 +1,155 @@
+import { z } from 'zod';
+import { GoodbotError } from '../errors.js';
+import { isWithin, normalizeAbsolute, resolveAgainst } from './guest-path.js';
+import { policyFileSchema, sandboxSchema } from './schema.js';
+import type { Policy, ZoneSpec } from './types.js';
+import { parseDuration, parseSize } from './units.js';
+
+/** Where a policy came from, for error messages and relative host paths. */
+export interface PolicySource {
+  /** The policy file, or a description such as `<command line>` or `<api>`. */
+  readonly file: string;
+  /** Relative `hostPath`s are resolved against this absolute folder. */
+  readonly baseDir: string;
+}
+
+/** In-memory zones get this quota unless they set one: memory is not free. */
+export const defaultMemoryQuota = 64 * 1024 * 1024;
+
+/** Variables whose values the audit log shows unless the policy says otherwise. */
+export const defaultRevealEnv = ['LANG', 'LC_ALL', 'LC_CTYPE', 'TZ', 'TERM', 'HOME', 'PATH', 'PWD', 'USER', 'SHELL'];
+
+/** Compiles a whole policy file (`{ sandbox: … }`) into a normalized {@link Policy}. */
+export function compilePolicyFile(data: unknown, source: PolicySource): Policy {
+  const parsed = policyFileSchema.safeParse(data);
+  if (!parsed.success) throw schemaError(parsed.error, source, []);
+  return normalize(parsed.data.sandbox, source, ['sandbox']);
+}
+
+/** Compiles the `sandbox` object itself (the library API's policy argument). */
+export function compileSandboxConfig(data: unknown, source: PolicySource): Policy {
+  const parsed = sandboxSchema.safeParse(data);
+  if (!parsed.success) throw schemaError(parsed.error, source, []);
+  return normalize(parsed.data, source, []);
+}
+
+type Parsed = z.output<typeof sandboxSchema>;
+
+function normalize(config: Parsed, source: PolicySource, prefix: (string | number)[]): Policy {
+  const fail = (path: (string | number)[], message: string, hint?: string): never => {
+    throw new GoodbotError('policy', message, {
+      file: source.file,
+      field: fieldPath([...prefix, ...path]),
+      ...(hint !== undefined && { hint }),
+    });
+  };
+
+  if (config.backend !== 'wasm') {
+    fail(['backend'], `backend '${config.backend}' is not available in this version`, "use 'wasm'");
+  }
+  if (config.network.allow.length > 0) {
+    fail(['network', 'allow'], 'network grants are not supported in this version: guests get no sockets', 'remove the entries');
+  }
+  for (const [name, value] of Object.entries(config.limits)) {
+    if (value !== undefined) {
+      fail(['limits', name], `limit '${name}' is not enforced by this version`, 'remove it rather than rely on it');
+    }
+  }
+
+  const zones: ZoneSpec[] = [];
+  const names = new Set<string>();
+  config.zones.forEach((zone, i) => {
+    const at = (...rest: string[]) => ['zones', i, ...rest];
+    if (names.has(zone.name)) fail(at('name'), `zone name '${zone.name}' is used twice`, 'give each zone its own name');
+    names.add(zone.name);
+    const guestPath = normalizeAbsolute(zone.guestPath ?? `/${zone.name}`);
+    if ((zone.guestPath ?? '').split('/').includes('..')) {
+      fail(at('guestPath'), `guest path ${zone.guestPath} contains '..'`, 'write it as a plain absolute path');
+    }
+    const memory = zone.mode === 'tmpfs' || zone.hostPath === undefined;
+    if (zone.mode === 'tmpfs' && zone.hostPath !== undefined) {
+      fail(at('hostPath'), 'a tmpfs zone lives in memory and takes no hostPath', "remove hostPath, or use mode 'rw'");
+    }
+    if (zone.mode !== 'tmpfs' && zone.hostPath === undefined && zone.files === undefined) {
+      fail(at('hostPath'), `a '${zone.mode}' zone needs a hostPath`, "give the host folder, or use mode 'tmpfs' for an in-memory zone");
+    }
+    if (!memory && zone.files !== undefined) {
+      fail(at('files'), 'initial files are only for in-memory zones', 'put the files in the host folder instead');
+    }
+    let quotaBytes = zone.quota === undefined ? undefined : parseSize(zone.quota);
+    if (zone.quota !== undefined && quotaBytes === undefined) fail(at('quota'), `'${zone.quota}' is not a size`);
+    if (memory && quotaBytes === undefined) quotaBytes = defaultMemoryQuota;
+    for (const other of zones) {
+      if (isWithin(other.guestPath, guestPath) || isWithin(guestPath, other.guestPath)) {
+        fail(
+          at('guestPath'),
+          `zone '${zone.name}' at ${guestPath} overlaps zone '${other.name}' at ${other.guestPath}`,
+          'mount zones at separate guest paths (neither inside the other)',
+        );
+      }
+    }
+    zones.push({
+      name: zone.name,
+      kind: memory ? 'memory' : 'host',
+      access: zone.mode === 'ro' ? 'ro' : 'rw',
+      guestPath,
+      ...(zone.hostPath !== undefined && { hostPath: resolveAgainst(source.baseDir, zone.hostPath) }),
+      ...(quotaBytes !== undefined && { quotaBytes }),
+      ...(zone.files !== undefined && { files: { ...zone.files } }),
+    });
+  });
+
+  const policy: Policy = {
+    backend: config.backend,
+    zones,
+    env: { allow: [...config.env.allow], set: { ...config.env.set } },
+    tools: { allow: [...config.tools.allow] },
+    network: { allow: [...config.network.allow] },
+    limits: limitsOf(config.limits),
+    audit: { revealEnv: config.audit.revealEnv ?? defaultRevealEnv },
+  };
+  compiledPolicies.add(policy);
+  return deepFreeze(policy);
+}
+
+const compiledPolicies = new WeakSet<object>();
+
+/** Was `value` produced by the policy compiler (and so is already checked)? */
+export function isCompiledPolicy(value: unknown): value is Policy {
+  return typeof value === 'object' && value !== null && compiledPolicies.has(value);
+}
+
+function limitsOf(limits: Parsed['limits']): Policy['limits'] {
+  return {
+    ...(limits.fuel !== undefined && { fuel: limits.fuel }),
+    ...(limits.timeout !== undefined && { timeoutMs: parseDuration(limits.timeout)! }),
+    ...(limits.memory !== undefined && { memoryBytes: parseSize(limits.memory)! }),
+    ...(limits.maxOutput !== undefined && { maxOutputBytes: parseSize(limits.maxOutput)! }),
+  };
+}
+
+function schemaError(error: z.ZodError, source: PolicySource, prefix: (string | number)[]): GoodbotError {
+  const [first, ...rest] = error.issues;
+  const path = [...prefix, ...(first?.path ?? [])].filter((p): p is string | number => typeof p !== 'symbol');
+  const more = rest.length > 0 ? ` (and ${rest.length} more problem${rest.length > 1 ? 's' : ''})` : '';
+  return new GoodbotError('policy', `${first?.message ?? 'invalid policy'}${more}`, {
+    file: source.file,
+    field: fieldPath(path) || '(top level)',
+    hint: 'see docs/policy.md for the policy format',
+  });
+}
+
+/** `sandbox.zones[1].mode` from `['sandbox', 'zones', 1, 'mode']`. */
+export function fieldPath(path: readonly (string | number)[]): string {
+  let text = '';
+  for (const part of path) text += typeof part === 'number' ? `[${part}]` : text ? `.${part}` : part;
+  return text;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !(value instanceof Uint8Array)) {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,95 @@
+import { GoodbotError } from '../errors.js';
+import { resolveAgainst } from './guest-path.js';
+import type { SandboxConfig, ZoneConfig } from './schema.js';
+
+/** Policy-related command-line flags, wasmtime-style. */
+export interface PolicyFlags {
+  /** `HOST[::GUEST][:ro|:rw]`, repeatable. */
+  readonly dirs: readonly string[];
+  /** `NAME` (pass the host's value) or `NAME=VALUE`, repeatable. */
+  readonly env: readonly string[];
+  readonly backend?: string;
+}
+
+export const commandLine = '<command line>';
+
+/**
+ * Parses `--dir HOST[::GUEST][:ro|:rw]` into a zone. Without a mode the zone
+ * is read-write, as in wasmtime; without GUEST the guest sees the host path.
+ */
+export function parseDirFlag(value: string, cwd: string): ZoneConfig {
+  const fail = (message: string): never => {
+    throw new GoodbotError('usage', message, {
+      file: commandLine,
+      field: `--dir ${value}`,
+      hint: 'write --dir HOST::GUEST, --dir HOST::GUEST:ro or --dir HOST::GUEST:rw',
+    });
+  };
+  let rest = value;
+  let mode: 'ro' | 'rw' = 'rw';
+  const suffix = /:(ro|rw)$/.exec(rest);
+  if (suffix) {
+    mode = suffix[1] as 'ro' | 'rw';
+    rest = rest.slice(0, -3);
+  }
+  const separator = rest.indexOf('::');
+  const host = separator < 0 ? rest : rest.slice(0, separator);
+  if (host === '') fail('the host folder is missing');
+  const hostPath = resolveAgainst(cwd, host);
+  const guestPath = separator < 0 ? hostPath : rest.slice(separator + 2);
+  if (!guestPath.startsWith('/')) fail(`the guest path '${guestPath}' must be absolute`);
+  return { name: '', mode, hostPath, guestPath };
+}
+
+/** Parses `--env NAME` / `--env NAME=VALUE`. */
+export function parseEnvFlag(value: string): { allow?: string; set?: [string, string] } {
+  const eq = value.indexOf('=');
+  const name = eq < 0 ? value : value.slice(0, eq);
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+    throw new GoodbotError('usage', `'${name}' is not a variable name`, {
+      file: commandLine,
+      field: `--env ${value}`,
+      hint: 'write --env NAME to pass the host value or --env NAME=VALUE to set one',
+    });
+  }
+  return eq < 0 ? { allow: name } : { set: [name, value.slice(eq + 1)] };
+}
+
+/** A config holding only what the flags say (zones named after their guest paths). */
+export function configFromFlags(flags: PolicyFlags, cwd: string, taken: readonly string[] = []): SandboxConfig {
+  const used = new Set(taken);
+  const zones = flags.dirs.map((dir) => {
+    const zone = parseDirFlag(dir, cwd);
+    const base = zone.guestPath === '/' ? 'root' : zone.guestPath!.split('/').filter(Boolean).pop()!;
+    const stem = base.replace(/[^A-Za-z0-9_.-]/g, '_').replace(/^[^A-Za-z0-9]+/, '') || 'dir';
+    let name = stem;
+    for (let n = 2; used.has(name); n++) name = `${stem}-${n}`;
+    used.add(name);
+    return { ...zone, name };
+  });
+  const allow: string[] = [];
+  const set: Record<string, string> = {};
+  for (const entry of flags.env) {
+    const parsed = parseEnvFlag(entry);
+    if (parsed.allow) allow.push(parsed.allow);
+    if (parsed.set) set[parsed.set[0]] = parsed.set[1];
+  }
+  return {
+    ...(flags.backend !== undefined && { backend: flags.backend as SandboxConfig['backend'] }),
+    zones,
+    env: { allow, set },
+  };
+}
+
+/** The file's config with the flags' zones appended and their variables added. */
+export function mergeConfigs(base: SandboxConfig, extra: SandboxConfig): SandboxConfig {
+  return {
+    ...base,
+    ...(extra.backend !== undefined && { backend: extra.backend }),
+    zones: [...(base.zones ?? []), ...(extra.zones ?? [])],
+    env: {
+      allow: [...(base.env?.allow ?? []), ...(extra.env?.allow ?? [])],
+      set: { ...(base.env?.set ?? {}), ...(extra.env?.set ?? {}) },
+    },
+  };
+}

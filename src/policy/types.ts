@@ -1,0 +1,87 @@
+/**
+ * The normalized policy: what the runtime enforces. It is produced only by
+ * `compilePolicy` (from a file, CLI flags or an API object) and is immutable.
+ * Every capability a run gets is listed here; anything absent is denied.
+ */
+export interface Policy {
+  readonly backend: BackendName;
+  /** Mounted in this order; the guest sees them as preopens 3, 4, … */
+  readonly zones: readonly ZoneSpec[];
+  readonly env: EnvGrant;
+  readonly tools: ToolGrant;
+  readonly network: NetworkGrant;
+  readonly limits: Limits;
+  readonly audit: AuditSettings;
+}
+
+export type BackendName = 'wasm' | 'docker' | 'auto';
+
+export type ZoneAccess = 'ro' | 'rw';
+
+export interface ZoneSpec {
+  /** Unique name, used in audit events and messages. */
+  readonly name: string;
+  /** `host`: a folder of the host; `memory`: an in-memory volume created per run. */
+  readonly kind: 'host' | 'memory';
+  readonly access: ZoneAccess;
+  /** Absolute, normalized guest path, e.g. `/input`. */
+  readonly guestPath: string;
+  /** Absolute host path (host zones only). */
+  readonly hostPath?: string;
+  /** Byte quota for the zone's files; undefined means no quota. */
+  readonly quotaBytes?: number;
+  /** Initial files of a memory zone: relative path -> content. */
+  readonly files?: Readonly<Record<string, string | Uint8Array>>;
+}
+
+export interface EnvGrant {
+  /** Host variables passed through: exact names, or prefixes ending in `*`. */
+  readonly allow: readonly string[];
+  /** Variables set to fixed values; they win over passed-through ones. */
+  readonly set: Readonly<Record<string, string>>;
+}
+
+export interface ToolGrant {
+  /** Catalog tools that may run; empty means every catalog tool. */
+  readonly allow: readonly string[];
+}
+
+export interface NetworkGrant {
+  /** Empty: the guest gets no socket capability at all. */
+  readonly allow: readonly string[];
+}
+
+export interface Limits {
+  readonly fuel?: number;
+  readonly timeoutMs?: number;
+  readonly memoryBytes?: number;
+  readonly maxOutputBytes?: number;
+}
+
+export interface AuditSettings {
+  /** Environment variables whose values may appear in audit events; others are redacted. */
+  readonly revealEnv: readonly string[];
+}
+
+/** Why the policy refused something; recorded in the audit log. */
+export type DenialReason =
+  | 'read-only-zone'
+  | 'path-escape'
+  | 'absolute-symlink'
+  | 'symlink-escape'
+  | 'special-file'
+  | 'cross-zone'
+  | 'quota-exceeded'
+  | 'network-denied';
+
+/** One refused access, as recorded for the run result and the audit log. */
+export interface Denial {
+  /** What was attempted, e.g. `open-write`, `unlink`, `tcp-create`. */
+  readonly operation: string;
+  /** The guest path or network address concerned. */
+  readonly target: string;
+  readonly zone?: string;
+  readonly reason: DenialReason;
+  /** The error the guest received, e.g. `EROFS`. */
+  readonly error: string;
+}

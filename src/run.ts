@@ -1,0 +1,74 @@
+import type { AuditEvent } from './audit/events.js';
+import type { TrapInfo } from './backends/wasm/trap.js';
+import type { Denial } from './policy/types.js';
+
+/** How a run ended. Limits (issue: fuel, timeout, memory, output) add statuses later. */
+export type RunStatus = 'exited' | 'trapped';
+
+export interface RunResult {
+  readonly runId: string;
+  readonly status: RunStatus;
+  /** The guest's exit code; 134 when it trapped (as wasmtime reports traps). */
+  readonly exitCode: number;
+  readonly durationMs: number;
+  /** Collected output (empty when the request asked not to collect). */
+  readonly stdout: string;
+  readonly stderr: string;
+  /** Every access the policy refused during the run. */
+  readonly denials: readonly Denial[];
+  readonly trap?: TrapInfo;
+  readonly backend: 'wasm';
+  readonly program: { readonly name: string; readonly kind: 'module' | 'component' };
+}
+
+/** What a run reports while it goes, in order; `end` comes last. */
+export type RunEvent =
+  | { readonly type: 'start'; readonly runId: string; readonly program: string }
+  | { readonly type: 'zone'; readonly zone: string; readonly guestPath: string; readonly access: string }
+  | { readonly type: 'stdout'; readonly data: Uint8Array }
+  | { readonly type: 'stderr'; readonly data: Uint8Array }
+  | { readonly type: 'denied'; readonly denial: Denial }
+  | { readonly type: 'end'; readonly result: RunResult }
+  | { readonly type: 'error'; readonly error: Error };
+
+/** An in-order queue of run events that one consumer iterates asynchronously. */
+export class EventChannel<T> implements AsyncIterable<T> {
+  private readonly queue: T[] = [];
+  private waiting: ((result: IteratorResult<T>) => void) | undefined;
+  private closed = false;
+
+  push(item: T): void {
+    if (this.closed) return;
+    if (this.waiting) {
+      const resolve = this.waiting;
+      this.waiting = undefined;
+      resolve({ value: item, done: false });
+    } else {
+      this.queue.push(item);
+    }
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.waiting) {
+      const resolve = this.waiting;
+      this.waiting = undefined;
+      resolve({ value: undefined, done: true });
+    }
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<T> {
+    return {
+      next: () => {
+        const item = this.queue.shift();
+        if (item !== undefined) return Promise.resolve({ value: item, done: false });
+        if (this.closed) return Promise.resolve({ value: undefined, done: true });
+        return new Promise((resolve) => {
+          this.waiting = resolve;
+        });
+      },
+    };
+  }
+}
+
+export type { AuditEvent };

@@ -1,0 +1,214 @@
+import { redactEnvironment, type AuditEvent } from './audit/events.js';
+import { ExitStatus, GoodbotError } from './errors.js';
+import type { LoadedProgram, Platform } from './platform.js';
+import { Authority } from './policy/authority.js';
+import { policyDigest } from './policy/digest.js';
+import { guestEnvironment } from './policy/environment.js';
+import type { Denial, Policy } from './policy/types.js';
+import { EventChannel, type RunEvent, type RunResult } from './run.js';
+import type { WasiContext } from './wasi/core/context.js';
+import { BufferedInput, CallbackOutput, emptyInput, type InputSource } from './wasi/core/stdio.js';
+import { ZoneVolume } from './zones/zone-volume.js';
+
+/** One request to run a program in the sandbox. */
+export interface ExecRequest {
+  /** A `.wasm` path, a catalog tool name, or the bytes of a module or component. */
+  readonly program: string | Uint8Array;
+  readonly args?: readonly string[];
+  /** The guest's argv[0]; defaults to the program's name. */
+  readonly argv0?: string;
+  /** Bytes for stdin, or a source read on demand; default: empty. */
+  readonly stdin?: string | Uint8Array | InputSource;
+  /** Variables for this run only, set by the (trusted) caller on top of the policy's. */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Working directory reported to components; default `/`. */
+  readonly cwd?: string;
+  /** Called with each chunk of output as the guest writes it. */
+  readonly onStdout?: (chunk: Uint8Array) => void;
+  readonly onStderr?: (chunk: Uint8Array) => void;
+  /** Tell the guest its stdout/stderr is a terminal. */
+  readonly terminal?: { readonly stdin?: boolean; readonly stdout?: boolean; readonly stderr?: boolean };
+  /** Keep stdout and stderr in the result (default true). */
+  readonly collectOutput?: boolean;
+  /** Deliver `stdout`/`stderr` events on `run.events` (default true). */
+  readonly outputEvents?: boolean;
+}
+
+/** A run in progress. */
+export interface Run {
+  readonly id: string;
+  /** Start, zone, output, denial and end events, in order. */
+  readonly events: AsyncIterable<RunEvent>;
+  /**
+   * Resolves when the guest has ended (exited or trapped). Rejects with a
+   * {@link GoodbotError} when it could not run: bad program, zone error, host failure.
+   */
+  readonly result: Promise<RunResult>;
+}
+
+/**
+ * A sandbox: one policy, any number of runs. Runs share nothing: each gets
+ * its own zone mounts, descriptors, environment and output, and every handle a
+ * run opens is closed when it ends.
+ */
+export class Sandbox {
+  private digest: Promise<string> | undefined;
+
+  constructor(
+    readonly policy: Policy,
+    private readonly platform: Platform,
+  ) {}
+
+  exec(request: ExecRequest): Run {
+    const id = globalThis.crypto.randomUUID();
+    const events = new EventChannel<RunEvent>();
+    const result = this.perform(id, request, events).then(
+      (value) => {
+        events.push({ type: 'end', result: value });
+        events.close();
+        return value;
+      },
+      (error: unknown) => {
+        const failure = asGoodbotError(error);
+        this.audit({ event: 'run.error', time: now(), runId: id, kind: failure.kind, message: failure.message });
+        events.push({ type: 'error', error: failure });
+        events.close();
+        throw failure;
+      },
+    );
+    result.catch(() => {});
+    return { id, events, result };
+  }
+
+  private async perform(runId: string, request: ExecRequest, events: EventChannel<RunEvent>): Promise<RunResult> {
+    const digest = await (this.digest ??= policyDigest(this.policy));
+    const program = await this.platform.loadProgram(request.program);
+    const started = performance.now();
+    const args = [request.argv0 ?? program.name, ...(request.args ?? [])];
+    const env = guestEnvironment(this.policy.env, this.platform.hostEnv(), request.env);
+    events.push({ type: 'start', runId, program: program.name });
+    this.audit({
+      event: 'run.start',
+      time: now(),
+      runId,
+      program: program.name,
+      programKind: program.kind,
+      args,
+      backend: 'wasm',
+      policyDigest: digest,
+      env: redactEnvironment(env, this.policy.audit.revealEnv),
+    });
+
+    const authority = new Authority((denial: Denial) => {
+      events.push({ type: 'denied', denial });
+      this.audit({ event: 'access.denied', time: now(), runId, ...denial });
+    });
+    const volumes: ZoneVolume[] = [];
+    const output = { stdout: [] as Uint8Array[], stderr: [] as Uint8Array[] };
+    const collect = request.collectOutput ?? true;
+    const outputEvents = request.outputEvents ?? true;
+    const sink = (stream: 'stdout' | 'stderr', callback?: (chunk: Uint8Array) => void) =>
+      new CallbackOutput((chunk) => {
+        if (collect) output[stream].push(chunk);
+        callback?.(chunk);
+        if (outputEvents) events.push({ type: stream, data: chunk });
+      }, request.terminal?.[stream] ?? false);
+
+    try {
+      for (const spec of this.policy.zones) {
+        const volume = new ZoneVolume(spec, this.platform.zoneBackend(spec), authority);
+        volumes.push(volume);
+        events.push({ type: 'zone', zone: spec.name, guestPath: spec.guestPath, access: spec.access });
+        this.audit({
+          event: 'zone.mount',
+          time: now(),
+          runId,
+          zone: spec.name,
+          guestPath: spec.guestPath,
+          access: spec.access,
+          kind: spec.kind,
+          ...(spec.hostPath !== undefined && { hostPath: spec.hostPath }),
+          ...(spec.quotaBytes !== undefined && { quotaBytes: spec.quotaBytes }),
+        });
+      }
+      const ctx: WasiContext = {
+        args,
+        env,
+        cwd: request.cwd ?? '/',
+        preopens: volumes.map((volume) => ({ guestPath: volume.spec.guestPath, dir: volume.root })),
+        volumes,
+        stdin: stdinOf(request.stdin, request.terminal?.stdin ?? false),
+        stdout: sink('stdout', request.onStdout),
+        stderr: sink('stderr', request.onStderr),
+        clock: this.platform.createClock(),
+        random: this.platform.random,
+        authority,
+      };
+      const outcome = runGuest(program, ctx);
+      const durationMs = performance.now() - started;
+      const result: RunResult = {
+        runId,
+        status: outcome.kind === 'exit' ? 'exited' : 'trapped',
+        exitCode: outcome.kind === 'exit' ? outcome.code : ExitStatus.trap,
+        durationMs,
+        stdout: decode(output.stdout),
+        stderr: decode(output.stderr),
+        denials: authority.denials,
+        ...(outcome.kind === 'trap' && { trap: outcome.trap }),
+        backend: 'wasm',
+        program: { name: program.name, kind: program.kind },
+      };
+      this.audit({
+        event: 'run.exit',
+        time: now(),
+        runId,
+        status: result.status,
+        exitCode: result.exitCode,
+        durationMs,
+        denials: authority.denials.length,
+        ...(result.trap && { trap: result.trap }),
+      });
+      return result;
+    } finally {
+      for (const volume of volumes) volume.unmount();
+    }
+  }
+
+  private audit(event: AuditEvent): void {
+    this.platform.audit?.record(event);
+  }
+}
+
+function runGuest(program: LoadedProgram, ctx: WasiContext) {
+  try {
+    return program.run(ctx);
+  } catch (error) {
+    if (error instanceof GoodbotError) throw error;
+    throw new GoodbotError('runtime', `the host failed while running ${program.name}: ${(error as Error)?.message ?? error}`, {
+      hint: 'this is a goodbot bug; please report it with the audit log',
+      cause: error,
+    });
+  }
+}
+
+function stdinOf(stdin: ExecRequest['stdin'], isTerminal: boolean): InputSource {
+  if (stdin === undefined) return emptyInput;
+  if (typeof stdin === 'string') return new BufferedInput(new TextEncoder().encode(stdin));
+  if (stdin instanceof Uint8Array) return new BufferedInput(stdin);
+  return isTerminal ? { read: (max) => stdin.read(max), isTerminal } : stdin;
+}
+
+function decode(chunks: Uint8Array[]): string {
+  if (chunks.length === 0) return '';
+  const decoder = new TextDecoder();
+  return chunks.map((chunk, i) => decoder.decode(chunk, { stream: i < chunks.length - 1 })).join('');
+}
+
+function asGoodbotError(error: unknown): GoodbotError {
+  if (error instanceof GoodbotError) return error;
+  return new GoodbotError('runtime', `goodbot failed: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+}
+
+function now(): string {
+  return new Date().toISOString();
+}

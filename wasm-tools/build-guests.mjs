@@ -1,0 +1,66 @@
+#!/usr/bin/env node
+// Builds the test and benchmark guests (our own C programs) into .cache/guests/:
+// core modules with Debian's clang + wasi-libc, and components by wrapping them
+// with jco's preview1 command adapter. Rebuilds only what changed.
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const sources = join(root, 'wasm-tools', 'guests');
+const out = join(root, '.cache', 'guests');
+const adapterPath = join(root, 'node_modules/@bytecodealliance/jco/lib/wasi_snapshot_preview1.command.wasm');
+const witDeps = join(root, 'node_modules/@bytecodealliance/jco/lib/wit/builtin/0.2.12');
+
+const clangFlags = ['--target=wasm32-wasi', '--sysroot=/usr', '-O2', '-Wall', '-Werror', '-Wl,--strip-all'];
+
+/** name -> how to build it. `component`: also wrap it; `wit`: embed this world first (reactor build). */
+const guests = [
+  { name: 'probe', source: 'probe.c', component: true },
+  { name: 'cat', source: 'cat.c', component: true },
+  { name: 'netprobe', source: 'netprobe.c', wit: 'netprobe.wit', world: 'goodbot:netprobe/netprobe' },
+].filter((guest) => existsSync(join(sources, guest.source)));
+
+mkdirSync(out, { recursive: true });
+const adapter = readFileSync(adapterPath);
+const stampOf = (guest) => {
+  const hash = createHash('sha256');
+  hash.update(JSON.stringify({ guest, clangFlags }));
+  hash.update(readFileSync(join(sources, guest.source)));
+  if (guest.wit) hash.update(readFileSync(join(sources, guest.wit)));
+  hash.update(adapter);
+  return hash.digest('hex');
+};
+
+let wasmTools;
+const tools = async () => (wasmTools ??= await import('@bytecodealliance/jco-transpile/wasm-tools'));
+
+for (const guest of guests) {
+  const stampFile = join(out, `${guest.name}.stamp`);
+  const stamp = stampOf(guest);
+  if (existsSync(stampFile) && readFileSync(stampFile, 'utf8') === stamp) continue;
+  process.stdout.write(`  building guest ${guest.name}\n`);
+  const core = join(out, `${guest.name}.wasm`);
+  const flags = guest.wit ? [...clangFlags, '-mexec-model=reactor'] : clangFlags;
+  execFileSync('clang', [...flags, join(sources, guest.source), '-o', core], { stdio: 'inherit' });
+  if (guest.component || guest.wit) {
+    const { componentEmbed, componentNew } = await tools();
+    let bytes = readFileSync(core);
+    if (guest.wit) {
+      // wasm-tools runs on preview2-shim, which only sees preopened folders; give it the WIT folder.
+      const { _setPreopens } = await import('@bytecodealliance/preview2-shim/filesystem');
+      const witDir = join(out, `${guest.name}-wit`);
+      rmSync(witDir, { recursive: true, force: true });
+      mkdirSync(witDir, { recursive: true });
+      cpSync(join(sources, guest.wit), join(witDir, 'world.wit'));
+      cpSync(witDeps, join(witDir, 'deps'), { recursive: true, dereference: true });
+      _setPreopens({ '/': '/' });
+      bytes = await componentEmbed({ binary: bytes, witPath: witDir, world: guest.world });
+    }
+    const component = await componentNew(bytes, [['wasi_snapshot_preview1', adapter]]);
+    writeFileSync(join(out, `${guest.name}.component.wasm`), component);
+  }
+  writeFileSync(stampFile, stamp);
+}
