@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import type { AuditSink } from './audit/events.js';
-import { ProgramLoader, type ComponentLoader } from './backends/wasm/program-loader.js';
-import { GoodbotError } from './errors.js';
+import { loadComponent } from './backends/wasm/component-loader.js';
+import { ProgramLoader } from './backends/wasm/program-loader.js';
 import type { Platform } from './platform.js';
 import type { ZoneSpec } from './policy/types.js';
 import { HostClock } from './wasi/core/clock.js';
@@ -17,22 +17,10 @@ export interface NodePlatformOptions {
   readonly hostEnv?: Readonly<Record<string, string | undefined>>;
 }
 
-const componentsUnavailable: ComponentLoader = async (_bytes, name) => {
-  throw new GoodbotError('invalid-program', `${name} is a component, which this build cannot run yet`, { path: name });
-};
-
-let componentLoader: ComponentLoader = componentsUnavailable;
-let sharedLoader: ProgramLoader | undefined;
-
-/** Lets the component support register itself (kept apart: it pulls in jco's transpiler). */
-export function setComponentLoader(loader: ComponentLoader): void {
-  componentLoader = loader;
-  sharedLoader = undefined;
-}
-
 /** One loader per process, so every sandbox shares compiled programs. */
+let sharedLoader: ProgramLoader | undefined;
 function programLoader(): ProgramLoader {
-  return (sharedLoader ??= new ProgramLoader((bytes, name) => componentLoader(bytes, name)));
+  return (sharedLoader ??= new ProgramLoader(loadComponent));
 }
 
 /** The Node platform: host-folder zones on Linux, files from disk, `process.env`. */

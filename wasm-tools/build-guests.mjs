@@ -4,7 +4,7 @@
 // with jco's preview1 command adapter. Rebuilds only what changed.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -21,21 +21,24 @@ const guests = [
   { name: 'probe', source: 'probe.c', component: true },
   { name: 'cat', source: 'cat.c', component: true },
   { name: 'netprobe', source: 'netprobe.c', wit: 'netprobe.wit', world: 'goodbot:netprobe/netprobe' },
+  { name: 'wasi-checks', source: 'wasi-checks.c' },
 ].filter((guest) => existsSync(join(sources, guest.source)));
 
 mkdirSync(out, { recursive: true });
+const headers = readdirSync(sources).filter((file) => file.endsWith('.h')).sort();
 const adapter = readFileSync(adapterPath);
 const stampOf = (guest) => {
   const hash = createHash('sha256');
   hash.update(JSON.stringify({ guest, clangFlags }));
   hash.update(readFileSync(join(sources, guest.source)));
+  for (const header of headers) hash.update(readFileSync(join(sources, header)));
   if (guest.wit) hash.update(readFileSync(join(sources, guest.wit)));
   hash.update(adapter);
   return hash.digest('hex');
 };
 
 let wasmTools;
-const tools = async () => (wasmTools ??= await import('@bytecodealliance/jco-transpile/wasm-tools'));
+const tools = async () => (wasmTools ??= await import('@bytecodealliance/jco'));
 
 for (const guest of guests) {
   const stampFile = join(out, `${guest.name}.stamp`);

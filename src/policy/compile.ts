@@ -132,7 +132,9 @@ function schemaError(error: z.ZodError, source: PolicySource, prefix: (string | 
   const [first, ...rest] = error.issues;
   const path = [...prefix, ...(first?.path ?? [])].filter((p): p is string | number => typeof p !== 'symbol');
   const more = rest.length > 0 ? ` (and ${rest.length} more problem${rest.length > 1 ? 's' : ''})` : '';
-  return new GoodbotError('policy', `${first?.message ?? 'invalid policy'}${more}`, {
+  const missing = first?.code === 'invalid_type' && / received undefined$/.test(first.message);
+  const message = missing ? `'${path[path.length - 1]}' is required` : (first?.message ?? 'invalid policy');
+  return new GoodbotError('policy', `${message}${more}`, {
     file: source.file,
     field: fieldPath(path) || '(top level)',
     hint: 'see docs/policy.md for the policy format',

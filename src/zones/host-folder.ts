@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import { GoodbotError } from '../errors.js';
 import { denied, fsError, toFsError } from './errno.js';
+import { encodeTimeChange, fsTimesAddon } from './native-times.js';
 import { escapeErrno } from './resolve.js';
 import type { DirEntry, FileStat, FileType, TimeChange } from './types.js';
 import type { FileOpenMode, VolumeBackend } from './volume-backend.js';
@@ -118,6 +119,8 @@ export class HostFolderBackend implements VolumeBackend<Fd, Fd> {
 
   setTimesAt(dir: Fd, name: string, atim: TimeChange, mtim: TimeChange): void {
     const path = at(dir, name);
+    const exact = fsTimesAddon();
+    if (exact) return exact.setPathTimes(path, encodeTimeChange(atim), encodeTimeChange(mtim), true);
     const current = atim === undefined || mtim === undefined ? fs.lstatSync(path, { bigint: true }) : undefined;
     fs.lutimesSync(path, toSeconds(atim, current?.atimeNs), toSeconds(mtim, current?.mtimeNs));
   }
@@ -157,6 +160,8 @@ export class HostFolderBackend implements VolumeBackend<Fd, Fd> {
   }
 
   setFileTimes(file: Fd, atim: TimeChange, mtim: TimeChange): void {
+    const exact = fsTimesAddon();
+    if (exact) return exact.setFdTimes(file, encodeTimeChange(atim), encodeTimeChange(mtim));
     const current = atim === undefined || mtim === undefined ? fs.fstatSync(file, { bigint: true }) : undefined;
     fs.futimesSync(file, toSeconds(atim, current?.atimeNs), toSeconds(mtim, current?.mtimeNs));
   }

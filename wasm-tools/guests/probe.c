@@ -20,22 +20,12 @@
 #include <unistd.h>
 #include <wasi/api.h>
 
+#include "errno-names.h"
+
 extern char **environ;
 
-static const char *errno_names[] = {
-    "SUCCESS", "2BIG", "ACCES", "ADDRINUSE", "ADDRNOTAVAIL", "AFNOSUPPORT", "AGAIN", "ALREADY",
-    "BADF", "BADMSG", "BUSY", "CANCELED", "CHILD", "CONNABORTED", "CONNREFUSED", "CONNRESET",
-    "DEADLK", "DESTADDRREQ", "DOM", "DQUOT", "EXIST", "FAULT", "FBIG", "HOSTUNREACH", "IDRM",
-    "ILSEQ", "INPROGRESS", "INTR", "INVAL", "IO", "ISCONN", "ISDIR", "LOOP", "MFILE", "MLINK",
-    "MSGSIZE", "MULTIHOP", "NAMETOOLONG", "NETDOWN", "NETRESET", "NETUNREACH", "NFILE", "NOBUFS",
-    "NODEV", "NOENT", "NOEXEC", "NOLCK", "NOLINK", "NOMEM", "NOMSG", "NOPROTOOPT", "NOSPC",
-    "NOSYS", "NOTCONN", "NOTDIR", "NOTEMPTY", "NOTRECOVERABLE", "NOTSOCK", "NOTSUP", "NOTTY",
-    "NXIO", "OVERFLOW", "OWNERDEAD", "PERM", "PIPE", "PROTO", "PROTONOSUPPORT", "PROTOTYPE",
-    "RANGE", "ROFS", "SPIPE", "SRCH", "STALE", "TIMEDOUT", "TXTBSY", "XDEV", "NOTCAPABLE",
-};
-
 static const char *errname(int e) {
-    if (e >= 0 && e < (int)(sizeof errno_names / sizeof *errno_names)) return errno_names[e];
+    if (e >= 0 && e < ERRNO_NAME_COUNT) return errno_names[e];
     return "UNKNOWN";
 }
 
@@ -283,6 +273,15 @@ static int cmd_trap(const char *kind) {
     return fail("trap", EINVAL);
 }
 
+/* Opens PATH and leaves it open, so the host must close it when the run ends. */
+static int cmd_hold(const char *path) {
+    int fd = open(path, O_RDONLY);
+    if (fd < 0) return fail("hold", errno);
+    char detail[16];
+    snprintf(detail, sizeof detail, "%d", fd);
+    return ok("hold", detail);
+}
+
 static int cmd_sleep(const char *ms) {
     struct timespec t = {atol(ms) / 1000, (atol(ms) % 1000) * 1000000L};
     if (nanosleep(&t, NULL) < 0) return fail("sleep", errno);
@@ -296,7 +295,7 @@ static void usage(void) {
             "  fill P BYTES | copy FROM TO | unlink P | mkdir P | rmdir P | rename A B | link A B\n"
             "  symlink TARGET P | readlink P | stat P | lstat P | ls P | utimes P | lutimes P\n"
             "  futimes P | fdscan | env | args | rawopen FD P | rawopen-nofollow FD P\n"
-            "  rawwrite FD P | openloop P N | sleep MS | exit N | trap unreachable|oob|stack|div0\n");
+            "  rawwrite FD P | openloop P N | hold P | sleep MS | exit N | trap unreachable|oob|stack|div0\n");
 }
 
 static int run(int argc, char **argv) {
@@ -331,6 +330,7 @@ static int run(int argc, char **argv) {
     if (!strcmp(c, "rawwrite")) { NEED(2) return cmd_rawopen(argv[1], argv[2], 1, 1); }
     if (!strcmp(c, "openloop")) { NEED(2) return cmd_openloop(argv[1], argv[2]); }
     if (!strcmp(c, "sleep")) { NEED(1) return cmd_sleep(argv[1]); }
+    if (!strcmp(c, "hold")) { NEED(1) return cmd_hold(argv[1]); }
     if (!strcmp(c, "exit")) { NEED(1) fflush(stdout); exit(atoi(argv[1])); }
     if (!strcmp(c, "trap")) { NEED(1) return cmd_trap(argv[1]); }
     usage();

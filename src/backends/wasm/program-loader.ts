@@ -1,5 +1,4 @@
 import { readFileSync, statSync } from 'node:fs';
-import { basename } from 'node:path';
 import { GoodbotError } from '../../errors.js';
 import type { LoadedProgram } from '../../platform.js';
 import { runCommandModule } from './command-module.js';
@@ -37,7 +36,7 @@ export class ProgramLoader {
     const key = `${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeNs}`;
     const cached = this.cache.get(program);
     if (cached?.key === key) return cached.program;
-    const loaded = await this.fromBytes(readFileSync(program), basename(program));
+    const loaded = await this.fromBytes(readFileSync(program), program);
     this.cache.set(program, { key, program: loaded });
     return loaded;
   }

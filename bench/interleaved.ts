@@ -1,0 +1,60 @@
+/**
+ * Side-by-side timing: each round runs every contender once, in a fresh
+ * random order, so all of them see the same process state (heap size, caches,
+ * a busy neighbour). Timing contenders in separate blocks would not: a
+ * `spawn` after 50 000 in-process runs pays for the bigger heap it forks.
+ */
+export interface Contender {
+  readonly name: string;
+  /** One run; must throw if the run did not do the expected work. */
+  readonly run: () => unknown;
+}
+
+export interface Timing {
+  readonly name: string;
+  readonly medianMs: number;
+  readonly p90Ms: number;
+  readonly p99Ms: number;
+  readonly samples: number;
+}
+
+export async function interleaved(
+  contenders: readonly Contender[],
+  options: { warmupRounds: number; timeMs: number; maxRounds: number },
+): Promise<Timing[]> {
+  const samples = contenders.map(() => [] as number[]);
+  const order = contenders.map((_, i) => i);
+  const deadline = performance.now() + options.timeMs;
+  for (let round = 0; round < options.warmupRounds + options.maxRounds; round++) {
+    if (round >= options.warmupRounds && performance.now() > deadline) break;
+    shuffle(order);
+    for (const i of order) {
+      const started = performance.now();
+      await contenders[i]!.run();
+      const elapsed = performance.now() - started;
+      if (round >= options.warmupRounds) samples[i]!.push(elapsed);
+    }
+  }
+  return contenders.map((contender, i) => {
+    const sorted = samples[i]!.sort((a, b) => a - b);
+    return {
+      name: contender.name,
+      medianMs: quantile(sorted, 0.5),
+      p90Ms: quantile(sorted, 0.9),
+      p99Ms: quantile(sorted, 0.99),
+      samples: sorted.length,
+    };
+  });
+}
+
+function quantile(sorted: readonly number[], q: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+}
+
+function shuffle(items: number[]): void {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [items[i], items[j]] = [items[j]!, items[i]!];
+  }
+}

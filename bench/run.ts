@@ -1,0 +1,41 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { execLatency } from './exec-latency.js';
+import type { Timing } from './interleaved.js';
+import { machineInfo } from './machine.js';
+
+/**
+ * goodbot's benchmarks: `npm run bench` (about a minute per suite), or
+ * `npm run bench -- --quick`. Prints markdown tables and writes the raw numbers
+ * to bench/results/<date>.json.
+ */
+const quick = process.argv.includes('--quick');
+const root = join(import.meta.dirname, '..');
+const machine = machineInfo();
+
+console.log(`machine: ${Object.entries(machine).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+console.log(`\n## Latency of one run: print a 4 KiB file from an input zone${quick ? ' (quick)' : ''}\n`);
+const latency = await execLatency({ timeMs: quick ? 5000 : 30000, guestsDir: join(root, '.cache', 'guests') });
+printLatency(latency);
+
+const results = { date: new Date().toISOString(), quick, machine, latency };
+mkdirSync(join(root, 'bench', 'results'), { recursive: true });
+const out = join(root, 'bench', 'results', `${results.date.slice(0, 10)}.json`);
+writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
+console.log(`\nraw results: ${out}`);
+
+function printLatency(rows: Timing[]): void {
+  const native = rows.find((row) => row.name.startsWith('native'))!;
+  console.log('| contender | median | p90 | p99 | samples | vs native spawn |');
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
+  for (const row of rows) {
+    const ratio = row.medianMs / native.medianMs;
+    console.log(
+      `| ${row.name} | ${ms(row.medianMs)} | ${ms(row.p90Ms)} | ${ms(row.p99Ms)} | ${row.samples} | ${ratio.toFixed(3)}x |`,
+    );
+  }
+}
+
+function ms(value: number): string {
+  return `${value.toFixed(3)} ms`;
+}

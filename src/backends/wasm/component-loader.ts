@@ -1,0 +1,45 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { LoadedProgram } from '../../platform.js';
+import { cachedComponent } from './component-cache.js';
+import { componentProgram, type ComponentGlue, type ComponentShape } from './component-program.js';
+import type { ComponentLoader } from './program-loader.js';
+
+/** Per process: the glue imported and the core modules compiled once per component. */
+const prepared = new Map<string, Promise<Prepared>>();
+
+interface Prepared {
+  readonly glue: ComponentGlue;
+  readonly modules: ReadonlyMap<string, WebAssembly.Module>;
+  readonly shape: ComponentShape;
+}
+
+async function prepare(bytes: Uint8Array, hash: string, name: string): Promise<Prepared> {
+  const { dir, entry } = await cachedComponent(bytes, hash, name);
+  const modules = new Map<string, WebAssembly.Module>();
+  for (const file of entry.coreModules) {
+    modules.set(file, await WebAssembly.compile(readFileSync(join(dir, file))));
+  }
+  const glue = (await import(pathToFileURL(join(dir, entry.glue)).href)) as ComponentGlue;
+  return { glue, modules, shape: entry };
+}
+
+/**
+ * The Node component loader: component bytes -> a runnable program. The
+ * transpiled glue is cached on disk by content hash (see `cachedComponent`),
+ * imported and compiled once per process, and every run instantiates it
+ * with the preview2 face over the run's context.
+ */
+export const loadComponent: ComponentLoader = async (bytes, name): Promise<LoadedProgram> => {
+  const hash = createHash('sha256').update(bytes).digest('hex');
+  let ready = prepared.get(hash);
+  if (ready === undefined) {
+    ready = prepare(bytes, hash, name);
+    prepared.set(hash, ready);
+    ready.catch(() => prepared.delete(hash));
+  }
+  const { glue, modules, shape } = await ready;
+  return componentProgram(name, glue, modules, shape);
+};

@@ -1,0 +1,117 @@
+import { GoodbotError } from '../../errors.js';
+import type { LoadedProgram } from '../../platform.js';
+import { ProcessExit } from '../../wasi/core/context.js';
+import { createPreview2Imports, providedImports, type Interfaces } from '../../wasi/preview2/index.js';
+import { outcomeOf, type GuestOutcome } from './outcome.js';
+
+type InstantiateCore = (module: WebAssembly.Module, imports?: WebAssembly.Imports) => WebAssembly.Instance;
+
+/** The module jco generates with `instantiation: 'sync'`. */
+export interface ComponentGlue {
+  instantiate(
+    getCoreModule: (path: string) => WebAssembly.Module,
+    imports: Interfaces,
+    instantiateCore?: InstantiateCore,
+  ): unknown;
+}
+
+/** What a transpiled component needs and offers, read once from its glue. */
+export interface ComponentShape {
+  /** Interface -> the functions and resources the glue takes from it. */
+  readonly imports: Readonly<Record<string, readonly string[]>>;
+  /** The export key of `wasi:cli/run` (versioned, e.g. `wasi:cli/run@0.2.12`), if any. */
+  readonly runExport: string | undefined;
+}
+
+/** Reads which import members the glue destructures at instantiation (`const { a, b: c } = imports['x'];`). */
+export function importsOfGlue(source: string): Record<string, string[]> {
+  const found: Record<string, string[]> = {};
+  for (const match of source.matchAll(/const \{([^}]*)\} = imports\['([^']+)'\];/g)) {
+    const names = match[1]!
+      .split(',')
+      .map((part) => part.split(':')[0]!.trim())
+      .filter((name) => name.length > 0);
+    found[match[2]!] = [...(found[match[2]!] ?? []), ...names];
+  }
+  return found;
+}
+
+/**
+ * Refuses, before anything runs, a component this host cannot run: one that
+ * imports an interface or member the preview2 face does not provide, or that
+ * is not a command (no `wasi:cli/run` export).
+ */
+export function checkComponent(shape: ComponentShape, name: string): string {
+  const provided = providedImports();
+  for (const [iface, members] of Object.entries(shape.imports)) {
+    const offered = provided.get(iface);
+    const missing = offered === undefined ? [] : members.filter((member) => !offered.has(member));
+    if (offered === undefined || missing.length > 0) {
+      const what = offered === undefined ? iface : `${iface} (${missing.join(', ')})`;
+      throw new GoodbotError('invalid-program', `${name} imports ${what}, which goodbot does not provide`, {
+        hint: 'components may import WASI 0.2 interfaces only (cli, clocks, filesystem, io, random, sockets, http)',
+        path: name,
+      });
+    }
+  }
+  if (shape.runExport === undefined) {
+    throw new GoodbotError('invalid-program', `${name} exports no wasi:cli/run: it is not a command component`, {
+      hint: 'build it as a WASI command (wasi:cli/command world)',
+      path: name,
+    });
+  }
+  return shape.runExport;
+}
+
+/**
+ * Lets the exact exit code through. The preview1 command adapter turns
+ * `proc_exit(n)` into `wasi:cli/exit.exit(ok | err)`, so every non-zero code
+ * would become 1; the program module's own `proc_exit` import is replaced by
+ * one that ends the run with the code it was given, as the preview1 face does.
+ */
+const instantiateCore: InstantiateCore = (module, imports) => {
+  const preview1 = imports?.['wasi_snapshot_preview1'];
+  if (preview1 !== undefined && 'proc_exit' in preview1) {
+    const procExit = (code: number) => {
+      throw new ProcessExit(code >>> 0);
+    };
+    const replaced = { ...preview1, proc_exit: procExit };
+    return new WebAssembly.Instance(module, { ...imports, wasi_snapshot_preview1: replaced });
+  }
+  return new WebAssembly.Instance(module, imports);
+};
+
+/**
+ * A component ready to run: its glue, its compiled core modules (shared by
+ * every run), and the checked name of its run export. Each run instantiates
+ * afresh with the preview2 face over that run's context.
+ */
+export function componentProgram(
+  name: string,
+  glue: ComponentGlue,
+  modules: ReadonlyMap<string, WebAssembly.Module>,
+  shape: ComponentShape,
+): LoadedProgram {
+  const runExport = checkComponent(shape, name);
+  const getCoreModule = (path: string) => {
+    const module = modules.get(path);
+    if (module === undefined) throw new GoodbotError('runtime', `${name}: the transpiled component lacks ${path}`);
+    return module;
+  };
+  return {
+    name,
+    kind: 'component',
+    run(ctx): GuestOutcome {
+      try {
+        const imports = createPreview2Imports(ctx);
+        const exports = glue.instantiate(getCoreModule, imports, instantiateCore) as Record<string, { run(): void }>;
+        exports[runExport]!.run();
+        return { kind: 'exit', code: 0 };
+      } catch (error) {
+        // `run` returning `err` (a command's failure) reaches us as `throw undefined` from the glue.
+        if (error === undefined) return { kind: 'exit', code: 1 };
+        return outcomeOf(error);
+      }
+    },
+  };
+}

@@ -1,0 +1,101 @@
+import { GoodbotError } from '../errors.js';
+
+/** `goodbot exec` options, parsed. Everything after PROGRAM belongs to the guest. */
+export interface ExecArguments {
+  backend?: string;
+  policy?: string;
+  dirs: string[];
+  env: string[];
+  json: boolean;
+  audit?: string;
+  program: string;
+  args: string[];
+}
+
+const valued = new Set(['--backend', '--policy', '--dir', '--env', '--audit']);
+const flags = new Set(['--json']);
+
+/**
+ * Parses `exec`'s arguments: options first (`--name value` or `--name=value`),
+ * then PROGRAM; `--` ends the options explicitly. Option-like words after
+ * PROGRAM are the guest's.
+ */
+export function parseExecArguments(argv: readonly string[]): ExecArguments {
+  const parsed: ExecArguments = { dirs: [], env: [], json: false, program: '', args: [] };
+  let i = 0;
+  for (; i < argv.length; i++) {
+    const word = argv[i]!;
+    if (word === '--') {
+      i++;
+      break;
+    }
+    if (!word.startsWith('--') || word === '-') break;
+    const eq = word.indexOf('=');
+    const name = eq < 0 ? word : word.slice(0, eq);
+    if (flags.has(name)) {
+      if (eq >= 0) usage(`${name} takes no value`, name);
+      parsed.json = true;
+      continue;
+    }
+    if (!valued.has(name)) usage(`unknown option ${name}`, name);
+    let value: string;
+    if (eq >= 0) value = word.slice(eq + 1);
+    else {
+      const next = argv[++i];
+      if (next === undefined) usage(`${name} needs a value`, name);
+      value = next!;
+    }
+    switch (name) {
+      case '--backend':
+        parsed.backend = value;
+        break;
+      case '--policy':
+        parsed.policy = value;
+        break;
+      case '--dir':
+        parsed.dirs.push(value);
+        break;
+      case '--env':
+        parsed.env.push(value);
+        break;
+      case '--audit':
+        parsed.audit = value;
+        break;
+    }
+  }
+  const program = argv[i];
+  if (program === undefined) usage('PROGRAM is missing', 'PROGRAM');
+  parsed.program = program!;
+  parsed.args = argv.slice(i + 1);
+  return parsed;
+}
+
+function usage(message: string, field: string): never {
+  throw new GoodbotError('usage', message, { field, hint: 'see goodbot exec --help' });
+}
+
+export const execHelp = `usage: goodbot exec [OPTIONS] [--] PROGRAM [ARGS...]
+
+Runs PROGRAM (a .wasm core module or component, or a catalog tool name) in
+the sandbox, with exactly the capabilities the policy grants.
+
+options:
+  --backend=wasm          backend to run on (only wasm in this version)
+  --policy FILE           policy file (YAML or JSON, see docs/policy.md)
+  --dir HOST::GUEST[:ro|:rw]
+                          mount a host folder at GUEST (read-write unless :ro);
+                          repeatable; without ::GUEST the guest sees HOST's path
+  --env NAME[=VALUE]      pass the host's NAME, or set NAME=VALUE; repeatable
+  --json                  print one JSON result object instead of streaming output
+  --audit FILE            append audit events (JSONL) to FILE
+
+exit status: the guest's exit code; 134 if it trapped; 124 a limit ended it;
+125 policy or runtime error; 126 not a valid module/component; 127 not found.`;
+
+export const mainHelp = `usage: goodbot <command> [ARGS...]
+
+commands:
+  exec      run a program in the sandbox (goodbot exec --help)
+
+goodbot runs tools as WebAssembly inside Node, with exactly the capabilities a
+policy grants: zones (folders), environment variables, and nothing else.`;

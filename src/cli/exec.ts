@@ -1,0 +1,73 @@
+import { isatty } from 'node:tty';
+import { JsonlAuditFile } from '../audit/jsonl-file.js';
+import { exitStatusFor, GoodbotError } from '../errors.js';
+import { createNodePlatform } from '../node-platform.js';
+import { policyFromCommandLine } from '../policy/load-file.js';
+import type { RunResult } from '../run.js';
+import { Sandbox } from '../sandbox.js';
+import { parseExecArguments } from './arguments.js';
+import { HostStdin, writeAllSync } from './host-stdio.js';
+
+/** `goodbot exec`: returns the process exit status. */
+export async function execCommand(argv: readonly string[]): Promise<number> {
+  let audit: JsonlAuditFile | undefined;
+  let json = argv.includes('--json');
+  try {
+    const options = parseExecArguments(argv);
+    json = options.json;
+    const policy = policyFromCommandLine(
+      options.policy,
+      { dirs: options.dirs, env: options.env, ...(options.backend !== undefined && { backend: options.backend }) },
+      process.cwd(),
+    );
+    audit = options.audit === undefined ? undefined : new JsonlAuditFile(options.audit);
+    const sandbox = new Sandbox(policy, createNodePlatform(audit ? { audit } : {}));
+    const run = sandbox.exec({
+      program: options.program,
+      args: options.args,
+      stdin: new HostStdin(isatty(0)),
+      collectOutput: json,
+      outputEvents: false,
+      ...(!json && {
+        onStdout: (chunk: Uint8Array) => writeAllSync(1, chunk),
+        onStderr: (chunk: Uint8Array) => writeAllSync(2, chunk),
+        terminal: { stdin: isatty(0), stdout: isatty(1), stderr: isatty(2) },
+      }),
+    });
+    const result = await run.result;
+    if (json) printJson(resultJson(result));
+    else if (result.status === 'trapped') {
+      writeAllSync(2, new TextEncoder().encode(`goodbot: ${result.program.name} trapped: ${result.trap?.message} (${result.trap?.kind})\n`));
+    }
+    return result.exitCode;
+  } catch (error) {
+    const failure =
+      error instanceof GoodbotError
+        ? error
+        : new GoodbotError('runtime', (error as Error)?.message ?? String(error), { cause: error });
+    if (json) printJson({ status: 'error', exitCode: exitStatusFor(failure), error: failure.toJSON() });
+    else writeAllSync(2, new TextEncoder().encode(`goodbot: ${failure.describe()}\n`));
+    return exitStatusFor(failure);
+  } finally {
+    audit?.close();
+  }
+}
+
+function resultJson(result: RunResult): Record<string, unknown> {
+  return {
+    status: result.status,
+    exitCode: result.exitCode,
+    durationMs: Math.round(result.durationMs * 1000) / 1000,
+    stdout: result.stdout,
+    stderr: result.stderr,
+    denials: result.denials,
+    ...(result.trap && { trap: result.trap }),
+    runId: result.runId,
+    program: result.program,
+    backend: result.backend,
+  };
+}
+
+function printJson(value: unknown): void {
+  writeAllSync(1, new TextEncoder().encode(`${JSON.stringify(value, null, 2)}\n`));
+}

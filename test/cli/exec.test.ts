@@ -1,0 +1,113 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { guest, makeTree, removeTree, repoRoot, tempDir } from '../helpers/guests.js';
+
+/** `goodbot exec` as a user runs it: flags, exit statuses, --json, --audit, streaming. */
+let root: string;
+
+beforeAll(() => {
+  root = tempDir();
+  makeTree(root, { 'in/a.txt': 'alpha\n', out: null });
+});
+
+afterAll(() => removeTree(root));
+
+function goodbot(args: string[], options: { input?: string; env?: Record<string, string> } = {}) {
+  const result = spawnSync(process.execPath, [join(repoRoot, 'dist', 'cli', 'main.js'), ...args], {
+    cwd: root,
+    input: options.input ?? '',
+    env: { ...process.env, ...options.env },
+    encoding: 'utf8',
+  });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe('goodbot exec', () => {
+  it('runs a module with zones from --dir and streams its output', () => {
+    const { status, stdout } = goodbot(['exec', '--dir', './in::/in:ro', '--dir', './out::/out', guest('probe.wasm'), 'read', '/in/a.txt', ';', 'write', '/out/b.txt', 'beta', ';', 'write', '/in/x', 'y']);
+    expect(status).toBe(0);
+    expect(stdout).toBe('read: ok alpha|\nwrite: ok\nwrite: EROFS\n');
+    expect(readFileSync(join(root, 'out', 'b.txt'), 'utf8')).toBe('beta');
+  });
+
+  it('passes stdin through and the guest exit code back', () => {
+    expect(goodbot(['exec', guest('cat.wasm')], { input: 'piped text' }).stdout).toBe('piped text');
+    expect(goodbot(['exec', guest('probe.wasm'), 'exit', '3']).status).toBe(3);
+  });
+
+  it('gives everything after PROGRAM to the guest, even option-like words', () => {
+    const { stdout } = goodbot(['exec', '--', guest('probe.wasm'), 'args', '--json', '--dir', 'x']);
+    expect(stdout).toContain('arg: --json\narg: --dir\narg: x\n');
+  });
+
+  it('passes --env values and only the host variables named', () => {
+    const { stdout } = goodbot(['exec', '--env', 'VISIBLE', '--env', 'SET=1', guest('probe.wasm'), 'env'], {
+      env: { VISIBLE: 'yes', HIDDEN: 'no' },
+    });
+    expect(stdout).toBe('env: VISIBLE=yes\nenv: SET=1\n');
+  });
+
+  it('prints one result object with --json', () => {
+    const { status, stdout } = goodbot(['exec', '--json', '--dir', './in::/in:ro', guest('probe.wasm'), 'write', '/in/x', 'y']);
+    const result = JSON.parse(stdout) as Record<string, unknown>;
+    expect(status).toBe(0);
+    expect(result).toMatchObject({ status: 'exited', exitCode: 0, stdout: 'write: EROFS\n', stderr: '' });
+    expect(result['denials']).toEqual([{ operation: 'create', target: '/in/x', zone: 'in', reason: 'read-only-zone', error: 'EROFS' }]);
+    expect(typeof result['durationMs']).toBe('number');
+  });
+
+  it('reports a trap with exit status 134', () => {
+    const { status, stderr } = goodbot(['exec', guest('probe.wasm'), 'trap', 'unreachable']);
+    expect(status).toBe(134);
+    expect(stderr).toContain('trapped');
+  });
+
+  it('exits 126 for a file that is not WebAssembly', () => {
+    writeFileSync(join(root, 'fake.wasm'), 'not wasm at all');
+    const { status, stderr } = goodbot(['exec', 'fake.wasm']);
+    expect(status).toBe(126);
+    expect(stderr).toMatch(/not a WebAssembly binary/);
+  });
+
+  it('exits 127 for a program that does not exist', () => {
+    expect(goodbot(['exec', 'missing.wasm']).status).toBe(127);
+    expect(goodbot(['exec', 'no-such-tool']).status).toBe(127);
+  });
+
+  it('exits 125 for a bad policy, naming the file and field', () => {
+    writeFileSync(join(root, 'bad.yaml'), 'sandbox:\n  zones:\n    - { name: a, mode: rwx, hostPath: ./in }\n');
+    const { status, stderr } = goodbot(['exec', '--policy', 'bad.yaml', guest('probe.wasm')]);
+    expect(status).toBe(125);
+    expect(stderr).toContain('bad.yaml: sandbox.zones[0].mode');
+  });
+
+  it('exits 125 for bad flags, and --json reports the error as an object', () => {
+    expect(goodbot(['exec', '--dir', 'in::relative', guest('probe.wasm')]).status).toBe(125);
+    expect(goodbot(['exec', '--frobnicate', guest('probe.wasm')]).status).toBe(125);
+    const { status, stdout } = goodbot(['exec', '--json', '--dir', './missing::/m:ro', guest('probe.wasm')]);
+    expect(status).toBe(125);
+    expect(JSON.parse(stdout)).toMatchObject({ status: 'error', error: { kind: 'zone' } });
+  });
+
+  it('appends audit events with secrets redacted', () => {
+    const audit = join(root, 'audit.jsonl');
+    goodbot(['exec', '--audit', audit, '--env', 'LANG', '--env', 'API_TOKEN', '--dir', './in::/in:ro', guest('probe.wasm'), 'write', '/in/x', 'y'], {
+      env: { LANG: 'C.UTF-8', API_TOKEN: 'tok-123' },
+    });
+    const text = readFileSync(audit, 'utf8');
+    expect(text).not.toContain('tok-123');
+    const events = text.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(events.map((e) => e['event'])).toEqual(['run.start', 'zone.mount', 'access.denied', 'run.exit']);
+    expect(events[0]).toMatchObject({ env: { LANG: 'C.UTF-8', API_TOKEN: '[redacted]' }, backend: 'wasm' });
+    expect(events[0]!['policyDigest']).toMatch(/^sha256:/);
+    expect(events[2]).toMatchObject({ operation: 'create', target: '/in/x', reason: 'read-only-zone' });
+    expect(events[3]).toMatchObject({ status: 'exited', exitCode: 0, denials: 1 });
+  });
+
+  it('prints help', () => {
+    expect(goodbot(['exec', '--help']).stdout).toContain('usage: goodbot exec');
+    expect(goodbot(['--help']).status).toBe(0);
+  });
+});

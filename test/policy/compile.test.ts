@@ -1,0 +1,185 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GoodbotError } from '../../src/errors.js';
+import { compilePolicyFile, compileSandboxConfig, defaultMemoryQuota } from '../../src/policy/compile.js';
+import { policyDigest } from '../../src/policy/digest.js';
+import { guestEnvironment } from '../../src/policy/environment.js';
+import { configFromFlags, parseDirFlag } from '../../src/policy/flags.js';
+import { loadPolicy, policyFromCommandLine } from '../../src/policy/load-file.js';
+import { parseDuration, parseSize } from '../../src/policy/units.js';
+import { removeTree, tempDir } from '../helpers/guests.js';
+
+const source = { file: 'policy.yaml', baseDir: '/work/project' };
+
+function policyError(run: () => unknown): GoodbotError {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof GoodbotError) return error;
+    throw error;
+  }
+  throw new Error('expected a policy error');
+}
+
+describe('compiling a policy', () => {
+  it('normalizes zones: default guest paths, absolute host paths, quotas, memory zones', () => {
+    const policy = compilePolicyFile(
+      {
+        sandbox: {
+          zones: [
+            { name: 'input', mode: 'ro', hostPath: './zones/demo/input' },
+            { name: 'output', mode: 'rw', hostPath: '../out', quota: '100MiB', guestPath: '/results/' },
+            { name: 'scratch', mode: 'tmpfs' },
+          ],
+          env: { allow: ['LANG', 'LC_*'], set: { MODE: 'demo' } },
+        },
+      },
+      source,
+    );
+    expect(policy.zones).toEqual([
+      { name: 'input', kind: 'host', access: 'ro', guestPath: '/input', hostPath: '/work/project/zones/demo/input' },
+      { name: 'output', kind: 'host', access: 'rw', guestPath: '/results', hostPath: '/work/out', quotaBytes: 100 * 1024 * 1024 },
+      { name: 'scratch', kind: 'memory', access: 'rw', guestPath: '/scratch', quotaBytes: defaultMemoryQuota },
+    ]);
+    expect(policy.backend).toBe('wasm');
+    expect(Object.isFrozen(policy.zones[0])).toBe(true);
+  });
+
+  it('an empty policy grants nothing', () => {
+    const policy = compileSandboxConfig({}, source);
+    expect(policy.zones).toEqual([]);
+    expect(policy.env).toEqual({ allow: [], set: {} });
+    expect(policy.network.allow).toEqual([]);
+  });
+
+  const cases: [string, unknown, string, RegExp][] = [
+    ['an unknown mode', { zones: [{ name: 'a', mode: 'rwx', hostPath: '/x' }] }, 'sandbox.zones[0].mode', /"ro"\|"rw"\|"tmpfs"/],
+    ['an unknown key (a typo)', { zones: [{ name: 'a', mode: 'ro', hostpath: '/x' }] }, 'sandbox.zones[0]', /hostpath/],
+    ['a misspelt section', { envs: {} }, 'sandbox', /envs/],
+    ['a duplicate zone name', { zones: [{ name: 'a', mode: 'tmpfs' }, { name: 'a', mode: 'tmpfs', guestPath: '/b' }] }, 'sandbox.zones[1].name', /used twice/],
+    ['overlapping guest paths', { zones: [{ name: 'a', mode: 'tmpfs', guestPath: '/data' }, { name: 'b', mode: 'tmpfs', guestPath: '/data/sub' }] }, 'sandbox.zones[1].guestPath', /overlaps/],
+    ['a ro zone without a host folder', { zones: [{ name: 'a', mode: 'ro' }] }, 'sandbox.zones[0].hostPath', /needs a hostPath/],
+    ['a tmpfs zone with a host folder', { zones: [{ name: 'a', mode: 'tmpfs', hostPath: '/x' }] }, 'sandbox.zones[0].hostPath', /takes no hostPath/],
+    ['a relative guest path', { zones: [{ name: 'a', mode: 'tmpfs', guestPath: 'data' }] }, 'sandbox.zones[0].guestPath', /absolute/],
+    ['a bad quota', { zones: [{ name: 'a', mode: 'tmpfs', quota: 'lots' }] }, 'sandbox.zones[0].quota', /size/],
+    ['a bad zone name', { zones: [{ name: '../x', mode: 'tmpfs' }] }, 'sandbox.zones[0].name', /zone name/],
+    ['a bad variable name', { env: { allow: ['A-B'] } }, 'sandbox.env.allow[0]', /variable name/],
+    ['a network grant (not supported yet)', { network: { allow: ['example.com:443'] } }, 'sandbox.network.allow', /not supported/],
+    ['a limit this version does not enforce', { limits: { timeout: '5s' } }, 'sandbox.limits.timeout', /not enforced/],
+    ['the docker backend (not available yet)', { backend: 'docker' }, 'sandbox.backend', /not available/],
+    ['an unknown backend', { backend: 'vm' }, 'sandbox.backend', /"wasm"\|"docker"\|"auto"/],
+  ];
+  for (const [what, sandbox, field, message] of cases) {
+    it(`rejects ${what}, naming the field`, () => {
+      const error = policyError(() => compilePolicyFile({ sandbox }, source));
+      expect(error.kind).toBe('policy');
+      expect(error.file).toBe('policy.yaml');
+      expect(error.field).toBe(field);
+      expect(error.message).toMatch(message);
+    });
+  }
+
+  it('rejects a file without the sandbox section', () => {
+    const error = policyError(() => compilePolicyFile({ zones: [] }, source));
+    expect(error.field).toBe('sandbox');
+    expect(error.message).toMatch(/'sandbox' is required/);
+  });
+
+  it('gives equal policies equal digests', async () => {
+    const a = compileSandboxConfig({ env: { set: { A: '1', B: '2' } } }, source);
+    const b = compileSandboxConfig({ env: { set: { B: '2', A: '1' } } }, source);
+    const c = compileSandboxConfig({ env: { set: { A: '1' } } }, source);
+    expect(await policyDigest(a)).toBe(await policyDigest(b));
+    expect(await policyDigest(a)).not.toBe(await policyDigest(c));
+    expect(await policyDigest(a)).toMatch(/^sha256:[0-9a-f]{64}$/);
+  });
+});
+
+describe('units', () => {
+  it('parses sizes and durations', () => {
+    expect(parseSize('100MiB')).toBe(104857600);
+    expect(parseSize('64M')).toBe(67108864);
+    expect(parseSize('1.5KB')).toBe(1500);
+    expect(parseSize(4096)).toBe(4096);
+    expect(parseSize('12 parsecs')).toBeUndefined();
+    expect(parseDuration('500ms')).toBe(500);
+    expect(parseDuration('2m')).toBe(120000);
+    expect(parseDuration(3)).toBe(3000);
+    expect(parseDuration('soon')).toBeUndefined();
+  });
+});
+
+describe('guest environment', () => {
+  it('passes only allowed host variables, then fixed ones, then per-run ones', () => {
+    const env = guestEnvironment(
+      { allow: ['LANG', 'LC_*', 'MISSING'], set: { MODE: 'demo', LANG: 'C' } },
+      { LANG: 'en_US.UTF-8', LC_ALL: 'C.UTF-8', LC_TIME: 'x', SECRET: 's3cret' },
+      { RUN: '1' },
+    );
+    expect(Object.fromEntries(env)).toEqual({ LANG: 'C', LC_ALL: 'C.UTF-8', LC_TIME: 'x', MODE: 'demo', RUN: '1' });
+  });
+});
+
+describe('command-line flags', () => {
+  it('parses --dir like wasmtime, with an optional mode', () => {
+    expect(parseDirFlag('./data::/data:ro', '/home/me')).toMatchObject({ hostPath: '/home/me/data', guestPath: '/data', mode: 'ro' });
+    expect(parseDirFlag('/srv/out::/out', '/')).toMatchObject({ hostPath: '/srv/out', guestPath: '/out', mode: 'rw' });
+    expect(parseDirFlag('/srv/x', '/')).toMatchObject({ hostPath: '/srv/x', guestPath: '/srv/x', mode: 'rw' });
+    expect(() => parseDirFlag('./x::relative', '/')).toThrow(/absolute/);
+    expect(() => parseDirFlag('::/x', '/')).toThrow(/host folder/);
+  });
+
+  it('names --dir zones after their guest paths, uniquely', () => {
+    const config = configFromFlags({ dirs: ['/a::/data', '/b::/x/data', '/c::/'], env: ['HOME', 'X=1=2'] }, '/');
+    expect(config.zones?.map((zone) => zone.name)).toEqual(['data', 'data-2', 'root']);
+    expect(config.env).toEqual({ allow: ['HOME'], set: { X: '1=2' } });
+  });
+
+  it('rejects a bad --env, naming the flag', () => {
+    const error = policyError(() => configFromFlags({ dirs: [], env: ['1BAD'] }, '/'));
+    expect(error.field).toBe('--env 1BAD');
+  });
+});
+
+describe('policy files', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = tempDir();
+    mkdirSync(join(dir, 'in'));
+  });
+  afterAll(() => removeTree(dir));
+
+  it('loads YAML with host paths relative to the file', () => {
+    writeFileSync(join(dir, 'p.yaml'), 'sandbox:\n  zones:\n    - { name: input, mode: ro, hostPath: ./in }\n');
+    expect(loadPolicy(join(dir, 'p.yaml')).zones[0]?.hostPath).toBe(join(dir, 'in'));
+  });
+
+  it('loads JSON', () => {
+    writeFileSync(join(dir, 'p.json'), JSON.stringify({ sandbox: { env: { set: { A: 'b' } } } }));
+    expect(loadPolicy(join(dir, 'p.json')).env.set).toEqual({ A: 'b' });
+  });
+
+  it('reports a YAML syntax error with the file and line', () => {
+    writeFileSync(join(dir, 'bad.yaml'), 'sandbox:\n  zones: [\n');
+    const error = policyError(() => loadPolicy(join(dir, 'bad.yaml')));
+    expect(error.file).toBe(join(dir, 'bad.yaml'));
+    expect(error.message).toMatch(/not valid YAML/);
+  });
+
+  it('reports a missing file', () => {
+    expect(policyError(() => loadPolicy(join(dir, 'nope.yaml'))).message).toMatch(/cannot read/);
+  });
+
+  it('merges flags into a file, and blames the flag for a conflict', () => {
+    writeFileSync(join(dir, 'p.yaml'), 'sandbox:\n  zones:\n    - { name: input, mode: ro, hostPath: ./in }\n');
+    const policy = policyFromCommandLine(join(dir, 'p.yaml'), { dirs: ['./out::/out'], env: ['A=1'] }, dir);
+    expect(policy.zones.map((zone) => [zone.name, zone.guestPath, zone.hostPath])).toEqual([
+      ['input', '/input', join(dir, 'in')],
+      ['out', '/out', join(dir, 'out')],
+    ]);
+    const conflict = policyError(() => policyFromCommandLine(join(dir, 'p.yaml'), { dirs: ['./x::/input/sub'], env: [] }, dir));
+    expect(conflict.file).toBe('<command line>');
+    expect(conflict.message).toMatch(/overlaps/);
+  });
+});

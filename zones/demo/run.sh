@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# The demo: a few runs under zones/demo/policy.yaml, showing what a guest can
+# and cannot do. Run it through `npm run demo`, which sets everything up first.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+goodbot() { node dist/cli/main.js "$@"; }
+guests=.cache/guests
+policy=zones/demo/policy.yaml
+show() { printf '\n\033[1m$ goodbot %s\033[0m\n' "$*"; goodbot "$@"; printf '(exit status %s)\n' "$?"; }
+
+echo "goodbot demo: tools run as WebAssembly in this Node process, under $policy"
+
+echo; echo "1. Read an input file (cat, a WASI preview1 module):"
+show exec --policy "$policy" -- "$guests/cat.wasm" /input/notes.txt
+
+echo; echo "2. Copy it to the output zone, list both, and use the in-memory scratch zone:"
+show exec --policy "$policy" -- "$guests/probe.wasm" \
+  copy /input/reports/sales.csv /output/sales-copy.csv \; ls /input \; ls /output \
+  \; write /scratch/tmp.txt temporary \; ls /scratch \; env
+echo "on the host: $(ls out/demo)"
+
+echo; echo "3. Try to escape, as a compromised tool would. Every attempt is refused and recorded:"
+show exec --policy "$policy" --json -- "$guests/probe.wasm" \
+  read /etc/passwd \; rawopen 3 ../../../etc/passwd \; read /input/host-shortcut \
+  \; write /input/notes.txt overwritten \; symlink /etc /output/way-out \; fdscan
+
+echo; echo "4. The same program as a WASI preview2 component (exit code preserved exactly):"
+show exec --policy "$policy" -- "$guests/probe.component.wasm" read /input/notes.txt \; exit 3
+
+echo; echo "5. A guest that crashes (traps) ends its own run, not the host:"
+show exec --policy "$policy" -- "$guests/probe.wasm" trap unreachable
+echo; echo "demo done."
