@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Builds the test and benchmark guests (our own C programs) into .cache/guests/:
 // core modules with Debian's clang + wasi-libc, and components by wrapping them
-// with jco's preview1 command adapter. Rebuilds only what changed.
+// with jco's preview1 command adapter (from jco-transpiler, the jco the runtime
+// transpiles with). Rebuilds only what changed.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const sources = join(root, 'wasm-tools', 'guests');
 const out = join(root, '.cache', 'guests');
-const adapterPath = join(root, 'node_modules/@bytecodealliance/jco/lib/wasi_snapshot_preview1.command.wasm');
+const adapterPath = join(root, 'node_modules/jco-transpiler/lib/wasi_snapshot_preview1.command.wasm');
 const witDeps = join(root, 'node_modules/@bytecodealliance/jco/lib/wit/builtin/0.2.12');
 
 const clangFlags = ['--target=wasm32-wasi', '--sysroot=/usr', '-O2', '-Wall', '-Werror', '-Wl,--strip-all'];
@@ -38,7 +39,7 @@ const stampOf = (guest) => {
 };
 
 let wasmTools;
-const tools = async () => (wasmTools ??= await import('@bytecodealliance/jco'));
+const tools = async () => (wasmTools ??= await import('jco-transpiler'));
 
 for (const guest of guests) {
   const stampFile = join(out, `${guest.name}.stamp`);
@@ -52,7 +53,8 @@ for (const guest of guests) {
     const { componentEmbed, componentNew } = await tools();
     let bytes = readFileSync(core);
     if (guest.wit) {
-      // wasm-tools runs on preview2-shim, which only sees preopened folders; give it the WIT folder.
+      // jco's wasm-tools runs on preview2-shim (the top-level copy, which
+      // package.json pins to jco-transpiler's range), and sees only preopened folders.
       const { _setPreopens } = await import('@bytecodealliance/preview2-shim/filesystem');
       const witDir = join(out, `${guest.name}-wit`);
       rmSync(witDir, { recursive: true, force: true });

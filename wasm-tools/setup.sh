@@ -22,12 +22,16 @@ if [ "${#missing[@]}" -gt 0 ]; then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
-# 2. npm packages, reinstalled only when package-lock.json changed.
+# 2. npm packages at the versions package-lock.json records, reinstalled only
+#    when it changed. Not `npm ci`: jco's dependencies name optional native
+#    packages for other platforms that the registry does not have, so they can
+#    never be in the lock and `npm ci` refuses it; `npm install` installs the
+#    locked versions and skips them.
 lock_hash="$(sha256sum package-lock.json | cut -d' ' -f1)"
 if [ ! -d node_modules ] || [ "$(cat node_modules/.goodbot-lock 2>/dev/null)" != "$lock_hash" ]; then
-  step "installing npm packages (npm ci)"
-  npm ci --no-audit --no-fund --loglevel=error
-  echo "$lock_hash" > node_modules/.goodbot-lock
+  step "installing npm packages"
+  npm install --no-audit --no-fund --loglevel=error
+  sha256sum package-lock.json | cut -d' ' -f1 > node_modules/.goodbot-lock
 fi
 
 # 3. TypeScript -> dist/ (the CLI runs from there).

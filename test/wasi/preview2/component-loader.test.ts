@@ -1,7 +1,7 @@
 import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { _setPreopens } from '@bytecodealliance/preview2-shim/filesystem';
-import { componentEmbed, componentNew } from '@bytecodealliance/jco';
+import { componentEmbed, componentNew } from 'jco-transpiler';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cachedComponent } from '../../../src/backends/wasm/component-cache.js';
 import { loadComponent } from '../../../src/backends/wasm/component-loader.js';
@@ -41,7 +41,7 @@ async function dummyComponent(wit: string, world: string): Promise<Uint8Array> {
   // types resolve to the browser build, whose _setPreopens takes file data, not paths.)
   (_setPreopens as unknown as (preopens: Record<string, string>) => void)({ '/': '/' });
   const embedded = await componentEmbed({ dummy: true, witPath: dir, world, features: { tag: 'all' } });
-  return componentNew(embedded);
+  return componentNew(embedded, []);
 }
 
 async function loadError(bytes: Uint8Array, name: string): Promise<GoodbotError> {
