@@ -14,11 +14,21 @@ export type ComponentLoader = (bytes: Uint8Array, name: string) => Promise<Loade
  */
 export class ProgramLoader {
   private readonly cache = new Map<string, { key: string; program: LoadedProgram }>();
+  /** Programs given as bytes, kept while the caller keeps the same array. */
+  private readonly byBytes = new WeakMap<Uint8Array, Promise<LoadedProgram>>();
 
   constructor(private readonly loadComponent: ComponentLoader) {}
 
   async load(program: string | Uint8Array): Promise<LoadedProgram> {
-    if (program instanceof Uint8Array) return this.fromBytes(program, 'program.wasm');
+    if (program instanceof Uint8Array) {
+      let loaded = this.byBytes.get(program);
+      if (loaded === undefined) {
+        loaded = this.fromBytes(program, 'program.wasm');
+        this.byBytes.set(program, loaded);
+        loaded.catch(() => this.byBytes.delete(program));
+      }
+      return loaded;
+    }
     const stat = statSync(program, { bigint: true, throwIfNoEntry: false });
     if (!stat?.isFile()) {
       const looksLikePath = program.includes('/') || program.endsWith('.wasm');

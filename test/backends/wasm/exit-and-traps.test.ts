@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSandbox, GoodbotError } from '../../../src/index.js';
@@ -70,5 +70,15 @@ describe('programs that are not valid', () => {
   it('a missing program is not-found', async () => {
     const error = await sandbox.exec({ program: join(root, 'missing.wasm') }).result.catch((e: unknown) => e);
     expect((error as GoodbotError).kind).toBe('not-found');
+  });
+});
+
+describe('programs given as bytes', () => {
+  it('runs a module passed as bytes, and again from the same bytes', async () => {
+    const bytes = new Uint8Array(readFileSync(probe()));
+    const first = await sandbox.exec({ program: bytes, args: ['exit', '7'] }).result;
+    const second = await sandbox.exec({ program: bytes, args: ['exit', '8'] }).result;
+    expect([first.exitCode, second.exitCode]).toEqual([7, 8]);
+    expect(first.program).toEqual({ name: 'program.wasm', kind: 'module' });
   });
 });
