@@ -1,7 +1,8 @@
 import { Errno, FsError, fsError } from '../../zones/errno.js';
-import type { FileStat, FileType, OpenRequest, TimeChange } from '../../zones/types.js';
+import type { FileStat, FileType, TimeChange } from '../../zones/types.js';
 import type { ZoneNode } from '../../zones/zone-volume.js';
 import { ProcessExit, type WasiContext } from '../core/context.js';
+import { openRequestOf } from '../core/open-request.js';
 import {
   Clockid,
   Eventtype,
@@ -495,24 +496,16 @@ export class Preview1Host {
     const descriptor = this.fds.get(fd);
     if (descriptor.kind === 'file') throw fsError('NOTDIR', `fd ${fd} is a file`);
     if (descriptor.kind !== 'dir') throw fsError('BADF', `fd ${fd} is not a directory`);
-    if (fdflags & (Fdflags.DSYNC | Fdflags.RSYNC | Fdflags.SYNC)) {
-      throw fsError('NOTSUP', 'synchronous I/O flags are not supported');
-    }
-    const create = (oflags & Oflags.CREAT) !== 0;
-    const exclusive = (oflags & Oflags.EXCL) !== 0;
-    const truncate = (oflags & Oflags.TRUNC) !== 0;
-    const directory = (oflags & Oflags.DIRECTORY) !== 0;
-    if (directory && (create || exclusive || truncate)) throw fsError('INVAL');
-    const wantsWrite = (base & Rights.FD_WRITE) !== 0n;
-    const request: OpenRequest = {
+    const request = openRequestOf({
       follow,
-      create,
-      exclusive: create && exclusive,
-      truncate,
-      directory,
-      read: (base & Rights.FD_READ) !== 0n || !wantsWrite,
-      write: wantsWrite || create || truncate,
-    };
+      create: (oflags & Oflags.CREAT) !== 0,
+      exclusive: (oflags & Oflags.EXCL) !== 0,
+      truncate: (oflags & Oflags.TRUNC) !== 0,
+      directory: (oflags & Oflags.DIRECTORY) !== 0,
+      read: (base & Rights.FD_READ) !== 0n,
+      write: (base & Rights.FD_WRITE) !== 0n,
+      sync: (fdflags & (Fdflags.DSYNC | Fdflags.RSYNC | Fdflags.SYNC)) !== 0,
+    });
     const { dir } = descriptor;
     const node = dir.volume.openAt(dir, path, request);
     const opened: Descriptor =

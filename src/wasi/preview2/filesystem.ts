@@ -1,7 +1,8 @@
 import { fsError, FsError } from '../../zones/errno.js';
-import type { DirEntry, FileStat, OpenRequest, TimeChange } from '../../zones/types.js';
+import type { DirEntry, FileStat, TimeChange } from '../../zones/types.js';
 import type { ZoneDir, ZoneFile, ZoneNode } from '../../zones/zone-volume.js';
 import type { WasiContext } from '../core/context.js';
+import { openRequestOf } from '../core/open-request.js';
 import { datetimeOf, type Datetime } from './clocks.js';
 import { filesystemErrorCodeOf, fsCall } from './error-codes.js';
 import { IoError } from './io-error.js';
@@ -168,24 +169,16 @@ export class Descriptor {
   openAt(pathFlags: PathFlags, path: string, openFlags: OpenFlags, flags: DescriptorFlags): Descriptor {
     return fsCall(() => {
       const dir = this.dir();
-      if (flags.fileIntegritySync || flags.dataIntegritySync || flags.requestedWriteSync) {
-        throw fsError('NOTSUP', 'synchronous I/O flags are not supported');
-      }
-      const create = openFlags.create === true;
-      const exclusive = openFlags.exclusive === true;
-      const truncate = openFlags.truncate === true;
-      const directory = openFlags.directory === true;
-      if (directory && (create || exclusive || truncate)) throw fsError('INVAL');
-      const write = flags.write === true;
-      const request: OpenRequest = {
+      const request = openRequestOf({
         follow: pathFlags.symlinkFollow === true,
-        create,
-        exclusive: create && exclusive,
-        truncate,
-        directory,
-        read: flags.read === true || !write,
-        write: write || create || truncate,
-      };
+        create: openFlags.create === true,
+        exclusive: openFlags.exclusive === true,
+        truncate: openFlags.truncate === true,
+        directory: openFlags.directory === true,
+        read: flags.read === true,
+        write: flags.write === true,
+        sync: flags.fileIntegritySync === true || flags.dataIntegritySync === true || flags.requestedWriteSync === true,
+      });
       return new Descriptor(dir.volume.openAt(dir, path, request), true);
     });
   }
