@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { getSystemErrorName } from 'node:util';
 import type { TimeChange } from './types.js';
 
 /** The fs-times addon (src/zones/native/fs-times.c): ns-exact utimensat/futimens. */
@@ -23,9 +24,23 @@ let addon: FsTimesAddon | null | undefined;
 export function fsTimesAddon(): FsTimesAddon | undefined {
   if (addon === undefined) {
     const path = addonCandidates.find((candidate) => existsSync(candidate));
-    addon = path ? (createRequire(import.meta.url)(path) as FsTimesAddon) : null;
+    addon = path ? withErrnoCodes(createRequire(import.meta.url)(path) as FsTimesAddon) : null;
   }
   return addon ?? undefined;
+}
+
+/** The addon throws errors with an errno number; give them Node's `code` (`ENOENT`, …) as `fs` errors have. */
+function withErrnoCodes(raw: FsTimesAddon): FsTimesAddon {
+  const named = <A extends unknown[]>(call: (...args: A) => void) => (...args: A): void => {
+    try {
+      call(...args);
+    } catch (error) {
+      const errno = (error as { errno?: unknown }).errno;
+      if (typeof errno === 'number') (error as { code?: string }).code = getSystemErrorName(-errno);
+      throw error;
+    }
+  };
+  return { setPathTimes: named(raw.setPathTimes), setFdTimes: named(raw.setFdTimes) };
 }
 
 /** The addon's encoding of a change: -1n leaves the time, -2n sets it to now. */

@@ -28,25 +28,13 @@ static int to_timespec(napi_env env, napi_value value, struct timespec *ts) {
     return 0;
 }
 
+/* Throws an Error carrying the errno number; the TypeScript side names it (ENOENT, …). */
 static napi_value throw_errno(napi_env env, int err) {
-    napi_value code, message, error;
-    char name[32];
-    const char *text = strerror(err);
-    switch (err) {
-        case ENOENT: strcpy(name, "ENOENT"); break;
-        case EACCES: strcpy(name, "EACCES"); break;
-        case EPERM: strcpy(name, "EPERM"); break;
-        case EROFS: strcpy(name, "EROFS"); break;
-        case ELOOP: strcpy(name, "ELOOP"); break;
-        case ENOTDIR: strcpy(name, "ENOTDIR"); break;
-        case EBADF: strcpy(name, "EBADF"); break;
-        case EINVAL: strcpy(name, "EINVAL"); break;
-        default: strcpy(name, "EIO"); break;
-    }
-    napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &code);
-    napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &message);
-    napi_create_error(env, code, message, &error);
-    napi_set_named_property(env, error, "code", code);
+    napi_value message, error, number;
+    napi_create_string_utf8(env, strerror(err), NAPI_AUTO_LENGTH, &message);
+    napi_create_error(env, NULL, message, &error);
+    napi_create_int32(env, err, &number);
+    napi_set_named_property(env, error, "errno", number);
     napi_throw(env, error);
     return NULL;
 }
