@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SandboxConfig } from '../../src/index.js';
-import { lines, makeTree, removeTree, runProbe, tempDir } from '../helpers/guests.js';
+import { lines, makeTree, removeTree, runProbe, tempDir, type TreeEntry } from '../helpers/guests.js';
 
 /**
  * Attacks on zone boundaries from inside the guest: every way out of a zone
@@ -227,57 +227,51 @@ describe('special files', () => {
 });
 
 describe('check-then-open races', () => {
-  /** Runs a node script that swaps entries under `dir` until killed. */
-  function startSwapper(dir: string, script: string) {
-    const child = spawn(process.execPath, ['-e', script], { cwd: dir, stdio: 'ignore' });
-    return () => child.kill('SIGKILL');
+  /**
+   * Opens `guestPath` 20 000 times from the guest while another process keeps
+   * swapping zone entry `name` with `${name}.link` (a symlink to the outside),
+   * and returns the guest's counts of successful opens, failures, and reads
+   * of the outside's secret.
+   */
+  async function openWhileSwapping(tree: Record<string, TreeEntry>, name: string, guestPath: string) {
+    const zone = tempDir();
+    makeTree(zone, tree);
+    const swapper = spawn(
+      process.execPath,
+      [
+        '-e',
+        `const fs = require('fs');
+         for (;;) {
+           try { fs.renameSync('${name}', '${name}.real'); fs.renameSync('${name}.link', '${name}'); } catch {}
+           try { fs.renameSync('${name}', '${name}.link'); fs.renameSync('${name}.real', '${name}'); } catch {}
+         }`,
+      ],
+      { cwd: zone, stdio: 'ignore' },
+    );
+    try {
+      const result = await runProbe({ zones: [{ name: 'z', mode: 'ro', hostPath: zone }] }, ['openloop', guestPath, '20000']);
+      const [, ok, err, secret] = /ok=(\d+) err=(\d+) secret=(\d+)/.exec(result.stdout)!.map(Number);
+      return { ok: ok!, err: err!, secret: secret! };
+    } finally {
+      swapper.kill('SIGKILL');
+      removeTree(zone);
+    }
   }
 
   it('swapping a directory for a symlink to the outside while the guest opens through it never exposes the outside', async () => {
-    const zone = tempDir();
-    makeTree(zone, {
-      'd/secret': 'public',
-      'd.link': { symlink: join(root, 'outside', 'dir') },
-    });
-    const stop = startSwapper(
-      zone,
-      `const fs = require('fs');
-       for (;;) {
-         try { fs.renameSync('d', 'd.dir'); fs.renameSync('d.link', 'd'); } catch {}
-         try { fs.renameSync('d', 'd.link'); fs.renameSync('d.dir', 'd'); } catch {}
-       }`,
+    const counts = await openWhileSwapping(
+      { 'd/secret': 'public', 'd.link': { symlink: join(root, 'outside', 'dir') } },
+      'd',
+      '/z/d/secret',
     );
-    try {
-      const result = await runProbe({ zones: [{ name: 'z', mode: 'ro', hostPath: zone }] }, ['openloop', '/z/d/secret', '20000']);
-      const [, okCount, errCount, secretCount] = /ok=(\d+) err=(\d+) secret=(\d+)/.exec(result.stdout)!.map(Number);
-      expect(secretCount).toBe(0);
-      expect(okCount! + errCount!).toBe(20000);
-      expect(errCount).toBeGreaterThan(0);
-    } finally {
-      stop();
-      removeTree(zone);
-    }
+    expect(counts.secret).toBe(0);
+    expect(counts.ok + counts.err).toBe(20000);
+    expect(counts.err).toBeGreaterThan(0);
   });
 
   it('swapping a file for a symlink to the outside while the guest opens it never exposes the outside', async () => {
-    const zone = tempDir();
-    makeTree(zone, { f: 'public', 'f.link': { symlink: join(root, 'outside', 'secret') } });
-    const stop = startSwapper(
-      zone,
-      `const fs = require('fs');
-       for (;;) {
-         try { fs.renameSync('f', 'f.file'); fs.renameSync('f.link', 'f'); } catch {}
-         try { fs.renameSync('f', 'f.link'); fs.renameSync('f.file', 'f'); } catch {}
-       }`,
-    );
-    try {
-      const result = await runProbe({ zones: [{ name: 'z', mode: 'ro', hostPath: zone }] }, ['openloop', '/z/f', '20000']);
-      const [, , errCount, secretCount] = /ok=(\d+) err=(\d+) secret=(\d+)/.exec(result.stdout)!.map(Number);
-      expect(secretCount).toBe(0);
-      expect(errCount).toBeGreaterThan(0);
-    } finally {
-      stop();
-      removeTree(zone);
-    }
+    const counts = await openWhileSwapping({ f: 'public', 'f.link': { symlink: join(root, 'outside', 'secret') } }, 'f', '/z/f');
+    expect(counts.secret).toBe(0);
+    expect(counts.err).toBeGreaterThan(0);
   });
 });
