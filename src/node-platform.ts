@@ -3,6 +3,8 @@ import type { AuditSink } from './audit/events.js';
 import { loadComponent } from './backends/wasm/component-loader.js';
 import { ProgramLoader } from './backends/wasm/program-loader.js';
 import type { Platform } from './platform.js';
+import { ToolLauncher } from './tools/tool-launcher.js';
+import { ToolStore } from './tools/tool-store.js';
 import type { ZoneSpec } from './policy/types.js';
 import { HostClock } from './wasi/core/clock.js';
 import { secureRandom } from './wasi/core/random.js';
@@ -15,6 +17,8 @@ export interface NodePlatformOptions {
   readonly audit?: AuditSink;
   /** The environment policy grants draw from; default `process.env`. */
   readonly hostEnv?: Readonly<Record<string, string | undefined>>;
+  /** Where catalog tools are built and found; default: the package's own `.cache/tools`. */
+  readonly toolStore?: ToolStore;
 }
 
 /** One loader per process, so every sandbox shares compiled programs. */
@@ -23,10 +27,22 @@ function programLoader(): ProgramLoader {
   return (sharedLoader ??= new ProgramLoader(loadComponent));
 }
 
+const launchers = new WeakMap<ToolStore, ToolLauncher>();
+let defaultStore: ToolStore | undefined;
+function toolLauncher(store: ToolStore = (defaultStore ??= new ToolStore())): ToolLauncher {
+  let launcher = launchers.get(store);
+  if (launcher === undefined) {
+    launcher = new ToolLauncher(store, (path) => programLoader().load(path));
+    launchers.set(store, launcher);
+  }
+  return launcher;
+}
+
 /** The Node platform: host-folder zones on Linux, files from disk, `process.env`. */
 export function createNodePlatform(options: NodePlatformOptions = {}): Platform {
   return {
     loadProgram: (program) => programLoader().load(program),
+    launchTool: (name) => toolLauncher(options.toolStore).launch(name),
     zoneBackend: zoneBackendFor,
     hostEnv: () => options.hostEnv ?? process.env,
     ...(options.audit !== undefined && { audit: options.audit }),

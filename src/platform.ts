@@ -14,14 +14,33 @@ export interface LoadedProgram {
   run(ctx: WasiContext): GuestOutcome;
 }
 
+/** A catalog tool, found, loaded and ready to run. */
+export interface ToolLaunch {
+  readonly program: LoadedProgram;
+  /** The tool's name as the caller gave it, e.g. `sort`. */
+  readonly name: string;
+  readonly version: string;
+  /** argv[0] the program expects (a busybox applet's name). */
+  readonly argv0: string;
+  /** Read-only folders the tool needs for itself (`internal` zones). */
+  readonly mounts: readonly ZoneSpec[];
+  /** Variables the tool needs; the policy's and the caller's win. */
+  readonly env: Readonly<Record<string, string>>;
+}
+
 /**
  * What the platform-neutral sandbox needs from its host (Node or a browser):
  * how to find and compile programs, how to store zones, and what the host's
  * environment is. Everything else (policy, WASI host, zones logic) is shared.
  */
 export interface Platform {
-  /** PROGRAM as given by the caller: a path, a catalog tool name, or bytes. */
+  /** PROGRAM as given by the caller: a path or bytes. */
   loadProgram(program: string | Uint8Array): Promise<LoadedProgram>;
+  /**
+   * A catalog tool by name; rejects with a `not-found` error when the catalog
+   * has no such tool or it is not built. Platforms without a catalog omit it.
+   */
+  launchTool?(name: string): Promise<ToolLaunch>;
   /** The storage for one run of a zone (a host folder, or memory). */
   zoneBackend(spec: ZoneSpec): VolumeBackend<unknown, unknown>;
   /** The host's environment, from which the policy may pass variables. */

@@ -4,7 +4,9 @@ import type { LoadedProgram, Platform } from './platform.js';
 import { Authority } from './policy/authority.js';
 import { policyDigest } from './policy/digest.js';
 import { guestEnvironment } from './policy/environment.js';
-import type { Denial, Policy } from './policy/types.js';
+import { isWithin } from './policy/guest-path.js';
+import type { Denial, Policy, ZoneSpec } from './policy/types.js';
+import { isToolName } from './tools/catalog.js';
 import { EventChannel, type RunEvent, type RunResult } from './run.js';
 import type { WasiContext } from './wasi/core/context.js';
 import { BufferedInput, CallbackOutput, emptyInput, type InputSource } from './wasi/core/stdio.js';
@@ -82,16 +84,20 @@ export class Sandbox {
 
   private async perform(runId: string, request: ExecRequest, events: EventChannel<RunEvent>): Promise<RunResult> {
     const digest = await (this.digest ??= policyDigest(this.policy));
-    const program = await this.platform.loadProgram(request.program);
+    const authority = new Authority((denial: Denial) => {
+      events.push({ type: 'denied', denial });
+      this.audit({ event: 'access.denied', time: now(), runId, ...denial });
+    });
+    const { program, name, argv0, mounts, toolEnv } = await this.resolveProgram(request.program, authority);
     const started = performance.now();
-    const args = [request.argv0 ?? program.name, ...(request.args ?? [])];
-    const env = guestEnvironment(this.policy.env, this.platform.hostEnv(), request.env);
-    events.push({ type: 'start', runId, program: program.name });
+    const args = [request.argv0 ?? argv0, ...(request.args ?? [])];
+    const env = guestEnvironment(this.policy.env, this.platform.hostEnv(), request.env, toolEnv);
+    events.push({ type: 'start', runId, program: name });
     this.audit({
       event: 'run.start',
       time: now(),
       runId,
-      program: program.name,
+      program: name,
       programKind: program.kind,
       args,
       backend: 'wasm',
@@ -99,10 +105,6 @@ export class Sandbox {
       env: redactEnvironment(env, this.policy.audit.revealEnv),
     });
 
-    const authority = new Authority((denial: Denial) => {
-      events.push({ type: 'denied', denial });
-      this.audit({ event: 'access.denied', time: now(), runId, ...denial });
-    });
     const volumes: ZoneVolume[] = [];
     const output = { stdout: [] as Uint8Array[], stderr: [] as Uint8Array[] };
     const collect = request.collectOutput ?? true;
@@ -115,7 +117,7 @@ export class Sandbox {
       }, request.terminal?.[stream] ?? false);
 
     try {
-      for (const spec of this.policy.zones) {
+      for (const spec of [...this.policy.zones, ...mounts]) {
         const volume = new ZoneVolume(spec, this.platform.zoneBackend(spec), authority);
         volumes.push(volume);
         events.push({ type: 'zone', zone: spec.name, guestPath: spec.guestPath, access: spec.access });
@@ -127,6 +129,7 @@ export class Sandbox {
           guestPath: spec.guestPath,
           access: spec.access,
           kind: spec.kind,
+          ...(spec.internal === true && { internal: true }),
           ...(spec.hostPath !== undefined && { hostPath: spec.hostPath }),
           ...(spec.quotaBytes !== undefined && { quotaBytes: spec.quotaBytes }),
         });
@@ -156,7 +159,7 @@ export class Sandbox {
         denials: authority.denials,
         ...(outcome.kind === 'trap' && { trap: outcome.trap }),
         backend: 'wasm',
-        program: { name: program.name, kind: program.kind },
+        program: { name, kind: program.kind },
       };
       this.audit({
         event: 'run.exit',
@@ -174,9 +177,51 @@ export class Sandbox {
     }
   }
 
+  /**
+   * PROGRAM as the caller gave it: bytes, a `.wasm` path, or a catalog tool
+   * name, which the policy's `tools.allow` must grant.
+   */
+  private async resolveProgram(program: string | Uint8Array, authority: Authority): Promise<ResolvedProgram> {
+    if (typeof program !== 'string' || !isToolName(program)) {
+      const loaded = await this.platform.loadProgram(program);
+      return { program: loaded, name: loaded.name, argv0: loaded.name, mounts: [], toolEnv: {} };
+    }
+    if (!authority.mayRunTool(this.policy.tools, program)) {
+      throw new GoodbotError('policy', `the policy does not allow the tool '${program}'`, {
+        field: 'sandbox.tools.allow',
+        hint: `add '${program}' to sandbox.tools.allow to let it run`,
+      });
+    }
+    if (this.platform.launchTool === undefined) {
+      throw new GoodbotError('not-found', `${program}: this platform has no tool catalog`, {
+        hint: 'give the program as a .wasm path or as bytes',
+        path: program,
+      });
+    }
+    const launch = await this.platform.launchTool(program);
+    for (const mount of launch.mounts) {
+      const zone = this.policy.zones.find((z) => isWithin(z.guestPath, mount.guestPath) || isWithin(mount.guestPath, z.guestPath));
+      if (zone !== undefined) {
+        throw new GoodbotError('policy', `zone '${zone.name}' at ${zone.guestPath} overlaps ${mount.guestPath}, which ${program} mounts for itself`, {
+          field: `sandbox.zones[${this.policy.zones.indexOf(zone)}].guestPath`,
+          hint: 'mount the zone at another guest path',
+        });
+      }
+    }
+    return { program: launch.program, name: launch.name, argv0: launch.argv0, mounts: launch.mounts, toolEnv: launch.env };
+  }
+
   private audit(event: AuditEvent): void {
     this.platform.audit?.record(event);
   }
+}
+
+interface ResolvedProgram {
+  readonly program: LoadedProgram;
+  readonly name: string;
+  readonly argv0: string;
+  readonly mounts: readonly ZoneSpec[];
+  readonly toolEnv: Readonly<Record<string, string>>;
 }
 
 function runGuest(program: LoadedProgram, ctx: WasiContext) {

@@ -24,6 +24,8 @@ export type AuditEvent =
       kind: string;
       hostPath?: string;
       quotaBytes?: number;
+      /** Mounted by a catalog tool for itself, not granted by the policy. */
+      internal?: boolean;
     }
   | ({ event: 'access.denied'; time: string; runId: string } & Denial)
   | {

@@ -7,13 +7,15 @@ export interface ExecArguments {
   dirs: string[];
   env: string[];
   json: boolean;
+  /** Build PROGRAM first when it is a catalog tool that is not built. */
+  build: boolean;
   audit?: string;
   program: string;
   args: string[];
 }
 
 const valued = new Set(['--backend', '--policy', '--dir', '--env', '--audit']);
-const flags = new Set(['--json']);
+const flags = new Set(['--json', '--build']);
 
 /**
  * Parses `exec`'s arguments: options first (`--name value` or `--name=value`),
@@ -21,7 +23,7 @@ const flags = new Set(['--json']);
  * PROGRAM are the guest's.
  */
 export function parseExecArguments(argv: readonly string[]): ExecArguments {
-  const parsed: ExecArguments = { dirs: [], env: [], json: false, program: '', args: [] };
+  const parsed: ExecArguments = { dirs: [], env: [], json: false, build: false, program: '', args: [] };
   let i = 0;
   for (; i < argv.length; i++) {
     const word = argv[i]!;
@@ -34,7 +36,8 @@ export function parseExecArguments(argv: readonly string[]): ExecArguments {
     const name = eq < 0 ? word : word.slice(0, eq);
     if (flags.has(name)) {
       if (eq >= 0) usage(`${name} takes no value`, name);
-      parsed.json = true;
+      if (name === '--json') parsed.json = true;
+      else parsed.build = true;
       continue;
     }
     if (!valued.has(name)) usage(`unknown option ${name}`, name);
@@ -87,6 +90,7 @@ options:
                           repeatable; without ::GUEST the guest sees HOST's path
   --env NAME[=VALUE]      pass the host's NAME, or set NAME=VALUE; repeatable
   --json                  print one JSON result object instead of streaming output
+  --build                 build PROGRAM first if it is a catalog tool not yet built
   --audit FILE            append audit events (JSONL) to FILE
 
 exit status: the guest's exit code; 134 if it trapped; 124 a limit ended it;
@@ -96,6 +100,18 @@ export const mainHelp = `usage: goodbot <command> [ARGS...]
 
 commands:
   exec      run a program in the sandbox (goodbot exec --help)
+  tools     list, build and describe the tool catalog (goodbot tools --help)
 
 goodbot runs tools as WebAssembly inside Node, with exactly the capabilities a
 policy grants: zones (folders), environment variables, and nothing else.`;
+
+export const toolsHelp = `usage: goodbot tools <command>
+
+commands:
+  list                    every catalog tool: name, version, kind, size, built or not
+  build NAME... | --all   build tools (their recipes) into the cache; --default
+                          builds the default catalog; --force rebuilds
+  info NAME               a tool's recipe, source, licence, artifact and sha256
+
+Tools are built from Debian source packages or npm packages by the recipes in
+wasm-tools/recipes/, into a cache keyed by each recipe's hash.`;

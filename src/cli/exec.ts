@@ -5,6 +5,9 @@ import { createNodePlatform } from '../node-platform.js';
 import { policyFromCommandLine } from '../policy/load-file.js';
 import type { RunResult } from '../run.js';
 import { Sandbox } from '../sandbox.js';
+import { buildRecipe } from '../tools/builder.js';
+import { findTool, isToolName, recipeOf } from '../tools/catalog.js';
+import { ToolStore } from '../tools/tool-store.js';
 import { parseExecArguments } from './arguments.js';
 import { HostStdin, writeAllSync } from './host-stdio.js';
 
@@ -20,6 +23,7 @@ export async function execCommand(argv: readonly string[]): Promise<number> {
       { dirs: options.dirs, env: options.env, ...(options.backend !== undefined && { backend: options.backend }) },
       process.cwd(),
     );
+    if (options.build) await buildIfMissing(options.program);
     audit = options.audit === undefined ? undefined : new JsonlAuditFile(options.audit);
     const sandbox = new Sandbox(policy, createNodePlatform(audit ? { audit } : {}));
     const run = sandbox.exec({
@@ -51,6 +55,16 @@ export async function execCommand(argv: readonly string[]): Promise<number> {
   } finally {
     audit?.close();
   }
+}
+
+/** `--build`: builds PROGRAM's recipe first when it is a catalog tool without a build. */
+async function buildIfMissing(program: string): Promise<void> {
+  const tool = isToolName(program) ? findTool(program) : undefined;
+  if (tool === undefined) return;
+  const store = new ToolStore();
+  const recipe = recipeOf(tool);
+  if (store.record(recipe) !== undefined) return;
+  await buildRecipe(store, recipe, { progress: (line) => writeAllSync(2, new TextEncoder().encode(`${line}\n`)) });
 }
 
 function resultJson(result: RunResult): Record<string, unknown> {

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { execCommand } from './exec.js';
 import { execHelp, mainHelp } from './arguments.js';
+import { toolsCommand } from './tools.js';
 
 /** The `goodbot` command line. */
 async function main(argv: string[]): Promise<number> {
@@ -22,6 +23,7 @@ async function main(argv: string[]): Promise<number> {
     }
     return execCommand(rest);
   }
+  if (command === 'tools') return toolsCommand(rest);
   console.error(`goodbot: unknown command '${command}' (see goodbot --help)`);
   return 125;
 }

@@ -1,4 +1,4 @@
-import type { Denial, ZoneSpec } from './types.js';
+import type { Denial, ToolGrant, ZoneSpec } from './types.js';
 
 /**
  * The one place where a run's capability checks are decided and recorded.
@@ -19,6 +19,13 @@ export class Authority {
   mayModify(zone: ZoneSpec, operation: string, target: string): boolean {
     if (zone.access === 'rw') return true;
     this.record({ operation, target, zone: zone.name, reason: 'read-only-zone', error: 'EROFS' });
+    return false;
+  }
+
+  /** May catalog tool NAME run under GRANT (`sandbox.tools.allow`)? A refusal is recorded. */
+  mayRunTool(grant: ToolGrant, name: string): boolean {
+    if (grant.allow === 'all' || grant.allow.includes(name)) return true;
+    this.record({ operation: 'run-tool', target: name, reason: 'tool-not-allowed', error: 'policy' });
     return false;
   }
 

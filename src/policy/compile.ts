@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { GoodbotError } from '../errors.js';
 import { isWithin, normalizeAbsolute, resolveAgainst } from './guest-path.js';
 import { policyFileSchema, sandboxSchema } from './schema.js';
+import { findTool } from '../tools/catalog.js';
 import type { Policy, ZoneSpec } from './types.js';
 import { parseDuration, parseSize } from './units.js';
 
@@ -57,6 +58,12 @@ function normalize(config: Parsed, source: PolicySource, prefix: (string | numbe
   }
 
   const zones: ZoneSpec[] = [];
+  config.tools.allow?.forEach((name, i) => {
+    if (findTool(name) === undefined) {
+      fail(['tools', 'allow', i], `no tool named '${name}' in the catalog`, 'run `goodbot tools list` for the names');
+    }
+  });
+
   const names = new Set<string>();
   config.zones.forEach((zone, i) => {
     const at = (...rest: string[]) => ['zones', i, ...rest];
@@ -103,7 +110,7 @@ function normalize(config: Parsed, source: PolicySource, prefix: (string | numbe
     backend: config.backend,
     zones,
     env: { allow: [...config.env.allow], set: { ...config.env.set } },
-    tools: { allow: [...config.tools.allow] },
+    tools: { allow: config.tools.allow === undefined ? 'all' : [...config.tools.allow] },
     network: { allow: [...config.network.allow] },
     limits: limitsOf(config.limits),
     audit: { revealEnv: config.audit.revealEnv ?? defaultRevealEnv },

@@ -1,7 +1,7 @@
 import type { EnvGrant } from './types.js';
 
 /**
- * The guest's whole environment: host variables the grant allows (exact names,
+ * The guest's whole environment: the tool's own defaults (python's, say), host variables the grant allows (exact names,
  * or prefixes ending in `*`), then the grant's fixed values, then the caller's
  * per-run values. Nothing else from the host is ever visible.
  */
@@ -9,8 +9,9 @@ export function guestEnvironment(
   grant: EnvGrant,
   hostEnv: Readonly<Record<string, string | undefined>>,
   perRun: Readonly<Record<string, string>> = {},
+  toolDefaults: Readonly<Record<string, string>> = {},
 ): [string, string][] {
-  const env = new Map<string, string>();
+  const env = new Map<string, string>(Object.entries(toolDefaults));
   for (const pattern of grant.allow) {
     if (pattern.endsWith('*')) {
       const prefix = pattern.slice(0, -1);

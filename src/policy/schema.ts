@@ -53,10 +53,10 @@ export const sandboxSchema = z.strictObject({
     .default({ allow: [], set: {} }),
   tools: z
     .strictObject({
-      /** Catalog tools that may run. Empty: every catalog tool. */
-      allow: z.array(z.string().min(1)).default([]),
+      /** Catalog tools that may run. Absent: every catalog tool; empty: none. */
+      allow: z.array(z.string().min(1)).optional(),
     })
-    .default({ allow: [] }),
+    .default({}),
   network: z
     .strictObject({
       /** Hosts the guest may reach. Empty: no sockets at all (the only option in this version). */

@@ -32,6 +32,8 @@ export interface ZoneSpec {
   readonly quotaBytes?: number;
   /** Initial files of a memory zone: relative path -> content. */
   readonly files?: Readonly<Record<string, string | Uint8Array>>;
+  /** Mounted read-only by a catalog tool for itself (python's stdlib), not granted by the policy. */
+  readonly internal?: boolean;
 }
 
 export interface EnvGrant {
@@ -42,8 +44,8 @@ export interface EnvGrant {
 }
 
 export interface ToolGrant {
-  /** Catalog tools that may run; empty means every catalog tool. */
-  readonly allow: readonly string[];
+  /** Catalog tools that may run: `all`, or exactly these names (none when empty). */
+  readonly allow: 'all' | readonly string[];
 }
 
 export interface NetworkGrant {
@@ -72,7 +74,8 @@ export type DenialReason =
   | 'special-file'
   | 'cross-zone'
   | 'quota-exceeded'
-  | 'network-denied';
+  | 'network-denied'
+  | 'tool-not-allowed';
 
 /** One refused access, as recorded for the run result and the audit log. */
 export interface Denial {

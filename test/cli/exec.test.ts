@@ -1,8 +1,8 @@
-import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { guest, makeTree, removeTree, repoRoot, tempDir } from '../helpers/guests.js';
+import { goodbot as run } from '../helpers/cli.js';
+import { guest, makeTree, removeTree, tempDir } from '../helpers/guests.js';
 
 /** `goodbot exec` as a user runs it: flags, exit statuses, --json, --audit, streaming. */
 let root: string;
@@ -14,15 +14,7 @@ beforeAll(() => {
 
 afterAll(() => removeTree(root));
 
-function goodbot(args: string[], options: { input?: string; env?: Record<string, string> } = {}) {
-  const result = spawnSync(process.execPath, [join(repoRoot, 'dist', 'cli', 'main.js'), ...args], {
-    cwd: root,
-    input: options.input ?? '',
-    env: { ...process.env, ...options.env },
-    encoding: 'utf8',
-  });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+const goodbot = (args: string[], options: { input?: string; env?: Record<string, string> } = {}) => run(root, args, options);
 
 describe('goodbot exec', () => {
   it('runs a module with zones from --dir and streams its output', () => {

@@ -31,17 +31,10 @@ export class ProgramLoader {
     }
     const stat = statSync(program, { bigint: true, throwIfNoEntry: false });
     if (!stat?.isFile()) {
-      const looksLikePath = program.includes('/') || program.endsWith('.wasm');
-      throw new GoodbotError(
-        'not-found',
-        looksLikePath ? `${program}: no such file` : `${program}: no such program or catalog tool`,
-        {
-          hint: looksLikePath
-            ? 'check the path of the .wasm file'
-            : 'the tool catalog is not available in this version; give the path of a .wasm file',
-          path: program,
-        },
-      );
+      throw new GoodbotError('not-found', `${program}: no such file`, {
+        hint: 'check the path of the .wasm file; catalog tools are named without a path (goodbot tools list)',
+        path: program,
+      });
     }
     const key = `${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeNs}`;
     const cached = this.cache.get(program);

@@ -1,0 +1,77 @@
+import { createHash } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { GoodbotError } from '../errors.js';
+import type { LoadedProgram, ToolLaunch } from '../platform.js';
+import type { ZoneSpec } from '../policy/types.js';
+import { findTool, recipeOf, type ToolEntry } from './catalog.js';
+import type { ToolStore } from './tool-store.js';
+
+/**
+ * Finds catalog tools in the build cache and loads them. Each artifact's
+ * sha256 is checked against its build record once per file version, so a
+ * cached build that was altered after it was built does not run.
+ */
+export class ToolLauncher {
+  private readonly verified = new Map<string, string>();
+
+  constructor(
+    private readonly store: ToolStore,
+    private readonly loadProgram: (path: string) => Promise<LoadedProgram>,
+  ) {}
+
+  async launch(name: string): Promise<ToolLaunch> {
+    const tool = findTool(name);
+    if (tool === undefined) {
+      throw new GoodbotError('not-found', `${name}: no such tool in the catalog, and no such file`, {
+        hint: 'run `goodbot tools list` for the catalog; a tool without a WASI build can run in a container with --backend=docker',
+        path: name,
+      });
+    }
+    const recipe = recipeOf(tool);
+    const record = this.store.record(recipe);
+    if (record === undefined) {
+      throw new GoodbotError('not-found', `${name} is in the catalog but not built`, {
+        hint: `run \`goodbot tools build ${name}\`, or add --build to \`goodbot exec\` to build it first`,
+        path: name,
+      });
+    }
+    const dir = this.store.buildDir(recipe);
+    const artifact = join(dir, tool.artifact);
+    this.verify(tool, artifact, record.files[tool.artifact]?.sha256);
+    const program = await this.loadProgram(artifact);
+    return {
+      program,
+      name: tool.name,
+      version: recipe.version,
+      argv0: tool.entry ?? tool.name,
+      mounts: mountsOf(tool, dir),
+      env: tool.env ?? {},
+    };
+  }
+
+  private verify(tool: ToolEntry, path: string, expected: string | undefined): void {
+    const stat = statSync(path, { bigint: true, throwIfNoEntry: false });
+    const key = stat && `${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeNs}`;
+    if (key !== undefined && this.verified.get(path) === key) return;
+    const actual = stat && createHash('sha256').update(readFileSync(path)).digest('hex');
+    if (actual === undefined || actual !== expected) {
+      throw new GoodbotError('not-found', `${tool.name}: the built ${tool.artifact} is missing or was changed after it was built`, {
+        hint: `rebuild it with \`goodbot tools build --force ${tool.name}\``,
+        path,
+      });
+    }
+    this.verified.set(path, key!);
+  }
+}
+
+function mountsOf(tool: ToolEntry, dir: string): ZoneSpec[] {
+  return (tool.mounts ?? []).map((mount) => ({
+    name: `${tool.recipe}:${mount.from}`,
+    kind: 'host',
+    access: 'ro',
+    guestPath: mount.guestPath,
+    hostPath: join(dir, mount.from),
+    internal: true,
+  }));
+}

@@ -1,0 +1,83 @@
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createSandbox, GoodbotError, type AuditEvent } from '../../src/index.js';
+import { compileSandboxConfig } from '../../src/policy/compile.js';
+import { isToolName, toolCatalog, toolRecipes } from '../../src/tools/catalog.js';
+import { ToolStore } from '../../src/tools/tool-store.js';
+import { removeTree, tempDir } from '../helpers/guests.js';
+
+const emptyCache = tempDir('goodbot-empty-tools-');
+afterAll(() => removeTree(emptyCache));
+
+async function failure(promise: Promise<unknown>): Promise<GoodbotError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(GoodbotError);
+  return error as GoodbotError;
+}
+
+describe('the tool catalog', () => {
+  it('names every recipe of every tool, and each name once', () => {
+    const names = toolCatalog.map((tool) => tool.name);
+    expect(new Set(names).size).toBe(names.length);
+    const recipes = new Set(toolRecipes.map((recipe) => recipe.name));
+    for (const tool of toolCatalog) expect(recipes.has(tool.recipe), tool.name).toBe(true);
+    for (const name of names) expect(isToolName(name)).toBe(true);
+  });
+
+  it('tells paths from tool names', () => {
+    expect(isToolName('python3')).toBe(true);
+    expect(isToolName('./python3')).toBe(false);
+    expect(isToolName('python3.wasm')).toBe(false);
+  });
+});
+
+describe('tools.allow', () => {
+  it('attack: running a catalog tool the policy does not list is refused before anything runs, and audited', async () => {
+    const events: AuditEvent[] = [];
+    const sandbox = createSandbox({ tools: { allow: ['cat'] } }, { audit: { record: (event) => events.push(event) } });
+    const error = await failure(sandbox.exec({ program: 'python3', args: ['-c', 'pass'] }).result);
+    expect(error.kind).toBe('policy');
+    expect(error.field).toBe('sandbox.tools.allow');
+    expect(error.message).toContain("'python3'");
+    expect(events.map((event) => event.event)).toEqual(['access.denied', 'run.error']);
+    expect(events[0]).toMatchObject({ operation: 'run-tool', target: 'python3', reason: 'tool-not-allowed' });
+  });
+
+  it('attack: an empty allow list allows no catalog tool at all', async () => {
+    const error = await failure(createSandbox({ tools: { allow: [] } }).exec({ program: 'cat' }).result);
+    expect(error.kind).toBe('policy');
+  });
+
+  it('refuses a name that is not in the catalog when the policy is compiled, naming the entry', () => {
+    let error: unknown;
+    try {
+      compileSandboxConfig({ tools: { allow: ['cat', 'pyhton3'] } }, { file: 'policy.yaml', baseDir: '/' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(GoodbotError);
+    expect((error as GoodbotError).field).toBe('tools.allow[1]');
+    expect((error as GoodbotError).message).toContain("'pyhton3'");
+  });
+});
+
+describe('launching tools', () => {
+  const unbuilt = new ToolStore({ cacheDir: join(emptyCache, 'tools') });
+
+  it('says how to build a catalog tool that is not built yet', async () => {
+    const error = await failure(createSandbox({}, { toolStore: unbuilt }).exec({ program: 'sort' }).result);
+    expect(error.kind).toBe('not-found');
+    expect(error.message).toBe('sort is in the catalog but not built');
+    expect(error.hint).toContain('goodbot tools build sort');
+    expect(error.hint).toContain('--build');
+  });
+
+  it('points to the Docker backend for a name the catalog does not have', async () => {
+    const error = await failure(createSandbox({}, { toolStore: unbuilt }).exec({ program: 'git' }).result);
+    expect(error.kind).toBe('not-found');
+    expect(error.hint).toContain('--backend=docker');
+  });
+});
