@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { execLatency } from './exec-latency.js';
 import type { Timing } from './interleaved.js';
 import { machineInfo } from './machine.js';
+import { toolStartup } from './tool-startup.js';
 
 /**
  * goodbot's benchmarks: `npm run bench` (about a minute per suite), or
@@ -16,20 +17,26 @@ const machine = machineInfo();
 console.log(`machine: ${Object.entries(machine).map(([k, v]) => `${k} ${v}`).join(', ')}`);
 console.log(`\n## Latency of one run: print a 4 KiB file from an input zone${quick ? ' (quick)' : ''}\n`);
 const latency = await execLatency({ timeMs: quick ? 5000 : 30000, guestsDir: join(root, '.cache', 'guests') });
-printLatency(latency);
+printTable(latency, (rows) => rows.find((row) => row.name.startsWith('native'))!);
 
-const results = { date: new Date().toISOString(), quick, machine, latency };
+console.log(`\n## Start-up of the catalog's interpreters, warm, against native${quick ? ' (quick)' : ''}\n`);
+const startup = await toolStartup({ timeMs: quick ? 5000 : 20000 });
+printTable(startup, (rows, row) =>
+  rows.find((other) => other.name.startsWith('native') && other.name.includes(row.name.includes('python') ? 'python' : 'lua')) ?? row,
+);
+
+const results = { date: new Date().toISOString(), quick, machine, latency, startup };
 mkdirSync(join(root, 'bench', 'results'), { recursive: true });
 const out = join(root, 'bench', 'results', `${results.date.slice(0, 10)}.json`);
 writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
 console.log(`\nraw results: ${out}`);
 
-function printLatency(rows: Timing[]): void {
-  const native = rows.find((row) => row.name.startsWith('native'))!;
-  console.log('| contender | median | p90 | p99 | samples | vs native spawn |');
+/** A markdown table of ROWS, with each median's ratio to its native counterpart. */
+function printTable(rows: Timing[], nativeOf: (rows: Timing[], row: Timing) => Timing): void {
+  console.log('| contender | median | p90 | p99 | samples | vs native |');
   console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
   for (const row of rows) {
-    const ratio = row.medianMs / native.medianMs;
+    const ratio = row.medianMs / nativeOf(rows, row).medianMs;
     console.log(
       `| ${row.name} | ${ms(row.medianMs)} | ${ms(row.p90Ms)} | ${ms(row.p99Ms)} | ${row.samples} | ${ratio.toFixed(3)}x |`,
     );

@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
 # Sets up everything goodbot needs on a fresh Debian machine, idempotently:
 # Debian packages (clang + wasi-libc for the guests), npm packages, the
-# TypeScript build, the fs-times addon and the test guests. Each step is
-# skipped when its result is already up to date.
+# TypeScript build, the fs-times addon, the test guests and the tool catalog.
+# Each step is skipped when its result is already up to date.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 step() { printf '==> %s\n' "$*"; }
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
-# 1. Debian packages: clang/lld and wasi-libc build our C guests; gcc and Node's
-#    headers build the fs-times addon.
-packages=(clang lld wasi-libc libclang-rt-dev-wasm32 gcc libc6-dev)
+# 1. Debian packages: clang/lld and wasi-libc build our C guests and tools; gcc
+#    and Node's headers build the fs-times addon; the host's sqlite3 checks that
+#    databases written by the sandboxed sqlite3 open natively. Recipes install
+#    what else they need themselves.
+packages=(clang lld llvm wasi-libc libclang-rt-dev-wasm32 gcc libc6-dev dpkg-dev sqlite3)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
@@ -53,4 +55,11 @@ fi
 # 5. Test and benchmark guests (our own C programs) -> .cache/guests/.
 step "building guests"
 node wasm-tools/build-guests.mjs
+
+# 6. The default tool catalog (wasm-tools/recipes: busybox, python3, lua, jq,
+#    sqlite3, rg, ruby, js) -> .cache/tools/, from Debian source packages and
+#    npm packages. Each build is cached by its recipe's hash: the first run
+#    takes minutes (progress below), later runs none.
+step "building the tool catalog"
+node dist/cli/main.js tools build --default
 step "setup done"

@@ -9,7 +9,7 @@ import { buildRecipe } from '../tools/builder.js';
 import { findTool, isToolName, recipeOf } from '../tools/catalog.js';
 import { ToolStore } from '../tools/tool-store.js';
 import { parseExecArguments } from './arguments.js';
-import { HostStdin, writeAllSync } from './host-stdio.js';
+import { hostOutput, HostStdin, writeAllSync } from './host-stdio.js';
 
 /** `goodbot exec`: returns the process exit status. */
 export async function execCommand(argv: readonly string[]): Promise<number> {
@@ -33,8 +33,8 @@ export async function execCommand(argv: readonly string[]): Promise<number> {
       collectOutput: json,
       outputEvents: false,
       ...(!json && {
-        onStdout: (chunk: Uint8Array) => writeAllSync(1, chunk),
-        onStderr: (chunk: Uint8Array) => writeAllSync(2, chunk),
+        onStdout: hostOutput(1),
+        onStderr: hostOutput(2),
         terminal: { stdin: isatty(0), stdout: isatty(1), stderr: isatty(2) },
       }),
     });

@@ -1,6 +1,7 @@
 import { readSync, writeSync } from 'node:fs';
 import { blockFor } from '../wasi/core/clock.js';
 import type { InputSource } from '../wasi/core/stdio.js';
+import { fsError } from '../zones/errno.js';
 
 /**
  * Writes all of `data` to a host fd synchronously. A pipe left non-blocking by
@@ -16,6 +17,22 @@ export function writeAllSync(fd: number, data: Uint8Array): void {
       blockFor(1);
     }
   }
+}
+
+/**
+ * A guest output stream that writes through to host fd FD. A reader that went
+ * away (EPIPE: `goodbot exec -- yes | head`) is the guest's broken pipe, not a
+ * host failure: its write fails with EPIPE, as it would natively.
+ */
+export function hostOutput(fd: number): (chunk: Uint8Array) => void {
+  return (chunk) => {
+    try {
+      writeAllSync(fd, chunk);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EPIPE') throw fsError('PIPE');
+      throw error;
+    }
+  };
 }
 
 /** The host's stdin (fd 0), read on demand and blocking, for `goodbot exec`. */

@@ -56,13 +56,16 @@ export const toolRecipes: readonly ToolRecipe[] = [
   { name: 'js', version: '0.23.0', source: 'npm:@bytecodealliance/componentize-js@0.23.0', license: 'Apache-2.0 WITH LLVM-exception AND MPL-2.0', default: true },
 ];
 
-/** Busybox applets offered as commands of their own. */
+/** Busybox applets offered as commands of their own (the recipe's config builds exactly these and `[`). */
 export const busyboxApplets: readonly string[] = [
-  'basename', 'cat', 'cmp', 'comm', 'cp', 'cut', 'date', 'diff', 'dirname', 'echo', 'env', 'expand', 'expr',
-  'false', 'find', 'fold', 'grep', 'egrep', 'fgrep', 'head', 'hexdump', 'ln', 'ls', 'md5sum', 'mkdir', 'mv',
-  'nl', 'od', 'paste', 'printenv', 'printf', 'pwd', 'readlink', 'rev', 'rm', 'rmdir', 'sed', 'seq', 'sha1sum',
-  'sha256sum', 'sha512sum', 'sort', 'split', 'stat', 'tac', 'tail', 'tee', 'touch', 'tr', 'true', 'uniq', 'wc',
-  'xxd', 'awk', 'base64', 'du', 'unexpand', 'yes', 'truncate', 'realpath',
+  'awk', 'base32', 'base64', 'basename', 'bc', 'bunzip2', 'bzcat', 'cat', 'cksum', 'cmp', 'comm', 'cp',
+  'crc32', 'cut', 'date', 'dd', 'diff', 'dirname', 'dos2unix', 'du', 'echo', 'egrep', 'env', 'expand',
+  'expr', 'factor', 'false', 'fgrep', 'find', 'fold', 'grep', 'gunzip', 'gzip', 'hd', 'head', 'hexdump',
+  'ln', 'ls', 'md5sum', 'mkdir', 'mktemp', 'mv', 'nl', 'od', 'paste', 'patch', 'printenv', 'printf', 'pwd',
+  'readlink', 'realpath', 'rev', 'rm', 'rmdir', 'sed', 'seq', 'sha1sum', 'sha256sum', 'sha3sum', 'sha512sum',
+  'shuf', 'sleep', 'sort', 'split', 'stat', 'strings', 'sum', 'tac', 'tail', 'tar', 'tee', 'test', 'touch',
+  'tr', 'true', 'truncate', 'unexpand', 'uniq', 'unix2dos', 'unlink', 'unxz', 'unzip', 'usleep', 'uudecode',
+  'uuencode', 'wc', 'xxd', 'xzcat', 'yes', 'zcat',
 ];
 
 export const toolCatalog: readonly ToolEntry[] = [

@@ -10,8 +10,25 @@ show() { printf '\n\033[1m$ goodbot %s\033[0m\n' "$*"; goodbot "$@"; printf '(ex
 
 echo "goodbot demo: tools run as WebAssembly in this Node process, under $policy"
 
-echo; echo "1. Read an input file (cat, a WASI preview1 module):"
-show exec --policy "$policy" -- "$guests/cat.wasm" /input/notes.txt
+echo; echo "1. Real tools from the catalog (built to WASI from Debian sources), on the input zone:"
+show exec --policy "$policy" -- cat /input/notes.txt
+show exec --policy "$policy" -- python3 -c '
+import csv, json
+rows = list(csv.DictReader(open("/input/reports/sales.csv")))
+totals = {}
+for row in rows:
+    totals[row["region"]] = totals.get(row["region"], 0) + int(row["amount"])
+json.dump(totals, open("/output/totals.json", "w"))
+print("wrote /output/totals.json:", totals)'
+show exec --policy "$policy" -- jq -r 'to_entries | max_by(.value) | "top region: \(.key)"' /output/totals.json
+show exec --policy "$policy" -- sqlite3 -box :memory: \
+  ".import --csv /input/reports/sales.csv sales" "select quarter, sum(amount) as total from sales group by quarter;"
+cut_out="$(goodbot exec --policy "$policy" -- cut -d, -f1 /input/reports/sales.csv)"
+printf '\n\033[1m$ goodbot exec -- cut -d, -f1 sales.csv | goodbot exec -- sort | goodbot exec -- uniq -c\033[0m\n'
+printf '%s\n' "$cut_out" | goodbot exec --policy "$policy" -- sort | goodbot exec --policy "$policy" -- uniq -c
+
+echo; echo "   A tool the policy does not list is refused before it runs (sandbox.tools.allow):"
+show exec --policy "$policy" -- ruby -e 'puts 1'
 
 echo; echo "2. Copy it to the output zone, list both, and use the in-memory scratch zone:"
 show exec --policy "$policy" -- "$guests/probe.wasm" \

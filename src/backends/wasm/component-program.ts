@@ -108,10 +108,15 @@ export function componentProgram(
         exports[runExport]!.run();
         return { kind: 'exit', code: 0 };
       } catch (error) {
-        // `run` returning `err` (a command's failure) reaches us as `throw undefined` from the glue.
-        if (error === undefined) return { kind: 'exit', code: 1 };
+        // `run` returning `err` (a command's failure) reaches us from the glue as a
+        // ComponentError without payload (older glue: `throw undefined`).
+        if (error === undefined || isRunError(error)) return { kind: 'exit', code: 1 };
         return outcomeOf(error);
       }
     },
   };
+}
+
+function isRunError(error: unknown): boolean {
+  return error instanceof Error && error.constructor.name === 'ComponentError' && (error as { payload?: unknown }).payload === undefined;
 }

@@ -2,6 +2,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { GoodbotError } from '../../errors.js';
 import type { LoadedProgram } from '../../platform.js';
 import { runCommandModule } from './command-module.js';
+import { isRubyReactor, runRubyReactor } from './ruby-reactor.js';
 import { checkCommandModule, compileModule, detectProgramKind } from './program-kind.js';
 
 /** Turns component bytes into a runnable program (transpiled, compiled, cached). */
@@ -48,6 +49,7 @@ export class ProgramLoader {
     const kind = detectProgramKind(bytes, name);
     if (kind === 'component') return this.loadComponent(bytes, name);
     const module = compileModule(bytes, name);
+    if (isRubyReactor(module)) return { name, kind, run: (ctx) => runRubyReactor(module, ctx) };
     checkCommandModule(module, name);
     return { name, kind, run: (ctx) => runCommandModule(module, ctx) };
   }

@@ -1,0 +1,224 @@
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSandbox, type RunResult, type SandboxConfig } from '../../src/index.js';
+import { busyboxApplets, findRecipe } from '../../src/tools/catalog.js';
+import { ToolStore } from '../../src/tools/tool-store.js';
+import { makeTree, removeTree, tempDir } from '../helpers/guests.js';
+
+/**
+ * Every tool of the default catalog doing a real task against zones. The
+ * catalog is built by `npm test`'s setup (wasm-tools/setup.sh).
+ */
+let root: string;
+let zones: SandboxConfig;
+
+beforeAll(() => {
+  root = tempDir('goodbot-tools-');
+  makeTree(root, {
+    'in/people.csv': 'name,age,city\nAda,36,London\nGrace,45,Arlington\nLinus,28,Helsinki\n',
+    'in/items.json': JSON.stringify({
+      items: [
+        { id: 1, name: 'bolt', price: 0.25, tags: ['metal'] },
+        { id: 2, name: 'gear', price: 12.5, tags: ['metal', 'moving'] },
+        { id: 3, name: 'belt', price: 7, tags: ['rubber', 'moving'] },
+      ],
+    }),
+    'in/words.txt': 'pear\napple\npear\nfig\napple\npear\n',
+    'in/tree/a.txt': 'nothing here\nneedle in a\n',
+    'in/tree/sub/b.md': 'needle in b\n',
+    'in/tree/sub/deeper/c.txt': 'no match\n',
+    'in/binary.bin': Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7) % 256)).toString('latin1'),
+    out: null,
+  });
+  zones = {
+    zones: [
+      { name: 'input', mode: 'ro', hostPath: join(root, 'in') },
+      { name: 'output', mode: 'rw', hostPath: join(root, 'out') },
+    ],
+  };
+});
+
+afterAll(() => removeTree(root));
+
+async function run(program: string, args: string[], stdin?: string, config: SandboxConfig = zones): Promise<RunResult> {
+  return createSandbox(config).exec({ program, args, ...(stdin !== undefined && { stdin }) }).result;
+}
+
+const output = (name: string) => readFileSync(join(root, 'out', name), 'utf8');
+
+describe('busybox applets', () => {
+  it('sort | uniq -c as two runs, the first run\'s output the second\'s stdin', async () => {
+    const sorted = await run('sort', ['/input/words.txt']);
+    expect(sorted.exitCode).toBe(0);
+    const counted = await run('uniq', ['-c'], sorted.stdout);
+    expect(counted.stdout.split('\n').map((line) => line.trim())).toEqual(['2 apple', '1 fig', '3 pear', '']);
+  });
+
+  it('sha256sum matches the host\'s sha256sum', async () => {
+    const result = await run('sha256sum', ['/input/binary.bin']);
+    const host = createHash('sha256').update(readFileSync(join(root, 'in', 'binary.bin'))).digest('hex');
+    expect(result.stdout).toBe(`${host}  /input/binary.bin\n`);
+  });
+
+  it('find, grep, wc, and writes with cp/sed into the output zone', async () => {
+    expect((await run('find', ['/input/tree', '-name', '*.txt'])).stdout.split('\n').sort().filter(Boolean)).toEqual([
+      '/input/tree/a.txt',
+      '/input/tree/sub/deeper/c.txt',
+    ]);
+    expect((await run('grep', ['-rl', 'needle', '/input/tree'])).stdout.split('\n').sort().filter(Boolean)).toEqual([
+      '/input/tree/a.txt',
+      '/input/tree/sub/b.md',
+    ]);
+    expect((await run('wc', ['-l', '/input/words.txt'])).stdout).toBe('6 /input/words.txt\n');
+    expect((await run('cp', ['/input/words.txt', '/output/words.txt'])).exitCode).toBe(0);
+    expect((await run('sed', ['-i', 's/pear/PEAR/g', '/output/words.txt'])).exitCode).toBe(0);
+    expect(output('words.txt')).toBe('PEAR\napple\nPEAR\nfig\napple\nPEAR\n');
+  });
+
+  it('attack: writing into the read-only zone fails inside the guest, not in the host', async () => {
+    const result = await run('touch', ['/input/new-file']);
+    expect(result.exitCode).not.toBe(0);
+    expect(result.status).toBe('exited');
+    expect(result.denials.some((denial) => denial.reason === 'read-only-zone')).toBe(true);
+  });
+});
+
+describe('python3', () => {
+  it('reads a CSV from /input and writes JSON to /output', async () => {
+    const script = [
+      'import csv, json',
+      'with open("/input/people.csv", newline="") as f:',
+      '    rows = [dict(r, age=int(r["age"])) for r in csv.DictReader(f)]',
+      'with open("/output/people.json", "w") as f:',
+      '    json.dump({"count": len(rows), "people": rows}, f)',
+      'print(sum(r["age"] for r in rows))',
+    ].join('\n');
+    const result = await run('python3', ['-c', script]);
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toBe('109\n');
+    expect(JSON.parse(output('people.json'))).toMatchObject({ count: 3, people: [{ name: 'Ada', age: 36, city: 'London' }] });
+  });
+
+  it('has re, hashlib, zlib and sqlite3 working', async () => {
+    const script = [
+      'import re, hashlib, zlib, sqlite3',
+      'print(re.findall(r"\\d+", "a1b22c333"))',
+      'print(hashlib.sha256(b"abc").hexdigest()[:16], hashlib.md5(b"abc").hexdigest()[:8])',
+      'print(len(zlib.compress(b"x" * 1000)) < 50)',
+      'db = sqlite3.connect(":memory:"); db.execute("create table t(x)"); db.execute("insert into t values (42)")',
+      'print(db.execute("select x * 2 from t").fetchone()[0])',
+    ].join('\n');
+    const result = await run('python3', ['-c', script]);
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toBe("['1', '22', '333']\nba7816bf8f01cfea 90015098\nTrue\n84\n");
+  });
+
+  it('runs a script from stdin', async () => {
+    expect((await run('python3', ['-'], 'print(6 * 7)\n')).stdout).toBe('42\n');
+  });
+});
+
+describe('python3 as the attacker', () => {
+  const attempt = async (code: string) => {
+    const result = await run('python3', ['-c', code]);
+    expect(result.status).toBe('exited');
+    return result.stdout.trim();
+  };
+  const tryIt = (body: string) => `try:\n    ${body}\nexcept OSError as e:\n    print(type(e).__name__)`;
+
+  it('attack: open("/etc/passwd") finds no such file outside the zones', async () => {
+    expect(await attempt(tryIt('print(open("/etc/passwd").read()[:20])'))).toMatch(/^(FileNotFoundError|PermissionError)$/);
+  });
+
+  it('attack: "../" out of a zone is refused', async () => {
+    expect(await attempt(tryIt('print(open("/input/../../etc/passwd").read()[:20])'))).toMatch(
+      /^(FileNotFoundError|PermissionError)$/,
+    );
+  });
+
+  it('attack: os.listdir("/") shows nothing of the host', async () => {
+    const listed = await attempt(tryIt('print(sorted(os.listdir("/")))').replace('try:', 'import os\ntry:'));
+    expect(listed).not.toMatch(/etc|home|root|proc/);
+  });
+
+  it('attack: os.environ holds none of the host variables', async () => {
+    const seen = await attempt('import os, json; print(json.dumps(sorted(os.environ)))');
+    const names = JSON.parse(seen) as string[];
+    for (const name of ['PATH', 'HOME', 'USER']) expect(names).not.toContain(name);
+  });
+
+  it('attack: writing into the read-only /input raises, and the host folder is unchanged', async () => {
+    expect(await attempt(tryIt('open("/input/people.csv", "w").write("pwned")'))).toMatch(/^(OSError|PermissionError)$/);
+    expect(readFileSync(join(root, 'in', 'people.csv'), 'utf8')).toContain('Ada,36');
+  });
+
+  it('attack: the stdlib mount is read-only too', async () => {
+    expect(await attempt(tryIt('open("/usr/local/lib/evil.py", "w").write("x")'))).toMatch(/^(OSError|PermissionError)$/);
+  });
+});
+
+describe('jq', () => {
+  it('filters a JSON file from /input', async () => {
+    const result = await run('jq', ['-r', '.items[] | select(.price > 1) | "\\(.name)=\\(.price)"', '/input/items.json']);
+    expect(result.stdout).toBe('gear=12.5\nbelt=7\n');
+  });
+
+  it('takes --arg and matches regular expressions', async () => {
+    const result = await run('jq', ['-c', '--arg', 'tag', 'moving', '[.items[] | select(.tags | index($tag)) | .name | select(test("^g"))]', '/input/items.json']);
+    expect(result.stdout).toBe('["gear"]\n');
+  });
+});
+
+describe('sqlite3', () => {
+  it('creates a database in /output that the host\'s sqlite3 can open', async () => {
+    const sql = "create table t(id integer primary key, name text); insert into t(name) values ('a'),('b'),('c'); select count(*) from t;";
+    const result = await run('sqlite3', ['/output/test.db', sql]);
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toBe('3\n');
+    const host = execFileSync('sqlite3', [join(root, 'out', 'test.db'), 'select group_concat(name) from t;'], { encoding: 'utf8' });
+    expect(host).toBe('a,b,c\n');
+    expect((await run('sqlite3', ['/output/test.db', 'select name from t where id = 2;'])).stdout).toBe('b\n');
+  });
+});
+
+describe('lua, ruby and js', () => {
+  it('lua reads a file and writes a result', async () => {
+    const code = 'local n = 0 for _ in io.lines("/input/words.txt") do n = n + 1 end local f = assert(io.open("/output/lua.txt", "w")) f:write(n, "\\n") f:close() print(n)';
+    const result = await run('lua', ['-e', code]);
+    expect(result.stdout).toBe('6\n');
+    expect(output('lua.txt')).toBe('6\n');
+  });
+
+  it('ruby reads a file and writes a result', async () => {
+    const code = 'words = File.readlines("/input/words.txt", chomp: true); File.write("/output/ruby.txt", words.tally.sort.map { |w, n| "#{w}:#{n}" }.join(",")); puts words.uniq.size';
+    const result = await run('ruby', ['-e', code]);
+    expect(result.stdout).toBe('3\n');
+    expect(output('ruby.txt')).toBe('apple:2,fig:1,pear:3');
+  });
+
+  it('js reads a file and writes a result', async () => {
+    const code = 'const words = readFile("/input/words.txt").trim().split("\\n"); writeFile("/output/js.txt", String(new Set(words).size)); console.log(words.length)';
+    const result = await run('js', ['-e', code]);
+    expect(result.stdout).toBe('6\n');
+    expect(output('js.txt')).toBe('3');
+  });
+});
+
+describe('rg', () => {
+  it('finds a pattern across a tree, with line numbers, and exits 1 when nothing matches', async () => {
+    const result = await run('rg', ['-n', '--sort', 'path', 'needle', '/input/tree']);
+    expect(result.stdout).toBe('/input/tree/a.txt:2:needle in a\n/input/tree/sub/b.md:1:needle in b\n');
+    expect((await run('rg', ['haystack', '/input/tree'])).exitCode).toBe(1);
+  });
+});
+
+describe('the busybox build', () => {
+  it('has every applet the catalog offers', () => {
+    const store = new ToolStore();
+    const built = readFileSync(join(store.buildDir(findRecipe('busybox')!), 'applets.txt'), 'utf8').split('\n');
+    expect(busyboxApplets.filter((applet) => !built.includes(applet))).toEqual([]);
+  });
+});
