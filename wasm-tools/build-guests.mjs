@@ -23,6 +23,13 @@ const guests = [
   { name: 'cat', source: 'cat.c', component: true },
   { name: 'netprobe', source: 'netprobe.c', wit: 'netprobe.wit', world: 'goodbot:netprobe/netprobe' },
   { name: 'wasi-checks', source: 'wasi-checks.c' },
+  // The self-test of our setjmp/longjmp runtime (wasm-tools/lib/sjlj), which the tool recipes use.
+  {
+    name: 'sjlj-test',
+    source: '../lib/sjlj/sjlj-test.c',
+    extra: ['../lib/sjlj/sjlj.c'],
+    flags: ['-I', join(root, 'wasm-tools/lib/sjlj/include'), '-mllvm', '-wasm-enable-sjlj'],
+  },
 ].filter((guest) => existsSync(join(sources, guest.source)));
 
 mkdirSync(out, { recursive: true });
@@ -32,6 +39,7 @@ const stampOf = (guest) => {
   const hash = createHash('sha256');
   hash.update(JSON.stringify({ guest, clangFlags }));
   hash.update(readFileSync(join(sources, guest.source)));
+  for (const extra of guest.extra ?? []) hash.update(readFileSync(join(sources, extra)));
   for (const header of headers) hash.update(readFileSync(join(sources, header)));
   if (guest.wit) hash.update(readFileSync(join(sources, guest.wit)));
   hash.update(adapter);
@@ -47,8 +55,9 @@ for (const guest of guests) {
   if (existsSync(stampFile) && readFileSync(stampFile, 'utf8') === stamp) continue;
   process.stdout.write(`  building guest ${guest.name}\n`);
   const core = join(out, `${guest.name}.wasm`);
-  const flags = guest.wit ? [...clangFlags, '-mexec-model=reactor'] : clangFlags;
-  execFileSync('clang', [...flags, join(sources, guest.source), '-o', core], { stdio: 'inherit' });
+  const flags = [...clangFlags, ...(guest.wit ? ['-mexec-model=reactor'] : []), ...(guest.flags ?? [])];
+  const files = [guest.source, ...(guest.extra ?? [])].map((file) => join(sources, file));
+  execFileSync('clang', [...flags, ...files, '-o', core], { stdio: 'inherit' });
   if (guest.component || guest.wit) {
     const { componentEmbed, componentNew } = await tools();
     let bytes = readFileSync(core);

@@ -50,7 +50,7 @@ export const toolRecipes: readonly ToolRecipe[] = [
   { name: 'lua', version: '5.4.4', source: 'debian:lua5.4', license: 'MIT', default: true },
   { name: 'sqlite3', version: '3.40.1', source: 'debian:sqlite3', license: 'blessing', default: true },
   { name: 'jq', version: '1.6', source: 'debian:jq', license: 'MIT AND BSD-2-Clause', default: true },
-  { name: 'python3', version: '3.11.2', source: 'debian:python3.11', license: 'PSF-2.0', default: true },
+  { name: 'python3', version: '3.11.2', source: 'debian:python3.11', license: 'PSF-2.0 AND Zlib AND blessing AND MIT AND BSD-2-Clause', default: true },
   { name: 'rg', version: '13.0.0', source: 'debian:rust-ripgrep', license: 'MIT OR Unlicense', default: true },
   { name: 'ruby', version: '3.4', source: 'npm:@ruby/3.4-wasm-wasi@2.10.1', license: 'Ruby OR BSD-2-Clause', default: true },
   { name: 'js', version: '0.23.0', source: 'npm:@bytecodealliance/componentize-js@0.23.0', license: 'Apache-2.0 WITH LLVM-exception AND MPL-2.0', default: true },

@@ -8,7 +8,7 @@ static jmp_buf outer, inner;
 static int depth;
 
 static void thrower(jmp_buf env, int val) { longjmp(env, val); }
-static void recurse(int n) { if (n == 0) thrower(inner, 42); recurse(n - 1); depth++; }
+static void recurse(int n) { if (n == 0) thrower(inner, 42); else recurse(n - 1); depth++; }
 
 static int nested(void) {
   volatile int steps = 0;
