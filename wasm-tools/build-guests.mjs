@@ -15,6 +15,12 @@ const out = join(root, '.cache', 'guests');
 const adapterPath = join(root, 'node_modules/jco-transpiler/lib/wasi_snapshot_preview1.command.wasm');
 const witDeps = join(root, 'node_modules/@bytecodealliance/jco/lib/wit/builtin/0.2.12');
 
+// clang runs any `wasm-opt` in PATH after linking, without the features our
+// guests use (exception handling); `npm run` puts binaryen's first. Keep it out.
+const clangEnv = {
+  ...process.env,
+  PATH: (process.env.PATH ?? '').split(':').filter((dir) => !dir.endsWith('/node_modules/.bin')).join(':'),
+};
 const clangFlags = ['--target=wasm32-wasi', '--sysroot=/usr', '-O2', '-Wall', '-Werror', '-Wl,--strip-all'];
 
 /** name -> how to build it. `component`: also wrap it; `wit`: embed this world first (reactor build). */
@@ -57,7 +63,7 @@ for (const guest of guests) {
   const core = join(out, `${guest.name}.wasm`);
   const flags = [...clangFlags, ...(guest.wit ? ['-mexec-model=reactor'] : []), ...(guest.flags ?? [])];
   const files = [guest.source, ...(guest.extra ?? [])].map((file) => join(sources, file));
-  execFileSync('clang', [...flags, ...files, '-o', core], { stdio: 'inherit' });
+  execFileSync('clang', [...flags, ...files, '-o', core], { stdio: 'inherit', env: clangEnv });
   if (guest.component || guest.wit) {
     const { componentEmbed, componentNew } = await tools();
     let bytes = readFileSync(core);

@@ -49,6 +49,17 @@ describe('goodbot exec with catalog names', () => {
     expect(stderr).toContain('`goodbot tools build jq`');
   });
 
+  it('builds a missing tool first with --build, with progress on stderr, then runs it', () => {
+    const env = { GOODBOT_TOOLS_DIR: join(empty, 'build-on-demand') };
+    const { status, stdout, stderr } = goodbot(repoRoot, ['exec', '--build', '--', 'lua', '-e', 'print(6 * 7)'], { env });
+    expect(stderr).toMatch(/^\[lua\] building lua /m);
+    expect(stderr).toMatch(/^\[lua\] built in /m);
+    expect(stdout).toBe('42\n');
+    expect(status).toBe(0);
+    const again = goodbot(repoRoot, ['exec', '--build', '--', 'lua', '-e', 'print(1)'], { env });
+    expect(again.stderr).toBe('');
+  });
+
   it('exits 127 pointing to --backend=docker for a tool the catalog does not have', () => {
     const { status, stderr } = goodbot(repoRoot, ['exec', '--', 'git', 'status']);
     expect(status).toBe(127);

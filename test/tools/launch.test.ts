@@ -1,8 +1,9 @@
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createSandbox, GoodbotError, type AuditEvent } from '../../src/index.js';
 import { compileSandboxConfig } from '../../src/policy/compile.js';
-import { isToolName, toolCatalog, toolRecipes } from '../../src/tools/catalog.js';
+import { findRecipe, isToolName, toolCatalog, toolRecipes } from '../../src/tools/catalog.js';
 import { ToolStore } from '../../src/tools/tool-store.js';
 import { removeTree, tempDir } from '../helpers/guests.js';
 
@@ -73,6 +74,23 @@ describe('launching tools', () => {
     expect(error.message).toBe('sort is in the catalog but not built');
     expect(error.hint).toContain('goodbot tools build sort');
     expect(error.hint).toContain('--build');
+  });
+
+  it('attack: a build altered in the cache after it was built is refused, not run', async () => {
+    const real = new ToolStore();
+    const lua = findRecipe('lua')!;
+    const copy = new ToolStore({ cacheDir: join(emptyCache, 'tampered') });
+    cpSync(real.buildDir(lua), copy.buildDir(lua), { recursive: true });
+    const sandbox = createSandbox({}, { toolStore: copy });
+    expect((await sandbox.exec({ program: 'lua', args: ['-e', 'print(1)'] }).result).stdout).toBe('1\n');
+    const artifact = join(copy.buildDir(lua), 'lua.wasm');
+    const bytes = readFileSync(artifact);
+    bytes.writeUInt8(bytes.readUInt8(bytes.length - 1) ^ 1, bytes.length - 1);
+    writeFileSync(artifact, bytes);
+    const error = await failure(sandbox.exec({ program: 'lua', args: ['-e', 'print(1)'] }).result);
+    expect(error.kind).toBe('not-found');
+    expect(error.message).toContain('was changed after it was built');
+    expect(error.hint).toContain('goodbot tools build --force lua');
   });
 
   it('points to the Docker backend for a name the catalog does not have', async () => {

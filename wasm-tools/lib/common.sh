@@ -14,6 +14,12 @@ set -euo pipefail
 : "${GOODBOT_WORK:?}" "${GOODBOT_SOURCES:?}" "${GOODBOT_LIB:?}" "${GOODBOT_RECIPE:?}"
 JOBS="${JOBS:-$(nproc)}"
 
+# clang runs any `wasm-opt` it finds in PATH after linking, without the
+# features we use (exception handling for setjmp/longjmp); `npm run` puts
+# binaryen's from node_modules/.bin first. Keep to the system's tools.
+PATH="$(printf '%s' "$PATH" | tr ':' '\n' | grep -v '/node_modules/\.bin$' | paste -sd: -)"
+export PATH
+
 step() { printf '==> %s\n' "$*"; }
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
