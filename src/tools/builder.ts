@@ -1,8 +1,18 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join, relative } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import { GoodbotError } from '../errors.js';
 import type { ToolRecipe } from './catalog.js';
 import { filesUnder, type BuildRecord, type ToolStore } from './tool-store.js';
@@ -67,6 +77,7 @@ export async function buildRecipe(store: ToolStore, recipe: ToolRecipe, options:
   writeFileSync(join(out, 'build.json'), `${JSON.stringify(record, null, 2)}\n`);
   rmSync(target, { recursive: true, force: true });
   renameSync(out, target);
+  removeOlderBuilds(base, basename(target));
   say(`built in ${formatSeconds(record.durationSeconds)}`);
   return record;
 }
@@ -128,6 +139,13 @@ function runRecipe(store: ToolStore, recipe: ToolRecipe, run: RecipeRun): Promis
     child.on('error', (error) => end(127, `goodbot: could not start the recipe: ${error.message}\n`));
     child.on('close', (code, signal) => end(code ?? (signal ? 128 : 1)));
   });
+}
+
+/** Builds of earlier recipe versions are never used again: free their space. */
+function removeOlderBuilds(base: string, current: string): void {
+  for (const entry of readdirSync(base)) {
+    if (entry !== current && /^[0-9a-f]{16}$/.test(entry)) rmSync(join(base, entry), { recursive: true, force: true });
+  }
 }
 
 function tail(path: string, lines: number): string {

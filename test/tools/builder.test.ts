@@ -61,6 +61,7 @@ describe('the recipe builder', () => {
     expect(changed.buildDir(recipe)).not.toBe(oldDir);
     await buildRecipe(changed, recipe);
     expect(changed.record(recipe)).toBeDefined();
+    expect(existsSync(oldDir)).toBe(false);
   });
 
   it('reports a failing recipe with the end of its log, and leaves nothing that looks built', async () => {
