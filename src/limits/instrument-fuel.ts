@@ -1,0 +1,283 @@
+/**
+ * Fuel metering for core WebAssembly modules, by binary rewriting (V8 has no
+ * fuel of its own). Platform-neutral: no `node:*`, so the browser reuses it.
+ *
+ * What the rewritten module does:
+ * - It has one added mutable i64 global, exported as `goodbot_fuel`, that the
+ *   host sets before a run and reads after it.
+ * - It imports one added function, `goodbot:limits` `out_of_fuel: () -> ()`
+ *   (names configurable), which the host implements: refill the global (fuel
+ *   slices for deadlines) or throw to stop the guest.
+ *
+ * Cost model: every instruction costs 1 (including `end`, `else`, `block`,
+ * `loop`, calls; the callee's own instructions are charged in the callee). The
+ * instructions the rewriter adds are free. A function body is split into
+ * segments: a segment ends after every control instruction (block, loop, if,
+ * else, end, try, catch, catch_all, delegate, try_table, br, br_if, br_table,
+ * return, call, call_indirect, return_call*, throw, rethrow, throw_ref,
+ * unreachable). Every branch target, every block body and every point after a
+ * call is therefore the start of a segment, and each segment's whole cost is
+ * subtracted from the global when execution enters it. So the fuel consumed is
+ * exactly the number of instructions executed, except when a trap or an
+ * exception leaves a segment part-way: then the rest of that segment was
+ * already charged (at most one segment per unwound frame). Code after an
+ * unconditional transfer (br, br_table, return, return_call*, throw, rethrow,
+ * throw_ref, unreachable) up to the end of its block is unreachable and gets
+ * no charge.
+ *
+ * Checks (`if fuel < 0 then call out_of_fuel`) come right after the charge at
+ * function entry and at every loop header, so every unbounded path (loops,
+ * recursion) passes a check; between checks fuel may go below zero by at most
+ * the cost of the straight-line code in between.
+ *
+ * Adding the import shifts every defined function's index by one; the rewriter
+ * fixes `call`, `return_call`, `ref.func` (code, global initializers, element
+ * expressions), element function lists (all 8 encodings), exports, the start
+ * section and the `name` section (function, local and label name maps; a
+ * malformed name section is dropped). Other custom sections are kept byte for
+ * byte, so DWARF `.debug_*` code offsets go stale.
+ */
+import { writeCodeSection } from './instrument-body.js';
+import {
+  EMPTY_FUNCTION_TYPE,
+  mutableI64Global,
+  readImportSection,
+  readTypeSection,
+  rewriteElementSection,
+  rewriteExportSection,
+  rewriteGlobalSection,
+  rewriteNameSection,
+  rewriteStartSection,
+  shiftFrom,
+  writeExport,
+  writeFunctionImport,
+  type FunctionIndexShift,
+  type ImportSectionInfo,
+  type TypeSectionInfo,
+} from './module-sections.js';
+import { readSections, WasmReader, WasmRewriteError, type RawSection } from './wasm-reader.js';
+import { ByteWriter, writeSection } from './wasm-writer.js';
+
+export { WasmRewriteError, type RewriteErrorKind } from './wasm-reader.js';
+
+export interface InstrumentFuelOptions {
+  /** Module name of the added out-of-fuel import. Default `goodbot:limits`. */
+  importModule?: string;
+  /** Field name of the added out-of-fuel import. Default `out_of_fuel`. */
+  importName?: string;
+  /** Export name of the fuel global. Default `goodbot_fuel`. */
+  fuelExport?: string;
+  /**
+   * Initial value of the fuel global. Default 0: the first function entry calls
+   * `out_of_fuel` unless the host set the global first (a start function runs
+   * before the host can, so its callback must hand out fuel).
+   */
+  initialFuel?: bigint;
+}
+
+export interface InstrumentedModule {
+  /** The instrumented module (a fresh buffer the caller owns). */
+  bytes: Uint8Array<ArrayBuffer>;
+  /** Index of the fuel global in the global index space. */
+  fuelGlobalIndex: number;
+  fuelExport: string;
+  /** Function index of the out-of-fuel import (= the number of function imports before). */
+  outOfFuelFunctionIndex: number;
+  importModule: string;
+  importName: string;
+  /** Number of function bodies rewritten. */
+  functionCount: number;
+}
+
+const SectionId = {
+  custom: 0,
+  type: 1,
+  import: 2,
+  function: 3,
+  global: 6,
+  export: 7,
+  start: 8,
+  element: 9,
+  code: 10,
+  dataCount: 12,
+} as const;
+
+/** Position of each known section id in the required order (tag 13 sits between memory and global). */
+const sectionRank: Record<number, number> = { 1: 1, 2: 2, 3: 3, 4: 4, 5: 5, 13: 6, 6: 7, 7: 8, 8: 9, 9: 10, 12: 11, 10: 12, 11: 13 };
+
+/** What the rewrite needs to know about the module before emitting anything. */
+interface ModulePlan {
+  types: TypeSectionInfo;
+  imports: ImportSectionInfo;
+  definedGlobals: number;
+  hasExportSection: boolean;
+  outOfFuelType: number;
+  outOfFuelFunction: number;
+  fuelGlobal: number;
+  shift: FunctionIndexShift;
+}
+
+export function instrumentFuel(module: Uint8Array, options: InstrumentFuelOptions = {}): InstrumentedModule {
+  const importModule = options.importModule ?? 'goodbot:limits';
+  const importName = options.importName ?? 'out_of_fuel';
+  const fuelExport = options.fuelExport ?? 'goodbot_fuel';
+  const sections = readSections(module);
+  checkSectionOrder(sections);
+  const plan = planRewrite(module, sections, importModule, importName);
+
+  const out = new ByteWriter(Math.ceil(module.length * 1.4) + 1024);
+  out.bytes(module.subarray(0, 8));
+  const added = addedSections(plan, importModule, importName, fuelExport, options.initialFuel ?? 0n);
+  let functionCount = 0;
+  for (const section of sections) {
+    const rank = sectionRank[section.id];
+    if (rank !== undefined) writeMissingSectionsBefore(out, added, rank);
+    const reader = new WasmReader(module, section.payloadStart, section.end);
+    switch (section.id) {
+      case SectionId.type:
+        writeSection(out, section.id, appendToVector(reader, plan.types.emptyFunctionType < 0 ? [EMPTY_FUNCTION_TYPE] : []));
+        break;
+      case SectionId.import:
+        writeSection(out, section.id, appendToVector(reader, [added.importEntry]));
+        break;
+      case SectionId.global:
+        writeSection(out, section.id, rewriteGlobalSection(reader, plan.shift, [added.fuelGlobal]));
+        break;
+      case SectionId.export:
+        writeSection(out, section.id, rewriteExportSection(reader, plan.shift, [added.fuelExportEntry]));
+        break;
+      case SectionId.start:
+        writeSection(out, section.id, rewriteStartSection(reader, plan.shift));
+        break;
+      case SectionId.element:
+        writeSection(out, section.id, rewriteElementSection(reader, plan.shift));
+        break;
+      case SectionId.code:
+        functionCount = writeCodeSection(out, reader, plan);
+        break;
+      case SectionId.custom:
+        writeCustomSection(out, module, section, plan, `${importModule}.${importName}`);
+        break;
+      default:
+        out.copy(module, section.start, section.end);
+    }
+  }
+  writeMissingSectionsBefore(out, added, Infinity);
+  return {
+    bytes: out.view().slice(),
+    fuelGlobalIndex: plan.fuelGlobal,
+    fuelExport,
+    outOfFuelFunctionIndex: plan.outOfFuelFunction,
+    importModule,
+    importName,
+    functionCount,
+  };
+}
+
+function checkSectionOrder(sections: RawSection[]): void {
+  let lastRank = 0;
+  for (const section of sections) {
+    if (section.id === SectionId.custom) continue;
+    const rank = sectionRank[section.id];
+    if (rank === undefined) throw new WasmRewriteError('malformed', `unknown section id ${section.id}`, section.start);
+    if (rank <= lastRank) throw new WasmRewriteError('malformed', `section ${section.id} out of order or repeated`, section.start);
+    lastRank = rank;
+  }
+}
+
+function planRewrite(module: Uint8Array, sections: RawSection[], importModule: string, importName: string): ModulePlan {
+  const find = (id: number) => sections.find((section) => section.id === id);
+  const readerOf = (section: RawSection) => new WasmReader(module, section.payloadStart, section.end);
+  const typeSection = find(SectionId.type);
+  const importSection = find(SectionId.import);
+  const globalSection = find(SectionId.global);
+  const types = typeSection ? readTypeSection(readerOf(typeSection)) : { count: 0, emptyFunctionType: -1 };
+  const imports = importSection
+    ? readImportSection(readerOf(importSection), importModule, importName)
+    : { count: 0, functions: 0, globals: 0, hasOutOfFuelImport: false };
+  if (imports.hasOutOfFuelImport) {
+    throw new WasmRewriteError('unsupported', `module already imports ${importModule}.${importName} (was it instrumented before?)`);
+  }
+  const definedGlobals = globalSection ? readerOf(globalSection).u32() : 0;
+  return {
+    types,
+    imports,
+    definedGlobals,
+    hasExportSection: find(SectionId.export) !== undefined,
+    outOfFuelType: types.emptyFunctionType >= 0 ? types.emptyFunctionType : types.count,
+    outOfFuelFunction: imports.functions,
+    fuelGlobal: imports.globals + definedGlobals,
+    shift: shiftFrom(imports.functions),
+  };
+}
+
+// ------------------------------------------------------------ added sections
+
+interface MissingSection {
+  id: number;
+  rank: number;
+  payload: Uint8Array;
+  written: boolean;
+}
+
+interface AddedSections {
+  importEntry: Uint8Array;
+  fuelGlobal: Uint8Array;
+  fuelExportEntry: { name: string; kind: number; index: number };
+  /** Sections the module lacks but the rewrite needs, written at their place in the order. */
+  missing: MissingSection[];
+}
+
+function addedSections(plan: ModulePlan, importModule: string, importName: string, fuelExport: string, initialFuel: bigint): AddedSections {
+  const importWriter = new ByteWriter(64);
+  writeFunctionImport(importWriter, importModule, importName, plan.outOfFuelType);
+  const importEntry = importWriter.view();
+  const fuelGlobal = mutableI64Global(initialFuel);
+  const fuelExportEntry = { name: fuelExport, kind: 3, index: plan.fuelGlobal };
+  const single = (entry: Uint8Array) => {
+    const writer = new ByteWriter(entry.length + 5);
+    writer.u32(1);
+    writer.bytes(entry);
+    return writer.view();
+  };
+  const exportWriter = new ByteWriter(64);
+  writeExport(exportWriter, fuelExportEntry);
+  const candidates: Array<[number, boolean, Uint8Array]> = [
+    [SectionId.type, plan.types.count === 0, EMPTY_FUNCTION_TYPE],
+    [SectionId.import, plan.imports.count === 0, importEntry],
+    [SectionId.global, plan.definedGlobals === 0, fuelGlobal],
+    [SectionId.export, !plan.hasExportSection, exportWriter.view()],
+  ];
+  const missing = candidates
+    .filter(([, absent]) => absent)
+    .map(([id, , entry]) => ({ id, rank: sectionRank[id]!, payload: single(entry), written: false }));
+  return { importEntry, fuelGlobal, fuelExportEntry, missing };
+}
+
+function writeMissingSectionsBefore(out: ByteWriter, added: AddedSections, rank: number): void {
+  for (const section of added.missing) {
+    if (section.written || section.rank >= rank) continue;
+    writeSection(out, section.id, section.payload);
+    section.written = true;
+  }
+}
+
+/** A vector section with extra entries appended (type and import sections keep their bytes). */
+function appendToVector(reader: WasmReader, extra: Uint8Array[]): Uint8Array {
+  const count = reader.u32();
+  const out = new ByteWriter(reader.end - reader.pos + 64);
+  out.u32(count + extra.length);
+  out.copy(reader.bytes, reader.pos, reader.end);
+  for (const entry of extra) out.bytes(entry);
+  return out.view();
+}
+
+function writeCustomSection(out: ByteWriter, module: Uint8Array, section: RawSection, plan: ModulePlan, addedName: string): void {
+  if (section.customName !== 'name') {
+    out.copy(module, section.start, section.end);
+    return;
+  }
+  const reader = new WasmReader(module, section.payloadStart, section.end);
+  const payload = rewriteNameSection(reader, plan.shift, { index: plan.outOfFuelFunction, name: addedName });
+  if (payload) writeSection(out, SectionId.custom, payload);
+}
