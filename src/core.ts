@@ -5,7 +5,7 @@
  */
 export { GoodbotError, ExitStatus, exitStatusFor, type ErrorKind } from './errors.js';
 export { Sandbox, type ExecRequest, type Run } from './sandbox.js';
-export type { Platform, LoadedProgram } from './platform.js';
+export type { Platform, LoadedProgram, ToolLaunch } from './platform.js';
 export { EventChannel, type RunEvent, type RunResult, type RunStatus } from './run.js';
 export { compileSandboxConfig, compilePolicyFile, isCompiledPolicy, type PolicySource } from './policy/compile.js';
 export type { SandboxConfig, ZoneConfig, PolicyFile } from './policy/schema.js';
@@ -25,4 +25,7 @@ export type { WasiContext } from './wasi/core/context.js';
 export { runCommandModule } from './backends/wasm/command-module.js';
 export { detectProgramKind, compileModule, checkCommandModule } from './backends/wasm/program-kind.js';
 export { componentProgram, type ComponentGlue } from './backends/wasm/component-program.js';
+export { isRubyReactor, runRubyReactor } from './backends/wasm/ruby-reactor.js';
+export { toolCatalog, toolRecipes, findTool, isToolName, type ToolEntry, type ToolRecipe } from './tools/catalog.js';
+export { instrumentFuel, WasmRewriteError, type InstrumentedModule } from './limits/instrument-fuel.js';
 export type { AuditEvent, AuditSink } from './audit/events.js';
