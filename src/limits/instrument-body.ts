@@ -165,12 +165,13 @@ class ChargeEncoder {
     const check = new ByteWriter(24);
     check.bytes(this.getFuel);
     check.bytes(Uint8Array.of(0x42, 0x00, 0x53, 0x04, 0x40)); // i64.const 0, i64.lt_s, if (empty)
-    check.bytes(instruction(0x10, outOfFuelFunction)); // call out_of_fuel
+    check.bytes(instruction(0x10, outOfFuelFunction)); // call out_of_fuel -> i32 (1: stop)
+    check.bytes(Uint8Array.of(0x04, 0x40, 0x00, 0x0b)); // if (empty) unreachable end
     check.u8(0x0b); // end
     this.check = check.view();
   }
 
-  /** `fuel -= cost` then, if `checked`, `if (fuel < 0) out_of_fuel()`. */
+  /** `fuel -= cost` then, if `checked`, `if (fuel < 0) { if (out_of_fuel()) unreachable }`. */
   write(out: ByteWriter, cost: number, checked: boolean): void {
     if (cost > 0) {
       out.bytes(this.getFuel);

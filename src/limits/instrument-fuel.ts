@@ -5,9 +5,12 @@
  * What the rewritten module does:
  * - It has one added mutable i64 global, exported as `goodbot_fuel`, that the
  *   host sets before a run and reads after it.
- * - It imports one added function, `goodbot:limits` `out_of_fuel: () -> ()`
+ * - It imports one added function, `goodbot:limits` `out_of_fuel: () -> i32`
  *   (names configurable), which the host implements: refill the global (fuel
- *   slices for deadlines) or throw to stop the guest.
+ *   slices for deadlines) and return 0 to go on, or return 1 to stop the guest
+ *   with a trap (`unreachable`). A trap, unlike a JS exception thrown by the
+ *   callback, cannot be caught by the guest's own `catch_all`, so a guest
+ *   cannot swallow its stop and spin on.
  *
  * Cost model: every instruction costs 1 (including `end`, `else`, `block`,
  * `loop`, calls; the callee's own instructions are charged in the callee). The
@@ -25,7 +28,7 @@
  * throw_ref, unreachable) up to the end of its block is unreachable and gets
  * no charge.
  *
- * Checks (`if fuel < 0 then call out_of_fuel`) come right after the charge at
+ * Checks (`if fuel < 0 then (if out_of_fuel() then unreachable)`) come right after the charge at
  * function entry and at every loop header, so every unbounded path (loops,
  * recursion) passes a check; between checks fuel may go below zero by at most
  * the cost of the straight-line code in between.
@@ -39,7 +42,7 @@
  */
 import { writeCodeSection } from './instrument-body.js';
 import {
-  EMPTY_FUNCTION_TYPE,
+  OUT_OF_FUEL_TYPE,
   mutableI64Global,
   readImportSection,
   readTypeSection,
@@ -135,7 +138,7 @@ export function instrumentFuel(module: Uint8Array, options: InstrumentFuelOption
     const reader = new WasmReader(module, section.payloadStart, section.end);
     switch (section.id) {
       case SectionId.type:
-        writeSection(out, section.id, appendToVector(reader, plan.types.emptyFunctionType < 0 ? [EMPTY_FUNCTION_TYPE] : []));
+        writeSection(out, section.id, appendToVector(reader, [OUT_OF_FUEL_TYPE]));
         break;
       case SectionId.import:
         writeSection(out, section.id, appendToVector(reader, [added.importEntry]));
@@ -191,7 +194,7 @@ function planRewrite(module: Uint8Array, sections: RawSection[], importModule: s
   const typeSection = find(SectionId.type);
   const importSection = find(SectionId.import);
   const globalSection = find(SectionId.global);
-  const types = typeSection ? readTypeSection(readerOf(typeSection)) : { count: 0, emptyFunctionType: -1 };
+  const types = typeSection ? readTypeSection(readerOf(typeSection)) : { count: 0 };
   const imports = importSection
     ? readImportSection(readerOf(importSection), importModule, importName)
     : { count: 0, functions: 0, globals: 0, hasOutOfFuelImport: false };
@@ -204,7 +207,7 @@ function planRewrite(module: Uint8Array, sections: RawSection[], importModule: s
     imports,
     definedGlobals,
     hasExportSection: find(SectionId.export) !== undefined,
-    outOfFuelType: types.emptyFunctionType >= 0 ? types.emptyFunctionType : types.count,
+    outOfFuelType: types.count,
     outOfFuelFunction: imports.functions,
     fuelGlobal: imports.globals + definedGlobals,
     shift: shiftFrom(imports.functions),
@@ -243,7 +246,7 @@ function addedSections(plan: ModulePlan, importModule: string, importName: strin
   const exportWriter = new ByteWriter(64);
   writeExport(exportWriter, fuelExportEntry);
   const candidates: Array<[number, boolean, Uint8Array]> = [
-    [SectionId.type, plan.types.count === 0, EMPTY_FUNCTION_TYPE],
+    [SectionId.type, plan.types.count === 0, OUT_OF_FUEL_TYPE],
     [SectionId.import, plan.imports.count === 0, importEntry],
     [SectionId.global, plan.definedGlobals === 0, fuelGlobal],
     [SectionId.export, !plan.hasExportSection, exportWriter.view()],

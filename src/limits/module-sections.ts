@@ -19,8 +19,6 @@ export function shiftFrom(firstDefined: number): FunctionIndexShift {
 
 export interface TypeSectionInfo {
   count: number;
-  /** Index of an existing `() -> ()` type, or -1. */
-  emptyFunctionType: number;
 }
 
 const gcTypeForms: Record<number, string> = { 0x4e: 'rec', 0x50: 'sub', 0x4f: 'sub final', 0x5f: 'struct', 0x5e: 'array' };
@@ -28,28 +26,25 @@ const gcTypeForms: Record<number, string> = { 0x4e: 'rec', 0x50: 'sub', 0x4f: 's
 export function readTypeSection(reader: WasmReader): TypeSectionInfo {
   const decoder = new InstructionDecoder(reader);
   const count = reader.u32();
-  let emptyFunctionType = -1;
   for (let index = 0; index < count; index++) {
     const formOffset = reader.pos;
     const form = reader.u8();
     const gcForm = gcTypeForms[form];
     if (gcForm !== undefined) throw unsupportedTypedRefs(`${gcForm} in the type section`, formOffset);
     if (form !== 0x60) throw reader.malformed(`unknown type form 0x${form.toString(16)}`, formOffset);
-    const params = readValueTypes(reader, decoder);
-    const results = readValueTypes(reader, decoder);
-    if (params === 0 && results === 0 && emptyFunctionType < 0) emptyFunctionType = index;
+    skipValueTypes(reader, decoder); // params
+    skipValueTypes(reader, decoder); // results
   }
-  return { count, emptyFunctionType };
+  return { count };
 }
 
-function readValueTypes(reader: WasmReader, decoder: InstructionDecoder): number {
+function skipValueTypes(reader: WasmReader, decoder: InstructionDecoder): void {
   const count = reader.u32();
   for (let i = 0; i < count; i++) decoder.valueType();
-  return count;
 }
 
-/** `func () -> ()` */
-export const EMPTY_FUNCTION_TYPE = Uint8Array.of(0x60, 0x00, 0x00);
+/** `func () -> i32`: the out-of-fuel callback's type, always appended (a duplicate type is valid). */
+export const OUT_OF_FUEL_TYPE = Uint8Array.of(0x60, 0x00, 0x01, 0x7f);
 
 // -------------------------------------------------------------- import section
 

@@ -134,6 +134,24 @@ describe('fuel accounting', () => {
     expect(calls).toBe(6);
   });
 
+  it('attack: a guest that catches everything cannot swallow its stop (the stop is a trap)', () => {
+    // try { loop { br 0 } } catch_all {}: a JS exception from the callback is caught
+    // by catch_all and the function returns; returning 1 from the callback traps,
+    // and a trap is not catchable.
+    const bytes = simpleModule([
+      { name: 'shielded', params: [], results: [], code: [0x06, EMPTY_BLOCK, 0x03, EMPTY_BLOCK, 0x0c, 0, 0x0b, 0x19, 0x0b] },
+    ]);
+    const throwing = instantiate(instrumentFuel(bytes), throwWhenEmpty);
+    throwing.fuel.value = 100n;
+    expect(() => (throwing.exports['shielded'] as () => void)()).not.toThrow();
+    let calls = 0;
+    const limits = { 'goodbot:limits': { out_of_fuel: () => (calls++, 1) } };
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(instrumentFuel(bytes).bytes), limits);
+    (instance.exports['goodbot_fuel'] as WebAssembly.Global).value = 100n;
+    expect(() => (instance.exports['shielded'] as () => void)()).toThrow(WebAssembly.RuntimeError);
+    expect(calls).toBe(1);
+  });
+
   it('stops deep recursion at function entry before the stack overflows', () => {
     const bytes = simpleModule([{ name: 'recurse', params: [], results: [], code: [0x10, 0] }]);
     const seen: bigint[] = [];
