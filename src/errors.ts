@@ -68,7 +68,7 @@ export class GoodbotError extends Error {
 
 /** Exit statuses of `goodbot exec`, shared with the Docker backend. */
 export const ExitStatus = {
-  /** A limit ended the run (time or fuel). */
+  /** A limit ended the run: timeout, fuel, memory or output. */
   limit: 124,
   /** Policy, usage or runtime error: the guest never ran or the host failed. */
   runtimeError: 125,

@@ -1,14 +1,15 @@
 import type { AuditEvent } from './audit/events.js';
 import type { TrapInfo } from './backends/wasm/trap.js';
+import type { LimitKind } from './limits/run-limiter.js';
 import type { Denial } from './policy/types.js';
 
-/** How a run ended. Limits (issue: fuel, timeout, memory, output) add statuses later. */
-export type RunStatus = 'exited' | 'trapped';
+/** How a run ended: the guest exited or trapped, or a limit of the policy stopped it. */
+export type RunStatus = 'exited' | 'trapped' | LimitKind;
 
 export interface RunResult {
   readonly runId: string;
   readonly status: RunStatus;
-  /** The guest's exit code; 134 when it trapped (as wasmtime reports traps). */
+  /** The guest's exit code; 134 when it trapped (as wasmtime reports traps); 124 when a limit ended it. */
   readonly exitCode: number;
   readonly durationMs: number;
   /** Collected output (empty when the request asked not to collect). */
@@ -17,6 +18,10 @@ export interface RunResult {
   /** Every access the policy refused during the run. */
   readonly denials: readonly Denial[];
   readonly trap?: TrapInfo;
+  /** The limit that ended the run (exit code 124), with a message naming it. */
+  readonly limit?: { readonly kind: LimitKind; readonly message: string };
+  /** Instructions the guest executed, when the run was metered (fuel or timeout). */
+  readonly fuelConsumed?: number;
   readonly backend: 'wasm';
   readonly program: { readonly name: string; readonly kind: 'module' | 'component' };
 }

@@ -4,6 +4,7 @@ import type { LoadedProgram, Platform } from './platform.js';
 import { Authority } from './policy/authority.js';
 import { policyDigest } from './policy/digest.js';
 import { guestEnvironment } from './policy/environment.js';
+import { RunLimiter } from './limits/run-limiter.js';
 import { isWithin } from './policy/guest-path.js';
 import type { Denial, Policy, ZoneSpec } from './policy/types.js';
 import { isToolName } from './tools/catalog.js';
@@ -105,15 +106,26 @@ export class Sandbox {
       env: redactEnvironment(env, this.policy.audit.revealEnv),
     });
 
+    const limiter = hasLimits(this.policy.limits) ? new RunLimiter(this.policy.limits, started) : undefined;
+    if (limiter?.metered && program.kind === 'component') {
+      throw new GoodbotError('policy', `fuel, timeout and memory limits do not apply to components yet, and ${name} is one`, {
+        field: 'sandbox.limits',
+        hint: 'run it without those limits (maxOutput works), or use a core-module build of the tool',
+      });
+    }
     const volumes: ZoneVolume[] = [];
     const output = { stdout: [] as Uint8Array[], stderr: [] as Uint8Array[] };
     const collect = request.collectOutput ?? true;
     const outputEvents = request.outputEvents ?? true;
     const sink = (stream: 'stdout' | 'stderr', callback?: (chunk: Uint8Array) => void) =>
-      new CallbackOutput((chunk) => {
-        if (collect) output[stream].push(chunk);
-        callback?.(chunk);
-        if (outputEvents) events.push({ type: stream, data: chunk });
+      new CallbackOutput((written) => {
+        const chunk = limiter ? limiter.admitOutput(written) : written;
+        if (chunk.length > 0) {
+          if (collect) output[stream].push(chunk);
+          callback?.(chunk);
+          if (outputEvents) events.push({ type: stream, data: chunk });
+        }
+        if (limiter?.tripped?.limit === 'output-limit') throw limiter.tripped;
       }, request.terminal?.[stream] ?? false);
 
     try {
@@ -143,24 +155,30 @@ export class Sandbox {
         stdin: stdinOf(request.stdin, request.terminal?.stdin ?? false),
         stdout: sink('stdout', request.onStdout),
         stderr: sink('stderr', request.onStderr),
-        clock: this.platform.createClock(),
+        clock: limiter ? limiter.clock(this.platform.createClock()) : this.platform.createClock(),
         random: this.platform.random,
         authority,
+        ...(limiter && { limiter }),
       };
       const outcome = runGuest(program, ctx);
       const durationMs = performance.now() - started;
+      // The first limit reached decides, even if the guest caught its error and exited.
+      const limit = limiter?.tripped ?? (outcome.kind === 'limit' ? outcome.limit : undefined);
       const result: RunResult = {
         runId,
-        status: outcome.kind === 'exit' ? 'exited' : 'trapped',
-        exitCode: outcome.kind === 'exit' ? outcome.code : ExitStatus.trap,
+        status: limit ? limit.limit : outcome.kind === 'exit' ? 'exited' : 'trapped',
+        exitCode: limit ? ExitStatus.limit : outcome.kind === 'exit' ? outcome.code : ExitStatus.trap,
         durationMs,
         stdout: decode(output.stdout),
         stderr: decode(output.stderr),
         denials: authority.denials,
-        ...(outcome.kind === 'trap' && { trap: outcome.trap }),
+        ...(outcome.kind === 'trap' && !limit && { trap: outcome.trap }),
+        ...(limit && { limit: { kind: limit.limit, message: limit.message } }),
+        ...(limiter?.fuelConsumed !== undefined && { fuelConsumed: limiter.fuelConsumed }),
         backend: 'wasm',
         program: { name, kind: program.kind },
       };
+      if (limit) this.audit({ event: 'limit.exceeded', time: now(), runId, limit: limit.limit, message: limit.message });
       this.audit({
         event: 'run.exit',
         time: now(),
@@ -222,6 +240,10 @@ interface ResolvedProgram {
   readonly argv0: string;
   readonly mounts: readonly ZoneSpec[];
   readonly toolEnv: Readonly<Record<string, string>>;
+}
+
+function hasLimits(limits: Policy['limits']): boolean {
+  return Object.values(limits).some((value) => value !== undefined);
 }
 
 function runGuest(program: LoadedProgram, ctx: WasiContext) {

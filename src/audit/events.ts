@@ -28,6 +28,7 @@ export type AuditEvent =
       internal?: boolean;
     }
   | ({ event: 'access.denied'; time: string; runId: string } & Denial)
+  | { event: 'limit.exceeded'; time: string; runId: string; limit: string; message: string }
   | {
       event: 'run.exit';
       time: string;

@@ -1,4 +1,5 @@
 import { GoodbotError } from '../errors.js';
+import type { LimitFlags } from '../policy/flags.js';
 
 /** `goodbot exec` options, parsed. Everything after PROGRAM belongs to the guest. */
 export interface ExecArguments {
@@ -9,12 +10,13 @@ export interface ExecArguments {
   json: boolean;
   /** Build PROGRAM first when it is a catalog tool that is not built. */
   build: boolean;
+  limits: LimitFlags;
   audit?: string;
   program: string;
   args: string[];
 }
 
-const valued = new Set(['--backend', '--policy', '--dir', '--env', '--audit']);
+const valued = new Set(['--backend', '--policy', '--dir', '--env', '--audit', '--fuel', '--timeout', '--memory', '--max-output']);
 const flags = new Set(['--json', '--build']);
 
 /**
@@ -23,7 +25,7 @@ const flags = new Set(['--json', '--build']);
  * PROGRAM are the guest's.
  */
 export function parseExecArguments(argv: readonly string[]): ExecArguments {
-  const parsed: ExecArguments = { dirs: [], env: [], json: false, build: false, program: '', args: [] };
+  const parsed: ExecArguments = { dirs: [], env: [], json: false, build: false, limits: {}, program: '', args: [] };
   let i = 0;
   for (; i < argv.length; i++) {
     const word = argv[i]!;
@@ -64,6 +66,21 @@ export function parseExecArguments(argv: readonly string[]): ExecArguments {
       case '--audit':
         parsed.audit = value;
         break;
+      case '--fuel':
+        if (!/^\d+$/.test(value) || Number(value) <= 0 || !Number.isSafeInteger(Number(value))) {
+          usage(`--fuel takes a positive whole number of instructions, not '${value}'`, name);
+        }
+        parsed.limits.fuel = Number(value);
+        break;
+      case '--timeout':
+        parsed.limits.timeout = value;
+        break;
+      case '--memory':
+        parsed.limits.memory = value;
+        break;
+      case '--max-output':
+        parsed.limits.maxOutput = value;
+        break;
     }
   }
   const program = argv[i];
@@ -91,6 +108,10 @@ options:
   --env NAME[=VALUE]      pass the host's NAME, or set NAME=VALUE; repeatable
   --json                  print one JSON result object instead of streaming output
   --build                 build PROGRAM first if it is a catalog tool not yet built
+  --fuel N                stop after N counted instructions (status fuel-exhausted)
+  --timeout DURATION      stop after DURATION, e.g. 500ms, 30s (status timeout)
+  --memory SIZE           cap the guest's linear memory, e.g. 64MiB (memory-limit)
+  --max-output SIZE       cap stdout+stderr together, e.g. 1MiB (output-limit)
   --audit FILE            append audit events (JSONL) to FILE
 
 exit status: the guest's exit code; 134 if it trapped; 124 a limit ended it;

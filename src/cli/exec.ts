@@ -5,6 +5,7 @@ import { createNodePlatform } from '../node-platform.js';
 import { policyFromCommandLine } from '../policy/load-file.js';
 import type { RunResult } from '../run.js';
 import { Sandbox } from '../sandbox.js';
+import type { LimitKind } from '../limits/run-limiter.js';
 import { buildRecipe } from '../tools/builder.js';
 import { findTool, isToolName, recipeOf } from '../tools/catalog.js';
 import { ToolStore } from '../tools/tool-store.js';
@@ -20,7 +21,12 @@ export async function execCommand(argv: readonly string[]): Promise<number> {
     json = options.json;
     const policy = policyFromCommandLine(
       options.policy,
-      { dirs: options.dirs, env: options.env, ...(options.backend !== undefined && { backend: options.backend }) },
+      {
+        dirs: options.dirs,
+        env: options.env,
+        limits: options.limits,
+        ...(options.backend !== undefined && { backend: options.backend }),
+      },
       process.cwd(),
     );
     if (options.build) await buildIfMissing(options.program);
@@ -42,6 +48,9 @@ export async function execCommand(argv: readonly string[]): Promise<number> {
     if (json) printJson(resultJson(result));
     else if (result.status === 'trapped') {
       writeAllSync(2, new TextEncoder().encode(`goodbot: ${result.program.name} trapped: ${result.trap?.message} (${result.trap?.kind})\n`));
+    } else if (result.limit) {
+      const line = `goodbot: ${result.program.name} stopped (${result.limit.kind}): ${result.limit.message}; ${raiseHint[result.limit.kind]}\n`;
+      writeAllSync(2, new TextEncoder().encode(line));
     }
     return result.exitCode;
   } catch (error) {
@@ -56,6 +65,13 @@ export async function execCommand(argv: readonly string[]): Promise<number> {
     audit?.close();
   }
 }
+
+const raiseHint: Record<LimitKind, string> = {
+  timeout: 'raise it with --timeout or sandbox.limits.timeout',
+  'fuel-exhausted': 'raise it with --fuel or sandbox.limits.fuel',
+  'memory-limit': 'raise it with --memory or sandbox.limits.memory',
+  'output-limit': 'raise it with --max-output or sandbox.limits.maxOutput',
+};
 
 /** `--build`: builds PROGRAM's recipe first when it is a catalog tool without a build. */
 async function buildIfMissing(program: string): Promise<void> {
@@ -76,6 +92,8 @@ function resultJson(result: RunResult): Record<string, unknown> {
     stderr: result.stderr,
     denials: result.denials,
     ...(result.trap && { trap: result.trap }),
+    ...(result.limit && { limit: result.limit }),
+    ...(result.fuelConsumed !== undefined && { fuelConsumed: result.fuelConsumed }),
     runId: result.runId,
     program: result.program,
     backend: result.backend,

@@ -58,6 +58,7 @@ import {
   type ImportSectionInfo,
   type TypeSectionInfo,
 } from './module-sections.js';
+import { capMemorySection, wasmPageBytes } from './memory-cap.js';
 import { readSections, WasmReader, WasmRewriteError, type RawSection } from './wasm-reader.js';
 import { ByteWriter, writeSection } from './wasm-writer.js';
 
@@ -76,6 +77,12 @@ export interface InstrumentFuelOptions {
    * before the host can, so its callback must hand out fuel).
    */
   initialFuel?: bigint;
+  /**
+   * Cap every memory the module defines at this many bytes (rounded down to
+   * whole pages): growing past it fails in the guest. A module that imports
+   * its memory cannot be capped this way and is refused.
+   */
+  maxMemoryBytes?: number;
 }
 
 export interface InstrumentedModule {
@@ -90,6 +97,8 @@ export interface InstrumentedModule {
   importName: string;
   /** Number of function bodies rewritten. */
   functionCount: number;
+  /** With `maxMemoryBytes`: the module's largest initial memory, in bytes (above the cap, it cannot start). */
+  initialMemoryBytes?: number;
 }
 
 const SectionId = {
@@ -97,6 +106,7 @@ const SectionId = {
   type: 1,
   import: 2,
   function: 3,
+  memory: 5,
   global: 6,
   export: 7,
   start: 8,
@@ -132,6 +142,11 @@ export function instrumentFuel(module: Uint8Array, options: InstrumentFuelOption
   out.bytes(module.subarray(0, 8));
   const added = addedSections(plan, importModule, importName, fuelExport, options.initialFuel ?? 0n);
   let functionCount = 0;
+  let initialMemoryBytes: number | undefined;
+  const capPages = options.maxMemoryBytes === undefined ? undefined : Math.floor(options.maxMemoryBytes / wasmPageBytes);
+  if (capPages !== undefined && plan.imports.memories > 0) {
+    throw new WasmRewriteError('unsupported', 'the module imports its memory, which cannot be capped by rewriting it');
+  }
   for (const section of sections) {
     const rank = sectionRank[section.id];
     if (rank !== undefined) writeMissingSectionsBefore(out, added, rank);
@@ -158,6 +173,14 @@ export function instrumentFuel(module: Uint8Array, options: InstrumentFuelOption
       case SectionId.code:
         functionCount = writeCodeSection(out, reader, plan);
         break;
+      case SectionId.memory:
+        if (capPages === undefined) out.copy(module, section.start, section.end);
+        else {
+          const capped = capMemorySection(reader, capPages);
+          initialMemoryBytes = capped.initialPages * wasmPageBytes;
+          writeSection(out, section.id, capped.payload);
+        }
+        break;
       case SectionId.custom:
         writeCustomSection(out, module, section, plan, `${importModule}.${importName}`);
         break;
@@ -174,6 +197,7 @@ export function instrumentFuel(module: Uint8Array, options: InstrumentFuelOption
     importModule,
     importName,
     functionCount,
+    ...(initialMemoryBytes !== undefined && { initialMemoryBytes }),
   };
 }
 
@@ -197,7 +221,7 @@ function planRewrite(module: Uint8Array, sections: RawSection[], importModule: s
   const types = typeSection ? readTypeSection(readerOf(typeSection)) : { count: 0 };
   const imports = importSection
     ? readImportSection(readerOf(importSection), importModule, importName)
-    : { count: 0, functions: 0, globals: 0, hasOutOfFuelImport: false };
+    : { count: 0, functions: 0, globals: 0, memories: 0, hasOutOfFuelImport: false };
   if (imports.hasOutOfFuelImport) {
     throw new WasmRewriteError('unsupported', `module already imports ${importModule}.${importName} (was it instrumented before?)`);
   }

@@ -52,13 +52,14 @@ export interface ImportSectionInfo {
   count: number;
   functions: number;
   globals: number;
+  memories: number;
   /** True when an import already has the out-of-fuel name (the module was instrumented before). */
   hasOutOfFuelImport: boolean;
 }
 
 export function readImportSection(reader: WasmReader, module: string, name: string): ImportSectionInfo {
   const decoder = new InstructionDecoder(reader);
-  const info: ImportSectionInfo = { count: reader.u32(), functions: 0, globals: 0, hasOutOfFuelImport: false };
+  const info: ImportSectionInfo = { count: reader.u32(), functions: 0, globals: 0, memories: 0, hasOutOfFuelImport: false };
   for (let i = 0; i < info.count; i++) {
     const importModule = reader.name();
     const importName = reader.name();
@@ -76,6 +77,7 @@ export function readImportSection(reader: WasmReader, module: string, name: stri
         break;
       case 2: // memory
         skipLimits(reader);
+        info.memories++;
         break;
       case 3: // global: value type, mutability
         decoder.valueType();

@@ -51,10 +51,12 @@ function normalize(config: Parsed, source: PolicySource, prefix: (string | numbe
   if (config.network.allow.length > 0) {
     fail(['network', 'allow'], 'network grants are not supported in this version: guests get no sockets', 'remove the entries');
   }
-  for (const [name, value] of Object.entries(config.limits)) {
-    if (value !== undefined) {
-      fail(['limits', name], `limit '${name}' is not enforced by this version`, 'remove it rather than rely on it');
-    }
+  if (config.limits.timeout !== undefined && !(parseDuration(config.limits.timeout)! > 0)) {
+    fail(['limits', 'timeout'], `'${config.limits.timeout}' is not a positive duration`, "write e.g. '500ms', '30s' or '2m'");
+  }
+  for (const name of ['memory', 'maxOutput'] as const) {
+    const value = config.limits[name];
+    if (value !== undefined && !(parseSize(value)! > 0)) fail(['limits', name], `'${value}' is not a positive size`, "write e.g. '64MiB'");
   }
 
   const zones: ZoneSpec[] = [];

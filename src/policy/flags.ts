@@ -9,6 +9,15 @@ export interface PolicyFlags {
   /** `NAME` (pass the host's value) or `NAME=VALUE`, repeatable. */
   readonly env: readonly string[];
   readonly backend?: string;
+  /** `--fuel`, `--timeout`, `--memory`, `--max-output`: they override the file's limits. */
+  readonly limits?: LimitFlags;
+}
+
+export interface LimitFlags {
+  fuel?: number;
+  timeout?: string;
+  memory?: string;
+  maxOutput?: string;
 }
 
 export const commandLine = '<command line>';
@@ -78,6 +87,7 @@ export function configFromFlags(flags: PolicyFlags, cwd: string, taken: readonly
     ...(flags.backend !== undefined && { backend: flags.backend as SandboxConfig['backend'] }),
     zones,
     env: { allow, set },
+    ...(flags.limits !== undefined && Object.keys(flags.limits).length > 0 && { limits: { ...flags.limits } }),
   };
 }
 
@@ -91,5 +101,6 @@ export function mergeConfigs(base: SandboxConfig, extra: SandboxConfig): Sandbox
       allow: [...(base.env?.allow ?? []), ...(extra.env?.allow ?? [])],
       set: { ...(base.env?.set ?? {}), ...(extra.env?.set ?? {}) },
     },
+    limits: { ...(base.limits ?? {}), ...(extra.limits ?? {}) },
   };
 }

@@ -66,7 +66,9 @@ describe('compiling a policy', () => {
     ['a bad zone name', { zones: [{ name: '../x', mode: 'tmpfs' }] }, 'sandbox.zones[0].name', /zone name/],
     ['a bad variable name', { env: { allow: ['A-B'] } }, 'sandbox.env.allow[0]', /variable name/],
     ['a network grant (not supported yet)', { network: { allow: ['example.com:443'] } }, 'sandbox.network.allow', /not supported/],
-    ['a limit this version does not enforce', { limits: { timeout: '5s' } }, 'sandbox.limits.timeout', /not enforced/],
+    ['a timeout that is not a duration', { limits: { timeout: 'soon' } }, 'sandbox.limits.timeout', /duration/],
+    ['a zero memory limit', { limits: { memory: 0 } }, 'sandbox.limits.memory', /positive size/],
+    ['a fuel budget that is not a whole number', { limits: { fuel: 1.5 } }, 'sandbox.limits.fuel', /expected int/],
     ['the docker backend (not available yet)', { backend: 'docker' }, 'sandbox.backend', /not available/],
     ['an unknown backend', { backend: 'vm' }, 'sandbox.backend', /"wasm"\|"docker"\|"auto"/],
   ];

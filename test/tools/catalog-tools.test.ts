@@ -225,3 +225,29 @@ describe('the busybox build', () => {
     expect(busyboxApplets.filter((applet) => !built.includes(applet))).toEqual([]);
   });
 });
+
+describe('the catalog metered', () => {
+  // Fuel, a deadline and a memory cap on: every tool is instrumented, and must give the same answers.
+  const limits = { fuel: 100_000_000_000, timeout: '120s', memory: '1GiB' };
+  const cases: [string, string[], string?][] = [
+    ['python3', ['-c', 'import csv, json, hashlib; print(len(list(csv.reader(open("/input/people.csv")))), hashlib.sha256(b"abc").hexdigest()[:8])']],
+    ['jq', ['-c', '[.items[].name]', '/input/items.json']],
+    ['lua', ['-e', 'local n = 0 for _ in io.lines("/input/words.txt") do n = n + 1 end print(n)']],
+    ['sqlite3', [':memory:', 'select 6 * 7;']],
+    ['sort', ['/input/words.txt']],
+    ['sha256sum', ['/input/binary.bin']],
+    ['rg', ['-n', '--sort', 'path', 'needle', '/input/tree']],
+    ['ruby', ['-e', 'puts File.readlines("/input/words.txt").tally.size']],
+  ];
+  for (const [program, args] of cases) {
+    it(`${program} gives the same output with limits on`, async () => {
+      const plain = await run(program, args);
+      const metered = await run(program, args, undefined, { ...zones, limits });
+      expect(metered.status).toBe('exited');
+      expect(metered.stdout).toBe(plain.stdout);
+      expect(metered.stderr).toBe(plain.stderr);
+      expect(metered.exitCode).toBe(plain.exitCode);
+      expect(metered.fuelConsumed).toBeGreaterThan(0);
+    });
+  }
+});

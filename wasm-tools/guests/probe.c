@@ -288,6 +288,47 @@ static int cmd_sleep(const char *ms) {
     return ok("sleep", NULL);
 }
 
+/* Misbehaving guests for the limits: spin forever, count to N (a known amount
+ * of work), allocate until malloc fails, print without end. */
+static int cmd_spin(void) {
+    fflush(stdout);
+    for (volatile unsigned long i = 0;; i++) {}
+}
+
+static int cmd_count(const char *n) {
+    volatile unsigned long sum = 0;
+    for (unsigned long i = 0, end = strtoul(n, NULL, 10); i < end; i++) sum += i;
+    char detail[32];
+    snprintf(detail, sizeof detail, "%lu", (unsigned long)sum);
+    return ok("count", detail);
+}
+
+static void *volatile bomb_chain; /* keeps every block reachable, so the compiler cannot drop the mallocs */
+
+static int cmd_mallocbomb(void) {
+    unsigned long mib = 0;
+    for (;;) {
+        char *block = malloc(1 << 20);
+        if (!block) break;
+        memset(block, 1, 1 << 20); /* touch it: the memory is really used */
+        *(void **)block = bomb_chain;
+        bomb_chain = block;
+        mib++;
+    }
+    printf("mallocbomb: malloc failed after %lu MiB\n", mib);
+    fflush(stdout);
+    __builtin_trap(); /* what a C program does when it cannot go on */
+}
+
+static int cmd_flood(void) {
+    static char line[4096];
+    memset(line, 'y', sizeof line - 1);
+    line[sizeof line - 1] = '\n';
+    for (;;) {
+        if (fwrite(line, 1, sizeof line, stdout) != sizeof line) return fail("flood", errno);
+    }
+}
+
 static void usage(void) {
     fprintf(stderr,
             "usage: probe CMD ARGS... [';' CMD ARGS...]\n"
@@ -295,7 +336,8 @@ static void usage(void) {
             "  fill P BYTES | copy FROM TO | unlink P | mkdir P | rmdir P | rename A B | link A B\n"
             "  symlink TARGET P | readlink P | stat P | lstat P | ls P | utimes P | lutimes P\n"
             "  futimes P | fdscan | env | args | rawopen FD P | rawopen-nofollow FD P\n"
-            "  rawwrite FD P | openloop P N | hold P | sleep MS | exit N | trap unreachable|oob|stack|div0\n");
+            "  rawwrite FD P | openloop P N | hold P | sleep MS | exit N | trap unreachable|oob|stack|div0\n"
+            "  spin | count N | mallocbomb | flood\n");
 }
 
 static int run(int argc, char **argv) {
@@ -333,6 +375,10 @@ static int run(int argc, char **argv) {
     if (!strcmp(c, "hold")) { NEED(1) return cmd_hold(argv[1]); }
     if (!strcmp(c, "exit")) { NEED(1) fflush(stdout); exit(atoi(argv[1])); }
     if (!strcmp(c, "trap")) { NEED(1) return cmd_trap(argv[1]); }
+    if (!strcmp(c, "spin")) return cmd_spin();
+    if (!strcmp(c, "count")) { NEED(1) return cmd_count(argv[1]); }
+    if (!strcmp(c, "mallocbomb")) return cmd_mallocbomb();
+    if (!strcmp(c, "flood")) return cmd_flood();
     usage();
     return 2;
 }

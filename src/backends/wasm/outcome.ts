@@ -1,12 +1,17 @@
+import { LimitExceeded } from '../../limits/run-limiter.js';
 import { ProcessExit } from '../../wasi/core/context.js';
 import { trapOf, type TrapInfo } from './trap.js';
 
-/** How a guest ended: it exited (or returned: code 0), or it trapped. */
-export type GuestOutcome = { kind: 'exit'; code: number } | { kind: 'trap'; trap: TrapInfo };
+/** How a guest ended: it exited (or returned: code 0), it trapped, or a limit stopped it. */
+export type GuestOutcome =
+  | { kind: 'exit'; code: number }
+  | { kind: 'trap'; trap: TrapInfo }
+  | { kind: 'limit'; limit: LimitExceeded };
 
 /** The outcome an exception from guest code means; host failures are rethrown. */
 export function outcomeOf(error: unknown): GuestOutcome {
   if (error instanceof ProcessExit) return { kind: 'exit', code: error.code };
+  if (error instanceof LimitExceeded) return { kind: 'limit', limit: error };
   const trap = trapOf(error);
   if (trap) return { kind: 'trap', trap };
   throw error;

@@ -2,8 +2,25 @@ import { readFileSync, statSync } from 'node:fs';
 import { GoodbotError } from '../../errors.js';
 import type { LoadedProgram } from '../../platform.js';
 import { runCommandModule } from './command-module.js';
+import { LimitExceeded } from '../../limits/run-limiter.js';
+import { WasmRewriteError } from '../../limits/wasm-reader.js';
+import { Metering, MeteredVariants, type MeteredModule } from './metered-module.js';
 import { isRubyReactor, runRubyReactor } from './ruby-reactor.js';
 import { checkCommandModule, compileModule, detectProgramKind } from './program-kind.js';
+
+/** The metered variant, or an `invalid-program` error naming what the rewriter cannot meter. */
+function meteredVariant(variants: MeteredVariants, maxMemoryBytes: number | undefined, name: string): MeteredModule {
+  try {
+    return variants.get(maxMemoryBytes);
+  } catch (error) {
+    if (!(error instanceof WasmRewriteError)) throw error;
+    throw new GoodbotError('invalid-program', `${name} cannot run under fuel, timeout or memory limits: ${error.message}`, {
+      hint: 'run it without limits, or rebuild it without the features named',
+      path: name,
+      cause: error,
+    });
+  }
+}
 
 /** Turns component bytes into a runnable program (transpiled, compiled, cached). */
 export type ComponentLoader = (bytes: Uint8Array, name: string) => Promise<LoadedProgram>;
@@ -49,8 +66,23 @@ export class ProgramLoader {
     const kind = detectProgramKind(bytes, name);
     if (kind === 'component') return this.loadComponent(bytes, name);
     const module = compileModule(bytes, name);
-    if (isRubyReactor(module)) return { name, kind, run: (ctx) => runRubyReactor(module, ctx) };
-    checkCommandModule(module, name);
-    return { name, kind, run: (ctx) => runCommandModule(module, ctx) };
+    const run = isRubyReactor(module) ? runRubyReactor : (checkCommandModule(module, name), runCommandModule);
+    const metered = new MeteredVariants(bytes, name);
+    return {
+      name,
+      kind,
+      run: (ctx) => {
+        const limiter = ctx.limiter;
+        if (limiter === undefined || !limiter.metered) return run(module, ctx);
+        let metering: Metering;
+        try {
+          metering = new Metering(meteredVariant(metered, limiter.limits.memoryBytes, name), limiter);
+        } catch (error) {
+          if (error instanceof LimitExceeded) return { kind: 'limit', limit: error };
+          throw error;
+        }
+        return run(module, ctx, metering);
+      },
+    };
   }
 }

@@ -1,5 +1,6 @@
 import { Preview1Host } from '../../wasi/preview1/host.js';
 import type { WasiContext } from '../../wasi/core/context.js';
+import type { Metering } from './metered-module.js';
 import { outcomeOf, type GuestOutcome } from './outcome.js';
 
 /**
@@ -40,15 +41,18 @@ export function isRubyReactor(module: WebAssembly.Module): boolean {
  * with n; `at_exit` handlers run at the end, as in ruby. ruby.wasm's JS bridge
  * (`require "js"`) is not available: its host calls trap.
  */
-export function runRubyReactor(module: WebAssembly.Module, ctx: WasiContext): GuestOutcome {
+export function runRubyReactor(module: WebAssembly.Module, ctx: WasiContext, metering?: Metering): GuestOutcome {
   const host = new Preview1Host(ctx);
+  let trapped = false;
   try {
     const command = parseRubyArgs(ctx.args);
     if ('error' in command) {
       ctx.stderr.write(encoder.encode(`${command.programName}: ${command.error}\n`));
       return { kind: 'exit', code: 1 };
     }
-    const instance = new WebAssembly.Instance(module, reactorImports(module, host));
+    const program = metering?.variant.module ?? module;
+    const instance = new WebAssembly.Instance(program, { ...reactorImports(program, host), ...metering?.imports() });
+    metering?.attach(instance);
     const abi = new RubyAbi(instance);
     host.memory.bind(abi.memory);
     (instance.exports['_initialize'] as () => void)();
@@ -59,8 +63,11 @@ export function runRubyReactor(module: WebAssembly.Module, ctx: WasiContext): Gu
     ctx.stderr.write(encoder.encode(`${command.programName}: the ruby bootstrap failed (state ${state})\n`));
     return { kind: 'exit', code: 1 };
   } catch (error) {
-    return outcomeOf(error);
+    const outcome = outcomeOf(error);
+    trapped = outcome.kind === 'trap';
+    return outcome;
   } finally {
+    metering?.settle(trapped);
     host.closeAll();
   }
 }

@@ -1,3 +1,4 @@
+import type { RunLimiter } from '../../limits/run-limiter.js';
 import type { Authority } from '../../policy/authority.js';
 import type { ZoneDir, ZoneVolume } from '../../zones/zone-volume.js';
 import type { WasiClock } from './clock.js';
@@ -29,6 +30,8 @@ export interface WasiContext {
   readonly clock: WasiClock;
   readonly random: RandomSource;
   readonly authority: Authority;
+  /** The run's limits (fuel, deadline, memory, output), when the policy sets any. */
+  readonly limiter?: RunLimiter;
 }
 
 /** Thrown by `proc_exit` / `wasi:cli/exit` to unwind the guest with its exit code. */

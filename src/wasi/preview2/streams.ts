@@ -1,3 +1,4 @@
+import { LimitExceeded } from '../../limits/run-limiter.js';
 import { FsError } from '../../zones/errno.js';
 import { IoError } from './io-error.js';
 import { Pollable } from './poll.js';
@@ -150,6 +151,11 @@ export class OutputStream {
     try {
       this.sink.write(data);
     } catch (error) {
+      // Past the output cap the stream is closed for good; the run records the limit.
+      if (error instanceof LimitExceeded) {
+        this.open = false;
+        throw closed;
+      }
       if (!(error instanceof FsError)) throw error;
       this.open = false;
       throw failed(error);

@@ -125,17 +125,26 @@ afterEach(() => {
   rmSync(root, { recursive: true, force: true });
 });
 
-const rootZone = (): SandboxConfig => ({ zones: [{ name: 'root', mode: 'rw', hostPath: root, guestPath: '/' }] });
+const rootZone = (limits?: SandboxConfig['limits']): SandboxConfig => ({
+  zones: [{ name: 'root', mode: 'rw', hostPath: root, guestPath: '/' }],
+  ...(limits && { limits }),
+});
 
 /** Runs one check over the temporary folder; it must pass and leave the folder empty. */
-async function runFsCheck(name: string): Promise<void> {
-  const result = await run(rootZone(), [name]);
+async function runFsCheck(name: string, limits?: SandboxConfig['limits']): Promise<void> {
+  const result = await run(rootZone(limits), [name]);
   expectPass(result, name);
   expect(readdirSync(root), `${name} left entries in the zone`).toEqual([]);
 }
 
 describe('wasi-testsuite rust/wasm32-wasip1', () => {
   for (const name of rustChecks) test(name, () => runFsCheck(name));
+});
+
+/** The same checks metered (instrumented for fuel, with a deadline and a memory cap): nothing may change. */
+describe('wasi-testsuite rust/wasm32-wasip1, metered', () => {
+  const limits = { fuel: 10_000_000_000, timeout: '60s', memory: '256MiB' };
+  for (const name of rustChecks) test(name, () => runFsCheck(name, limits));
 });
 
 describe('wasi-testsuite c', () => {

@@ -1,0 +1,85 @@
+import { instrumentFuel, type InstrumentedModule } from '../../limits/instrument-fuel.js';
+import type { RunLimiter } from '../../limits/run-limiter.js';
+import { compileModule } from './program-kind.js';
+
+/** A program's module instrumented for fuel (and capped in memory), compiled. */
+export interface MeteredModule {
+  readonly module: WebAssembly.Module;
+  readonly layout: InstrumentedModule;
+  readonly maxMemoryBytes: number | undefined;
+}
+
+/**
+ * The metered variants of one program's module, made on first use and kept:
+ * one per memory cap (the cap is written into the module).
+ */
+export class MeteredVariants {
+  private readonly variants = new Map<number | undefined, MeteredModule>();
+
+  constructor(
+    private readonly bytes: Uint8Array,
+    private readonly name: string,
+  ) {}
+
+  get(maxMemoryBytes: number | undefined): MeteredModule {
+    let variant = this.variants.get(maxMemoryBytes);
+    if (variant === undefined) {
+      const layout = instrumentFuel(this.bytes, maxMemoryBytes === undefined ? {} : { maxMemoryBytes });
+      variant = { module: compileModule(layout.bytes, this.name), layout: { ...layout, bytes: new Uint8Array(0) }, maxMemoryBytes };
+      this.variants.set(maxMemoryBytes, variant);
+    }
+    return variant;
+  }
+}
+
+/**
+ * One metered instance's link to its run's limiter: the `out_of_fuel` import,
+ * the fuel global once the instance exists, and the fuel it used.
+ */
+export class Metering {
+  private fuel: WebAssembly.Global | undefined;
+  private instance: WebAssembly.Instance | undefined;
+
+  constructor(
+    readonly variant: MeteredModule,
+    private readonly limiter: RunLimiter,
+  ) {
+    const initial = variant.layout.initialMemoryBytes;
+    if (variant.maxMemoryBytes !== undefined && initial !== undefined && initial > variant.maxMemoryBytes) {
+      throw limiter.trip('memory-limit', `the program needs ${mib(initial)} of memory to start, over its ${mib(variant.maxMemoryBytes)} limit`);
+    }
+  }
+
+  /** The import the instrumented module calls when its fuel runs out. */
+  imports(): WebAssembly.Imports {
+    const { importModule, importName } = this.variant.layout;
+    // Before the instance exists (a start function) there is no global to refill yet.
+    return { [importModule]: { [importName]: () => (this.fuel ? this.limiter.outOfFuel(this.fuel) : 0) } };
+  }
+
+  /** Gives the new instance its first slice of fuel. */
+  attach(instance: WebAssembly.Instance): void {
+    this.instance = instance;
+    this.fuel = instance.exports[this.variant.layout.fuelExport] as WebAssembly.Global;
+    this.fuel.value = (this.fuel.value as bigint) + this.limiter.initialFuel();
+  }
+
+  /**
+   * Records the fuel used, and reads a trap near the memory cap as the cap's
+   * doing: the guest's allocation failed (`memory.grow` returned -1) and it gave
+   * up. "Near" is within max(4 MiB, 1/8 of the cap).
+   */
+  settle(trapped: boolean): void {
+    if (this.fuel) this.limiter.settleFuel(this.fuel);
+    const cap = this.variant.maxMemoryBytes;
+    const memory = this.instance?.exports['memory'];
+    if (!trapped || cap === undefined || !(memory instanceof WebAssembly.Memory)) return;
+    if (memory.buffer.byteLength > cap - Math.max(4 << 20, cap / 8)) {
+      this.limiter.trip('memory-limit', `the program ran out of memory at its ${mib(cap)} limit`);
+    }
+  }
+}
+
+function mib(bytes: number): string {
+  return `${Math.round((bytes / 1048576) * 10) / 10} MiB`;
+}

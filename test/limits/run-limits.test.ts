@@ -1,0 +1,138 @@
+import { describe, expect, it } from 'vitest';
+import { createSandbox, ExitStatus, GoodbotError, type AuditEvent, type SandboxConfig } from '../../src/index.js';
+import { goodbot } from '../helpers/cli.js';
+import { guest, probe, repoRoot } from '../helpers/guests.js';
+
+/**
+ * Limits end misbehaving guests with a status of their own, exit 124, and
+ * leave the host and other runs alone. Deadlines are asserted loosely (the
+ * machine is shared); bench/ measures how close to the deadline a stop is.
+ */
+const run = (limits: SandboxConfig['limits'], args: string[], audit?: (event: AuditEvent) => void) =>
+  createSandbox({ limits }, audit ? { audit: { record: audit } } : {}).exec({ program: probe(), args }).result;
+
+describe('limits end runaway guests', () => {
+  it('attack: an infinite loop is stopped at its deadline with status timeout', async () => {
+    const result = await run({ timeout: '200ms' }, ['spin']);
+    expect(result.status).toBe('timeout');
+    expect(result.exitCode).toBe(ExitStatus.limit);
+    expect(result.limit?.message).toContain('200 ms timeout');
+    expect(result.durationMs).toBeGreaterThanOrEqual(200);
+    expect(result.durationMs).toBeLessThan(2000);
+  });
+
+  it('attack: an infinite loop is stopped when its fuel runs out, having used about its budget', async () => {
+    const result = await run({ fuel: 5_000_000 }, ['spin']);
+    expect(result.status).toBe('fuel-exhausted');
+    expect(result.exitCode).toBe(ExitStatus.limit);
+    expect(result.fuelConsumed).toBeGreaterThan(5_000_000);
+    expect(result.fuelConsumed).toBeLessThan(5_000_100);
+  });
+
+  it('attack: unbounded recursion is stopped by fuel before it matters how deep the stack is', async () => {
+    expect((await run({ fuel: 20_000 }, ['trap', 'stack'])).status).toBe('fuel-exhausted');
+  });
+
+  it('attack: a guest sleeping forever is woken at its deadline', async () => {
+    const result = await run({ timeout: '200ms' }, ['sleep', '1000000']);
+    expect(result.status).toBe('timeout');
+    expect(result.limit?.message).toContain('while sleeping');
+    expect(result.durationMs).toBeLessThan(2000);
+  });
+
+  it('attack: a malloc bomb gets NULL at the memory cap and the run ends with memory-limit', async () => {
+    const result = await run({ memory: '16MiB' }, ['mallocbomb']);
+    expect(result.stdout).toMatch(/^mallocbomb: malloc failed after 1[0-5] MiB\n$/);
+    expect(result.status).toBe('memory-limit');
+    expect(result.exitCode).toBe(ExitStatus.limit);
+  });
+
+  it('attack: an output flood is cut at the cap, to the byte, and ends with output-limit', async () => {
+    const result = await run({ maxOutput: '100KiB' }, ['flood']);
+    expect(result.status).toBe('output-limit');
+    expect(result.stdout.length).toBe(100 * 1024);
+    expect(result.stdout).toMatch(/^y+\n/);
+  });
+
+  it('records the limit in the audit log, and reports the fuel a run used', async () => {
+    const events: AuditEvent[] = [];
+    const result = await run({ timeout: '100ms' }, ['spin'], (event) => events.push(event));
+    expect(events.find((event) => event.event === 'limit.exceeded')).toMatchObject({ limit: 'timeout' });
+    expect(events.at(-1)).toMatchObject({ event: 'run.exit', status: 'timeout', exitCode: 124 });
+    expect(result.fuelConsumed).toBeGreaterThan(0);
+  });
+});
+
+describe('metered runs', () => {
+  it('use the same fuel for the same work every time, and more for more work', async () => {
+    const limits = { fuel: 100_000_000 };
+    const a = await run(limits, ['count', '50000']);
+    const b = await run(limits, ['count', '50000']);
+    const c = await run(limits, ['count', '100000']);
+    expect(a.stdout).toBe('count: ok 1249975000\n');
+    expect(a.status).toBe('exited');
+    expect(b.fuelConsumed).toBe(a.fuelConsumed);
+    // Twice the loop costs about twice the loop's share: the fixed start-up cost cancels out.
+    const perIteration = (c.fuelConsumed! - a.fuelConsumed!) / 50_000;
+    expect(perIteration).toBeGreaterThan(2);
+    expect(perIteration).toBeLessThan(50);
+  });
+
+  it('refuse fuel, timeout and memory limits for a component rather than pretend', async () => {
+    const error = await createSandbox({ limits: { timeout: '1s' } })
+      .exec({ program: guest('probe.component.wasm'), args: ['exit', '0'] })
+      .result.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GoodbotError);
+    expect((error as GoodbotError).field).toBe('sandbox.limits');
+  });
+
+  it('cap a component\'s output too', async () => {
+    const result = await createSandbox({ limits: { maxOutput: '10KiB' } }).exec({
+      program: guest('probe.component.wasm'),
+      args: ['flood'],
+    }).result;
+    expect(result.status).toBe('output-limit');
+    expect(result.stdout.length).toBe(10 * 1024);
+  });
+});
+
+describe('the host stays up', () => {
+  it('attack: of 8 runs at once, 4 misbehave in different ways; each ends with its own status and the others succeed', async () => {
+    const sandbox = createSandbox({ limits: { timeout: '300ms', memory: '16MiB', maxOutput: '64KiB' } });
+    const cases: [string[], string][] = [
+      [['spin'], 'timeout'],
+      [['mallocbomb'], 'memory-limit'],
+      [['flood'], 'output-limit'],
+      [['sleep', '1000000'], 'timeout'],
+      [['count', '1000'], 'exited'],
+      [['count', '2000'], 'exited'],
+      [['exit', '3'], 'exited'],
+      [['count', '3000'], 'exited'],
+    ];
+    const results = await Promise.all(cases.map(([args]) => sandbox.exec({ program: probe(), args }).result));
+    expect(results.map((result) => result.status)).toEqual(cases.map(([, status]) => status));
+    expect(results[4]!.stdout).toBe('count: ok 499500\n');
+    expect(results[6]!.exitCode).toBe(3);
+  });
+});
+
+describe('goodbot exec with limits', () => {
+  it('exits 124 with one line naming the limit and how to raise it', () => {
+    const { status, stderr } = goodbot(repoRoot, ['exec', '--timeout', '200ms', '--', probe(), 'spin']);
+    expect(status).toBe(124);
+    expect(stderr).toMatch(/stopped \(timeout\): the run took longer than its 200 ms timeout; raise it with --timeout or sandbox\.limits\.timeout\n$/);
+  });
+
+  it('reports status, limit and fuel in --json', () => {
+    const { stdout } = goodbot(repoRoot, ['exec', '--json', '--fuel', '1000000', '--', probe(), 'spin']);
+    const json = JSON.parse(stdout) as { status: string; exitCode: number; fuelConsumed: number; limit: { kind: string } };
+    expect(json).toMatchObject({ status: 'fuel-exhausted', exitCode: 124, limit: { kind: 'fuel-exhausted' } });
+    expect(json.fuelConsumed).toBeGreaterThan(1_000_000);
+  });
+
+  it('refuses a malformed limit flag', () => {
+    const { status, stderr } = goodbot(repoRoot, ['exec', '--fuel', 'lots', '--', probe(), 'spin']);
+    expect(status).toBe(125);
+    expect(stderr).toContain('--fuel takes a positive whole number');
+  });
+});
