@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import type { AuditSink } from './audit/events.js';
 import { loadComponent } from './backends/wasm/component-loader.js';
+import { MeteredDiskCache } from './backends/wasm/metered-cache.js';
 import { ProgramLoader } from './backends/wasm/program-loader.js';
 import type { Platform } from './platform.js';
 import { ToolLauncher } from './tools/tool-launcher.js';
@@ -24,7 +25,7 @@ export interface NodePlatformOptions {
 /** One loader per process, so every sandbox shares compiled programs. */
 let sharedLoader: ProgramLoader | undefined;
 function programLoader(): ProgramLoader {
-  return (sharedLoader ??= new ProgramLoader(loadComponent));
+  return (sharedLoader ??= new ProgramLoader(loadComponent, new MeteredDiskCache()));
 }
 
 const launchers = new WeakMap<ToolStore, ToolLauncher>();

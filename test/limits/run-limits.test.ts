@@ -1,7 +1,9 @@
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createSandbox, ExitStatus, GoodbotError, type AuditEvent, type SandboxConfig } from '../../src/index.js';
 import { goodbot } from '../helpers/cli.js';
-import { guest, probe, repoRoot } from '../helpers/guests.js';
+import { guest, probe, removeTree, repoRoot, tempDir } from '../helpers/guests.js';
 
 /**
  * Limits end misbehaving guests with a status of their own, exit 124, and
@@ -134,5 +136,27 @@ describe('goodbot exec with limits', () => {
     const { status, stderr } = goodbot(repoRoot, ['exec', '--fuel', 'lots', '--', probe(), 'spin']);
     expect(status).toBe(125);
     expect(stderr).toContain('--fuel takes a positive whole number');
+  });
+});
+
+describe('instrumented modules on disk', () => {
+  it('are made once and reused by later processes, and a damaged entry is made again', () => {
+    const cache = tempDir('goodbot-metered-cache-');
+    try {
+      const env = { GOODBOT_CACHE_DIR: cache };
+      const args = ['exec', '--fuel', '100000000', '--', probe(), 'count', '10'];
+      expect(goodbot(repoRoot, args, { env }).stdout).toBe('count: ok 45\n');
+      const dir = join(cache, 'metered');
+      const [wasm] = readdirSync(dir).filter((file) => file.endsWith('.wasm'));
+      expect(wasm).toBeDefined();
+      const before = statSync(join(dir, wasm!)).mtimeMs;
+      expect(goodbot(repoRoot, args, { env }).stdout).toBe('count: ok 45\n');
+      expect(statSync(join(dir, wasm!)).mtimeMs).toBe(before);
+      writeFileSync(join(dir, wasm!), 'not a module');
+      expect(goodbot(repoRoot, args, { env }).stdout).toBe('count: ok 45\n');
+      expect(WebAssembly.validate(readFileSync(join(dir, wasm!)))).toBe(true);
+    } finally {
+      removeTree(cache);
+    }
   });
 });

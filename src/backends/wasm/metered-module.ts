@@ -9,6 +9,12 @@ export interface MeteredModule {
   readonly maxMemoryBytes: number | undefined;
 }
 
+/** Where instrumented modules may be kept between processes (a disk cache on Node). */
+export interface InstrumentedStore {
+  /** The instrumented module for ORIGINAL: kept, or made with MAKE and kept; REMAKE skips what is kept. */
+  load(original: Uint8Array, maxMemoryBytes: number | undefined, make: () => InstrumentedModule, remake?: boolean): InstrumentedModule;
+}
+
 /**
  * The metered variants of one program's module, made on first use and kept:
  * one per memory cap (the cap is written into the module).
@@ -19,13 +25,23 @@ export class MeteredVariants {
   constructor(
     private readonly bytes: Uint8Array,
     private readonly name: string,
+    private readonly store?: InstrumentedStore,
   ) {}
 
   get(maxMemoryBytes: number | undefined): MeteredModule {
     let variant = this.variants.get(maxMemoryBytes);
     if (variant === undefined) {
-      const layout = instrumentFuel(this.bytes, maxMemoryBytes === undefined ? {} : { maxMemoryBytes });
-      variant = { module: compileModule(layout.bytes, this.name), layout: { ...layout, bytes: new Uint8Array(0) }, maxMemoryBytes };
+      const make = () => instrumentFuel(this.bytes, maxMemoryBytes === undefined ? {} : { maxMemoryBytes });
+      let layout = this.store ? this.store.load(this.bytes, maxMemoryBytes, make) : make();
+      let module: WebAssembly.Module;
+      try {
+        module = compileModule(layout.bytes, this.name);
+      } catch (error) {
+        if (this.store === undefined) throw error;
+        layout = this.store.load(this.bytes, maxMemoryBytes, make, true); // a damaged entry: make it again
+        module = compileModule(layout.bytes, this.name);
+      }
+      variant = { module, layout: { ...layout, bytes: new Uint8Array(0) }, maxMemoryBytes };
       this.variants.set(maxMemoryBytes, variant);
     }
     return variant;

@@ -4,7 +4,7 @@ import type { LoadedProgram } from '../../platform.js';
 import { runCommandModule } from './command-module.js';
 import { LimitExceeded } from '../../limits/run-limiter.js';
 import { WasmRewriteError } from '../../limits/wasm-reader.js';
-import { Metering, MeteredVariants, type MeteredModule } from './metered-module.js';
+import { Metering, MeteredVariants, type InstrumentedStore, type MeteredModule } from './metered-module.js';
 import { isRubyReactor, runRubyReactor } from './ruby-reactor.js';
 import { checkCommandModule, compileModule, detectProgramKind } from './program-kind.js';
 
@@ -35,7 +35,11 @@ export class ProgramLoader {
   /** Programs given as bytes, kept while the caller keeps the same array. */
   private readonly byBytes = new WeakMap<Uint8Array, Promise<LoadedProgram>>();
 
-  constructor(private readonly loadComponent: ComponentLoader) {}
+  constructor(
+    private readonly loadComponent: ComponentLoader,
+    /** Keeps instrumented modules between processes (optional). */
+    private readonly instrumentedStore?: InstrumentedStore,
+  ) {}
 
   async load(program: string | Uint8Array): Promise<LoadedProgram> {
     if (program instanceof Uint8Array) {
@@ -67,7 +71,7 @@ export class ProgramLoader {
     if (kind === 'component') return this.loadComponent(bytes, name);
     const module = compileModule(bytes, name);
     const run = isRubyReactor(module) ? runRubyReactor : (checkCommandModule(module, name), runCommandModule);
-    const metered = new MeteredVariants(bytes, name);
+    const metered = new MeteredVariants(bytes, name, this.instrumentedStore);
     return {
       name,
       kind,
