@@ -9,7 +9,9 @@ import { isWithin } from './policy/guest-path.js';
 import type { Denial, Policy, ZoneSpec } from './policy/types.js';
 import { isToolName } from './tools/catalog.js';
 import { EventChannel, type RunEvent, type RunResult } from './run.js';
+import type { WasiClock } from './wasi/core/clock.js';
 import type { WasiContext } from './wasi/core/context.js';
+import { SeededRandom, VirtualClock } from './wasi/core/deterministic.js';
 import { BufferedInput, CallbackOutput, emptyInput, type InputSource } from './wasi/core/stdio.js';
 import { ZoneVolume } from './zones/zone-volume.js';
 
@@ -155,8 +157,8 @@ export class Sandbox {
         stdin: stdinOf(request.stdin, request.terminal?.stdin ?? false),
         stdout: sink('stdout', request.onStdout),
         stderr: sink('stderr', request.onStderr),
-        clock: limiter ? limiter.clock(this.platform.createClock()) : this.platform.createClock(),
-        random: this.platform.random,
+        clock: limiter ? limiter.clock(this.guestClock()) : this.guestClock(),
+        random: this.policy.deterministic ? new SeededRandom(this.policy.deterministic.seed) : this.platform.random,
         authority,
         ...(limiter && { limiter }),
       };
@@ -227,6 +229,12 @@ export class Sandbox {
       }
     }
     return { program: launch.program, name: launch.name, argv0: launch.argv0, mounts: launch.mounts, toolEnv: launch.env };
+  }
+
+  /** The host's clock, or a virtual one that only sleeps move (deterministic runs). */
+  private guestClock(): WasiClock {
+    const host = this.platform.createClock();
+    return this.policy.deterministic ? new VirtualClock((ns) => host.sleep(ns)) : host;
   }
 
   private audit(event: AuditEvent): void {

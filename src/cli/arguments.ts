@@ -11,13 +11,14 @@ export interface ExecArguments {
   /** Build PROGRAM first when it is a catalog tool that is not built. */
   build: boolean;
   limits: LimitFlags;
+  deterministic: boolean;
   audit?: string;
   program: string;
   args: string[];
 }
 
 const valued = new Set(['--backend', '--policy', '--dir', '--env', '--audit', '--fuel', '--timeout', '--memory', '--max-output']);
-const flags = new Set(['--json', '--build']);
+const flags = new Set(['--json', '--build', '--deterministic']);
 
 /**
  * Parses `exec`'s arguments: options first (`--name value` or `--name=value`),
@@ -25,7 +26,7 @@ const flags = new Set(['--json', '--build']);
  * PROGRAM are the guest's.
  */
 export function parseExecArguments(argv: readonly string[]): ExecArguments {
-  const parsed: ExecArguments = { dirs: [], env: [], json: false, build: false, limits: {}, program: '', args: [] };
+  const parsed: ExecArguments = { dirs: [], env: [], json: false, build: false, limits: {}, deterministic: false, program: '', args: [] };
   let i = 0;
   for (; i < argv.length; i++) {
     const word = argv[i]!;
@@ -39,7 +40,8 @@ export function parseExecArguments(argv: readonly string[]): ExecArguments {
     if (flags.has(name)) {
       if (eq >= 0) usage(`${name} takes no value`, name);
       if (name === '--json') parsed.json = true;
-      else parsed.build = true;
+      else if (name === '--build') parsed.build = true;
+      else parsed.deterministic = true;
       continue;
     }
     if (!valued.has(name)) usage(`unknown option ${name}`, name);
@@ -112,6 +114,8 @@ options:
   --timeout DURATION      stop after DURATION, e.g. 500ms, 30s (status timeout)
   --memory SIZE           cap the guest's linear memory, e.g. 64MiB (memory-limit)
   --max-output SIZE       cap stdout+stderr together, e.g. 1MiB (output-limit)
+  --deterministic         fixed clock (2000-01-01, moves only on sleeps) and seeded
+                          random bytes: the same run repeats exactly
   --audit FILE            append audit events (JSONL) to FILE
 
 exit status: the guest's exit code; 134 if it trapped; 124 a limit ended it;

@@ -116,6 +116,9 @@ function normalize(config: Parsed, source: PolicySource, prefix: (string | numbe
     network: { allow: [...config.network.allow] },
     limits: limitsOf(config.limits),
     audit: { revealEnv: config.audit.revealEnv ?? defaultRevealEnv },
+    ...(config.deterministic !== false && {
+      deterministic: { seed: config.deterministic === true ? 0 : config.deterministic.seed },
+    }),
   };
   compiledPolicies.add(policy);
   return deepFreeze(policy);

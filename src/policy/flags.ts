@@ -11,6 +11,8 @@ export interface PolicyFlags {
   readonly backend?: string;
   /** `--fuel`, `--timeout`, `--memory`, `--max-output`: they override the file's limits. */
   readonly limits?: LimitFlags;
+  /** `--deterministic`: a fixed clock and seeded random bytes (seed 0). */
+  readonly deterministic?: boolean;
 }
 
 export interface LimitFlags {
@@ -88,6 +90,7 @@ export function configFromFlags(flags: PolicyFlags, cwd: string, taken: readonly
     zones,
     env: { allow, set },
     ...(flags.limits !== undefined && Object.keys(flags.limits).length > 0 && { limits: { ...flags.limits } }),
+    ...(flags.deterministic === true && { deterministic: true }),
   };
 }
 
@@ -102,5 +105,6 @@ export function mergeConfigs(base: SandboxConfig, extra: SandboxConfig): Sandbox
       set: { ...(base.env?.set ?? {}), ...(extra.env?.set ?? {}) },
     },
     limits: { ...(base.limits ?? {}), ...(extra.limits ?? {}) },
+    ...((extra.deterministic ?? base.deterministic) !== undefined && { deterministic: extra.deterministic ?? base.deterministic! }),
   };
 }

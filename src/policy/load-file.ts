@@ -57,7 +57,11 @@ export function policyFromCommandLine(policyPath: string | undefined, flags: Pol
   const extra = configFromFlags(flags, cwd, (base.zones ?? []).map((zone) => zone.name));
   compileSandboxConfig(extra, { file: commandLine, baseDir: cwd });
   const flagsAddSomething =
-    flags.dirs.length > 0 || flags.env.length > 0 || flags.backend !== undefined || Object.keys(flags.limits ?? {}).length > 0;
+    flags.dirs.length > 0 ||
+    flags.env.length > 0 ||
+    flags.backend !== undefined ||
+    flags.deterministic === true ||
+    Object.keys(flags.limits ?? {}).length > 0;
   const file = flagsAddSomething || policyPath === undefined ? commandLine : policyPath;
   return compileSandboxConfig(mergeConfigs(base, extra), { file, baseDir: cwd });
 }

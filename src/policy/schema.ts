@@ -41,6 +41,8 @@ export const zoneSchema = z.strictObject({
 export const sandboxSchema = z.strictObject({
   /** Only `wasm` exists in this version. */
   backend: z.enum(['wasm', 'docker', 'auto']).default('wasm'),
+  /** A fixed clock and seeded random bytes, so a run repeats exactly (and uses the same fuel). */
+  deterministic: z.union([z.boolean(), z.strictObject({ seed: z.number().int().nonnegative() })]).default(false),
   /** Mounted in order, as preopens 3, 4, …; absent: the guest sees no files at all. */
   zones: z.array(zoneSchema).default([]),
   env: z

@@ -12,6 +12,8 @@ export interface Policy {
   readonly network: NetworkGrant;
   readonly limits: Limits;
   readonly audit: AuditSettings;
+  /** Set: the guest's clocks start at 2000-01-01 and move only when it sleeps; random bytes come from this seed. */
+  readonly deterministic?: { readonly seed: number };
 }
 
 export type BackendName = 'wasm' | 'docker' | 'auto';

@@ -80,6 +80,22 @@ describe('metered runs', () => {
     expect(perIteration).toBeLessThan(50);
   });
 
+  it('repeat exactly under deterministic: python\'s random numbers, clock, hash seed and fuel', async () => {
+    const code = 'import random, time, os; print(random.random(), time.time(), os.urandom(4).hex(), hash("x"))';
+    const twice = async (deterministic: SandboxConfig['deterministic']) => {
+      const sandbox = createSandbox({ limits: { fuel: 10_000_000_000 }, deterministic });
+      return [await sandbox.exec({ program: 'python3', args: ['-c', code] }).result, await sandbox.exec({ program: 'python3', args: ['-c', code] }).result];
+    };
+    const [a, b] = await twice(true);
+    expect(a!.stdout).toBe(b!.stdout);
+    expect(a!.stdout).toContain(' 946684800.0 '); // 2000-01-01, the virtual clock's start
+    expect(a!.fuelConsumed).toBe(b!.fuelConsumed);
+    const [seeded] = await twice({ seed: 7 });
+    expect(seeded!.stdout).not.toBe(a!.stdout);
+    const [c, d] = await twice(false);
+    expect(c!.stdout).not.toBe(d!.stdout);
+  });
+
   it('refuse fuel, timeout and memory limits for a component rather than pretend', async () => {
     const error = await createSandbox({ limits: { timeout: '1s' } })
       .exec({ program: guest('probe.component.wasm'), args: ['exit', '0'] })
