@@ -4,6 +4,7 @@ import type { LoadedProgram, Platform } from './platform.js';
 import { Authority } from './policy/authority.js';
 import { policyDigest } from './policy/digest.js';
 import { guestEnvironment } from './policy/environment.js';
+import type { GuestOutcome } from './backends/wasm/outcome.js';
 import { RunLimiter } from './limits/run-limiter.js';
 import { isWithin } from './policy/guest-path.js';
 import type { Denial, Policy, ZoneSpec } from './policy/types.js';
@@ -37,6 +38,8 @@ export interface ExecRequest {
   readonly collectOutput?: boolean;
   /** Deliver `stdout`/`stderr` events on `run.events` (default true). */
   readonly outputEvents?: boolean;
+  /** Aborting it cancels the run, as {@link Run.cancel} does. */
+  readonly signal?: AbortSignal;
 }
 
 /** A run in progress. */
@@ -49,6 +52,12 @@ export interface Run {
    * {@link GoodbotError} when it could not run: bad program, zone error, host failure.
    */
   readonly result: Promise<RunResult>;
+  /**
+   * Stops the run; its status becomes `cancelled`. A run that has not started
+   * never starts. A run on the calling thread sees it at its next write or
+   * fuel slice (metered runs); a worker run is stopped at once.
+   */
+  cancel(): void;
 }
 
 /**
@@ -67,7 +76,9 @@ export class Sandbox {
   exec(request: ExecRequest): Run {
     const id = globalThis.crypto.randomUUID();
     const events = new EventChannel<RunEvent>();
-    const result = this.perform(id, request, events).then(
+    const cancel = { requested: request.signal?.aborted ?? false };
+    request.signal?.addEventListener('abort', () => (cancel.requested = true), { once: true });
+    const result = this.perform(id, request, events, () => cancel.requested).then(
       (value) => {
         events.push({ type: 'end', result: value });
         events.close();
@@ -82,10 +93,15 @@ export class Sandbox {
       },
     );
     result.catch(() => {});
-    return { id, events, result };
+    return { id, events, result, cancel: () => (cancel.requested = true) };
   }
 
-  private async perform(runId: string, request: ExecRequest, events: EventChannel<RunEvent>): Promise<RunResult> {
+  private async perform(
+    runId: string,
+    request: ExecRequest,
+    events: EventChannel<RunEvent>,
+    isCancelled: () => boolean,
+  ): Promise<RunResult> {
     const digest = await (this.digest ??= policyDigest(this.policy));
     const authority = new Authority((denial: Denial) => {
       events.push({ type: 'denied', denial });
@@ -108,8 +124,8 @@ export class Sandbox {
       env: redactEnvironment(env, this.policy.audit.revealEnv),
     });
 
-    const limiter = hasLimits(this.policy.limits) ? new RunLimiter(this.policy.limits, started) : undefined;
-    if (limiter?.metered && program.kind === 'component') {
+    const limiter = new RunLimiter(this.policy.limits, started, isCancelled);
+    if (limiter.metered && program.kind === 'component') {
       throw new GoodbotError('policy', `fuel, timeout and memory limits do not apply to components yet, and ${name} is one`, {
         field: 'sandbox.limits',
         hint: 'run it without those limits (maxOutput works), or use a core-module build of the tool',
@@ -121,13 +137,13 @@ export class Sandbox {
     const outputEvents = request.outputEvents ?? true;
     const sink = (stream: 'stdout' | 'stderr', callback?: (chunk: Uint8Array) => void) =>
       new CallbackOutput((written) => {
-        const chunk = limiter ? limiter.admitOutput(written) : written;
+        const chunk = limiter.admitOutput(written);
         if (chunk.length > 0) {
           if (collect) output[stream].push(chunk);
           callback?.(chunk);
           if (outputEvents) events.push({ type: stream, data: chunk });
         }
-        if (limiter?.tripped?.limit === 'output-limit') throw limiter.tripped;
+        if (limiter.tripped !== undefined) throw limiter.tripped;
       }, request.terminal?.[stream] ?? false);
 
     try {
@@ -157,15 +173,15 @@ export class Sandbox {
         stdin: stdinOf(request.stdin, request.terminal?.stdin ?? false),
         stdout: sink('stdout', request.onStdout),
         stderr: sink('stderr', request.onStderr),
-        clock: limiter ? limiter.clock(this.guestClock()) : this.guestClock(),
+        clock: limiter.clock(this.guestClock()),
         random: this.policy.deterministic ? new SeededRandom(this.policy.deterministic.seed) : this.platform.random,
         authority,
-        ...(limiter && { limiter }),
+        limiter,
       };
-      const outcome = runGuest(program, ctx);
+      const outcome: GuestOutcome = limiter.checkCancelled() ? { kind: 'limit', limit: limiter.tripped! } : runGuest(program, ctx);
       const durationMs = performance.now() - started;
       // The first limit reached decides, even if the guest caught its error and exited.
-      const limit = limiter?.tripped ?? (outcome.kind === 'limit' ? outcome.limit : undefined);
+      const limit = limiter.tripped ?? (outcome.kind === 'limit' ? outcome.limit : undefined);
       const result: RunResult = {
         runId,
         status: limit ? limit.limit : outcome.kind === 'exit' ? 'exited' : 'trapped',
@@ -176,7 +192,7 @@ export class Sandbox {
         denials: authority.denials,
         ...(outcome.kind === 'trap' && !limit && { trap: outcome.trap }),
         ...(limit && { limit: { kind: limit.limit, message: limit.message } }),
-        ...(limiter?.fuelConsumed !== undefined && { fuelConsumed: limiter.fuelConsumed }),
+        ...(limiter.fuelConsumed !== undefined && { fuelConsumed: limiter.fuelConsumed }),
         backend: 'wasm',
         program: { name, kind: program.kind },
       };
@@ -248,10 +264,6 @@ interface ResolvedProgram {
   readonly argv0: string;
   readonly mounts: readonly ZoneSpec[];
   readonly toolEnv: Readonly<Record<string, string>>;
-}
-
-function hasLimits(limits: Policy['limits']): boolean {
-  return Object.values(limits).some((value) => value !== undefined);
 }
 
 function runGuest(program: LoadedProgram, ctx: WasiContext) {

@@ -72,6 +72,7 @@ const raiseHint: Record<LimitKind, string> = {
   'fuel-exhausted': 'raise it with --fuel or sandbox.limits.fuel',
   'memory-limit': 'raise it with --memory or sandbox.limits.memory',
   'output-limit': 'raise it with --max-output or sandbox.limits.maxOutput',
+  cancelled: 'it was cancelled',
 };
 
 /** `--build`: builds PROGRAM's recipe first when it is a catalog tool without a build. */

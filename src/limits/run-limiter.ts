@@ -1,8 +1,8 @@
 import type { Limits } from '../policy/types.js';
 import type { WasiClock } from '../wasi/core/clock.js';
 
-/** Which limit ended a run. */
-export type LimitKind = 'timeout' | 'fuel-exhausted' | 'memory-limit' | 'output-limit';
+/** Which limit ended a run (`cancelled`: the caller stopped it). */
+export type LimitKind = 'timeout' | 'fuel-exhausted' | 'memory-limit' | 'output-limit' | 'cancelled';
 
 /** Thrown out of a host call (a sleep, a write) to end the guest at a limit. */
 export class LimitExceeded {
@@ -37,8 +37,16 @@ export class RunLimiter {
   constructor(
     readonly limits: Limits,
     startedAt: number = performance.now(),
+    /** Asked at every fuel slice and every write: has the caller cancelled the run? */
+    private readonly isCancelled: () => boolean = () => false,
   ) {
     this.deadline = limits.timeoutMs === undefined ? undefined : startedAt + limits.timeoutMs;
+  }
+
+  /** Trips `cancelled` if the caller asked for it; true when the run must stop. */
+  checkCancelled(): boolean {
+    if (this.tripped === undefined && this.isCancelled()) this.trip('cancelled', 'the run was cancelled');
+    return this.tripped !== undefined;
   }
 
   /** Whether the guest must run instrumented (fuel, deadline or memory cap). */
@@ -56,7 +64,7 @@ export class RunLimiter {
    * traps, which its own handlers cannot catch), or refills FUEL and returns 0.
    */
   outOfFuel(fuel: WebAssembly.Global): number {
-    if (this.tripped !== undefined) return 1;
+    if (this.checkCancelled()) return 1;
     if (this.deadline !== undefined && performance.now() >= this.deadline) {
       this.trip('timeout', `the run took longer than its ${formatMs(this.limits.timeoutMs!)} timeout`);
       return 1;
@@ -100,6 +108,7 @@ export class RunLimiter {
    * written; past the cap, the run ends with `output-limit` after that part.
    */
   admitOutput(chunk: Uint8Array): Uint8Array {
+    if (this.checkCancelled()) return chunk.subarray(0, 0);
     const cap = this.limits.maxOutputBytes;
     if (cap === undefined) return chunk;
     const room = cap - this.outputBytes;

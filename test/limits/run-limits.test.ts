@@ -176,3 +176,29 @@ describe('instrumented modules on disk', () => {
     }
   });
 });
+
+describe('cancelling a run on the calling thread', () => {
+  it('before it starts: the guest never runs', async () => {
+    const out = tempDir('goodbot-cancel-');
+    try {
+      const sandbox = createSandbox({ zones: [{ name: 'out', mode: 'rw', hostPath: out }] });
+      const run = sandbox.exec({ program: probe(), args: ['write', '/out/ran.txt', 'yes'] });
+      run.cancel();
+      const result = await run.result;
+      expect(result.status).toBe('cancelled');
+      expect(result.exitCode).toBe(ExitStatus.limit);
+      expect(readdirSync(out)).toEqual([]);
+    } finally {
+      removeTree(out);
+    }
+  });
+
+  it('while it writes: from an output callback, or through an AbortSignal', async () => {
+    const sandbox = createSandbox({});
+    const run = sandbox.exec({ program: probe(), args: ['flood'], onStdout: () => run.cancel() });
+    expect((await run.result).status).toBe('cancelled');
+    const controller = new AbortController();
+    const signalled = sandbox.exec({ program: probe(), args: ['flood'], signal: controller.signal, onStdout: () => controller.abort() });
+    expect((await signalled.result).status).toBe('cancelled');
+  });
+});

@@ -30,7 +30,7 @@ export interface WasiContext {
   readonly clock: WasiClock;
   readonly random: RandomSource;
   readonly authority: Authority;
-  /** The run's limits (fuel, deadline, memory, output), when the policy sets any. */
+  /** The run's limits (fuel, deadline, memory, output) and its cancellation. */
   readonly limiter?: RunLimiter;
 }
 
