@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { execLatency } from './exec-latency.js';
 import type { Timing } from './interleaved.js';
 import { machineInfo } from './machine.js';
+import { meteringReport } from './metering-report.js';
 import { toolStartup } from './tool-startup.js';
 
 /**
@@ -25,7 +26,9 @@ printTable(startup, (rows, row) =>
   rows.find((other) => other.name.startsWith('native') && other.name.includes(row.name.includes('python') ? 'python' : 'lua')) ?? row,
 );
 
-const results = { date: new Date().toISOString(), quick, machine, latency, startup };
+const metering = await meteringReport(quick);
+
+const results = { date: new Date().toISOString(), quick, machine, latency, startup, metering };
 mkdirSync(join(root, 'bench', 'results'), { recursive: true });
 const out = join(root, 'bench', 'results', `${results.date.slice(0, 10)}.json`);
 writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);

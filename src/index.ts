@@ -25,6 +25,7 @@ export type { InputSource, OutputSink } from './wasi/core/stdio.js';
 export { JsonlAuditFile } from './audit/jsonl-file.js';
 export { loadPolicy } from './policy/load-file.js';
 export { compileSandboxConfig, compilePolicyFile } from './policy/compile.js';
+export { WorkerPool, type WorkerPoolOptions, type PoolRequest } from './workers/worker-pool.js';
 
 /**
  * A sandbox for a policy: either a compiled {@link Policy} (from

@@ -42,6 +42,12 @@ export interface ExecRequest {
   readonly signal?: AbortSignal;
 }
 
+/** See {@link Sandbox.exec}. */
+export interface RunHooks {
+  readonly runId?: string;
+  readonly isCancelled?: () => boolean;
+}
+
 /** A run in progress. */
 export interface Run {
   readonly id: string;
@@ -73,12 +79,18 @@ export class Sandbox {
     private readonly platform: Platform,
   ) {}
 
-  exec(request: ExecRequest): Run {
-    const id = globalThis.crypto.randomUUID();
+  /**
+   * Starts a run. HOOKS are for hosts that drive a sandbox from elsewhere (the
+   * worker pool): a cancellation check that can see past a busy thread, and
+   * the run's id.
+   */
+  exec(request: ExecRequest, hooks: RunHooks = {}): Run {
+    const id = hooks.runId ?? globalThis.crypto.randomUUID();
     const events = new EventChannel<RunEvent>();
     const cancel = { requested: request.signal?.aborted ?? false };
     request.signal?.addEventListener('abort', () => (cancel.requested = true), { once: true });
-    const result = this.perform(id, request, events, () => cancel.requested).then(
+    const isCancelled = () => cancel.requested || (hooks.isCancelled?.() ?? false);
+    const result = this.perform(id, request, events, isCancelled).then(
       (value) => {
         events.push({ type: 'end', result: value });
         events.close();

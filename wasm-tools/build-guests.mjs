@@ -29,6 +29,8 @@ const guests = [
   { name: 'cat', source: 'cat.c', component: true },
   { name: 'netprobe', source: 'netprobe.c', wit: 'netprobe.wit', world: 'goodbot:netprobe/netprobe' },
   { name: 'wasi-checks', source: 'wasi-checks.c' },
+  // CPU-bound workloads for the metering benchmark (bench/metering.ts).
+  { name: 'cpu-bench', source: 'cpu-bench.c' },
   // The self-test of our setjmp/longjmp runtime (wasm-tools/lib/sjlj), which the tool recipes use.
   {
     name: 'sjlj-test',

@@ -35,17 +35,20 @@ export function hostOutput(fd: number): (chunk: Uint8Array) => void {
   };
 }
 
-/** The host's stdin (fd 0), read on demand and blocking, for `goodbot exec`. */
+/** A host fd (stdin, fd 0, for `goodbot exec`), read on demand and blocking. */
 export class HostStdin implements InputSource {
   private ended = false;
-  constructor(readonly isTerminal: boolean) {}
+  constructor(
+    readonly isTerminal: boolean,
+    private readonly fd = 0,
+  ) {}
 
   read(max: number): Uint8Array {
     if (this.ended) return new Uint8Array(0);
     const buffer = new Uint8Array(Math.min(max, 1 << 20));
     for (;;) {
       try {
-        const n = readSync(0, buffer, 0, buffer.length, null);
+        const n = readSync(this.fd, buffer, 0, buffer.length, null);
         if (n === 0) this.ended = true;
         return buffer.subarray(0, n);
       } catch (error) {

@@ -1,0 +1,101 @@
+import { execFileSync } from 'node:child_process';
+import { closeSync, openSync, constants } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WorkerPool, type AuditEvent, type RunResult } from '../../src/index.js';
+import { probe, removeTree, tempDir } from '../helpers/guests.js';
+
+/** Guests on worker threads: in parallel, with terminate() as the backstop. */
+let pool: WorkerPool;
+const audit: AuditEvent[] = [];
+
+beforeAll(async () => {
+  pool = new WorkerPool({ size: 2, graceMs: 300, audit: { record: (event) => audit.push(event) } });
+  await pool.ready();
+});
+
+afterAll(() => pool.close());
+
+/** A FIFO nobody writes to, opened read-write so opening it does not block: reading it blocks forever. */
+function silentFifo(): { fd: number; dispose(): void } {
+  const dir = tempDir('goodbot-fifo-');
+  const path = join(dir, 'never');
+  execFileSync('mkfifo', [path]);
+  const fd = openSync(path, constants.O_RDWR);
+  return {
+    fd,
+    dispose: () => {
+      closeSync(fd);
+      removeTree(dir);
+    },
+  };
+}
+
+describe('the worker pool', () => {
+  it('runs a guest and streams its output back as it is written', async () => {
+    const chunks: string[] = [];
+    const run = pool.exec({}, { program: probe(), args: ['count', '10'], onStdout: (chunk) => chunks.push(new TextDecoder().decode(chunk)) });
+    const result = await run.result;
+    expect(result).toMatchObject({ status: 'exited', exitCode: 0, stdout: 'count: ok 45\n' });
+    expect(chunks.join('')).toBe('count: ok 45\n');
+    expect(audit.some((event) => event.event === 'run.exit' && event.runId === run.id)).toBe(true);
+  });
+
+  it('attack: a guest blocked forever reading stdin holds up neither the caller nor other runs, and is stopped at its deadline', async () => {
+    const fifo = silentFifo();
+    try {
+      const blocked = pool.exec({ limits: { timeout: '300ms' } }, { program: probe(), args: ['cat'], stdin: { hostFd: fifo.fd } });
+      let blockedEnded = false;
+      void blocked.result.then(() => (blockedEnded = true));
+      const other = await pool.exec({}, { program: probe(), args: ['count', '100'] }).result;
+      expect(other.stdout).toBe('count: ok 4950\n');
+      expect(blockedEnded).toBe(false);
+      const result = await blocked.result;
+      expect(result.status).toBe('timeout');
+      expect(result.exitCode).toBe(124);
+      expect(result.limit?.message).toContain('its worker was terminated');
+    } finally {
+      fifo.dispose();
+    }
+    // The terminated worker was replaced: the pool still runs guests.
+    expect((await pool.exec({}, { program: probe(), args: ['count', '3'] }).result).stdout).toBe('count: ok 3\n');
+  });
+
+  it('cancels a metered run gracefully, and an unmetered spinning one by terminating its worker', async () => {
+    const metered = pool.exec({ limits: { timeout: '60s' } }, { program: probe(), args: ['spin'] });
+    setTimeout(() => metered.cancel(), 100);
+    const graceful = await metered.result;
+    expect(graceful.status).toBe('cancelled');
+    expect(graceful.limit?.message).toBe('the run was cancelled');
+
+    const unmetered = pool.exec({}, { program: probe(), args: ['spin'] });
+    setTimeout(() => unmetered.cancel(), 100);
+    const forced = await unmetered.result;
+    expect(forced.status).toBe('cancelled');
+    expect(forced.limit?.message).toContain('its worker was terminated');
+  });
+
+  it('attack: of 8 runs, 4 misbehave; each gets its own status and the good ones their output', async () => {
+    const policy = { limits: { timeout: '300ms', memory: '16MiB', maxOutput: '64KiB' } };
+    const cases: [string[], string][] = [
+      [['spin'], 'timeout'],
+      [['count', '1000'], 'exited'],
+      [['mallocbomb'], 'memory-limit'],
+      [['count', '2000'], 'exited'],
+      [['flood'], 'output-limit'],
+      [['exit', '3'], 'exited'],
+      [['sleep', '1000000'], 'timeout'],
+      [['count', '3000'], 'exited'],
+    ];
+    const results: RunResult[] = await Promise.all(cases.map(([args]) => pool.exec(policy, { program: probe(), args }).result));
+    expect(results.map((result) => result.status)).toEqual(cases.map(([, status]) => status));
+    expect(results[1]!.stdout).toBe('count: ok 499500\n');
+    expect(results[4]!.stdout.length).toBe(64 * 1024);
+    expect(results[5]!.exitCode).toBe(3);
+  });
+
+  it('reports a run that cannot start as an error, like the in-thread sandbox', async () => {
+    const error = await pool.exec({ tools: { allow: ['cat'] } }, { program: 'python3', args: ['-c', 'pass'] }).result.catch((e: unknown) => e);
+    expect(error).toMatchObject({ kind: 'policy', field: 'sandbox.tools.allow' });
+  });
+});
