@@ -19,6 +19,8 @@ export function shiftFrom(firstDefined: number): FunctionIndexShift {
 
 export interface TypeSectionInfo {
   count: number;
+  /** Parameter count of each type (the fuel local of a function comes after its params and locals). */
+  paramCounts: number[];
 }
 
 const gcTypeForms: Record<number, string> = { 0x4e: 'rec', 0x50: 'sub', 0x4f: 'sub final', 0x5f: 'struct', 0x5e: 'array' };
@@ -26,21 +28,31 @@ const gcTypeForms: Record<number, string> = { 0x4e: 'rec', 0x50: 'sub', 0x4f: 's
 export function readTypeSection(reader: WasmReader): TypeSectionInfo {
   const decoder = new InstructionDecoder(reader);
   const count = reader.u32();
+  const paramCounts: number[] = [];
   for (let index = 0; index < count; index++) {
     const formOffset = reader.pos;
     const form = reader.u8();
     const gcForm = gcTypeForms[form];
     if (gcForm !== undefined) throw unsupportedTypedRefs(`${gcForm} in the type section`, formOffset);
     if (form !== 0x60) throw reader.malformed(`unknown type form 0x${form.toString(16)}`, formOffset);
-    skipValueTypes(reader, decoder); // params
+    paramCounts.push(skipValueTypes(reader, decoder)); // params
     skipValueTypes(reader, decoder); // results
   }
-  return { count };
+  return { count, paramCounts };
 }
 
-function skipValueTypes(reader: WasmReader, decoder: InstructionDecoder): void {
+function skipValueTypes(reader: WasmReader, decoder: InstructionDecoder): number {
   const count = reader.u32();
   for (let i = 0; i < count; i++) decoder.valueType();
+  return count;
+}
+
+/** The function section: the type index of each defined function. */
+export function readFunctionSection(reader: WasmReader): number[] {
+  const count = reader.u32();
+  const types: number[] = [];
+  for (let i = 0; i < count; i++) types.push(reader.u32());
+  return types;
 }
 
 /** `func () -> i32`: the out-of-fuel callback's type, always appended (a duplicate type is valid). */

@@ -150,6 +150,11 @@ export class InstructionDecoder {
   funcIndexEnd = 0;
   /** Offset of the opcode of the last decoded instruction. */
   opcodeStart = 0;
+  /** The last instruction's opcode byte (the prefix, for prefixed ones). */
+  opcode = 0;
+  /** Branch targets (label indices) of the last br, br_if or br_table, in `labels[0..labelCount)`. */
+  readonly labels: number[] = [];
+  labelCount = 0;
 
   constructor(readonly reader: WasmReader) {}
 
@@ -157,13 +162,17 @@ export class InstructionDecoder {
     const r = this.reader;
     this.opcodeStart = r.pos;
     this.funcIndex = -1;
+    this.labelCount = 0;
     const opcode = r.u8();
+    this.opcode = opcode;
     switch (immediates[opcode]) {
       case Imm.none:
         break;
-      case Imm.index:
-        r.u32();
+      case Imm.index: {
+        const index = r.u32();
+        if (opcode === 0x0c || opcode === 0x0d) this.labels[this.labelCount++] = index; // br, br_if
         break;
+      }
       case Imm.memarg:
         this.memarg();
         break;
@@ -187,7 +196,7 @@ export class InstructionDecoder {
         break;
       case Imm.brTable: {
         const count = r.u32();
-        for (let i = 0; i <= count; i++) r.u32();
+        for (let i = 0; i <= count; i++) this.labels[this.labelCount++] = r.u32();
         break;
       }
       case Imm.f32:

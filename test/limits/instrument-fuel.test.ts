@@ -159,9 +159,9 @@ describe('fuel accounting', () => {
       seen.push(global.value as bigint);
       throw new OutOfFuel('too deep');
     });
-    fuel.value = 500n;
+    fuel.value = 501n;
     expect(() => (exports['recurse'] as () => void)()).toThrow(OutOfFuel);
-    // Each entry charges [call] = 1: the 501st entry finds -1.
+    // A call does not end a segment, so each entry charges [call, end] = 2: the 251st entry finds -1.
     expect(seen).toEqual([-1n]);
   });
 
