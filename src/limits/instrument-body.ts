@@ -120,10 +120,12 @@ class BodyInstrumenter {
     this.beginSegment(codeStart, Entry | Checked);
     let depth = 1;
     let current = 0;
+    let calls = false;
     for (;;) {
       const flow = decoder.next();
       const opcode = decoder.opcode;
       this.segmentCost[current]!++;
+      if (opcode >= 0x10 && opcode <= 0x13) calls = true;
       if (decoder.funcIndex >= firstDefined) {
         this.patchStart.push(decoder.funcIndexStart);
         this.patchEnd.push(decoder.funcIndexEnd);
@@ -155,6 +157,9 @@ class BodyInstrumenter {
       current = this.beginSegment(reader.pos, flags);
     }
     if (reader.pos !== end) throw reader.malformed('function body continues after its final end');
+    // Without calls a function cannot recurse, and its loops have checks of
+    // their own: its entry needs no check (small leaf functions are hot).
+    if (!calls) this.segmentFlags[0]! &= ~Checked;
   }
 
   /** Does the last br/br_if/br_table have a target that leaves the function (its outermost label)? */

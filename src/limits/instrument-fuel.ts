@@ -35,9 +35,10 @@
  * end normally and stop at a limit.
  *
  * Checks (`if fuel < 0 then (if out_of_fuel() then unreachable)`) come right
- * after the charge at function entry and at every loop header, so every
- * unbounded path (loops, recursion) passes a check; between checks fuel may
- * go below zero by at most the cost of the straight-line code in between.
+ * after the charge at every loop header and at the entry of every function
+ * that calls (only calls can recurse), so every unbounded path passes a
+ * check; between checks fuel may go below zero by at most the cost of the
+ * straight-line code in between (and of leaf calls).
  *
  * Adding the import shifts every defined function's index by one; the rewriter
  * fixes `call`, `return_call`, `ref.func` (code, global initializers, element
