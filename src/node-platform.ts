@@ -53,7 +53,7 @@ export function createNodePlatform(options: NodePlatformOptions = {}): Platform 
 }
 
 function zoneBackendFor(spec: ZoneSpec): VolumeBackend<unknown, unknown> {
-  if (spec.kind === 'memory') return new MemoryFolderBackend(spec.files) as VolumeBackend<unknown, unknown>;
+  if (spec.kind === 'memory') return new MemoryFolderBackend(spec.files, spec.dirs) as VolumeBackend<unknown, unknown>;
   const hostPath = spec.hostPath!;
   if (spec.access === 'rw') mkdirSync(hostPath, { recursive: true });
   HostFolderBackend.check(hostPath, spec.name);

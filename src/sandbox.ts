@@ -159,7 +159,9 @@ export class Sandbox {
       }, request.terminal?.[stream] ?? false);
 
     try {
-      for (const spec of [...this.policy.zones, ...mounts]) {
+      const specs = [...this.policy.zones, ...mounts];
+      const root = mountPointRoot(specs);
+      for (const spec of root ? [...specs, root] : specs) {
         const volume = new ZoneVolume(spec, this.platform.zoneBackend(spec), authority);
         volumes.push(volume);
         events.push({ type: 'zone', zone: spec.name, guestPath: spec.guestPath, access: spec.access });
@@ -268,6 +270,23 @@ export class Sandbox {
   private audit(event: AuditEvent): void {
     this.platform.audit?.record(event);
   }
+}
+
+/**
+ * A read-only `/` listing the mount points, preopened last (so zones keep
+ * fds 3, 4, …): `ls /` and `os.listdir('/')` show where the zones are instead
+ * of failing. It holds only empty folders; paths under a zone resolve through
+ * the zone's own, longer, preopen. None when a zone is `/` itself or there
+ * are no zones (a guest without zones sees no filesystem at all).
+ */
+function mountPointRoot(specs: readonly ZoneSpec[]): ZoneSpec | undefined {
+  if (specs.length === 0 || specs.some((spec) => spec.guestPath === '/')) return undefined;
+  const dirs = new Set<string>();
+  for (const spec of specs) {
+    const parts = spec.guestPath.split('/').filter(Boolean);
+    for (let i = 1; i <= parts.length; i++) dirs.add(parts.slice(0, i).join('/'));
+  }
+  return { name: 'mount-points', kind: 'memory', access: 'ro', guestPath: '/', dirs: [...dirs], quotaBytes: 0, internal: true };
 }
 
 interface ResolvedProgram {

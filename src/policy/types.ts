@@ -34,7 +34,9 @@ export interface ZoneSpec {
   readonly quotaBytes?: number;
   /** Initial files of a memory zone: relative path -> content. */
   readonly files?: Readonly<Record<string, string | Uint8Array>>;
-  /** Mounted read-only by a catalog tool for itself (python's stdlib), not granted by the policy. */
+  /** Empty folders of a memory zone: relative paths. */
+  readonly dirs?: readonly string[];
+  /** Mounted by goodbot itself (a tool's stdlib, the mount-point root), read-only, not granted by the policy. */
   readonly internal?: boolean;
 }
 

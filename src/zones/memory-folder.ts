@@ -45,8 +45,9 @@ interface MemStat {
 export class MemoryFolderBackend implements VolumeBackend<DirPath, MemFd> {
   readonly volume: InstanceType<typeof Volume>;
 
-  constructor(files: Readonly<Record<string, string | Uint8Array>> = {}) {
+  constructor(files: Readonly<Record<string, string | Uint8Array>> = {}, dirs: readonly string[] = []) {
     this.volume = new Volume();
+    for (const dir of dirs) this.volume.mkdirSync(`/${dir.replace(/^\/+/, '')}`, { recursive: true });
     for (const [path, content] of Object.entries(files)) {
       const absolute = `/${path.replace(/^\/+/, '')}`;
       const parent = absolute.slice(0, absolute.lastIndexOf('/')) || '/';

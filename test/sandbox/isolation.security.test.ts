@@ -28,7 +28,7 @@ describe('isolation', () => {
     expect(lines(some).filter((line) => !/^env: (HOME|GOODBOT_TEST_SECRET|MODE)=/.test(line))).toEqual([]);
   });
 
-  it('a guest scanning descriptors finds only stdio and its zones', async () => {
+  it('a guest scanning descriptors finds only stdio, its zones and the read-only mount-point root', async () => {
     const result = await runProbe(
       {
         zones: [
@@ -38,8 +38,10 @@ describe('isolation', () => {
         ],
       },
       ['fdscan'],
+      ['ls', '/'],
+      ['write', '/new-top-level-file', 'x'],
     );
-    expect(lines(result)).toEqual(['fdscan: ok 0,1,2,3,4,5']);
+    expect(lines(result)).toEqual(['fdscan: ok 0,1,2,3,4,5,6', 'ls: ok a,b,scratch', 'write: EROFS']);
   });
 
   it('a guest with no zones sees no files at all', async () => {
@@ -59,7 +61,7 @@ describe('isolation', () => {
       expect(result.stdout).toContain(`env: WHO=${who}`);
       expect(result.stdout).toContain(`only-${who}.txt`);
       expect(result.stdout).not.toContain(`only-${who === 'a' ? 'b' : 'a'}.txt`);
-      expect(result.stdout).toContain('fdscan: ok 0,1,2,3\n');
+      expect(result.stdout).toContain('fdscan: ok 0,1,2,3,4\n');
     });
     expect(new Set(results.map((r) => r.runId)).size).toBe(8);
   });
