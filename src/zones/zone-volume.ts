@@ -371,7 +371,13 @@ export class ZoneVolume<D = unknown, F = unknown> {
   }
 
   private resolve(dir: ZoneDir, path: string, follow: boolean): Resolution<D> {
-    return resolveBeneath(this.backend, this.dirRef(dir), path, follow);
+    const effective = this.isMountPointRoot ? withoutDotDotAboveRoot(path, dir.depth) : path;
+    return resolveBeneath(this.backend, this.dirRef(dir), effective, follow);
+  }
+
+  /** The guest's `/` of mount points: there, as in POSIX, `/..` is `/` (nothing lies above it to escape to). */
+  private get isMountPointRoot(): boolean {
+    return this.spec.internal === true && this.spec.guestPath === '/' && this.spec.kind === 'memory';
   }
 
   private withResolved<T>(dir: ZoneDir, path: string, follow: boolean, body: (res: Resolution<D>) => T): T {
@@ -425,3 +431,26 @@ export function guestJoin(dir: string, path: string): string {
   return dir.endsWith('/') ? `${dir}${path}` : `${dir}/${path}`;
 }
 
+
+/**
+ * PATH, relative to a directory DEPTH levels below the volume's root, with
+ * every `..` that would climb above the root dropped (`../../a` from the
+ * root is `a`). Only for the mount-point root, which holds nothing but empty
+ * folders and no symlinks.
+ */
+function withoutDotDotAboveRoot(path: string, depth: number): string {
+  if (path === '') return path;
+  const kept: string[] = [];
+  let level = depth;
+  for (const part of path.split('/')) {
+    if (part === '..') {
+      if (level === 0) continue;
+      level--;
+    } else if (part !== '' && part !== '.') {
+      level++;
+    }
+    kept.push(part);
+  }
+  const joined = kept.join('/');
+  return joined === '' || joined === '/' ? '.' : joined;
+}

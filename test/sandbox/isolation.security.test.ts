@@ -39,9 +39,18 @@ describe('isolation', () => {
       },
       ['fdscan'],
       ['ls', '/'],
+      ['ls', '/../..'],
+      ['rawopen', '6', '../../etc/passwd'],
       ['write', '/new-top-level-file', 'x'],
     );
-    expect(lines(result)).toEqual(['fdscan: ok 0,1,2,3,4,5,6', 'ls: ok a,b,scratch', 'write: EROFS']);
+    // In the mount-point root, as in POSIX, `/..` is `/`: nothing lies above it.
+    expect(lines(result)).toEqual([
+      'fdscan: ok 0,1,2,3,4,5,6',
+      'ls: ok a,b,scratch',
+      'ls: ok a,b,scratch',
+      'rawopen: ENOENT',
+      'write: EROFS',
+    ]);
   });
 
   it('a guest with no zones sees no files at all', async () => {
