@@ -33,7 +33,7 @@ let defaultStore: ToolStore | undefined;
 function toolLauncher(store: ToolStore = (defaultStore ??= new ToolStore())): ToolLauncher {
   let launcher = launchers.get(store);
   if (launcher === undefined) {
-    launcher = new ToolLauncher(store, (path) => programLoader().load(path));
+    launcher = new ToolLauncher(store, (path, bytes) => programLoader().load(path, bytes));
     launchers.set(store, launcher);
   }
   return launcher;

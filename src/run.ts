@@ -36,6 +36,13 @@ export type RunEvent =
   | { readonly type: 'end'; readonly result: RunResult }
   | { readonly type: 'error'; readonly error: Error };
 
+/** Output chunks as text; a UTF-8 sequence split across chunks is decoded whole. */
+export function decodeChunks(chunks: readonly Uint8Array[]): string {
+  if (chunks.length === 0) return '';
+  const decoder = new TextDecoder();
+  return chunks.map((chunk, i) => decoder.decode(chunk, { stream: i < chunks.length - 1 })).join('');
+}
+
 /** An in-order queue of run events that one consumer iterates asynchronously. */
 export class EventChannel<T> implements AsyncIterable<T> {
   private readonly queue: T[] = [];

@@ -1,15 +1,15 @@
 import { redactEnvironment, type AuditEvent } from './audit/events.js';
 import { ExitStatus, GoodbotError } from './errors.js';
-import type { LoadedProgram, Platform } from './platform.js';
+import type { LoadedProgram, Platform, ToolLaunch } from './platform.js';
 import { Authority } from './policy/authority.js';
 import { policyDigest } from './policy/digest.js';
 import { guestEnvironment } from './policy/environment.js';
 import type { GuestOutcome } from './backends/wasm/outcome.js';
 import { RunLimiter } from './limits/run-limiter.js';
-import { isWithin } from './policy/guest-path.js';
+import { overlaps } from './policy/guest-path.js';
 import type { Denial, Policy, ZoneSpec } from './policy/types.js';
 import { isToolName } from './tools/catalog.js';
-import { EventChannel, type RunEvent, type RunResult } from './run.js';
+import { decodeChunks, EventChannel, type RunEvent, type RunResult } from './run.js';
 import type { WasiClock } from './wasi/core/clock.js';
 import type { WasiContext } from './wasi/core/context.js';
 import { SeededRandom, VirtualClock } from './wasi/core/deterministic.js';
@@ -119,7 +119,7 @@ export class Sandbox {
       events.push({ type: 'denied', denial });
       this.audit({ event: 'access.denied', time: now(), runId, ...denial });
     });
-    const { program, name, argv0, mounts, toolEnv } = await this.resolveProgram(request.program, authority);
+    const { program, name, argv0, mounts, env: toolEnv } = await this.resolveProgram(request.program, authority);
     const started = performance.now();
     const args = [request.argv0 ?? argv0, ...(request.args ?? [])];
     const env = guestEnvironment(this.policy.env, this.platform.hostEnv(), request.env, toolEnv);
@@ -201,8 +201,8 @@ export class Sandbox {
         status: limit ? limit.limit : outcome.kind === 'exit' ? 'exited' : 'trapped',
         exitCode: limit ? ExitStatus.limit : outcome.kind === 'exit' ? outcome.code : ExitStatus.trap,
         durationMs,
-        stdout: decode(output.stdout),
-        stderr: decode(output.stderr),
+        stdout: decodeChunks(output.stdout),
+        stderr: decodeChunks(output.stderr),
         denials: authority.denials,
         ...(outcome.kind === 'trap' && !limit && { trap: outcome.trap }),
         ...(limit && { limit: { kind: limit.limit, message: limit.message } }),
@@ -234,7 +234,7 @@ export class Sandbox {
   private async resolveProgram(program: string | Uint8Array, authority: Authority): Promise<ResolvedProgram> {
     if (typeof program !== 'string' || !isToolName(program)) {
       const loaded = await this.platform.loadProgram(program);
-      return { program: loaded, name: loaded.name, argv0: loaded.name, mounts: [], toolEnv: {} };
+      return { program: loaded, name: loaded.name, argv0: loaded.name, mounts: [], env: {} };
     }
     if (!authority.mayRunTool(this.policy.tools, program)) {
       throw new GoodbotError('policy', `the policy does not allow the tool '${program}'`, {
@@ -250,7 +250,7 @@ export class Sandbox {
     }
     const launch = await this.platform.launchTool(program);
     for (const mount of launch.mounts) {
-      const zone = this.policy.zones.find((z) => isWithin(z.guestPath, mount.guestPath) || isWithin(mount.guestPath, z.guestPath));
+      const zone = this.policy.zones.find((z) => overlaps(z.guestPath, mount.guestPath));
       if (zone !== undefined) {
         throw new GoodbotError('policy', `zone '${zone.name}' at ${zone.guestPath} overlaps ${mount.guestPath}, which ${program} mounts for itself`, {
           field: `sandbox.zones[${this.policy.zones.indexOf(zone)}].guestPath`,
@@ -258,7 +258,7 @@ export class Sandbox {
         });
       }
     }
-    return { program: launch.program, name: launch.name, argv0: launch.argv0, mounts: launch.mounts, toolEnv: launch.env };
+    return launch;
   }
 
   /** The host's clock, or a virtual one that only sleeps move (deterministic runs). */
@@ -289,13 +289,8 @@ function mountPointRoot(specs: readonly ZoneSpec[]): ZoneSpec | undefined {
   return { name: 'mount-points', kind: 'memory', access: 'ro', guestPath: '/', dirs: [...dirs], quotaBytes: 0, internal: true };
 }
 
-interface ResolvedProgram {
-  readonly program: LoadedProgram;
-  readonly name: string;
-  readonly argv0: string;
-  readonly mounts: readonly ZoneSpec[];
-  readonly toolEnv: Readonly<Record<string, string>>;
-}
+/** What runs: a catalog tool's launch, or a program given by path or bytes (no mounts, no env of its own). */
+type ResolvedProgram = Omit<ToolLaunch, 'version'>;
 
 function runGuest(program: LoadedProgram, ctx: WasiContext) {
   try {
@@ -314,12 +309,6 @@ function stdinOf(stdin: ExecRequest['stdin'], isTerminal: boolean): InputSource 
   if (typeof stdin === 'string') return new BufferedInput(new TextEncoder().encode(stdin));
   if (stdin instanceof Uint8Array) return new BufferedInput(stdin);
   return isTerminal ? { read: (max) => stdin.read(max), isTerminal } : stdin;
-}
-
-function decode(chunks: Uint8Array[]): string {
-  if (chunks.length === 0) return '';
-  const decoder = new TextDecoder();
-  return chunks.map((chunk, i) => decoder.decode(chunk, { stream: i < chunks.length - 1 })).join('');
 }
 
 function asGoodbotError(error: unknown): GoodbotError {

@@ -79,10 +79,8 @@ const raiseHint: Record<LimitKind, string> = {
 async function buildIfMissing(program: string): Promise<void> {
   const tool = isToolName(program) ? findTool(program) : undefined;
   if (tool === undefined) return;
-  const store = new ToolStore();
-  const recipe = recipeOf(tool);
-  if (store.record(recipe) !== undefined) return;
-  await buildRecipe(store, recipe, { progress: (line) => writeAllSync(2, new TextEncoder().encode(`${line}\n`)) });
+  // A recipe that is built already returns at once, without a word.
+  await buildRecipe(new ToolStore(), recipeOf(tool), { progress: (line) => writeAllSync(2, new TextEncoder().encode(`${line}\n`)) });
 }
 
 function resultJson(result: RunResult): Record<string, unknown> {

@@ -1,6 +1,6 @@
 import { GoodbotError, exitStatusFor } from '../errors.js';
 import { buildRecipe, formatSeconds } from '../tools/builder.js';
-import { findRecipe, findTool, recipeOf, toolCatalog, toolRecipes, type ToolRecipe } from '../tools/catalog.js';
+import { findRecipe, findTool, recipeOf, toolCatalog, toolRecipes, type ToolEntry, type ToolRecipe } from '../tools/catalog.js';
 import { ToolStore } from '../tools/tool-store.js';
 import { toolsHelp } from './arguments.js';
 
@@ -30,20 +30,23 @@ export async function toolsCommand(argv: readonly string[], store = new ToolStor
   }
 }
 
+/** The recipe NAME (a tool's or a recipe's name) stands for, and the tool when it names one. */
+function recipeNamed(name: string): { tool: ToolEntry | undefined; recipe: ToolRecipe } {
+  const tool = findTool(name);
+  const recipe = tool ? recipeOf(tool) : findRecipe(name);
+  if (recipe === undefined) {
+    throw new GoodbotError('not-found', `no tool named '${name}' in the catalog`, {
+      hint: 'run `goodbot tools list` for the names',
+      path: name,
+    });
+  }
+  return { tool, recipe };
+}
+
 /** The recipes that build NAMES (tool or recipe names), in catalog order, each once. */
 export function recipesFor(names: readonly string[]): ToolRecipe[] {
   const wanted = new Set<string>();
-  for (const name of names) {
-    const tool = findTool(name);
-    const recipe = tool ? recipeOf(tool) : findRecipe(name);
-    if (recipe === undefined) {
-      throw new GoodbotError('not-found', `no tool named '${name}' in the catalog`, {
-        hint: 'run `goodbot tools list` for the names',
-        path: name,
-      });
-    }
-    wanted.add(recipe.name);
-  }
+  for (const name of names) wanted.add(recipeNamed(name).recipe.name);
   return toolRecipes.filter((recipe) => wanted.has(recipe.name));
 }
 
@@ -122,12 +125,7 @@ function commandsText(recipe: string, commands: readonly string[]): string {
 
 function toolInfo(store: ToolStore, args: readonly string[]): number {
   if (args.length !== 1) throw new GoodbotError('usage', 'give one tool name', { hint: 'goodbot tools info NAME' });
-  const name = args[0]!;
-  const tool = findTool(name);
-  const recipe = tool ? recipeOf(tool) : findRecipe(name);
-  if (recipe === undefined) {
-    throw new GoodbotError('not-found', `no tool named '${name}' in the catalog`, { hint: 'run `goodbot tools list`', path: name });
-  }
+  const { tool, recipe } = recipeNamed(args[0]!);
   const entry = tool ?? toolCatalog.find((candidate) => candidate.recipe === recipe.name)!;
   const record = store.record(recipe);
   const artifact = record?.files[entry.artifact];

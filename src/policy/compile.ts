@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { GoodbotError } from '../errors.js';
-import { isWithin, normalizeAbsolute, resolveAgainst } from './guest-path.js';
+import { normalizeAbsolute, overlaps, resolveAgainst } from './guest-path.js';
 import { policyFileSchema, sandboxSchema } from './schema.js';
 import { findTool } from '../tools/catalog.js';
 import type { Policy, ZoneSpec } from './types.js';
@@ -89,7 +89,7 @@ function normalize(config: Parsed, source: PolicySource, prefix: (string | numbe
     if (zone.quota !== undefined && quotaBytes === undefined) fail(at('quota'), `'${zone.quota}' is not a size`);
     if (memory && quotaBytes === undefined) quotaBytes = defaultMemoryQuota;
     for (const other of zones) {
-      if (isWithin(other.guestPath, guestPath) || isWithin(guestPath, other.guestPath)) {
+      if (overlaps(other.guestPath, guestPath)) {
         fail(
           at('guestPath'),
           `zone '${zone.name}' at ${guestPath} overlaps zone '${other.name}' at ${other.guestPath}`,

@@ -23,3 +23,8 @@ export function resolveAgainst(base: string, path: string): string {
 export function isWithin(outer: string, inner: string): boolean {
   return outer === '/' || inner === outer || inner.startsWith(`${outer}/`);
 }
+
+/** Would mounts at guest paths `a` and `b` overlap (one inside the other)? */
+export function overlaps(a: string, b: string): boolean {
+  return isWithin(a, b) || isWithin(b, a);
+}

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { fileVersion } from '../backends/wasm/program-loader.js';
 import { join } from 'node:path';
 import { GoodbotError } from '../errors.js';
 import type { LoadedProgram, ToolLaunch } from '../platform.js';
@@ -17,7 +18,7 @@ export class ToolLauncher {
 
   constructor(
     private readonly store: ToolStore,
-    private readonly loadProgram: (path: string) => Promise<LoadedProgram>,
+    private readonly loadProgram: (path: string, bytes?: Uint8Array) => Promise<LoadedProgram>,
   ) {}
 
   async launch(name: string): Promise<ToolLaunch> {
@@ -38,8 +39,8 @@ export class ToolLauncher {
     }
     const dir = this.store.buildDir(recipe);
     const artifact = join(dir, tool.artifact);
-    this.verify(tool, artifact, record.files[tool.artifact]?.sha256);
-    const program = await this.loadProgram(artifact);
+    const checked = this.verify(tool, artifact, record.files[tool.artifact]?.sha256);
+    const program = await this.loadProgram(artifact, checked);
     return {
       program,
       name: tool.name,
@@ -50,18 +51,19 @@ export class ToolLauncher {
     };
   }
 
-  private verify(tool: ToolEntry, path: string, expected: string | undefined): void {
-    const stat = statSync(path, { bigint: true, throwIfNoEntry: false });
-    const key = stat && `${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeNs}`;
-    if (key !== undefined && this.verified.get(path) === key) return;
-    const actual = stat && createHash('sha256').update(readFileSync(path)).digest('hex');
-    if (actual === undefined || actual !== expected) {
+  /** The artifact's bytes when they had to be read and checked; undefined when this version was checked before. */
+  private verify(tool: ToolEntry, path: string, expected: string | undefined): Uint8Array | undefined {
+    const key = fileVersion(path);
+    if (key !== undefined && this.verified.get(path) === key) return undefined;
+    const bytes = key === undefined ? undefined : readFileSync(path);
+    if (bytes === undefined || createHash('sha256').update(bytes).digest('hex') !== expected) {
       throw new GoodbotError('not-found', `${tool.name}: the built ${tool.artifact} is missing or was changed after it was built`, {
         hint: `rebuild it with \`goodbot tools build --force ${tool.name}\``,
         path,
       });
     }
     this.verified.set(path, key!);
+    return bytes;
   }
 }
 

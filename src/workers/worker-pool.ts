@@ -7,7 +7,7 @@ import type { LimitKind } from '../limits/run-limiter.js';
 import { compileSandboxConfig, isCompiledPolicy } from '../policy/compile.js';
 import type { SandboxConfig } from '../policy/schema.js';
 import type { Denial, Policy } from '../policy/types.js';
-import { EventChannel, type RunEvent, type RunResult } from '../run.js';
+import { decodeChunks, EventChannel, type RunEvent, type RunResult } from '../run.js';
 import type { Run } from '../sandbox.js';
 import type { RunMessage, WorkerMessage, WorkerRequest } from './protocol.js';
 
@@ -179,7 +179,7 @@ export class WorkerPool {
     }
     this.finish(slot, job);
     if (message.type === 'end') {
-      const result = { ...message.result, stdout: decode(job.output.stdout), stderr: decode(job.output.stderr) };
+      const result = { ...message.result, stdout: decodeChunks(job.output.stdout), stderr: decodeChunks(job.output.stderr) };
       job.events.push({ type: 'end', result });
       job.events.close();
       job.resolve(result);
@@ -221,8 +221,8 @@ export class WorkerPool {
       status: limit,
       exitCode: ExitStatus.limit,
       durationMs: performance.now() - job.started,
-      stdout: decode(job.output.stdout),
-      stderr: decode(job.output.stderr),
+      stdout: decodeChunks(job.output.stdout),
+      stderr: decodeChunks(job.output.stderr),
       denials: job.denials,
       limit: { kind: limit, message },
       backend: 'wasm',
@@ -288,9 +288,4 @@ function startWorker(): Worker {
 
 function programName(program: string | Uint8Array): string {
   return typeof program === 'string' ? program : 'program.wasm';
-}
-
-function decode(chunks: Uint8Array[]): string {
-  const decoder = new TextDecoder();
-  return chunks.map((chunk, i) => decoder.decode(chunk, { stream: i < chunks.length - 1 })).join('');
 }

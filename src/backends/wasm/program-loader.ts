@@ -22,6 +22,12 @@ function meteredVariant(variants: MeteredVariants, maxMemoryBytes: number | unde
   }
 }
 
+/** A regular file's identity and version (device, inode, size, mtime), or undefined if it is not one. */
+export function fileVersion(path: string): string | undefined {
+  const stat = statSync(path, { bigint: true, throwIfNoEntry: false });
+  return stat?.isFile() ? `${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeNs}` : undefined;
+}
+
 /** Turns component bytes into a runnable program (transpiled, compiled, cached). */
 export type ComponentLoader = (bytes: Uint8Array, name: string) => Promise<LoadedProgram>;
 
@@ -41,7 +47,12 @@ export class ProgramLoader {
     private readonly instrumentedStore?: InstrumentedStore,
   ) {}
 
-  async load(program: string | Uint8Array): Promise<LoadedProgram> {
+  /**
+   * PROGRAM as a path or bytes. With a path, BYTES may give the file's
+   * contents already read (and checked) by the caller, so the file is read
+   * once and what runs is what was checked.
+   */
+  async load(program: string | Uint8Array, bytes?: Uint8Array): Promise<LoadedProgram> {
     if (program instanceof Uint8Array) {
       let loaded = this.byBytes.get(program);
       if (loaded === undefined) {
@@ -51,17 +62,16 @@ export class ProgramLoader {
       }
       return loaded;
     }
-    const stat = statSync(program, { bigint: true, throwIfNoEntry: false });
-    if (!stat?.isFile()) {
+    const key = fileVersion(program);
+    if (key === undefined) {
       throw new GoodbotError('not-found', `${program}: no such file`, {
         hint: 'check the path of the .wasm file; catalog tools are named without a path (goodbot tools list)',
         path: program,
       });
     }
-    const key = `${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeNs}`;
     const cached = this.cache.get(program);
     if (cached?.key === key) return cached.program;
-    const loaded = await this.fromBytes(readFileSync(program), program);
+    const loaded = await this.fromBytes(bytes ?? readFileSync(program), program);
     this.cache.set(program, { key, program: loaded });
     return loaded;
   }
