@@ -81,7 +81,6 @@ export class RunLimiter {
   /** Instructions the guest executed (after {@link settleFuel}): what was handed out less what is left. */
   fuelConsumed: number | undefined;
 
-
   /** Reads what the guest's fuel global has left when the run ends. */
   settleFuel(fuel: WebAssembly.Global): void {
     this.fuelConsumed = Number(this.granted - (fuel.value as bigint));

@@ -3,7 +3,7 @@ import { cwd } from 'node:process';
 import { Worker } from 'node:worker_threads';
 import type { AuditSink } from '../audit/events.js';
 import { ExitStatus, GoodbotError, type ErrorKind } from '../errors.js';
-import type { LimitKind } from '../limits/run-limiter.js';
+import { formatMs, type LimitKind } from '../limits/run-limiter.js';
 import { compileSandboxConfig, isCompiledPolicy } from '../policy/compile.js';
 import type { SandboxConfig } from '../policy/schema.js';
 import type { Denial, Policy } from '../policy/types.js';
@@ -155,7 +155,7 @@ export class WorkerPool {
       slot.worker.postMessage(message);
       const timeout = job.policy.limits.timeoutMs;
       if (timeout !== undefined) {
-        job.backstop = setTimeout(() => this.stop(slot, job, 'timeout', `the run took longer than its ${timeout} ms timeout`), timeout + this.graceMs);
+        job.backstop = setTimeout(() => this.stop(slot, job, 'timeout', `the run took longer than its ${formatMs(timeout)} timeout`), timeout + this.graceMs);
       }
     }
   }
