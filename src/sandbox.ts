@@ -137,12 +137,6 @@ export class Sandbox {
     });
 
     const limiter = new RunLimiter(this.policy.limits, started, isCancelled);
-    if (limiter.metered && program.kind === 'component') {
-      throw new GoodbotError('policy', `fuel, timeout and memory limits do not apply to components yet, and ${name} is one`, {
-        field: 'sandbox.limits',
-        hint: 'run it without those limits (maxOutput works), or use a core-module build of the tool',
-      });
-    }
     const volumes: ZoneVolume[] = [];
     const output = { stdout: [] as Uint8Array[], stderr: [] as Uint8Array[] };
     const collect = request.collectOutput ?? true;

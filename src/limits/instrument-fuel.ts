@@ -88,9 +88,16 @@ export interface InstrumentFuelOptions {
   /**
    * Cap every memory the module defines at this many bytes (rounded down to
    * whole pages): growing past it fails in the guest. A module that imports
-   * its memory cannot be capped this way and is refused.
+   * its memory cannot be capped this way and is refused, unless
+   * `importedMemoryCapped` says its provider is capped.
    */
   maxMemoryBytes?: number;
+  /**
+   * With `maxMemoryBytes`: the memories this module imports are capped where
+   * they are defined (a component's core modules share the main module's
+   * memory), so importing one is no reason to refuse.
+   */
+  importedMemoryCapped?: boolean;
 }
 
 export interface InstrumentedModule {
@@ -154,7 +161,7 @@ export function instrumentFuel(module: Uint8Array, options: InstrumentFuelOption
   let functionCount = 0;
   let initialMemoryBytes: number | undefined;
   const capPages = options.maxMemoryBytes === undefined ? undefined : Math.floor(options.maxMemoryBytes / wasmPageBytes);
-  if (capPages !== undefined && plan.imports.memories > 0) {
+  if (capPages !== undefined && plan.imports.memories > 0 && options.importedMemoryCapped !== true) {
     throw new WasmRewriteError('unsupported', 'the module imports its memory, which cannot be capped by rewriting it');
   }
   for (const section of sections) {

@@ -33,6 +33,8 @@ export class RunLimiter {
   readonly deadline: number | undefined;
   private granted = 0n;
   private outputBytes = 0;
+  /** The fuel globals of the run's metered instances (a component has several core modules). */
+  private readonly meters: WebAssembly.Global[] = [];
 
   constructor(
     readonly limits: Limits,
@@ -54,14 +56,19 @@ export class RunLimiter {
     return this.limits.fuel !== undefined || this.limits.timeoutMs !== undefined || this.limits.memoryBytes !== undefined;
   }
 
-  /** Fuel for the start of the run: the first slice. */
-  initialFuel(): bigint {
-    return this.nextSlice();
+  /** Takes a new instance's fuel global into the run and gives it its first slice. */
+  meter(fuel: WebAssembly.Global): void {
+    this.meters.push(fuel);
+    fuel.value = (fuel.value as bigint) + this.nextSlice();
   }
 
   /**
    * The metered guest's `out_of_fuel` call: returns 1 to stop it (it then
    * traps, which its own handlers cannot catch), or refills FUEL and returns 0.
+   * With the budget handed out, what the run's other instances hold unused is
+   * moved to FUEL first, so a budget split across core modules is spent whole.
+   * (Their functions on the stack wrote their counters back before calling
+   * out and reload them on return, so taking from a global loses nothing.)
    */
   outOfFuel(fuel: WebAssembly.Global): number {
     if (this.checkCancelled()) return 1;
@@ -69,7 +76,8 @@ export class RunLimiter {
       this.trip('timeout', `the run took longer than its ${formatMs(this.limits.timeoutMs!)} timeout`);
       return 1;
     }
-    const slice = this.nextSlice();
+    let slice = this.nextSlice();
+    if (slice === 0n) slice = this.reclaim(fuel);
     if (slice === 0n) {
       this.trip('fuel-exhausted', `the run used up its fuel (${this.limits.fuel} instructions)`);
       return 1;
@@ -81,9 +89,11 @@ export class RunLimiter {
   /** Instructions the guest executed (after {@link settleFuel}): what was handed out less what is left. */
   fuelConsumed: number | undefined;
 
-  /** Reads what the guest's fuel global has left when the run ends. */
-  settleFuel(fuel: WebAssembly.Global): void {
-    this.fuelConsumed = Number(this.granted - (fuel.value as bigint));
+  /** Reads what the run's fuel globals have left when the run ends. */
+  settleFuel(): void {
+    let left = 0n;
+    for (const fuel of this.meters) left += fuel.value as bigint;
+    this.fuelConsumed = Number(this.granted - left);
   }
 
   /** CLOCK, with sleeps cut at the deadline (which then ends the run). */
@@ -124,6 +134,18 @@ export class RunLimiter {
   trip(limit: LimitKind, message: string): LimitExceeded {
     this.tripped ??= new LimitExceeded(limit, message);
     return this.tripped;
+  }
+
+  /** Empties the other instances' positive fuel globals; returns what they held. */
+  private reclaim(except: WebAssembly.Global): bigint {
+    let taken = 0n;
+    for (const fuel of this.meters) {
+      const held = fuel.value as bigint;
+      if (fuel === except || held <= 0n) continue;
+      fuel.value = 0n;
+      taken += held;
+    }
+    return taken;
   }
 
   private nextSlice(): bigint {

@@ -96,12 +96,59 @@ describe('metered runs', () => {
     expect(c!.stdout).not.toBe(d!.stdout);
   });
 
-  it('refuse fuel, timeout and memory limits for a component rather than pretend', async () => {
-    const error = await createSandbox({ limits: { timeout: '1s' } })
-      .exec({ program: guest('probe.component.wasm'), args: ['exit', '0'] })
-      .result.catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(GoodbotError);
-    expect((error as GoodbotError).field).toBe('sandbox.limits');
+});
+
+/**
+ * A component is several core modules (the program, the preview1 adapter,
+ * jco's shims): every one runs instrumented, against one budget and deadline.
+ */
+describe('limits on components', () => {
+  const component = (limits: SandboxConfig['limits'], args: string[]) =>
+    createSandbox({ limits }).exec({ program: guest('probe.component.wasm'), args }).result;
+
+  it('attack: an infinite loop in a component is stopped at its deadline', async () => {
+    const result = await component({ timeout: '200ms' }, ['spin']);
+    expect(result.status).toBe('timeout');
+    expect(result.exitCode).toBe(ExitStatus.limit);
+    expect(result.durationMs).toBeLessThan(2000);
+  });
+
+  it('attack: an infinite loop in a component is stopped when its fuel runs out, budget spent across its modules', async () => {
+    const result = await component({ fuel: 5_000_000 }, ['spin']);
+    expect(result.status).toBe('fuel-exhausted');
+    expect(result.fuelConsumed).toBeGreaterThan(5_000_000);
+    expect(result.fuelConsumed).toBeLessThan(5_000_100);
+  });
+
+  it('attack: a malloc bomb in a component is held at the memory cap (the adapter shares the capped memory)', async () => {
+    const result = await component({ memory: '16MiB' }, ['mallocbomb']);
+    // The preview1 adapter allocates its own state on first output, from the
+    // same full memory, and gives up: the run still ends at the limit.
+    expect(result.status).toBe('memory-limit');
+    expect(result.exitCode).toBe(ExitStatus.limit);
+    expect(result.limit?.message).toContain('16 MiB limit');
+  });
+
+  it('meter a component exactly: same work, same fuel; the same program as a module uses less (no adapter)', async () => {
+    const limits = { fuel: 100_000_000 };
+    const a = await component(limits, ['count', '50000']);
+    const b = await component(limits, ['count', '50000']);
+    expect(a.stdout).toBe('count: ok 1249975000\n');
+    expect(a.status).toBe('exited');
+    expect(b.fuelConsumed).toBe(a.fuelConsumed);
+    const module = await run(limits, ['count', '50000']);
+    expect(module.fuelConsumed).toBeLessThan(a.fuelConsumed!);
+    expect(module.fuelConsumed).toBeGreaterThan(a.fuelConsumed! / 2);
+  });
+
+  it('attack: a JavaScript `for (;;) {}` run by the js tool is stopped at its deadline, and plain scripts still run', async () => {
+    const sandbox = createSandbox({ limits: { timeout: '500ms' } });
+    const spin = await sandbox.exec({ program: 'js', args: ['-e', 'for (;;) {}'] }).result;
+    expect(spin.status).toBe('timeout');
+    expect(spin.durationMs).toBeLessThan(5000);
+    const ok = await sandbox.exec({ program: 'js', args: ['-e', 'console.log(6 * 7)'] }).result;
+    expect(ok.stdout).toBe('42\n');
+    expect(ok.status).toBe('exited');
   });
 
   it('cap a component\'s output too', async () => {

@@ -243,6 +243,7 @@ describe('the catalog metered', () => {
     ['sha256sum', ['/input/binary.bin']],
     ['rg', ['-n', '--sort', 'path', 'needle', '/input/tree']],
     ['ruby', ['-e', 'puts File.readlines("/input/words.txt").tally.size']],
+    ['js', ['-e', 'console.log(readFile("/input/words.txt").split("\\n").filter(Boolean).sort().join(","))']],
   ];
   for (const [program, args] of cases) {
     it(`${program} gives the same output with limits on`, async () => {

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { LoadedProgram } from '../../platform.js';
 import { cachedComponent } from './component-cache.js';
-import { componentProgram, type ComponentGlue, type ComponentShape } from './component-program.js';
+import { componentProgram, type ComponentCoreModule, type ComponentGlue, type ComponentShape } from './component-program.js';
+import { MeteredVariants, type InstrumentedStore } from './metered-module.js';
 import type { ComponentLoader } from './program-loader.js';
 
 /** Per process: the glue imported and the core modules compiled once per component. */
@@ -12,15 +13,16 @@ const prepared = new Map<string, Promise<Prepared>>();
 
 interface Prepared {
   readonly glue: ComponentGlue;
-  readonly modules: ReadonlyMap<string, WebAssembly.Module>;
+  readonly modules: ReadonlyMap<string, ComponentCoreModule>;
   readonly shape: ComponentShape;
 }
 
-async function prepare(bytes: Uint8Array, hash: string, name: string): Promise<Prepared> {
+async function prepare(bytes: Uint8Array, hash: string, name: string, store: InstrumentedStore | undefined): Promise<Prepared> {
   const { dir, entry } = await cachedComponent(bytes, hash, name);
-  const modules = new Map<string, WebAssembly.Module>();
+  const modules = new Map<string, ComponentCoreModule>();
   for (const file of entry.coreModules) {
-    modules.set(file, await WebAssembly.compile(readFileSync(join(dir, file))));
+    const core = readFileSync(join(dir, file));
+    modules.set(file, { module: await WebAssembly.compile(core), metered: new MeteredVariants(core, `${name} (${file})`, store, true) });
   }
   const glue = (await import(pathToFileURL(join(dir, entry.glue)).href)) as ComponentGlue;
   return { glue, modules, shape: entry };
@@ -30,13 +32,14 @@ async function prepare(bytes: Uint8Array, hash: string, name: string): Promise<P
  * The Node component loader: component bytes -> a runnable program. The
  * transpiled glue is cached on disk by content hash (see `cachedComponent`),
  * imported and compiled once per process, and every run instantiates it
- * with the preview2 face over the run's context.
+ * with the preview2 face over the run's context. Metered variants of the
+ * core modules are made on first use (and kept in STORE).
  */
-export const loadComponent: ComponentLoader = async (bytes, name): Promise<LoadedProgram> => {
+export const loadComponent: ComponentLoader = async (bytes, name, store): Promise<LoadedProgram> => {
   const hash = createHash('sha256').update(bytes).digest('hex');
   let ready = prepared.get(hash);
   if (ready === undefined) {
-    ready = prepare(bytes, hash, name);
+    ready = prepare(bytes, hash, name, store);
     prepared.set(hash, ready);
     ready.catch(() => prepared.delete(hash));
   }

@@ -1,7 +1,8 @@
 import { GoodbotError } from '../../errors.js';
 import type { LoadedProgram } from '../../platform.js';
-import { ProcessExit } from '../../wasi/core/context.js';
+import { ProcessExit, type WasiContext } from '../../wasi/core/context.js';
 import { createPreview2Imports, providedImports, type Interfaces } from '../../wasi/preview2/index.js';
+import { Metering, meteredVariant, type MeteredModule, type MeteredVariants } from './metered-module.js';
 import { outcomeOf, type GuestOutcome } from './outcome.js';
 
 type InstantiateCore = (module: WebAssembly.Module, imports?: WebAssembly.Imports) => WebAssembly.Instance;
@@ -69,50 +70,102 @@ export function checkComponent(shape: ComponentShape, name: string): string {
  * would become 1; the program module's own `proc_exit` import is replaced by
  * one that ends the run with the code it was given, as the preview1 face does.
  */
-const instantiateCore: InstantiateCore = (module, imports) => {
+function withExactExit(imports: WebAssembly.Imports | undefined): WebAssembly.Imports | undefined {
   const preview1 = imports?.['wasi_snapshot_preview1'];
-  if (preview1 !== undefined && 'proc_exit' in preview1) {
-    const procExit = (code: number) => {
-      throw new ProcessExit(code >>> 0);
-    };
-    const replaced = { ...preview1, proc_exit: procExit };
-    return new WebAssembly.Instance(module, { ...imports, wasi_snapshot_preview1: replaced });
+  if (preview1 === undefined || !('proc_exit' in preview1)) return imports;
+  const procExit = (code: number) => {
+    throw new ProcessExit(code >>> 0);
+  };
+  return { ...imports, wasi_snapshot_preview1: { ...preview1, proc_exit: procExit } };
+}
+
+const instantiateCore: InstantiateCore = (module, imports) => new WebAssembly.Instance(module, withExactExit(imports));
+
+/** One core module of a transpiled component: compiled as is, and its metered variants. */
+export interface ComponentCoreModule {
+  readonly module: WebAssembly.Module;
+  readonly metered: MeteredVariants;
+}
+
+/**
+ * The core modules of one metered run: every one the glue instantiates is
+ * the instrumented variant, linked to the run's limiter (they share its fuel
+ * budget and deadline), and settled when the run ends.
+ */
+class MeteredInstances {
+  private readonly variants = new Map<WebAssembly.Module, MeteredModule>();
+  private readonly meterings: Metering[] = [];
+
+  constructor(
+    private readonly name: string,
+    private readonly modules: ReadonlyMap<string, ComponentCoreModule>,
+    private readonly ctx: WasiContext,
+  ) {}
+
+  readonly getCoreModule = (path: string): WebAssembly.Module => {
+    const limiter = this.ctx.limiter!;
+    const variant = meteredVariant(coreModule(this.modules, path, this.name).metered, limiter.limits.memoryBytes, this.name);
+    this.variants.set(variant.module, variant);
+    return variant.module;
+  };
+
+  readonly instantiateCore: InstantiateCore = (module, imports) => {
+    const variant = this.variants.get(module);
+    if (variant === undefined) return instantiateCore(module, imports);
+    const metering = new Metering(variant, this.ctx.limiter!);
+    this.meterings.push(metering);
+    const instance = new WebAssembly.Instance(module, { ...withExactExit(imports), ...metering.imports() });
+    metering.attach(instance);
+    return instance;
+  };
+
+  settle(trapped: boolean): void {
+    for (const metering of this.meterings) metering.settle(trapped);
   }
-  return new WebAssembly.Instance(module, imports);
-};
+}
+
+function coreModule(modules: ReadonlyMap<string, ComponentCoreModule>, path: string, name: string): ComponentCoreModule {
+  const found = modules.get(path);
+  if (found === undefined) throw new GoodbotError('runtime', `${name}: the transpiled component lacks ${path}`);
+  return found;
+}
 
 /**
  * A component ready to run: its glue, its compiled core modules (shared by
  * every run), and the checked name of its run export. Each run instantiates
- * afresh with the preview2 face over that run's context.
+ * afresh with the preview2 face over that run's context; under fuel, timeout
+ * or memory limits every core module runs instrumented.
  */
 export function componentProgram(
   name: string,
   glue: ComponentGlue,
-  modules: ReadonlyMap<string, WebAssembly.Module>,
+  modules: ReadonlyMap<string, ComponentCoreModule>,
   shape: ComponentShape,
 ): LoadedProgram {
   const runExport = checkComponent(shape, name);
-  const getCoreModule = (path: string) => {
-    const module = modules.get(path);
-    if (module === undefined) throw new GoodbotError('runtime', `${name}: the transpiled component lacks ${path}`);
-    return module;
-  };
+  const getCoreModule = (path: string) => coreModule(modules, path, name).module;
   return {
     name,
     kind: 'component',
     run(ctx): GuestOutcome {
+      const metered = ctx.limiter?.metered === true ? new MeteredInstances(name, modules, ctx) : undefined;
+      let outcome: GuestOutcome | undefined;
       try {
         const imports = createPreview2Imports(ctx);
-        const exports = glue.instantiate(getCoreModule, imports, instantiateCore) as Record<string, { run(): void }>;
+        const exports = (
+          metered ? glue.instantiate(metered.getCoreModule, imports, metered.instantiateCore) : glue.instantiate(getCoreModule, imports, instantiateCore)
+        ) as Record<string, { run(): void }>;
         exports[runExport]!.run();
-        return { kind: 'exit', code: 0 };
+        outcome = { kind: 'exit', code: 0 };
       } catch (error) {
         // `run` returning `err` (a command's failure) reaches us from the glue as a
         // ComponentError without payload (older glue: `throw undefined`).
-        if (error === undefined || isRunError(error)) return { kind: 'exit', code: 1 };
-        return outcomeOf(error);
+        if (error === undefined || isRunError(error)) outcome = { kind: 'exit', code: 1 };
+        else outcome = outcomeOf(error);
+      } finally {
+        metered?.settle(outcome?.kind === 'trap');
       }
+      return outcome;
     },
   };
 }

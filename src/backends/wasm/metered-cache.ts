@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cacheRoot } from './component-cache.js';
 import type { InstrumentedModule } from '../../limits/instrument-fuel.js';
-import type { InstrumentedStore } from './metered-module.js';
+import type { InstrumentedStore, MeteringOptions } from './metered-module.js';
 
 /** Bumped when the rewriter's output changes, so old entries are not reused. */
 const rewriterFormat = 5;
@@ -22,9 +22,9 @@ export class MeteredDiskCache implements InstrumentedStore {
     this.dir = join(root, 'metered');
   }
 
-  load(original: Uint8Array, maxMemoryBytes: number | undefined, make: () => InstrumentedModule, remake = false): InstrumentedModule {
+  load(original: Uint8Array, options: MeteringOptions, make: () => InstrumentedModule, remake = false): InstrumentedModule {
     const key = createHash('sha256')
-      .update(`${rewriterFormat}:${maxMemoryBytes ?? 'none'}:`)
+      .update(`${rewriterFormat}:${options.maxMemoryBytes ?? 'none'}:${options.importedMemoryCapped === true ? 'shared' : 'own'}:`)
       .update(original)
       .digest('hex');
     const wasm = join(this.dir, `${key}.wasm`);

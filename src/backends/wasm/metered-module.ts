@@ -1,5 +1,7 @@
-import { instrumentFuel, type InstrumentedModule } from '../../limits/instrument-fuel.js';
+import { instrumentFuel, type InstrumentFuelOptions, type InstrumentedModule } from '../../limits/instrument-fuel.js';
 import type { RunLimiter } from '../../limits/run-limiter.js';
+import { GoodbotError } from '../../errors.js';
+import { WasmRewriteError } from '../../limits/wasm-reader.js';
 import { compileModule } from './program-kind.js';
 
 /** A program's module instrumented for fuel (and capped in memory), compiled. */
@@ -9,10 +11,13 @@ export interface MeteredModule {
   readonly maxMemoryBytes: number | undefined;
 }
 
+/** What decides an instrumented module besides its bytes: the cache key. */
+export type MeteringOptions = Pick<InstrumentFuelOptions, 'maxMemoryBytes' | 'importedMemoryCapped'>;
+
 /** Where instrumented modules may be kept between processes (a disk cache on Node). */
 export interface InstrumentedStore {
   /** The instrumented module for ORIGINAL: kept, or made with MAKE and kept; REMAKE skips what is kept. */
-  load(original: Uint8Array, maxMemoryBytes: number | undefined, make: () => InstrumentedModule, remake?: boolean): InstrumentedModule;
+  load(original: Uint8Array, options: MeteringOptions, make: () => InstrumentedModule, remake?: boolean): InstrumentedModule;
 }
 
 /**
@@ -26,25 +31,42 @@ export class MeteredVariants {
     private readonly bytes: Uint8Array,
     private readonly name: string,
     private readonly store?: InstrumentedStore,
+    /** A component's core module: its imported memory is capped by the module that defines it. */
+    private readonly importedMemoryCapped = false,
   ) {}
 
   get(maxMemoryBytes: number | undefined): MeteredModule {
     let variant = this.variants.get(maxMemoryBytes);
     if (variant === undefined) {
-      const make = () => instrumentFuel(this.bytes, maxMemoryBytes === undefined ? {} : { maxMemoryBytes });
-      let layout = this.store ? this.store.load(this.bytes, maxMemoryBytes, make) : make();
+      const options: MeteringOptions = maxMemoryBytes === undefined ? {} : { maxMemoryBytes, importedMemoryCapped: this.importedMemoryCapped };
+      const make = () => instrumentFuel(this.bytes, options);
+      let layout = this.store ? this.store.load(this.bytes, options, make) : make();
       let module: WebAssembly.Module;
       try {
         module = compileModule(layout.bytes, this.name);
       } catch (error) {
         if (this.store === undefined) throw error;
-        layout = this.store.load(this.bytes, maxMemoryBytes, make, true); // a damaged entry: make it again
+        layout = this.store.load(this.bytes, options, make, true); // a damaged entry: make it again
         module = compileModule(layout.bytes, this.name);
       }
       variant = { module, layout: { ...layout, bytes: new Uint8Array(0) }, maxMemoryBytes };
       this.variants.set(maxMemoryBytes, variant);
     }
     return variant;
+  }
+}
+
+/** The metered variant, or an `invalid-program` error naming what the rewriter cannot meter. */
+export function meteredVariant(variants: MeteredVariants, maxMemoryBytes: number | undefined, name: string): MeteredModule {
+  try {
+    return variants.get(maxMemoryBytes);
+  } catch (error) {
+    if (!(error instanceof WasmRewriteError)) throw error;
+    throw new GoodbotError('invalid-program', `${name} cannot run under fuel, timeout or memory limits: ${error.message}`, {
+      hint: 'run it without limits, or rebuild it without the features named',
+      path: name,
+      cause: error,
+    });
   }
 }
 
@@ -77,7 +99,7 @@ export class Metering {
   attach(instance: WebAssembly.Instance): void {
     this.instance = instance;
     this.fuel = instance.exports[this.variant.layout.fuelExport] as WebAssembly.Global;
-    this.fuel.value = (this.fuel.value as bigint) + this.limiter.initialFuel();
+    this.limiter.meter(this.fuel);
   }
 
   /**
@@ -86,7 +108,7 @@ export class Metering {
    * up. "Near" is within max(4 MiB, 1/8 of the cap).
    */
   settle(trapped: boolean): void {
-    if (this.fuel) this.limiter.settleFuel(this.fuel);
+    if (this.fuel) this.limiter.settleFuel();
     const cap = this.variant.maxMemoryBytes;
     const memory = this.instance?.exports['memory'];
     if (!trapped || cap === undefined || !(memory instanceof WebAssembly.Memory)) return;

@@ -3,24 +3,9 @@ import { GoodbotError } from '../../errors.js';
 import type { LoadedProgram } from '../../platform.js';
 import { runCommandModule } from './command-module.js';
 import { LimitExceeded } from '../../limits/run-limiter.js';
-import { WasmRewriteError } from '../../limits/wasm-reader.js';
-import { Metering, MeteredVariants, type InstrumentedStore, type MeteredModule } from './metered-module.js';
+import { Metering, MeteredVariants, meteredVariant, type InstrumentedStore } from './metered-module.js';
 import { isRubyReactor, runRubyReactor } from './ruby-reactor.js';
 import { checkCommandModule, compileModule, detectProgramKind } from './program-kind.js';
-
-/** The metered variant, or an `invalid-program` error naming what the rewriter cannot meter. */
-function meteredVariant(variants: MeteredVariants, maxMemoryBytes: number | undefined, name: string): MeteredModule {
-  try {
-    return variants.get(maxMemoryBytes);
-  } catch (error) {
-    if (!(error instanceof WasmRewriteError)) throw error;
-    throw new GoodbotError('invalid-program', `${name} cannot run under fuel, timeout or memory limits: ${error.message}`, {
-      hint: 'run it without limits, or rebuild it without the features named',
-      path: name,
-      cause: error,
-    });
-  }
-}
 
 /** A regular file's identity and version (device, inode, size, mtime), or undefined if it is not one. */
 export function fileVersion(path: string): string | undefined {
@@ -28,8 +13,8 @@ export function fileVersion(path: string): string | undefined {
   return stat?.isFile() ? `${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeNs}` : undefined;
 }
 
-/** Turns component bytes into a runnable program (transpiled, compiled, cached). */
-export type ComponentLoader = (bytes: Uint8Array, name: string) => Promise<LoadedProgram>;
+/** Turns component bytes into a runnable program (transpiled, compiled, cached; STORE keeps its instrumented core modules). */
+export type ComponentLoader = (bytes: Uint8Array, name: string, store?: InstrumentedStore) => Promise<LoadedProgram>;
 
 /**
  * Finds, reads, checks and compiles programs for the Node platform, and keeps
@@ -78,7 +63,7 @@ export class ProgramLoader {
 
   private async fromBytes(bytes: Uint8Array, name: string): Promise<LoadedProgram> {
     const kind = detectProgramKind(bytes, name);
-    if (kind === 'component') return this.loadComponent(bytes, name);
+    if (kind === 'component') return this.loadComponent(bytes, name, this.instrumentedStore);
     const module = compileModule(bytes, name);
     const run = isRubyReactor(module) ? runRubyReactor : (checkCommandModule(module, name), runCommandModule);
     const metered = new MeteredVariants(bytes, name, this.instrumentedStore);
