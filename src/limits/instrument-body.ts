@@ -50,6 +50,36 @@ const Dead = 2; // follows an unconditional transfer: never runs, no charge
 const Reload = 4; // follows a call or a catch: the global may have moved, reload the local
 const AfterEnd = 8; // follows an `end` (reloaded when the function uses try_table)
 const Entry = 16; // the function's first segment: load the local from the global
+const LoopHeader = 32; // a loop's first segment (reloaded when the function uses try_table: a catch may branch here)
+
+/** The kinds of construct the segmenting tells apart (try: try and try_table). */
+const Construct = { body: 0, block: 1, loop: 2, if: 3, try: 4 } as const;
+type Construct = (typeof Construct)[keyof typeof Construct];
+
+interface OpenBlock {
+  readonly kind: Construct;
+  /** The segment running when the construct was entered; -1 if that code is dead. */
+  readonly opener: number;
+  /** Some branch targets the construct's label. */
+  targeted: boolean;
+  /** The lowest stack index a branch inside leaves to (-1: out of the function); Infinity if none. */
+  escapesTo: number;
+}
+
+function openBlock(kind: Construct, opener: number): OpenBlock {
+  return { kind, opener, targeted: false, escapesTo: Number.POSITIVE_INFINITY };
+}
+
+/** Records on the innermost construct that control may leave to stack index TARGET (propagated outwards at each end). */
+function escapeTo(blocks: OpenBlock[], target: number): void {
+  const top = blocks[blocks.length - 1]!;
+  top.escapesTo = Math.min(top.escapesTo, target);
+}
+
+function innermostTry(blocks: OpenBlock[]): number {
+  for (let i = blocks.length - 1; i > 0; i--) if (blocks[i]!.kind === Construct.try) return i;
+  return 0;
+}
 
 /**
  * Rewrites one function body in two passes. The first decodes every
@@ -69,6 +99,10 @@ class BodyInstrumenter {
   private segmentStart: number[] = [];
   private segmentCost: number[] = [];
   private segmentFlags: number[] = [];
+  /** The segment whose charge pays for each segment's instructions (itself, or the one it was hoisted into). */
+  private costInto: number[] = [];
+  /** The constructs open at the current instruction, the function body first. */
+  private readonly blocks: OpenBlock[] = [];
   private syncAt: number[] = [];
   /** Right after calls: the callee used fuel from the global, so the local is reloaded. */
   private reloadAt: number[] = [];
@@ -114,47 +148,66 @@ class BodyInstrumenter {
     const decoder = new InstructionDecoder(reader);
     const firstDefined = this.plan.outOfFuelFunction;
     this.segmentStart.length = this.segmentCost.length = this.segmentFlags.length = this.syncAt.length = 0;
+    this.costInto.length = 0;
     this.reloadAt.length = 0;
     this.patchStart.length = this.patchEnd.length = this.patchIndex.length = 0;
     this.usesTryTable = false;
-    this.beginSegment(codeStart, Entry | Checked);
-    let depth = 1;
-    let current = 0;
+    const blocks = this.blocks;
+    blocks.length = 0;
+    let current = this.beginSegment(codeStart, Entry | Checked);
+    blocks.push(openBlock(Construct.body, current));
+    let tries = 0;
     let calls = false;
     for (;;) {
       const flow = decoder.next();
       const opcode = decoder.opcode;
-      this.segmentCost[current]!++;
-      if (opcode >= 0x10 && opcode <= 0x13) calls = true;
+      this.segmentCost[this.costInto[current]!]!++;
       if (decoder.funcIndex >= firstDefined) {
         this.patchStart.push(decoder.funcIndexStart);
         this.patchEnd.push(decoder.funcIndexEnd);
         this.patchIndex.push(decoder.funcIndex + 1);
       }
       if (flow === Flow.plain) continue;
+      const depth = blocks.length;
       if (leavesOrCalls(opcode) || (flow === Flow.closesBlock && depth === 1) || this.branchesOut(decoder, depth)) {
         this.syncAt.push(decoder.opcodeStart);
       }
+      this.noteBranches(decoder, opcode);
       if (opcode === 0x10 || opcode === 0x11) {
         // A call does not end the segment (its cost is charged with the code
-        // around it): only the local is reloaded after it.
+        // around it): only the local is reloaded after it. Inside a try, a
+        // callee's exception may leave the blocks between here and the try.
+        calls = true;
+        if (tries > 0) escapeTo(blocks, innermostTry(blocks) - 1);
         this.reloadAt.push(reader.pos);
         continue;
       }
-      let flags = 0;
+      if (opcode === 0x12 || opcode === 0x13) calls = true;
       if (flow === Flow.closesBlock) {
-        if (--depth === 0) break;
-        flags = AfterEnd;
+        const block = blocks.pop()!;
+        if (blocks.length === 0) break;
+        if (block.kind === Construct.try) tries--;
+        current = this.afterEnd(block, current, blocks, reader.pos);
       } else if (flow === Flow.opensBlock || flow === Flow.opensLoop) {
-        depth++;
+        const kind = opcode === 0x03 ? Construct.loop : opcode === 0x04 ? Construct.if : opcode === 0x02 ? Construct.block : Construct.try;
+        const live = (this.segmentFlags[current]! & Dead) === 0;
+        const block = openBlock(kind, live ? current : -1);
+        blocks.push(block);
         if (opcode === 0x1f) this.usesTryTable = true;
-        if (flow === Flow.opensLoop) flags = Checked;
+        if (kind === Construct.try) {
+          tries++;
+          if (opcode === 0x06) block.escapesTo = -1; // legacy try: catch and delegate are not followed, never hoisted
+        }
+        // Entering a block or a try is straight-line; an if's arm and a loop's header are not.
+        if (kind === Construct.loop) current = this.beginSegment(reader.pos, Checked | LoopHeader);
+        else if (kind === Construct.if) current = this.beginSegment(reader.pos, 0);
       } else if (flow === Flow.transfers) {
-        flags = Dead;
+        current = this.beginSegment(reader.pos, Dead);
       } else if (opcode === 0x07 || opcode === 0x19) {
-        flags = Reload; // after catch, catch_all: a callee threw, having used fuel from the global
+        current = this.beginSegment(reader.pos, Reload); // after catch, catch_all: a callee threw, having used fuel from the global
+      } else {
+        current = this.beginSegment(reader.pos, 0); // after br_if (the fall-through) and else
       }
-      current = this.beginSegment(reader.pos, flags);
     }
     if (reader.pos !== end) throw reader.malformed('function body continues after its final end');
     // Without calls a function cannot recurse, and its loops have checks of
@@ -162,16 +215,62 @@ class BodyInstrumenter {
     if (!calls) this.segmentFlags[0]! &= ~Checked;
   }
 
+  /**
+   * The segment after a construct's `end`. Where only the construct's last
+   * segment falls through to it (a loop, or a block no branch targets), the
+   * code after it continues that segment. Otherwise it is a join and starts
+   * a segment of its own. Either way, a construct that nothing can leave but
+   * its end (no branch past it, return, throw) runs what follows it exactly
+   * once each time it is entered: that cost is charged with the code before
+   * the construct (hoisted), so a straight run of constructs costs one charge.
+   */
+  private afterEnd(block: OpenBlock, current: number, blocks: OpenBlock[], at: number): number {
+    const outer = blocks[blocks.length - 1]!;
+    outer.escapesTo = Math.min(outer.escapesTo, block.escapesTo);
+    const hoistInto = block.opener >= 0 && block.escapesTo >= blocks.length ? this.costInto[block.opener]! : -1;
+    const fallsThroughOnly = block.kind === Construct.loop || (block.kind === Construct.block && !block.targeted);
+    if (fallsThroughOnly) {
+      const flags = this.segmentFlags[current]!;
+      if (hoistInto >= 0 && hoistInto !== current && this.costInto[current] === current && (flags & (Checked | Dead)) === 0) {
+        // The construct's last segment runs once per entry too.
+        this.segmentCost[hoistInto]! += this.segmentCost[current]!;
+        this.segmentCost[current] = 0;
+        this.costInto[current] = hoistInto;
+      }
+      return current;
+    }
+    const next = this.beginSegment(at, AfterEnd);
+    if (hoistInto >= 0) this.costInto[next] = hoistInto;
+    return next;
+  }
   /** Does the last br/br_if/br_table have a target that leaves the function (its outermost label)? */
   private branchesOut(decoder: InstructionDecoder, depth: number): boolean {
     for (let i = 0; i < decoder.labelCount; i++) if (decoder.labels[i] === depth - 1) return true;
     return false;
   }
 
+  /**
+   * Records where the last instruction can send control besides the next
+   * one: the blocks whose labels it targets (their ends become joins), and
+   * the blocks it leaves early (their followers cannot be hoisted).
+   */
+  private noteBranches(decoder: InstructionDecoder, opcode: number): void {
+    const blocks = this.blocks;
+    const depth = blocks.length;
+    for (let i = 0; i < decoder.labelCount; i++) {
+      const target = depth - 1 - decoder.labels[i]!;
+      blocks[target]!.targeted = true;
+      escapeTo(blocks, target);
+    }
+    // return, return_call*, throw, rethrow, throw_ref: leave the function (or reach a handler we do not follow).
+    if (opcode === 0x0f || opcode === 0x12 || opcode === 0x13 || (opcode >= 0x08 && opcode <= 0x0a)) escapeTo(blocks, -1);
+  }
+
   private beginSegment(at: number, flags: number): number {
     this.segmentStart.push(at);
     this.segmentCost.push(0);
     this.segmentFlags.push(flags);
+    this.costInto.push(this.segmentStart.length - 1);
     return this.segmentStart.length - 1;
   }
 
@@ -212,7 +311,7 @@ class BodyInstrumenter {
       copyUpTo(this.segmentStart[segment]!);
       const flags = this.segmentFlags[segment]!;
       if (flags & Dead) continue;
-      if (flags & (Entry | Reload) || (flags & AfterEnd && this.usesTryTable)) charge.writeLoad(out);
+      if (flags & (Entry | Reload) || (flags & (AfterEnd | LoopHeader) && this.usesTryTable)) charge.writeLoad(out);
       charge.write(out, this.segmentCost[segment]!, (flags & Checked) !== 0);
     }
     copyUpTo(end);

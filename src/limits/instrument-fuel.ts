@@ -15,18 +15,25 @@
  * Cost model: every instruction costs 1 (including `end`, `else`, `block`,
  * `loop`, calls; the callee's own instructions are charged in the callee). The
  * instructions the rewriter adds are free. A function body is split into
- * segments: a segment ends after every control instruction that can branch
- * or join (block, loop, if, else, end, try, catch, catch_all, delegate,
- * try_table, br, br_if, br_table, return, return_call*, throw, rethrow,
- * throw_ref, unreachable); calls do not end one. Each segment's whole cost is
- * subtracted when execution enters it. So the fuel consumed is exactly the
- * number of instructions executed when the function returns normally; when a
- * trap or an exception leaves a segment part-way (in a callee, say), the rest
- * of that segment was already charged. Code after an unconditional transfer
- * up to the end of its block is unreachable and gets no charge.
+ * segments of straight-line code: one starts at function entry, at each
+ * loop header, in each arm of an if, after br_if and br_table, after catches,
+ * and after the end of a construct that is a join (an if, a try, a block
+ * some branch targets). Entering a block, calls, and the end of a loop or of
+ * an untargeted block do not start one. Each segment's whole cost is
+ * subtracted when execution enters it. A construct that nothing leaves
+ * early (no branch past its end, no return or throw inside) runs the code
+ * after it once per entry, so that code's cost is charged with the code
+ * before the construct (hoisted): a run of such constructs costs one charge.
+ * So the fuel consumed is exactly the number of instructions executed when
+ * the function returns normally (test/limits/segment-exactness.test.ts
+ * checks this on random programs); when a trap or an exception cuts a
+ * segment or a hoisting construct short, the rest was already charged. Code
+ * after an unconditional transfer up to the end of its block is unreachable
+ * and gets no charge.
  *
  * Where the counter lives: in an i64 local added to every function, loaded
- * from the global at entry, after calls and at catches, and written back to
+ * from the global at entry, after calls and at catches (in functions with
+ * try_table also at joins and loop headers, where a catch may land), and written back to
  * the global before calls, returns, throws, branches out of the function and
  * its final end. Charging a local is register work; charging the global made
  * every segment a load-subtract-store chain through memory (2.3x against

@@ -152,7 +152,11 @@ export class InstructionDecoder {
   opcodeStart = 0;
   /** The last instruction's opcode byte (the prefix, for prefixed ones). */
   opcode = 0;
-  /** Branch targets (label indices) of the last br, br_if or br_table, in `labels[0..labelCount)`. */
+  /**
+   * Branch targets (label indices) of the last br, br_if or br_table, in
+   * `labels[0..labelCount)`; for try_table, its catch clauses' targets
+   * (relative to the labels outside the try_table).
+   */
   readonly labels: number[] = [];
   labelCount = 0;
 
@@ -282,7 +286,7 @@ export class InstructionDecoder {
       const kind = r.u8();
       if (kind === 0x00 || kind === 0x01) r.u32();
       else if (kind !== 0x02 && kind !== 0x03) throw r.malformed(`unknown try_table catch kind ${kind}`, r.pos - 1);
-      r.u32();
+      this.labels[this.labelCount++] = r.u32();
     }
   }
 
