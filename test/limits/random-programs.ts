@@ -185,7 +185,7 @@ class ProgramGenerator {
 }
 
 /** One program, plain and with a naive instruction counter (global 0, exported as `count`). */
-export function programPair(seed: number): { plain: Uint8Array; counted: Uint8Array } {
+export function programPair(seed: number): { plain: Uint8Array<ArrayBuffer>; counted: Uint8Array<ArrayBuffer> } {
   const pick = random(seed);
   const main = new ProgramGenerator(pick, true).function();
   const helper = new ProgramGenerator(pick, false).function();
