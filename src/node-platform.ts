@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import type { AuditSink } from './audit/events.js';
+import { enableBranchHints } from './backends/wasm/branch-hints.js';
 import { loadComponent } from './backends/wasm/component-loader.js';
 import { MeteredDiskCache } from './backends/wasm/metered-cache.js';
 import { ProgramLoader } from './backends/wasm/program-loader.js';
@@ -25,7 +26,11 @@ export interface NodePlatformOptions {
 /** One loader per process, so every sandbox shares compiled programs. */
 let sharedLoader: ProgramLoader | undefined;
 function programLoader(): ProgramLoader {
-  return (sharedLoader ??= new ProgramLoader(loadComponent, new MeteredDiskCache()));
+  if (sharedLoader === undefined) {
+    enableBranchHints();
+    sharedLoader = new ProgramLoader(loadComponent, new MeteredDiskCache());
+  }
+  return sharedLoader;
 }
 
 const launchers = new WeakMap<ToolStore, ToolLauncher>();

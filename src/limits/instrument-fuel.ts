@@ -5,12 +5,14 @@
  * What the rewritten module does:
  * - It has one added mutable i64 global, exported as `goodbot_fuel`, that the
  *   host sets before a run and reads after it.
- * - It imports one added function, `goodbot:limits` `out_of_fuel: () -> i32`
- *   (names configurable), which the host implements: refill the global (fuel
- *   slices for deadlines) and return 0 to go on, or return 1 to stop the guest
- *   with a trap (`unreachable`). A trap, unlike a JS exception thrown by the
- *   callback, cannot be caught by the guest's own `catch_all`, so a guest
- *   cannot swallow its stop and spin on.
+ * - It imports one added function, `goodbot:limits` `out_of_fuel: () -> i64`
+ *   (names configurable), which the host implements: return the fuel to add
+ *   (the next slice; the deadline is checked per slice), or 0 to stop the
+ *   guest with a trap (`unreachable`). A trap, unlike a JS exception thrown
+ *   by the callback, cannot be caught by the guest's own `catch_all`, so a
+ *   guest cannot swallow its stop and spin on. The guest adds the fuel
+ *   itself, so the callback works before the host can see the global (a
+ *   start function).
  *
  * Cost model: every instruction costs 1 (including `end`, `else`, `block`,
  * `loop`, calls; the callee's own instructions are charged in the callee). The
@@ -33,19 +35,23 @@
  *
  * Where the counter lives: in an i64 local added to every function, loaded
  * from the global at entry, after calls and at catches (in functions with
- * try_table also at joins and loop headers, where a catch may land), and written back to
- * the global before calls, returns, throws, branches out of the function and
- * its final end. Charging a local is register work; charging the global made
+ * try_table also at joins and loop headers, where a catch may land), and
+ * written back to the global before calls, returns, throws, branches out of
+ * the function and its final end. Charging a local is register work; charging the global made
  * every segment a load-subtract-store chain through memory (2.3x against
  * 1.5x geomean on bench/metering.ts). A trap loses what the frames it unwinds
  * charged since their last write-back: fuel reports stay exact for runs that
  * end normally and stop at a limit.
  *
- * Checks (`if fuel < 0 then (if out_of_fuel() then unreachable)`) come right
- * after the charge at every loop header and at the entry of every function
- * that calls (only calls can recurse), so every unbounded path passes a
- * check; between checks fuel may go below zero by at most the cost of the
- * straight-line code in between (and of leaf calls).
+ * Checks (`if fuel < 0 then refill`, refill = call out_of_fuel, trap on 0)
+ * come right after the charge at every loop header and at the entry of every
+ * function that calls (only calls can recurse), so every unbounded path
+ * passes a check; between checks fuel may go below zero by at most the cost
+ * of the straight-line code in between (and of leaf calls). A loop that calls
+ * nothing is wrapped so that its refill lies outside it (instrument-body.ts,
+ * ChargeEncoder): a call inside a hot loop makes V8 keep the loop's values in
+ * memory. Every check's branch is marked unlikely in a `metadata.code.
+ * branch_hint` section (an existing one is dropped: its offsets are stale).
  *
  * Adding the import shifts every defined function's index by one; the rewriter
  * fixes `call`, `return_call`, `ref.func` (code, global initializers, element
@@ -54,7 +60,7 @@
  * malformed name section is dropped). Other custom sections are kept byte for
  * byte, so DWARF `.debug_*` code offsets go stale.
  */
-import { writeCodeSection } from './instrument-body.js';
+import { BRANCH_HINT_SECTION, writeCodeSection } from './instrument-body.js';
 import {
   OUT_OF_FUEL_TYPE,
   mutableI64Global,
@@ -332,6 +338,7 @@ function appendToVector(reader: WasmReader, extra: Uint8Array[]): Uint8Array {
 }
 
 function writeCustomSection(out: ByteWriter, module: Uint8Array, section: RawSection, plan: ModulePlan, addedName: string): void {
+  if (section.customName === BRANCH_HINT_SECTION) return; // its offsets are the old code's; ours replaces it
   if (section.customName !== 'name') {
     out.copy(module, section.start, section.end);
     return;

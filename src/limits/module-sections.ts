@@ -55,8 +55,8 @@ export function readFunctionSection(reader: WasmReader): number[] {
   return types;
 }
 
-/** `func () -> i32`: the out-of-fuel callback's type, always appended (a duplicate type is valid). */
-export const OUT_OF_FUEL_TYPE = Uint8Array.of(0x60, 0x00, 0x01, 0x7f);
+/** `func () -> i64`: the out-of-fuel callback's type (it returns the fuel to add), always appended (a duplicate type is valid). */
+export const OUT_OF_FUEL_TYPE = Uint8Array.of(0x60, 0x00, 0x01, 0x7e);
 
 // -------------------------------------------------------------- import section
 

@@ -158,6 +158,9 @@ export class InstructionDecoder {
    * (relative to the labels outside the try_table).
    */
   readonly labels: number[] = [];
+  /** Where each label immediate starts and ends in the code (to re-encode it). */
+  readonly labelStarts: number[] = [];
+  readonly labelEnds: number[] = [];
   labelCount = 0;
 
   constructor(readonly reader: WasmReader) {}
@@ -173,8 +176,9 @@ export class InstructionDecoder {
       case Imm.none:
         break;
       case Imm.index: {
+        const at = r.pos;
         const index = r.u32();
-        if (opcode === 0x0c || opcode === 0x0d) this.labels[this.labelCount++] = index; // br, br_if
+        if (opcode === 0x0c || opcode === 0x0d) this.label(index, at); // br, br_if
         break;
       }
       case Imm.memarg:
@@ -200,7 +204,10 @@ export class InstructionDecoder {
         break;
       case Imm.brTable: {
         const count = r.u32();
-        for (let i = 0; i <= count; i++) this.labels[this.labelCount++] = r.u32();
+        for (let i = 0; i <= count; i++) {
+          const at = r.pos;
+          this.label(r.u32(), at);
+        }
         break;
       }
       case Imm.f32:
@@ -277,6 +284,14 @@ export class InstructionDecoder {
     throw unsupportedTypedRefs(`ref.null with heap type 0x${hex(byte)}`, r.pos - 1);
   }
 
+  /** Records a label immediate that starts at AT and ends at the reader's position. */
+  private label(index: number, at: number): void {
+    this.labels[this.labelCount] = index;
+    this.labelStarts[this.labelCount] = at;
+    this.labelEnds[this.labelCount] = this.reader.pos;
+    this.labelCount++;
+  }
+
   /** try_table: block type, then catch clauses (catch/catch_ref tag label, catch_all/catch_all_ref label). */
   private tryTable(): void {
     const r = this.reader;
@@ -286,7 +301,8 @@ export class InstructionDecoder {
       const kind = r.u8();
       if (kind === 0x00 || kind === 0x01) r.u32();
       else if (kind !== 0x02 && kind !== 0x03) throw r.malformed(`unknown try_table catch kind ${kind}`, r.pos - 1);
-      this.labels[this.labelCount++] = r.u32();
+      const at = r.pos;
+      this.label(r.u32(), at);
     }
   }
 

@@ -63,27 +63,25 @@ export class RunLimiter {
   }
 
   /**
-   * The metered guest's `out_of_fuel` call: returns 1 to stop it (it then
-   * traps, which its own handlers cannot catch), or refills FUEL and returns 0.
-   * With the budget handed out, what the run's other instances hold unused is
-   * moved to FUEL first, so a budget split across core modules is spent whole.
-   * (Their functions on the stack wrote their counters back before calling
-   * out and reload them on return, so taking from a global loses nothing.)
+   * The metered guest's `out_of_fuel` call: returns the fuel it may add to
+   * its counter (the next slice), or 0 to stop it (it then traps, which its
+   * own handlers cannot catch). FUEL is the calling instance's global
+   * (undefined while its start function runs). With the budget handed out,
+   * what the run's other instances hold unused is moved to the caller first,
+   * so a budget split across core modules is spent whole. (Their functions
+   * on the stack wrote their counters back before calling out and reload
+   * them on return, so taking from a global loses nothing.)
    */
-  outOfFuel(fuel: WebAssembly.Global): number {
-    if (this.checkCancelled()) return 1;
+  outOfFuel(fuel: WebAssembly.Global | undefined): bigint {
+    if (this.checkCancelled()) return 0n;
     if (this.deadline !== undefined && performance.now() >= this.deadline) {
       this.trip('timeout', `the run took longer than its ${formatMs(this.limits.timeoutMs!)} timeout`);
-      return 1;
+      return 0n;
     }
     let slice = this.nextSlice();
     if (slice === 0n) slice = this.reclaim(fuel);
-    if (slice === 0n) {
-      this.trip('fuel-exhausted', `the run used up its fuel (${this.limits.fuel} instructions)`);
-      return 1;
-    }
-    fuel.value = (fuel.value as bigint) + slice;
-    return 0;
+    if (slice === 0n) this.trip('fuel-exhausted', `the run used up its fuel (${this.limits.fuel} instructions)`);
+    return slice;
   }
 
   /** Instructions the guest executed (after {@link settleFuel}): what was handed out less what is left. */
@@ -137,7 +135,7 @@ export class RunLimiter {
   }
 
   /** Empties the other instances' positive fuel globals; returns what they held. */
-  private reclaim(except: WebAssembly.Global): bigint {
+  private reclaim(except: WebAssembly.Global | undefined): bigint {
     let taken = 0n;
     for (const fuel of this.meters) {
       const held = fuel.value as bigint;

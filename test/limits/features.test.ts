@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { instrumentFuel, WasmRewriteError } from '../../src/limits/instrument-fuel.js';
 import { EMPTY_BLOCK, I32, Section, body, exportEntry, funcType, moduleBytes, section, simpleModule, str, uleb, vec } from './wasm-builder.js';
 
-const limits = { 'goodbot:limits': { out_of_fuel: () => {} } };
+const limits = { 'goodbot:limits': { out_of_fuel: () => 1_000_000n } };
 
 /** Runs `name(...args)` in the original and the instrumented module; returns both results. */
 function runBoth(bytes: Uint8Array<ArrayBuffer>, name: string, ...args: number[]): [unknown, unknown] {

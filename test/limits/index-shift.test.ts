@@ -173,7 +173,7 @@ describe('function index shifting', () => {
       section(Section.export, vec([exportEntry('first', 0, 0), exportEntry('at127', 0, 127)])),
       section(Section.code, vec(bodies.map((code) => body(code)))),
     );
-    const limits = { 'goodbot:limits': { out_of_fuel: () => {} } };
+    const limits = { 'goodbot:limits': { out_of_fuel: () => 1_000_000n } };
     const before = runAll2(bytes, {});
     const after = runAll2(instrumentFuel(bytes, { initialFuel: 1000n }).bytes, limits);
     expect(after).toEqual(before);

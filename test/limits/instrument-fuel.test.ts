@@ -19,11 +19,12 @@ class OutOfFuel extends Error {}
 /** Instantiates an instrumented module with an out-of-fuel callback. */
 function instantiate(
   result: InstrumentedModule,
-  onOutOfFuel: (fuel: WebAssembly.Global) => void,
+  /** The out_of_fuel callback: returns the fuel to add (0 or nothing: stop with a trap), or throws. */
+  onOutOfFuel: (fuel: WebAssembly.Global) => bigint | void,
   imports: WebAssembly.Imports = {},
 ): { exports: WebAssembly.Exports; fuel: WebAssembly.Global } {
   let fuel: WebAssembly.Global | undefined;
-  const limits = { [result.importName]: () => onOutOfFuel(fuel!) };
+  const limits = { [result.importName]: () => onOutOfFuel(fuel!) ?? 0n };
   const instance = new WebAssembly.Instance(new WebAssembly.Module(result.bytes), {
     ...imports,
     [result.importModule]: limits,
@@ -80,9 +81,9 @@ describe('fuel accounting', () => {
 
   it('lets the callback refill fuel and continue (fuel slices)', () => {
     let refills = 0;
-    const { exports, fuel } = instantiate(instrumentFuel(countdown), (global) => {
+    const { exports, fuel } = instantiate(instrumentFuel(countdown), () => {
       refills++;
-      global.value = (global.value as bigint) + 100n;
+      return 100n;
     });
     fuel.value = 0n;
     (exports['countdown'] as (n: number) => void)(1000);
@@ -125,10 +126,10 @@ describe('fuel accounting', () => {
   it('stops an infinite `loop br 0` after k refills (loop headers are checked)', () => {
     const bytes = simpleModule([{ name: 'spin', params: [], results: [], code: [0x03, EMPTY_BLOCK, 0x0c, 0, 0x0b] }]);
     let calls = 0;
-    const { exports, fuel } = instantiate(instrumentFuel(bytes), (global) => {
+    const { exports, fuel } = instantiate(instrumentFuel(bytes), () => {
       calls++;
       if (calls > 5) throw new OutOfFuel('deadline');
-      global.value = 1000n;
+      return 1000n;
     });
     fuel.value = 1000n;
     expect(() => (exports['spin'] as () => void)()).toThrow(OutOfFuel);
@@ -137,7 +138,7 @@ describe('fuel accounting', () => {
 
   it('attack: a guest that catches everything cannot swallow its stop (the stop is a trap)', () => {
     // try { loop { br 0 } } catch_all {}: a JS exception from the callback is caught
-    // by catch_all and the function returns; returning 1 from the callback traps,
+    // by catch_all and the function returns; returning 0 (no more fuel) traps,
     // and a trap is not catchable.
     const bytes = simpleModule([
       { name: 'shielded', params: [], results: [], code: [0x06, EMPTY_BLOCK, 0x03, EMPTY_BLOCK, 0x0c, 0, 0x0b, 0x19, 0x0b] },
@@ -146,7 +147,7 @@ describe('fuel accounting', () => {
     throwing.fuel.value = 100n;
     expect(() => (throwing.exports['shielded'] as () => void)()).not.toThrow();
     let calls = 0;
-    const limits = { 'goodbot:limits': { out_of_fuel: () => (calls++, 1) } };
+    const limits = { 'goodbot:limits': { out_of_fuel: () => (calls++, 0n) } };
     const instance = new WebAssembly.Instance(new WebAssembly.Module(instrumentFuel(bytes).bytes), limits);
     (instance.exports['goodbot_fuel'] as WebAssembly.Global).value = 100n;
     expect(() => (instance.exports['shielded'] as () => void)()).toThrow(WebAssembly.RuntimeError);

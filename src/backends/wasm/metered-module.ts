@@ -91,8 +91,8 @@ export class Metering {
   /** The import the instrumented module calls when its fuel runs out. */
   imports(): WebAssembly.Imports {
     const { importModule, importName } = this.variant.layout;
-    // Before the instance exists (a start function) there is no global to refill yet.
-    return { [importModule]: { [importName]: () => (this.fuel ? this.limiter.outOfFuel(this.fuel) : 0) } };
+    // Before the instance exists (a start function) its global is not known yet; the guest adds what it is given.
+    return { [importModule]: { [importName]: () => this.limiter.outOfFuel(this.fuel) } };
   }
 
   /** Gives the new instance its first slice of fuel. */
