@@ -1,7 +1,9 @@
-import { deadlineOvershoot, meteringOverhead, type DeadlineOvershoot, type MeteringOverhead } from './metering.js';
+import { deadlineOvershoot, instrumentTimes, meteringOverhead, type DeadlineOvershoot, type InstrumentTime, type MeteringOverhead } from './metering.js';
 
 /** Runs the metering benchmarks and prints their markdown tables. */
-export async function meteringReport(quick: boolean): Promise<{ overhead: MeteringOverhead; overshoot: DeadlineOvershoot }> {
+export async function meteringReport(
+  quick: boolean,
+): Promise<{ overhead: MeteringOverhead; overshoot: DeadlineOvershoot; instrument: InstrumentTime[] }> {
   console.log(`\n## Metering overhead: fuel and deadline on against off, and against native${quick ? ' (quick)' : ''}\n`);
   const overhead = await meteringOverhead({ quick });
   console.log('| workload | unmetered | metered | native | metered / unmetered | metered / native | unmetered / native | fuel (instructions) |');
@@ -25,7 +27,15 @@ export async function meteringReport(quick: boolean): Promise<{ overhead: Meteri
   console.log('| ---: | ---: | ---: | ---: | ---: |');
   console.log(`| ${overshoot.runs} | ${ms(overshoot.medianMs)} | ${ms(overshoot.p90Ms)} | ${ms(overshoot.p99Ms)} | ${ms(overshoot.maxMs)} |`);
   console.log(`\nGoal: p99 overshoot at most 5 ms: ${overshoot.p99Ms <= 5 ? 'met' : 'not met'}.`);
-  return { overhead, overshoot };
+
+  console.log(`\n## Instrumenting the catalog's largest modules for fuel${quick ? ' (quick)' : ''}\n`);
+  const instrument = instrumentTimes({ quick });
+  console.log('| module | size | functions | median time |');
+  console.log('| --- | ---: | ---: | ---: |');
+  for (const row of instrument) console.log(`| ${row.module} | ${row.megabytes.toFixed(1)} MiB | ${row.functions} | ${ms(row.medianMs)} |`);
+  const ruby = instrument.find((row) => row.module === 'ruby.wasm')!;
+  console.log(`\nGoal: ruby.wasm under 1 s: ${ruby.medianMs < 1000 ? 'met' : 'not met'} (medians of ${ruby.runs} runs after one warm-up).`);
+  return { overhead, overshoot, instrument };
 }
 
 function ms(value: number): string {

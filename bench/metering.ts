@@ -1,7 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createSandbox } from '../src/index.js';
+import { instrumentFuel } from '../src/limits/instrument-fuel.js';
+import { findRecipe } from '../src/tools/catalog.js';
+import { ToolStore } from '../src/tools/tool-store.js';
 import { interleaved, type Timing } from './interleaved.js';
 
 /**
@@ -154,4 +157,44 @@ function runNative(path: string, args: string[]): string {
   const run = spawnSync(path, args, { encoding: 'utf8' });
   if (run.status !== 0) throw new Error(`${path} ${args[0]} exited ${run.status}: ${run.error?.message ?? run.stderr}`);
   return run.stdout;
+}
+
+export interface InstrumentTime {
+  readonly module: string;
+  readonly megabytes: number;
+  readonly functions: number;
+  /** Median time of instrumentFuel on the module (no disk cache). */
+  readonly medianMs: number;
+  readonly runs: number;
+}
+
+/**
+ * How long the fuel rewriter takes on the catalog's largest modules (the
+ * goal: ruby.wasm, about 30 MB, under 1 s). Timed on the rewriter alone: a
+ * run pays this once per module, as the result is cached on disk.
+ */
+export function instrumentTimes(options: { quick: boolean }): InstrumentTime[] {
+  const store = new ToolStore();
+  const runs = options.quick ? 3 : 7;
+  const modules = [
+    ['ruby', 'ruby.wasm'],
+    ['python3', 'python3.wasm'],
+    ['lua', 'lua.wasm'],
+  ] as const;
+  const times: InstrumentTime[] = [];
+  for (const [recipe, artifact] of modules) {
+    const path = join(store.buildDir(findRecipe(recipe)!), artifact);
+    if (!existsSync(path)) throw new Error(`${path} is missing: run goodbot tools build --default`);
+    const bytes = new Uint8Array(readFileSync(path));
+    const samples: number[] = [];
+    let functions = 0;
+    for (let i = 0; i < runs + 1; i++) {
+      const started = performance.now();
+      functions = instrumentFuel(bytes).functionCount;
+      if (i > 0) samples.push(performance.now() - started); // the first warms the rewriter up
+    }
+    samples.sort((a, b) => a - b);
+    times.push({ module: artifact, megabytes: bytes.length / 1048576, functions, medianMs: samples[samples.length >> 1]!, runs });
+  }
+  return times;
 }
