@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { dockerLatency } from './docker-latency.js';
 import { execLatency } from './exec-latency.js';
 import type { Timing } from './interleaved.js';
 import { machineInfo } from './machine.js';
@@ -28,7 +29,11 @@ printTable(startup, (rows, row) =>
 
 const metering = await meteringReport(quick);
 
-const results = { date: new Date().toISOString(), quick, machine, latency, startup, metering };
+console.log(`\n## One run of a trivial tool on each backend${quick ? ' (quick)' : ''}\n`);
+const backends = await dockerLatency({ rounds: quick ? 10 : 40 });
+printTable(backends, (rows) => rows.find((row) => row.name.startsWith('native'))!);
+
+const results = { date: new Date().toISOString(), quick, machine, latency, startup, metering, backends };
 mkdirSync(join(root, 'bench', 'results'), { recursive: true });
 const out = join(root, 'bench', 'results', `${results.date.slice(0, 10)}.json`);
 writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);

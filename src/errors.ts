@@ -15,6 +15,8 @@ export type ErrorKind =
   | 'not-found'
   /** A zone's host folder cannot be mounted. */
   | 'zone'
+  /** The container engine (Docker) is unreachable, or refused a request. */
+  | 'engine'
   /** Something failed inside the runtime itself. */
   | 'runtime';
 

@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import type { AuditSink } from './audit/events.js';
+import { runContainer } from './backends/docker/container-run.js';
 import { enableBranchHints } from './backends/wasm/branch-hints.js';
 import { loadComponent } from './backends/wasm/component-loader.js';
 import { MeteredDiskCache } from './backends/wasm/metered-cache.js';
@@ -52,6 +53,7 @@ export function createNodePlatform(options: NodePlatformOptions = {}): Platform 
     zoneBackend: zoneBackendFor,
     hostEnv: () => options.hostEnv ?? process.env,
     ...(options.audit !== undefined && { audit: options.audit }),
+    runContainer: (job) => runContainer(job),
     createClock: () => new HostClock(),
     random: secureRandom,
   };

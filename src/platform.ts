@@ -1,4 +1,5 @@
 import type { AuditSink } from './audit/events.js';
+import type { ContainerJob, ContainerOutcome } from './backends/container.js';
 import type { GuestOutcome } from './backends/wasm/outcome.js';
 import type { ZoneSpec } from './policy/types.js';
 import type { WasiClock } from './wasi/core/clock.js';
@@ -46,6 +47,8 @@ export interface Platform {
   /** The host's environment, from which the policy may pass variables. */
   hostEnv(): Readonly<Record<string, string | undefined>>;
   readonly audit?: AuditSink;
+  /** Runs a command in a hardened container (the Docker backend); platforms without one omit it. */
+  runContainer?(job: ContainerJob): Promise<ContainerOutcome>;
   createClock(): WasiClock;
   readonly random: RandomSource;
 }

@@ -22,8 +22,11 @@ export interface RunResult {
   readonly limit?: { readonly kind: LimitKind; readonly message: string };
   /** Instructions the guest executed, when the run was metered (fuel or timeout). */
   readonly fuelConsumed?: number;
-  readonly backend: 'wasm';
-  readonly program: { readonly name: string; readonly kind: 'module' | 'component' };
+  /** Which backend ran it (`auto` chooses per program). */
+  readonly backend: 'wasm' | 'docker';
+  readonly program: { readonly name: string; readonly kind: 'module' | 'component' | 'container' };
+  /** The container image (Docker backend). */
+  readonly image?: string;
 }
 
 /** What a run reports while it goes, in order; `end` comes last. */

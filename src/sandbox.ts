@@ -5,6 +5,7 @@ import { Authority } from './policy/authority.js';
 import { policyDigest } from './policy/digest.js';
 import { guestEnvironment } from './policy/environment.js';
 import type { GuestOutcome } from './backends/wasm/outcome.js';
+import { chooseBackend, runOnContainer } from './backends/container-sandbox.js';
 import { RunLimiter } from './limits/run-limiter.js';
 import { overlaps } from './policy/guest-path.js';
 import type { Denial, Policy, ZoneSpec } from './policy/types.js';
@@ -115,6 +116,26 @@ export class Sandbox {
     isCancelled: () => boolean,
   ): Promise<RunResult> {
     const digest = await (this.digest ??= policyDigest(this.policy));
+    if (chooseBackend(this.policy.backend, request.program) === 'docker') {
+      return runOnContainer({
+        runId,
+        policy: this.policy,
+        platform: this.platform,
+        policyDigest: digest,
+        command: request.program as string,
+        args: request.args ?? [],
+        ...(request.cwd !== undefined && { cwd: request.cwd }),
+        ...(request.env !== undefined && { env: request.env }),
+        ...(request.stdin !== undefined && { stdin: request.stdin }),
+        events,
+        collect: request.collectOutput ?? true,
+        outputEvents: request.outputEvents ?? true,
+        ...(request.onStdout !== undefined && { onStdout: request.onStdout }),
+        ...(request.onStderr !== undefined && { onStderr: request.onStderr }),
+        isCancelled,
+        audit: (event) => this.audit(event),
+      });
+    }
     const authority = new Authority((denial: Denial) => {
       events.push({ type: 'denied', denial });
       this.audit({ event: 'access.denied', time: now(), runId, ...denial });

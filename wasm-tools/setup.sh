@@ -1,30 +1,54 @@
 #!/usr/bin/env bash
 # Sets up everything goodbot needs on a fresh Debian machine, idempotently:
-# Debian packages (clang + wasi-libc for the guests), npm packages, the
-# TypeScript build, the fs-times addon, the test guests and the tool catalog.
-# Each step is skipped when its result is already up to date.
+# Debian packages (clang + wasi-libc for the guests), a running Docker engine,
+# npm packages, the TypeScript build, the fs-times addon, the test guests, the
+# tool catalog and the Docker backend's tools image. Each step is skipped when
+# its result is already up to date.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-
-step() { printf '==> %s\n' "$*"; }
-as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+source wasm-tools/lib/debian-host.sh
 
 # 1. Debian packages: clang/lld and wasi-libc build our C guests and tools; gcc
 #    and Node's headers build the fs-times addon; the host's sqlite3 checks that
 #    databases written by the sandboxed sqlite3 open natively. Recipes install
 #    what else they need themselves.
-packages=(clang lld llvm wasi-libc libclang-rt-dev-wasm32 gcc libc6-dev dpkg-dev sqlite3)
-missing=()
-for package in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
-done
-if [ "${#missing[@]}" -gt 0 ]; then
-  step "installing Debian packages: ${missing[*]}"
-  as_root apt-get update -q
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+need_debs clang lld llvm wasi-libc libclang-rt-dev-wasm32 gcc libc6-dev dpkg-dev sqlite3
+
+# 2. The Docker backend: an engine (Debian's docker.io, unless one is installed
+#    already, e.g. Docker's own packages) and debootstrap, which builds its
+#    tools image offline (step 9).
+command -v dockerd >/dev/null || need_debs docker.io
+need_debs debootstrap
+
+# 3. A Docker engine answering on its socket. With systemd, installing
+#    docker.io started one; elsewhere (containers, CI without systemd) start
+#    dockerd in the background, logging to /var/log/goodbot-dockerd.log.
+engine_answers() {
+  as_root env DOCKER_HOST="${DOCKER_HOST:-unix:///var/run/docker.sock}" docker version --format '{{.Server.Version}}' >/dev/null 2>&1
+}
+if ! engine_answers; then
+  if [ -n "${DOCKER_HOST:-}" ] && [ "$DOCKER_HOST" != unix:///var/run/docker.sock ]; then
+    printf 'goodbot setup: no Docker engine answers on DOCKER_HOST=%s; start it, or unset DOCKER_HOST\n' "$DOCKER_HOST" >&2
+    exit 1
+  fi
+  dockerd_log=/var/log/goodbot-dockerd.log
+  step "starting dockerd (log: $dockerd_log)"
+  as_root setsid -f sh -c 'exec dockerd >>"$1" 2>&1' sh "$dockerd_log" </dev/null
+  for _ in $(seq 60); do
+    engine_answers && break
+    sleep 1
+  done
+  if ! engine_answers; then
+    printf 'goodbot setup: dockerd did not answer on /var/run/docker.sock within 60 s; the end of %s:\n' "$dockerd_log" >&2
+    as_root tail -n 20 "$dockerd_log" >&2
+    exit 1
+  fi
+fi
+if ! docker version >/dev/null 2>&1; then
+  printf 'goodbot setup: the engine answers, but not to %s: add yourself to the docker group (sudo usermod -aG docker %s) and log in again\n' "$(id -un)" "$(id -un)" >&2
 fi
 
-# 2. npm packages at the versions package-lock.json records, reinstalled only
+# 4. npm packages at the versions package-lock.json records, reinstalled only
 #    when it changed. Not `npm ci`: jco's dependencies name optional native
 #    packages for other platforms that the registry does not have, so they can
 #    never be in the lock and `npm ci` refuses it; `npm install` installs the
@@ -36,11 +60,11 @@ if [ ! -d node_modules ] || [ "$(cat node_modules/.goodbot-lock 2>/dev/null)" !=
   sha256sum package-lock.json | cut -d' ' -f1 > node_modules/.goodbot-lock
 fi
 
-# 3. TypeScript -> dist/ (the CLI runs from there).
+# 5. TypeScript -> dist/ (the CLI runs from there).
 step "building goodbot (tsc)"
 npx tsc -p tsconfig.json
 
-# 4. The fs-times addon: nanosecond-exact timestamps for host-folder zones.
+# 6. The fs-times addon: nanosecond-exact timestamps for host-folder zones.
 addon=.cache/native/fs-times.node
 source_file=src/zones/native/fs-times.c
 node_include="$(node -p "require('path').join(process.execPath, '..', '..', 'include', 'node')")"
@@ -52,14 +76,20 @@ if [ ! -f "$addon" ] || [ "$source_file" -nt "$addon" ]; then
   mv "$addon.tmp" "$addon"
 fi
 
-# 5. Test and benchmark guests (our own C programs) -> .cache/guests/.
+# 7. Test and benchmark guests (our own C programs) -> .cache/guests/.
 step "building guests"
 node wasm-tools/build-guests.mjs
 
-# 6. The default tool catalog (wasm-tools/recipes: busybox, python3, lua, jq,
+# 8. The default tool catalog (wasm-tools/recipes: busybox, python3, lua, jq,
 #    sqlite3, rg, ruby, js) -> .cache/tools/, from Debian source packages and
 #    npm packages. Each build is cached by its recipe's hash: the first run
 #    takes minutes (progress below), later runs none.
 step "building the tool catalog"
 node dist/cli/main.js tools build --default
+
+# 9. The Docker backend's tools image (wasm-tools/images/tools): debootstrap
+#    from apt's Debian mirror, imported into the engine as goodbot/tools:<hash>.
+#    About two minutes the first time; later runs only check that it is there.
+step "building the Docker tools image"
+node dist/cli/main.js docker build-image >/dev/null
 step "setup done"

@@ -99,10 +99,13 @@ function usage(message: string, field: string): never {
 export const execHelp = `usage: goodbot exec [OPTIONS] [--] PROGRAM [ARGS...]
 
 Runs PROGRAM (a .wasm core module or component, or a catalog tool name) in
-the sandbox, with exactly the capabilities the policy grants.
+the sandbox, with exactly the capabilities the policy grants. On the Docker
+backend PROGRAM is a command in the container image (git, make, python3…).
 
 options:
-  --backend=wasm          backend to run on (only wasm in this version)
+  --backend=NAME          wasm (default): WebAssembly only; docker: a hardened
+                          container; auto: the catalog's WebAssembly build when
+                          there is one, else a container
   --policy FILE           policy file (YAML or JSON, see docs/policy.md)
   --dir HOST::GUEST[:ro|:rw]
                           mount a host folder at GUEST (read-write unless :ro);
@@ -112,7 +115,7 @@ options:
   --build                 build PROGRAM first if it is a catalog tool not yet built
   --fuel N                stop after N counted instructions (status fuel-exhausted)
   --timeout DURATION      stop after DURATION, e.g. 500ms, 30s (status timeout)
-  --memory SIZE           cap the guest's linear memory, e.g. 64MiB (memory-limit)
+  --memory SIZE           cap the guest's memory, e.g. 64MiB (memory-limit)
   --max-output SIZE       cap stdout+stderr together, e.g. 1MiB (output-limit)
   --deterministic         fixed clock (2000-01-01, moves only on sleeps) and seeded
                           random bytes: the same run repeats exactly
@@ -126,9 +129,13 @@ export const mainHelp = `usage: goodbot <command> [ARGS...]
 commands:
   exec      run a program in the sandbox (goodbot exec --help)
   tools     list, build and describe the tool catalog (goodbot tools --help)
+  docker    build the container image of the Docker backend (goodbot docker --help)
+  doctor    check the Docker engine and remove orphaned goodbot containers
 
 goodbot runs tools as WebAssembly inside Node, with exactly the capabilities a
-policy grants: zones (folders), environment variables, and nothing else.`;
+policy grants: zones (folders), environment variables, and nothing else. Tools
+without a WebAssembly build run in a hardened Docker container under the same
+policy (goodbot exec --backend=docker).`;
 
 export const toolsHelp = `usage: goodbot tools <command>
 

@@ -97,6 +97,7 @@ function resultJson(result: RunResult): Record<string, unknown> {
     runId: result.runId,
     program: result.program,
     backend: result.backend,
+    ...(result.image !== undefined && { image: result.image }),
   };
 }
 

@@ -2,6 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { execCommand } from './exec.js';
 import { execHelp, mainHelp } from './arguments.js';
+import { dockerCommand } from './docker.js';
+import { doctorCommand } from './doctor.js';
 import { toolsCommand } from './tools.js';
 
 /** The `goodbot` command line. */
@@ -24,6 +26,8 @@ async function main(argv: string[]): Promise<number> {
     return execCommand(rest);
   }
   if (command === 'tools') return toolsCommand(rest);
+  if (command === 'docker') return dockerCommand(rest);
+  if (command === 'doctor') return doctorCommand(rest);
   console.error(`goodbot: unknown command '${command}' (see goodbot --help)`);
   return 125;
 }

@@ -45,9 +45,6 @@ function normalize(config: Parsed, source: PolicySource, prefix: (string | numbe
     });
   };
 
-  if (config.backend !== 'wasm') {
-    fail(['backend'], `backend '${config.backend}' is not available in this version`, "use 'wasm'");
-  }
   if (config.network.allow.length > 0) {
     fail(['network', 'allow'], 'network grants are not supported in this version: guests get no sockets', 'remove the entries');
   }
@@ -108,6 +105,9 @@ function normalize(config: Parsed, source: PolicySource, prefix: (string | numbe
     });
   });
 
+  const dockerMemory = parseSize(config.docker.memory);
+  if (!(dockerMemory! >= 6 * 1024 * 1024)) fail(['docker', 'memory'], `'${config.docker.memory}' is below Docker's 6MiB minimum`, "write e.g. '512MiB'");
+
   const policy: Policy = {
     backend: config.backend,
     zones,
@@ -115,6 +115,13 @@ function normalize(config: Parsed, source: PolicySource, prefix: (string | numbe
     tools: { allow: config.tools.allow === undefined ? 'all' : [...config.tools.allow] },
     network: { allow: [...config.network.allow] },
     limits: limitsOf(config.limits),
+    docker: {
+      mountRoots: (config.docker.mountRoots ?? [source.baseDir]).map((root) => resolveAgainst(source.baseDir, root)),
+      cpus: config.docker.cpus,
+      pids: config.docker.pids,
+      memoryBytes: dockerMemory!,
+      ...(config.docker.image !== undefined && { image: config.docker.image }),
+    },
     audit: { revealEnv: config.audit.revealEnv ?? defaultRevealEnv },
     ...(config.deterministic !== false && {
       deterministic: { seed: config.deterministic === true ? 0 : config.deterministic.seed },

@@ -39,7 +39,10 @@ export const zoneSchema = z.strictObject({
 });
 
 export const sandboxSchema = z.strictObject({
-  /** Only `wasm` exists in this version. */
+  /**
+   * `wasm` (default): WebAssembly only. `docker`: a hardened container.
+   * `auto`: the catalog's WebAssembly build when there is one, else a container.
+   */
   backend: z.enum(['wasm', 'docker', 'auto']).default('wasm'),
   /** A fixed clock and seeded random bytes, so a run repeats exactly (and uses the same fuel). */
   deterministic: z.union([z.boolean(), z.strictObject({ seed: z.number().int().nonnegative() })]).default(false),
@@ -73,6 +76,20 @@ export const sandboxSchema = z.strictObject({
       maxOutput: size.optional(),
     })
     .default({}),
+  docker: z
+    .strictObject({
+      /** Host folders under which zones may be bind-mounted (symlinks resolved). Default: the policy's own folder. */
+      mountRoots: z.array(z.string().min(1)).optional(),
+      /** CPUs the container may use (fractions allowed). */
+      cpus: z.number().positive().max(1024).default(1),
+      /** Most processes and threads at once (a fork bomb stops here). */
+      pids: z.number().int().min(8).max(1_000_000).default(256),
+      /** Memory when `limits.memory` is not set: a container always has a cap. */
+      memory: size.default('512MiB'),
+      /** The image; default: goodbot's tools image (`goodbot docker build-image`). */
+      image: z.string().min(1).optional(),
+    })
+    .default({ cpus: 1, pids: 256, memory: '512MiB' }),
   audit: z
     .strictObject({
       /** Variables whose values may appear in the audit log; all others are redacted. */

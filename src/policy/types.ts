@@ -11,6 +11,7 @@ export interface Policy {
   readonly tools: ToolGrant;
   readonly network: NetworkGrant;
   readonly limits: Limits;
+  readonly docker: DockerSettings;
   readonly audit: AuditSettings;
   /** Set: the guest's clocks start at 2000-01-01 and move only when it sleeps; random bytes come from this seed. */
   readonly deterministic?: { readonly seed: number };
@@ -62,6 +63,18 @@ export interface Limits {
   readonly timeoutMs?: number;
   readonly memoryBytes?: number;
   readonly maxOutputBytes?: number;
+}
+
+/** How the Docker backend runs a container (its hardening is fixed, not settable). */
+export interface DockerSettings {
+  /** Absolute host folders under which zones may be bind-mounted. */
+  readonly mountRoots: readonly string[];
+  readonly cpus: number;
+  readonly pids: number;
+  /** The memory cap when `limits.memoryBytes` is not set. */
+  readonly memoryBytes: number;
+  /** The image; absent: goodbot's tools image. */
+  readonly image?: string;
 }
 
 export interface AuditSettings {

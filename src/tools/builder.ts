@@ -1,21 +1,12 @@
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import {
-  createWriteStream,
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { GoodbotError } from '../errors.js';
+import { buildScriptFailure, formatSeconds, runBuildScript } from './build-script.js';
 import type { ToolRecipe } from './catalog.js';
 import { filesUnder, type BuildRecord, type ToolStore } from './tool-store.js';
+
+export { formatSeconds } from './build-script.js';
 
 export interface BuildOptions {
   /** Progress lines (`[python3] configuring`), one per call, without newline. */
@@ -49,13 +40,21 @@ export async function buildRecipe(store: ToolStore, recipe: ToolRecipe, options:
   const started = performance.now();
   say(`building ${recipe.name} ${recipe.version} from ${recipe.source} (log: ${logPath})`);
 
-  const code = await runRecipe(store, recipe, { out, work, logPath, say, heartbeat: options.heartbeatSeconds ?? 60, started });
+  const code = await runBuildScript({
+    script: join(store.recipeDir(recipe), 'build.sh'),
+    out,
+    work,
+    sourcesDir: store.sourcesDir,
+    libDir: store.libDir,
+    recipeDir: store.recipeDir(recipe),
+    logPath,
+    say,
+    heartbeatSeconds: options.heartbeatSeconds ?? 60,
+    started,
+  });
   if (code !== 0) {
     rmSync(out, { recursive: true, force: true });
-    throw new GoodbotError('runtime', `building ${recipe.name} failed (exit ${code}); the end of its log:\n${tail(logPath, 30)}`, {
-      hint: `read the whole log in ${logPath}; the work folder ${work} is kept for inspection`,
-      path: logPath,
-    });
+    throw buildScriptFailure(recipe.name, code, logPath, `read the whole log in ${logPath}; the work folder ${work} is kept for inspection`);
   }
   rmSync(work, { recursive: true, force: true });
   const files: Record<string, { sha256: string; bytes: number }> = {};
@@ -82,79 +81,9 @@ export async function buildRecipe(store: ToolStore, recipe: ToolRecipe, options:
   return record;
 }
 
-interface RecipeRun {
-  readonly out: string;
-  readonly work: string;
-  readonly logPath: string;
-  readonly say: (line: string) => void;
-  readonly heartbeat: number;
-  readonly started: number;
-}
-
-function runRecipe(store: ToolStore, recipe: ToolRecipe, run: RecipeRun): Promise<number> {
-  const log = createWriteStream(run.logPath);
-  const child = spawn('bash', [join(store.recipeDir(recipe), 'build.sh')], {
-    cwd: run.work,
-    env: {
-      ...process.env,
-      GOODBOT_OUT: run.out,
-      GOODBOT_WORK: run.work,
-      GOODBOT_SOURCES: store.sourcesDir,
-      GOODBOT_LIB: store.libDir,
-      GOODBOT_RECIPE: store.recipeDir(recipe),
-      JOBS: String(process.env['JOBS'] ?? availableParallelism()),
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let lastProgress = performance.now();
-  const elapsed = () => formatSeconds((performance.now() - run.started) / 1000);
-  const onData = (chunk: Buffer, pending: { text: string }) => {
-    log.write(chunk);
-    pending.text += chunk.toString('utf8');
-    const lines = pending.text.split('\n');
-    pending.text = lines.pop() ?? '';
-    for (const line of lines) {
-      if (!line.startsWith('==> ')) continue;
-      lastProgress = performance.now();
-      run.say(`${line.slice(4)} (${elapsed()})`);
-    }
-  };
-  const stdout = { text: '' };
-  const stderr = { text: '' };
-  child.stdout.on('data', (chunk: Buffer) => onData(chunk, stdout));
-  child.stderr.on('data', (chunk: Buffer) => onData(chunk, stderr));
-  const timer = setInterval(() => {
-    if (performance.now() - lastProgress < run.heartbeat * 1000) return;
-    lastProgress = performance.now();
-    run.say(`still building (${elapsed()})`);
-  }, 1000);
-  return new Promise((resolve) => {
-    let ended = false;
-    const end = (code: number, note = '') => {
-      if (ended) return;
-      ended = true;
-      clearInterval(timer);
-      log.end(note, () => resolve(code));
-    };
-    child.on('error', (error) => end(127, `goodbot: could not start the recipe: ${error.message}\n`));
-    child.on('close', (code, signal) => end(code ?? (signal ? 128 : 1)));
-  });
-}
-
 /** Builds of earlier recipe versions are never used again: free their space. */
 function removeOlderBuilds(base: string, current: string): void {
   for (const entry of readdirSync(base)) {
     if (entry !== current && /^[0-9a-f]{16}$/.test(entry)) rmSync(join(base, entry), { recursive: true, force: true });
   }
-}
-
-function tail(path: string, lines: number): string {
-  if (!existsSync(path) || statSync(path).size === 0) return '(empty log)';
-  return readFileSync(path, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
-}
-
-export function formatSeconds(seconds: number): string {
-  if (seconds < 60) return `${seconds.toFixed(1)} s`;
-  const minutes = Math.floor(seconds / 60);
-  return `${minutes}m${String(Math.round(seconds - minutes * 60)).padStart(2, '0')}s`;
 }

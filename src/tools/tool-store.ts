@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -56,13 +56,7 @@ export class ToolStore {
     }
     const hash = createHash('sha256');
     hash.update(`${recipe.name}\0${recipe.version}\0`);
-    for (const base of [dir, this.libDir]) {
-      for (const file of filesUnder(base)) {
-        hash.update(`${relative(base, file)}\0`);
-        hash.update(readFileSync(file));
-        hash.update('\0');
-      }
-    }
+    for (const base of [dir, this.libDir]) hashFilesUnder(hash, base);
     const digest = hash.digest('hex');
     this.hashes.set(recipe.name, digest);
     return digest;
@@ -101,4 +95,13 @@ export function filesUnder(dir: string): string[] {
   };
   walk(dir);
   return out;
+}
+
+/** Feeds every file under BASE into HASH: its path relative to BASE, then its bytes. */
+export function hashFilesUnder(hash: Hash, base: string): void {
+  for (const file of filesUnder(base)) {
+    hash.update(`${relative(base, file)}\0`);
+    hash.update(readFileSync(file));
+    hash.update('\0');
+  }
 }

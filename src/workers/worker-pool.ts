@@ -2,6 +2,8 @@ import { availableParallelism } from 'node:os';
 import { cwd } from 'node:process';
 import { Worker } from 'node:worker_threads';
 import type { AuditSink } from '../audit/events.js';
+import { chooseBackend } from '../backends/container-sandbox.js';
+import { stopGraceMs } from '../backends/docker/container-run.js';
 import { ExitStatus, GoodbotError, type ErrorKind } from '../errors.js';
 import { formatMs, type LimitKind } from '../limits/run-limiter.js';
 import { compileSandboxConfig, isCompiledPolicy } from '../policy/compile.js';
@@ -155,7 +157,9 @@ export class WorkerPool {
       slot.worker.postMessage(message);
       const timeout = job.policy.limits.timeoutMs;
       if (timeout !== undefined) {
-        job.backstop = setTimeout(() => this.stop(slot, job, 'timeout', `the run took longer than its ${formatMs(timeout)} timeout`), timeout + this.graceMs);
+        // A container gets SIGTERM at its deadline and SIGKILL after a grace period; the worker waits for that.
+        const grace = this.graceMs + (chooseBackend(job.policy.backend, job.request.program) === 'docker' ? stopGraceMs + 1000 : 0);
+        job.backstop = setTimeout(() => this.stop(slot, job, 'timeout', `the run took longer than its ${formatMs(timeout)} timeout`), timeout + grace);
       }
     }
   }
@@ -225,8 +229,9 @@ export class WorkerPool {
       stderr: decodeChunks(job.output.stderr),
       denials: job.denials,
       limit: { kind: limit, message },
-      backend: 'wasm',
-      program: { name: programName(job.request.program), kind: 'module' },
+      ...(chooseBackend(job.policy.backend, job.request.program) === 'docker'
+        ? { backend: 'docker' as const, program: { name: programName(job.request.program), kind: 'container' as const } }
+        : { backend: 'wasm' as const, program: { name: programName(job.request.program), kind: 'module' as const } }),
     };
     this.options.audit?.record({ event: 'limit.exceeded', time: new Date().toISOString(), runId: job.runId, limit, message });
     job.events.push({ type: 'end', result });

@@ -69,7 +69,9 @@ describe('compiling a policy', () => {
     ['a timeout that is not a duration', { limits: { timeout: 'soon' } }, 'sandbox.limits.timeout', /duration/],
     ['a zero memory limit', { limits: { memory: 0 } }, 'sandbox.limits.memory', /positive size/],
     ['a fuel budget that is not a whole number', { limits: { fuel: 1.5 } }, 'sandbox.limits.fuel', /expected int/],
-    ['the docker backend (not available yet)', { backend: 'docker' }, 'sandbox.backend', /not available/],
+    ['a container memory below Docker\'s minimum', { docker: { memory: '1MiB' } }, 'sandbox.docker.memory', /6MiB minimum/],
+    ['a container without CPUs', { docker: { cpus: 0 } }, 'sandbox.docker.cpus', /expected number to be >0/],
+    ['an unknown docker setting', { docker: { privileged: true } }, 'sandbox.docker', /privileged/],
     ['an unknown backend', { backend: 'vm' }, 'sandbox.backend', /"wasm"\|"docker"\|"auto"/],
   ];
   for (const [what, sandbox, field, message] of cases) {
@@ -95,6 +97,23 @@ describe('compiling a policy', () => {
     expect(await policyDigest(a)).toBe(await policyDigest(b));
     expect(await policyDigest(a)).not.toBe(await policyDigest(c));
     expect(await policyDigest(a)).toMatch(/^sha256:[0-9a-f]{64}$/);
+  });
+});
+
+describe('the docker section', () => {
+  it('defaults to one CPU, 256 processes, 512 MiB and the policy folder as the only mount root', () => {
+    expect(compilePolicyFile({ sandbox: { backend: 'docker' } }, source).docker).toEqual({
+      mountRoots: ['/work/project'],
+      cpus: 1,
+      pids: 256,
+      memoryBytes: 512 * 1024 * 1024,
+    });
+  });
+
+  it('resolves mount roots against the policy folder and keeps an image override', () => {
+    const policy = compilePolicyFile({ sandbox: { backend: 'auto', docker: { mountRoots: ['./data', '/srv'], image: 'my/tools:1', cpus: 0.5 } } }, source);
+    expect(policy.backend).toBe('auto');
+    expect(policy.docker).toMatchObject({ mountRoots: ['/work/project/data', '/srv'], image: 'my/tools:1', cpus: 0.5 });
   });
 });
 

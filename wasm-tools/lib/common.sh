@@ -20,20 +20,7 @@ JOBS="${JOBS:-$(nproc)}"
 PATH="$(printf '%s' "$PATH" | tr ':' '\n' | grep -v '/node_modules/\.bin$' | paste -sd: -)"
 export PATH
 
-step() { printf '==> %s\n' "$*"; }
-as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
-
-# Installs the Debian packages named that are not installed yet.
-need_debs() {
-  local missing=() package
-  for package in "$@"; do
-    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
-  done
-  [ "${#missing[@]}" -eq 0 ] && return 0
-  step "installing Debian packages: ${missing[*]}"
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" ||
-    { as_root apt-get update -q && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"; }
-}
+source "$GOODBOT_LIB/debian-host.sh"
 
 # The WASI C toolchain: Debian's clang 14 + wasi-libc. `-nostdinc` with explicit
 # include dirs, because Debian's clang otherwise falls back to glibc's

@@ -46,4 +46,9 @@ show exec --policy "$policy" -- "$guests/probe.component.wasm" read /input/notes
 
 echo; echo "5. A guest that crashes (traps) ends its own run, not the host:"
 show exec --policy "$policy" -- "$guests/probe.wasm" trap unreachable
+
+containers=zones/demo/container-policy.yaml
+echo; echo "6. A tool without a WebAssembly build runs in a hardened Docker container, same policy ($containers):"
+show exec --policy "$containers" -- git --version
+show exec --policy "$containers" -- sh -c 'echo "uid $(id -u), interfaces: $(ls /sys/class/net), MODE=$MODE"; wc -l /input/notes.txt; touch /input/planted'
 echo; echo "demo done."

@@ -1,3 +1,4 @@
+import { concatBytes } from '../../bytes.js';
 import { Errno, FsError, fsError } from '../../zones/errno.js';
 import type { FileStat, FileType, TimeChange } from '../../zones/types.js';
 import type { ZoneNode } from '../../zones/zone-volume.js';
@@ -384,7 +385,7 @@ export class Preview1Host {
     const buffers = this.memory.iovecs(iovs, count);
     const descriptor = this.fds.get(fd);
     if (descriptor.kind === 'stdout' || descriptor.kind === 'stderr') {
-      const data = concat(buffers);
+      const data = concatBytes(buffers);
       if (data.length > 0) descriptor.sink.write(data);
       return this.memory.setU32(out, data.length);
     }
@@ -644,16 +645,4 @@ function filetypeCode(type: FileType): number {
     default:
       return Filetype.UNKNOWN;
   }
-}
-
-function concat(buffers: Uint8Array[]): Uint8Array {
-  let total = 0;
-  for (const b of buffers) total += b.length;
-  const data = new Uint8Array(total);
-  let offset = 0;
-  for (const b of buffers) {
-    data.set(b, offset);
-    offset += b.length;
-  }
-  return data;
 }

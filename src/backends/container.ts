@@ -1,0 +1,32 @@
+import type { RunLimiter } from '../limits/run-limiter.js';
+import type { Policy } from '../policy/types.js';
+
+/**
+ * A run for a container backend, as the platform-neutral sandbox hands it
+ * over: everything is already decided (environment, stdin, limits); the
+ * platform only carries it out. Node implements it with Docker.
+ */
+export interface ContainerJob {
+  readonly runId: string;
+  readonly policy: Policy;
+  /** The command and its arguments, run inside the container (found in the image's PATH). */
+  readonly argv: readonly string[];
+  readonly cwd: string;
+  /** The guest's whole environment (the policy's grant, resolved). */
+  readonly env: Readonly<Record<string, string>>;
+  readonly stdin: Uint8Array;
+  /** Output caps, the deadline and cancellation; trips the limit that ends the run. */
+  readonly limiter: RunLimiter;
+  /** Output as the container writes it (already counted against the cap). */
+  onOutput(stream: 'stdout' | 'stderr', chunk: Uint8Array): void;
+}
+
+export interface ContainerOutcome {
+  /** The command's exit status (128 + signal when a signal ended it). */
+  readonly exitCode: number;
+  /** The image the container ran. */
+  readonly image: string;
+}
+
+/** The standard PATH, set in a container when the policy gives none (its entrypoint starts from an empty environment). */
+export const defaultPath = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';

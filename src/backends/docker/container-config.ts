@@ -1,0 +1,88 @@
+import type Docker from 'dockerode';
+import type { ZoneSpec } from '../../policy/types.js';
+import { PID_LABEL, RUN_LABEL } from './engine.js';
+import type { BindMount } from './mount-guard.js';
+import type { ContainerUser } from './container-user.js';
+import { RUN_FILES_TARGET } from './run-files.js';
+
+/** What one container needs, decided by the caller; {@link containerOptions} adds the fixed hardening. */
+export interface ContainerPlan {
+  readonly image: string;
+  readonly runId: string;
+  /** The host process that owns the container (for orphan cleanup). */
+  readonly hostPid: number;
+  readonly argv: readonly string[];
+  readonly cwd: string;
+  /** Never root (see containerUser). */
+  readonly user: ContainerUser;
+  readonly binds: readonly BindMount[];
+  /** In-memory zones, mounted as tmpfs of their quota. */
+  readonly memoryZones: readonly ZoneSpec[];
+  /** The run's private files (see RunFiles), mounted read-only at /run/goodbot. */
+  readonly runFilesDir: string;
+  readonly memoryBytes: number;
+  readonly cpus: number;
+  readonly pids: number;
+}
+
+/** Scratch /tmp when no zone takes its place. */
+const tmpSize = 64 * 1024 * 1024;
+
+/**
+ * The entrypoint: start from an empty environment, take the run's variables
+ * from its env file, read stdin from its stdin file, and exec the command
+ * (so the command is the init's only child and gets its signals).
+ */
+const entrypoint = ['/usr/bin/env', '-i', '/bin/sh', '-c', `. ${RUN_FILES_TARGET}/env && exec "$@" < ${RUN_FILES_TARGET}/stdin`, 'goodbot'];
+
+/**
+ * The container for PLAN, hardened the same way every time: no network,
+ * read-only root, every capability dropped, no privilege gain (setuid is
+ * inert), a non-root user, caps on processes, memory (no swap on top) and
+ * CPU, tmpfs scratch, an init as PID 1 that reaps and forwards signals, no
+ * log driver (output is streamed to goodbot, never stored), and labels that
+ * name the run and its host process.
+ */
+export function containerOptions(plan: ContainerPlan): Docker.ContainerCreateOptions {
+  const tmpfs: Record<string, string> = {};
+  for (const zone of plan.memoryZones) tmpfs[zone.guestPath] = tmpfsOptions(zone.quotaBytes ?? tmpSize, zone.access === 'ro');
+  if (!plan.memoryZones.some((zone) => zone.guestPath === '/tmp') && !plan.binds.some((bind) => bind.target === '/tmp')) {
+    tmpfs['/tmp'] = tmpfsOptions(tmpSize, false);
+  }
+  return {
+    Image: plan.image,
+    Entrypoint: entrypoint,
+    Cmd: [...plan.argv],
+    WorkingDir: plan.cwd,
+    User: `${plan.user.uid}:${plan.user.gid}`,
+    Env: [],
+    Labels: { [RUN_LABEL]: plan.runId, [PID_LABEL]: String(plan.hostPid) },
+    NetworkDisabled: true,
+    AttachStdin: false,
+    AttachStdout: true,
+    AttachStderr: true,
+    Tty: false,
+    HostConfig: {
+      NetworkMode: 'none',
+      ReadonlyRootfs: true,
+      CapDrop: ['ALL'],
+      SecurityOpt: ['no-new-privileges'],
+      PidsLimit: plan.pids,
+      Memory: plan.memoryBytes,
+      MemorySwap: plan.memoryBytes,
+      NanoCpus: Math.round(plan.cpus * 1e9),
+      Init: true,
+      IpcMode: 'private',
+      LogConfig: { Type: 'none', Config: {} },
+      Tmpfs: tmpfs,
+      Mounts: [
+        ...plan.binds.map((bind) => ({ Type: 'bind' as const, Source: bind.source, Target: bind.target, ReadOnly: bind.readOnly })),
+        { Type: 'bind' as const, Source: plan.runFilesDir, Target: RUN_FILES_TARGET, ReadOnly: true },
+      ],
+    },
+  };
+}
+
+function tmpfsOptions(bytes: number, readOnly: boolean): string {
+  return `${readOnly ? 'ro' : 'rw'},nosuid,nodev,size=${bytes},mode=1777`;
+}

@@ -1,0 +1,124 @@
+import type Docker from 'dockerode';
+import { Writable } from 'node:stream';
+import { GoodbotError } from '../../errors.js';
+import { formatMs } from '../../limits/run-limiter.js';
+import type { ContainerJob, ContainerOutcome } from '../container.js';
+import { containerOptions } from './container-config.js';
+import { dockerEngine, engineSocket, engineStatus } from './engine.js';
+import { imageExists, toolsImageRef } from './image.js';
+import { containerUser } from './container-user.js';
+import { bindMounts } from './mount-guard.js';
+import { RunFiles } from './run-files.js';
+
+/** After SIGTERM at the deadline (or on cancel), how long the command gets before SIGKILL. */
+export const stopGraceMs = 2000;
+
+/** How often a running container's run is asked whether it was cancelled. */
+const cancelPollMs = 50;
+
+/**
+ * Runs JOB in a fresh, hardened container and removes it, whatever happens.
+ * Output streams to the job as it comes, counted against the output cap
+ * (past it, the container is killed at once). At the deadline or on cancel
+ * the command gets SIGTERM, then SIGKILL after a grace period. A container
+ * the kernel's OOM killer stopped ends the run with `memory-limit`.
+ */
+export async function runContainer(job: ContainerJob, engine: Docker = dockerEngine()): Promise<ContainerOutcome> {
+  const { policy, limiter } = job;
+  await engineStatus(engine);
+  const image = policy.docker.image ?? toolsImageRef();
+  if (!(await imageExists(image, engine))) {
+    throw new GoodbotError('engine', `the container image ${image} is not there`, {
+      hint: policy.docker.image === undefined ? 'build it: goodbot docker build-image (npm run setup does)' : 'load or build that image, or remove sandbox.docker.image',
+      path: image,
+    });
+  }
+  const binds = bindMounts(policy.zones, policy.docker, engineSocket());
+  const memoryZones = policy.zones.filter((zone) => zone.kind === 'memory');
+  const withFiles = memoryZones.find((zone) => Object.keys(zone.files ?? {}).length > 0 || (zone.dirs ?? []).length > 0);
+  if (withFiles !== undefined) {
+    throw new GoodbotError('policy', `zone '${withFiles.name}' has initial files, which a container's tmpfs cannot hold`, {
+      field: `sandbox.zones[${policy.zones.indexOf(withFiles)}].files`,
+      hint: 'put the files in a host folder zone',
+    });
+  }
+  const user = containerUser(binds);
+  const files = new RunFiles(job.env, job.stdin, user);
+  let container: Docker.Container | undefined;
+  const timers: ReturnType<typeof setTimeout>[] = [];
+  try {
+    container = await engine.createContainer(
+      containerOptions({
+        image,
+        runId: job.runId,
+        hostPid: process.pid,
+        argv: job.argv,
+        cwd: job.cwd,
+        user,
+        binds,
+        memoryZones,
+        runFilesDir: files.dir,
+        memoryBytes: policy.limits.memoryBytes ?? policy.docker.memoryBytes,
+        cpus: policy.docker.cpus,
+        pids: policy.docker.pids,
+      }),
+    );
+    const running = container;
+    let stopping = false;
+    const stop = (graceMs: number) => {
+      if (stopping) return;
+      stopping = true;
+      void running.kill({ signal: graceMs > 0 ? 'SIGTERM' : 'SIGKILL' }).catch(() => {});
+      if (graceMs > 0) timers.push(setTimeout(() => void running.kill({ signal: 'SIGKILL' }).catch(() => {}), graceMs));
+    };
+    const sink = (stream: 'stdout' | 'stderr') =>
+      new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          const admitted = limiter.admitOutput(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+          if (admitted.length > 0) job.onOutput(stream, admitted.slice());
+          if (limiter.tripped?.limit === 'output-limit') stop(0);
+          done();
+        },
+      });
+    const stdout = sink('stdout');
+    const stderr = sink('stderr');
+    const attached = await container.attach({ stream: true, stdout: true, stderr: true });
+    const drained = new Promise<void>((resolve) => attached.on('end', resolve).on('close', resolve).on('error', () => resolve()));
+    container.modem.demuxStream(attached, stdout, stderr);
+
+    await container.start();
+    if (limiter.deadline !== undefined) {
+      const timeoutMs = policy.limits.timeoutMs!;
+      timers.push(
+        setTimeout(() => {
+          limiter.trip('timeout', `the run took longer than its ${formatMs(timeoutMs)} timeout`);
+          stop(stopGraceMs);
+        }, Math.max(0, limiter.deadline - performance.now())),
+      );
+    }
+    const poll = setInterval(() => {
+      if (limiter.checkCancelled()) stop(stopGraceMs);
+    }, cancelPollMs);
+    timers.push(poll as unknown as ReturnType<typeof setTimeout>);
+
+    const { StatusCode } = (await container.wait()) as { StatusCode: number };
+    await drained;
+    const state = (await container.inspect()).State;
+    if (state.OOMKilled) limiter.trip('memory-limit', `the container ran out of memory at its ${mib(policy.limits.memoryBytes ?? policy.docker.memoryBytes)} limit`);
+    return { exitCode: StatusCode, image };
+  } catch (error) {
+    if (error instanceof GoodbotError) throw error;
+    throw new GoodbotError('engine', `the Docker engine failed the run: ${(error as Error)?.message ?? error}`, {
+      hint: 'check the engine with goodbot doctor',
+      cause: error,
+    });
+  } finally {
+    for (const timer of timers) clearTimeout(timer);
+    await container?.remove({ force: true, v: true }).catch(() => {});
+    files.remove();
+  }
+}
+
+function mib(bytes: number): string {
+  return `${Math.round((bytes / 1048576) * 10) / 10} MiB`;
+}
