@@ -1,5 +1,6 @@
 import { isatty } from 'node:tty';
 import { JsonlAuditFile } from '../audit/jsonl-file.js';
+import { chooseBackend } from '../backends/container-sandbox.js';
 import { exitStatusFor, GoodbotError } from '../errors.js';
 import { createNodePlatform } from '../node-platform.js';
 import { policyFromCommandLine } from '../policy/load-file.js';
@@ -45,7 +46,12 @@ export async function execCommand(argv: readonly string[]): Promise<number> {
         terminal: { stdin: isatty(0), stdout: isatty(1), stderr: isatty(2) },
       }),
     });
-    const result = await run.result;
+    // A container run leaves this thread free: Ctrl-C stops and removes the
+    // container (status cancelled) instead of leaving it to goodbot doctor.
+    // A WebAssembly run keeps the default, which ends the process at once.
+    const interrupt = () => run.cancel();
+    if (chooseBackend(policy.backend, options.program) === 'docker') process.once('SIGINT', interrupt);
+    const result = await run.result.finally(() => process.off('SIGINT', interrupt));
     if (json) printJson(resultJson(result));
     else if (result.status === 'trapped') {
       writeAllSync(2, new TextEncoder().encode(`goodbot: ${result.program.name} trapped: ${result.trap?.message} (${result.trap?.kind})\n`));
