@@ -5,6 +5,7 @@ import { execLatency } from './exec-latency.js';
 import type { Timing } from './interleaved.js';
 import { machineInfo } from './machine.js';
 import { meteringReport } from './metering-report.js';
+import { memoryGrowth, throughput } from './steady-state.js';
 import { toolStartup } from './tool-startup.js';
 
 /**
@@ -33,7 +34,24 @@ console.log(`\n## One run of a trivial tool on each backend${quick ? ' (quick)' 
 const backends = await dockerLatency({ rounds: quick ? 10 : 40 });
 printTable(backends, (rows) => rows.find((row) => row.name.startsWith('native'))!);
 
-const results = { date: new Date().toISOString(), quick, machine, latency, startup, metering, backends };
+console.log(`\n## Throughput: runs per second of the 4 KiB cat, with 1, 2 and 8 in flight${quick ? ' (quick)' : ''}\n`);
+const rates = await throughput({ seconds: quick ? 2 : 5, guestsDir: join(root, '.cache', 'guests') });
+console.log('| where | in flight | runs per second |');
+console.log('| --- | ---: | ---: |');
+for (const row of rates) console.log(`| ${row.where} | ${row.concurrency} | ${row.runsPerSecond.toFixed(0)} |`);
+
+const growthRuns = quick ? 2000 : 10000;
+console.log(`\n## Memory over ${growthRuns} sequential runs${quick ? ' (quick)' : ''}\n`);
+const growth = await memoryGrowth({ runs: growthRuns, guestsDir: join(root, '.cache', 'guests') });
+console.log('| runs | heap (MiB) | RSS (MiB) | open fds |');
+console.log('| ---: | ---: | ---: | ---: |');
+for (const sample of growth.samples) console.log(`| ${sample.runs} | ${sample.heapMiB.toFixed(1)} | ${sample.rssMiB.toFixed(1)} | ${sample.openFds} |`);
+console.log(
+  `\nGrowth from first to last sample: heap ${growth.heapGrowthMiB.toFixed(2)} MiB, RSS ${growth.rssGrowthMiB.toFixed(1)} MiB, ` +
+    `fds ${growth.fdGrowth}${(globalThis as { gc?: unknown }).gc ? ' (heap after a full GC at each sample)' : ' (no --expose-gc: heap includes garbage)'}.`,
+);
+
+const results = { date: new Date().toISOString(), quick, machine, latency, startup, metering, backends, throughput: rates, growth };
 mkdirSync(join(root, 'bench', 'results'), { recursive: true });
 const out = join(root, 'bench', 'results', `${results.date.slice(0, 10)}.json`);
 writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
