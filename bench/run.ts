@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { coldStart } from './cold-start.js';
 import { dockerLatency } from './docker-latency.js';
 import { execLatency } from './exec-latency.js';
 import type { Timing } from './interleaved.js';
@@ -34,6 +35,10 @@ console.log(`\n## One run of a trivial tool on each backend${quick ? ' (quick)' 
 const backends = await dockerLatency({ rounds: quick ? 10 : 40 });
 printTable(backends, (rows) => rows.find((row) => row.name.startsWith('native'))!);
 
+console.log(`\n## Cold runs from the command line: one process per run${quick ? ' (quick)' : ''}\n`);
+const cold = await coldStart({ rounds: quick ? 5 : 20, root });
+printTable(cold, (rows) => rows.find((row) => row.name.startsWith('native'))!);
+
 console.log(`\n## Throughput: runs per second of the 4 KiB cat, with 1, 2 and 8 in flight${quick ? ' (quick)' : ''}\n`);
 const rates = await throughput({ seconds: quick ? 2 : 5, guestsDir: join(root, '.cache', 'guests') });
 console.log('| where | in flight | runs per second |');
@@ -51,7 +56,7 @@ console.log(
     `fds ${growth.fdGrowth}${(globalThis as { gc?: unknown }).gc ? ' (heap after a full GC at each sample)' : ' (no --expose-gc: heap includes garbage)'}.`,
 );
 
-const results = { date: new Date().toISOString(), quick, machine, latency, startup, metering, backends, throughput: rates, growth };
+const results = { date: new Date().toISOString(), quick, machine, latency, startup, metering, backends, cold, throughput: rates, growth };
 mkdirSync(join(root, 'bench', 'results'), { recursive: true });
 const out = join(root, 'bench', 'results', `${results.date.slice(0, 10)}.json`);
 writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);

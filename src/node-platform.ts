@@ -1,6 +1,5 @@
 import { mkdirSync } from 'node:fs';
 import type { AuditSink } from './audit/events.js';
-import { runContainer } from './backends/docker/container-run.js';
 import { enableBranchHints } from './backends/wasm/branch-hints.js';
 import { loadComponent } from './backends/wasm/component-loader.js';
 import { MeteredDiskCache } from './backends/wasm/metered-cache.js';
@@ -53,7 +52,8 @@ export function createNodePlatform(options: NodePlatformOptions = {}): Platform 
     zoneBackend: zoneBackendFor,
     hostEnv: () => options.hostEnv ?? process.env,
     ...(options.audit !== undefined && { audit: options.audit }),
-    runContainer: (job) => runContainer(job),
+    // Loaded on first use: the Docker client is a large module tree that WebAssembly runs never need.
+    runContainer: async (job) => (await import('./backends/docker/container-run.js')).runContainer(job),
     createClock: () => new HostClock(),
     random: secureRandom,
   };

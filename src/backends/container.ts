@@ -30,3 +30,6 @@ export interface ContainerOutcome {
 
 /** The standard PATH, set in a container when the policy gives none (its entrypoint starts from an empty environment). */
 export const defaultPath = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+/** After SIGTERM at the deadline (or on cancel), how long a container's command gets before SIGKILL. */
+export const containerStopGraceMs = 2000;

@@ -1,10 +1,6 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
-import { execCommand } from './exec.js';
 import { execHelp, mainHelp } from './arguments.js';
-import { dockerCommand } from './docker.js';
-import { doctorCommand } from './doctor.js';
-import { toolsCommand } from './tools.js';
 
 /** The `goodbot` command line. */
 async function main(argv: string[]): Promise<number> {
@@ -23,11 +19,12 @@ async function main(argv: string[]): Promise<number> {
       console.log(execHelp);
       return 0;
     }
-    return execCommand(rest);
+    return (await import('./exec.js')).execCommand(rest);
   }
-  if (command === 'tools') return toolsCommand(rest);
-  if (command === 'docker') return dockerCommand(rest);
-  if (command === 'doctor') return doctorCommand(rest);
+  // Each command's modules load only when it runs: a cold `goodbot exec` pays for nothing else.
+  if (command === 'tools') return (await import('./tools.js')).toolsCommand(rest);
+  if (command === 'docker') return (await import('./docker.js')).dockerCommand(rest);
+  if (command === 'doctor') return (await import('./doctor.js')).doctorCommand(rest);
   console.error(`goodbot: unknown command '${command}' (see goodbot --help)`);
   return 125;
 }

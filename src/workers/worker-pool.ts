@@ -3,7 +3,7 @@ import { cwd } from 'node:process';
 import { Worker } from 'node:worker_threads';
 import type { AuditSink } from '../audit/events.js';
 import { chooseBackend } from '../backends/container-sandbox.js';
-import { stopGraceMs } from '../backends/docker/container-run.js';
+import { containerStopGraceMs } from '../backends/container.js';
 import { ExitStatus, GoodbotError, type ErrorKind } from '../errors.js';
 import { formatMs, type LimitKind } from '../limits/run-limiter.js';
 import { compileSandboxConfig, isCompiledPolicy } from '../policy/compile.js';
@@ -158,7 +158,7 @@ export class WorkerPool {
       const timeout = job.policy.limits.timeoutMs;
       if (timeout !== undefined) {
         // A container gets SIGTERM at its deadline and SIGKILL after a grace period; the worker waits for that.
-        const grace = this.graceMs + (chooseBackend(job.policy.backend, job.request.program) === 'docker' ? stopGraceMs + 1000 : 0);
+        const grace = this.graceMs + (chooseBackend(job.policy.backend, job.request.program) === 'docker' ? containerStopGraceMs + 1000 : 0);
         job.backstop = setTimeout(() => this.stop(slot, job, 'timeout', `the run took longer than its ${formatMs(timeout)} timeout`), timeout + grace);
       }
     }

@@ -2,16 +2,13 @@ import type Docker from 'dockerode';
 import { Writable } from 'node:stream';
 import { GoodbotError } from '../../errors.js';
 import { formatMs } from '../../limits/run-limiter.js';
-import type { ContainerJob, ContainerOutcome } from '../container.js';
+import { containerStopGraceMs as stopGraceMs, type ContainerJob, type ContainerOutcome } from '../container.js';
 import { containerOptions } from './container-config.js';
 import { dockerEngine, engineSocket, engineStatus } from './engine.js';
 import { imageExists, toolsImageRef } from './image.js';
 import { containerUser } from './container-user.js';
 import { bindMounts } from './mount-guard.js';
 import { RunFiles } from './run-files.js';
-
-/** After SIGTERM at the deadline (or on cancel), how long the command gets before SIGKILL. */
-export const stopGraceMs = 2000;
 
 /** How often a running container's run is asked whether it was cancelled. */
 const cancelPollMs = 50;
