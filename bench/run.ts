@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { benchmarkChart } from './chart.js';
 import { coldStart } from './cold-start.js';
 import { dockerLatency } from './docker-latency.js';
 import { execLatency } from './exec-latency.js';
@@ -57,6 +58,23 @@ console.log(
 );
 
 const results = { date: new Date().toISOString(), quick, machine, latency, startup, metering, backends, cold, throughput: rates, growth };
+const bars = (rows: Timing[]) => rows.map((row) => ({ label: row.name, ms: row.medianMs, ours: row.name.startsWith('goodbot') }));
+const chart = benchmarkChart(
+  [
+    { title: 'One run of a small tool, warm, in one process', bars: bars([...latency, ...backends.filter((row) => row.name.includes('docker'))]) },
+    { title: 'Cold, one process per run (goodbot exec, docker run, native)', bars: bars(cold) },
+    {
+      title: 'CPU-bound guests: metered, unmetered, native',
+      bars: metering.overhead.rows.flatMap((row) => [
+        { label: `${row.workload}: goodbot metered`, ms: row.metered.medianMs, ours: true },
+        { label: `${row.workload}: goodbot unmetered`, ms: row.unmetered.medianMs, ours: true },
+        { label: `${row.workload}: native`, ms: row.native.medianMs, ours: false },
+      ]),
+    },
+  ],
+  `goodbot benchmarks, ${results.date.slice(0, 10)}: medians on a log scale (${machine.cpu}, ${machine.cores} cores, Node ${machine.node})`,
+);
+if (!quick) writeFileSync(join(root, 'docs', 'benchmarks.svg'), chart);
 mkdirSync(join(root, 'bench', 'results'), { recursive: true });
 const out = join(root, 'bench', 'results', `${results.date.slice(0, 10)}.json`);
 writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);

@@ -1,6 +1,5 @@
 import { mkdirSync } from 'node:fs';
 import type { AuditSink } from './audit/events.js';
-import { enableBranchHints } from './backends/wasm/branch-hints.js';
 import { loadComponent } from './backends/wasm/component-loader.js';
 import { MeteredDiskCache } from './backends/wasm/metered-cache.js';
 import { ProgramLoader } from './backends/wasm/program-loader.js';
@@ -26,11 +25,7 @@ export interface NodePlatformOptions {
 /** One loader per process, so every sandbox shares compiled programs. */
 let sharedLoader: ProgramLoader | undefined;
 function programLoader(): ProgramLoader {
-  if (sharedLoader === undefined) {
-    enableBranchHints();
-    sharedLoader = new ProgramLoader(loadComponent, new MeteredDiskCache());
-  }
-  return sharedLoader;
+  return (sharedLoader ??= new ProgramLoader(loadComponent, new MeteredDiskCache()));
 }
 
 const launchers = new WeakMap<ToolStore, ToolLauncher>();
