@@ -1,4 +1,4 @@
-import { redactEnvironment, type AuditEvent } from './audit/events.js';
+import { redactEnvironment, zoneMountEvent, type AuditEvent } from './audit/events.js';
 import { ExitStatus, GoodbotError } from './errors.js';
 import type { LoadedProgram, Platform, ToolLaunch } from './platform.js';
 import { Authority } from './policy/authority.js';
@@ -180,18 +180,7 @@ export class Sandbox {
         const volume = new ZoneVolume(spec, this.platform.zoneBackend(spec), authority);
         volumes.push(volume);
         events.push({ type: 'zone', zone: spec.name, guestPath: spec.guestPath, access: spec.access });
-        this.audit({
-          event: 'zone.mount',
-          time: now(),
-          runId,
-          zone: spec.name,
-          guestPath: spec.guestPath,
-          access: spec.access,
-          kind: spec.kind,
-          ...(spec.internal === true && { internal: true }),
-          ...(spec.hostPath !== undefined && { hostPath: spec.hostPath }),
-          ...(spec.quotaBytes !== undefined && { quotaBytes: spec.quotaBytes }),
-        });
+        this.audit(zoneMountEvent(runId, spec));
       }
       const ctx: WasiContext = {
         args,

@@ -1,4 +1,4 @@
-import type { Denial } from '../policy/types.js';
+import type { Denial, ZoneSpec } from '../policy/types.js';
 
 /** One line of the audit log (JSONL). Values of secret variables never appear. */
 export type AuditEvent =
@@ -57,4 +57,20 @@ export function redactEnvironment(
   const result: Record<string, string> = {};
   for (const [name, value] of env) result[name] = shown.has(name) ? value : redacted;
   return result;
+}
+
+/** The `zone.mount` record of SPEC for a run, on either backend. */
+export function zoneMountEvent(runId: string, spec: ZoneSpec): AuditEvent {
+  return {
+    event: 'zone.mount',
+    time: new Date().toISOString(),
+    runId,
+    zone: spec.name,
+    guestPath: spec.guestPath,
+    access: spec.access,
+    kind: spec.kind,
+    ...(spec.internal === true && { internal: true }),
+    ...(spec.hostPath !== undefined && { hostPath: spec.hostPath }),
+    ...(spec.quotaBytes !== undefined && { quotaBytes: spec.quotaBytes }),
+  };
 }

@@ -1,4 +1,4 @@
-import { redactEnvironment, type AuditEvent } from '../audit/events.js';
+import { redactEnvironment, zoneMountEvent, type AuditEvent } from '../audit/events.js';
 import { concatBytes } from '../bytes.js';
 import { ExitStatus, GoodbotError } from '../errors.js';
 import { RunLimiter } from '../limits/run-limiter.js';
@@ -75,17 +75,7 @@ export async function runOnContainer(run: ContainerRunRequest): Promise<RunResul
   });
   for (const zone of policy.zones) {
     events.push({ type: 'zone', zone: zone.name, guestPath: zone.guestPath, access: zone.access });
-    run.audit({
-      event: 'zone.mount',
-      time: now(),
-      runId,
-      zone: zone.name,
-      guestPath: zone.guestPath,
-      access: zone.access,
-      kind: zone.kind,
-      ...(zone.hostPath !== undefined && { hostPath: zone.hostPath }),
-      ...(zone.quotaBytes !== undefined && { quotaBytes: zone.quotaBytes }),
-    });
+    run.audit(zoneMountEvent(runId, zone));
   }
 
   const limiter = new RunLimiter(policy.limits, started, run.isCancelled);

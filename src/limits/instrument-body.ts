@@ -5,11 +5,9 @@
  * the cost model. Platform-neutral.
  */
 import { InstructionDecoder, Flow } from './opcodes.js';
-import { WasmReader } from './wasm-reader.js';
+import { SectionId, WasmReader } from './wasm-reader.js';
 import { ByteWriter, writeSection } from './wasm-writer.js';
 
-const CUSTOM_SECTION_ID = 0;
-const CODE_SECTION_ID = 10;
 
 // -------------------------------------------------------------- code section
 
@@ -68,9 +66,9 @@ export function writeCodeSection(out: ByteWriter, reader: WasmReader, plan: Fuel
     section.name(BRANCH_HINT_SECTION);
     section.u32(hinted);
     section.bytes(hints.view());
-    writeSection(out, CUSTOM_SECTION_ID, section.view());
+    writeSection(out, SectionId.custom, section.view());
   }
-  writeSection(out, CODE_SECTION_ID, payload.view());
+  writeSection(out, SectionId.code, payload.view());
   return count;
 }
 

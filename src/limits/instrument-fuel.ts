@@ -80,7 +80,7 @@ import {
   type TypeSectionInfo,
 } from './module-sections.js';
 import { capMemorySection, wasmPageBytes } from './memory-cap.js';
-import { readSections, WasmReader, WasmRewriteError, type RawSection } from './wasm-reader.js';
+import { readSections, SectionId, WasmReader, WasmRewriteError, type RawSection } from './wasm-reader.js';
 import { ByteWriter, writeSection } from './wasm-writer.js';
 
 export { WasmRewriteError, type RewriteErrorKind } from './wasm-reader.js';
@@ -128,20 +128,6 @@ export interface InstrumentedModule {
   /** With `maxMemoryBytes`: the module's largest initial memory, in bytes (above the cap, it cannot start). */
   initialMemoryBytes?: number;
 }
-
-const SectionId = {
-  custom: 0,
-  type: 1,
-  import: 2,
-  function: 3,
-  memory: 5,
-  global: 6,
-  export: 7,
-  start: 8,
-  element: 9,
-  code: 10,
-  dataCount: 12,
-} as const;
 
 /** Position of each known section id in the required order (tag 13 sits between memory and global). */
 const sectionRank: Record<number, number> = { 1: 1, 2: 2, 3: 3, 4: 4, 5: 5, 13: 6, 6: 7, 7: 8, 8: 9, 9: 10, 12: 11, 10: 12, 11: 13 };

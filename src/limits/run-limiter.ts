@@ -75,7 +75,7 @@ export class RunLimiter {
   outOfFuel(fuel: WebAssembly.Global | undefined): bigint {
     if (this.checkCancelled()) return 0n;
     if (this.deadline !== undefined && performance.now() >= this.deadline) {
-      this.trip('timeout', `the run took longer than its ${formatMs(this.limits.timeoutMs!)} timeout`);
+      this.tripTimeout();
       return 0n;
     }
     let slice = this.nextSlice();
@@ -105,7 +105,7 @@ export class RunLimiter {
         const left = this.deadline! - performance.now();
         if (Number(ns) / 1e6 < left) return clock.sleep(ns);
         if (left > 0) clock.sleep(BigInt(Math.ceil(left * 1e6)));
-        throw this.trip('timeout', `the run took longer than its ${formatMs(this.limits.timeoutMs!)} timeout (while sleeping)`);
+        throw this.tripTimeout(' (while sleeping)');
       },
     };
   }
@@ -126,6 +126,11 @@ export class RunLimiter {
     this.outputBytes = cap;
     this.trip('output-limit', `the run wrote more than its ${cap}-byte output cap (stdout and stderr together)`);
     return chunk.subarray(0, Math.max(0, room));
+  }
+
+  /** Records that the run reached its deadline (DETAIL says where), and returns the limit to throw. */
+  tripTimeout(detail = ''): LimitExceeded {
+    return this.trip('timeout', `${timeoutMessage(this.limits.timeoutMs!)}${detail}`);
   }
 
   /** Records LIMIT as the run's end (the first one wins) and returns it to throw. */
@@ -153,6 +158,11 @@ export class RunLimiter {
     this.granted += slice;
     return slice;
   }
+}
+
+/** How a run that reached its deadline of MS is described, wherever it is stopped. */
+export function timeoutMessage(ms: number): string {
+  return `the run took longer than its ${formatMs(ms)} timeout`;
 }
 
 export function formatMs(ms: number): string {

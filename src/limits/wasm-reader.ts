@@ -114,6 +114,24 @@ export class WasmReader {
 
 const utf8 = new TextDecoder('utf-8', { fatal: false });
 
+/** The module sections' ids (the binary format's numbering). */
+export const SectionId = {
+  custom: 0,
+  type: 1,
+  import: 2,
+  function: 3,
+  table: 4,
+  memory: 5,
+  global: 6,
+  export: 7,
+  start: 8,
+  element: 9,
+  code: 10,
+  data: 11,
+  dataCount: 12,
+  tag: 13,
+} as const;
+
 export interface RawSection {
   id: number;
   /** Absolute offset of the section id byte. */

@@ -31,6 +31,11 @@ export function parseSize(value: number | string): number | undefined {
   return Number.isSafeInteger(bytes) ? bytes : undefined;
 }
 
+/** BYTES in MiB, to one decimal where it is not whole: `16 MiB`, `1.5 MiB`. */
+export function formatMiB(bytes: number): string {
+  return `${Math.round((bytes / 1048576) * 10) / 10} MiB`;
+}
+
 const durationUnits: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 export const durationPattern = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)\s*$/;
 export const durationHelp = 'a number of seconds or a duration such as 500ms, 30s, 2m, 1h';

@@ -5,7 +5,7 @@ import type { AuditSink } from '../audit/events.js';
 import { chooseBackend } from '../backends/container-sandbox.js';
 import { containerStopGraceMs } from '../backends/container.js';
 import { ExitStatus, GoodbotError, type ErrorKind } from '../errors.js';
-import { formatMs, type LimitKind } from '../limits/run-limiter.js';
+import { timeoutMessage, type LimitKind } from '../limits/run-limiter.js';
 import { compileSandboxConfig, isCompiledPolicy } from '../policy/compile.js';
 import type { SandboxConfig } from '../policy/schema.js';
 import type { Denial, Policy } from '../policy/types.js';
@@ -159,7 +159,7 @@ export class WorkerPool {
       if (timeout !== undefined) {
         // A container gets SIGTERM at its deadline and SIGKILL after a grace period; the worker waits for that.
         const grace = this.graceMs + (chooseBackend(job.policy.backend, job.request.program) === 'docker' ? containerStopGraceMs + 1000 : 0);
-        job.backstop = setTimeout(() => this.stop(slot, job, 'timeout', `the run took longer than its ${formatMs(timeout)} timeout`), timeout + grace);
+        job.backstop = setTimeout(() => this.stop(slot, job, 'timeout', timeoutMessage(timeout)), timeout + grace);
       }
     }
   }

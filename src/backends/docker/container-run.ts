@@ -1,11 +1,11 @@
+import { formatMiB } from '../../policy/units.js';
 import type Docker from 'dockerode';
 import { Writable } from 'node:stream';
 import { GoodbotError } from '../../errors.js';
-import { formatMs } from '../../limits/run-limiter.js';
 import { containerStopGraceMs as stopGraceMs, type ContainerJob, type ContainerOutcome } from '../container.js';
 import { containerOptions } from './container-config.js';
 import { dockerEngine, engineSocket, engineStatus } from './engine.js';
-import { imageExists, toolsImageRef } from './image.js';
+import { toolsImageRef } from './image.js';
 import { containerUser } from './container-user.js';
 import { bindMounts } from './mount-guard.js';
 import { RunFiles } from './run-files.js';
@@ -22,14 +22,7 @@ const cancelPollMs = 50;
  */
 export async function runContainer(job: ContainerJob, engine: Docker = dockerEngine()): Promise<ContainerOutcome> {
   const { policy, limiter } = job;
-  await engineStatus(engine);
   const image = policy.docker.image ?? toolsImageRef();
-  if (!(await imageExists(image, engine))) {
-    throw new GoodbotError('engine', `the container image ${image} is not there`, {
-      hint: policy.docker.image === undefined ? 'build it: goodbot docker build-image (npm run setup does)' : 'load or build that image, or remove sandbox.docker.image',
-      path: image,
-    });
-  }
   const binds = bindMounts(policy.zones, policy.docker, engineSocket());
   const memoryZones = policy.zones.filter((zone) => zone.kind === 'memory');
   const withFiles = memoryZones.find((zone) => Object.keys(zone.files ?? {}).length > 0 || (zone.dirs ?? []).length > 0);
@@ -85,10 +78,9 @@ export async function runContainer(job: ContainerJob, engine: Docker = dockerEng
 
     await container.start();
     if (limiter.deadline !== undefined) {
-      const timeoutMs = policy.limits.timeoutMs!;
       timers.push(
         setTimeout(() => {
-          limiter.trip('timeout', `the run took longer than its ${formatMs(timeoutMs)} timeout`);
+          limiter.tripTimeout();
           stop(stopGraceMs);
         }, Math.max(0, limiter.deadline - performance.now())),
       );
@@ -101,10 +93,20 @@ export async function runContainer(job: ContainerJob, engine: Docker = dockerEng
     const { StatusCode } = (await container.wait()) as { StatusCode: number };
     await drained;
     const state = (await container.inspect()).State;
-    if (state.OOMKilled) limiter.trip('memory-limit', `the container ran out of memory at its ${mib(policy.limits.memoryBytes ?? policy.docker.memoryBytes)} limit`);
+    if (state.OOMKilled) limiter.trip('memory-limit', `the container ran out of memory at its ${formatMiB(policy.limits.memoryBytes ?? policy.docker.memoryBytes)} limit`);
     return { exitCode: StatusCode, image };
   } catch (error) {
     if (error instanceof GoodbotError) throw error;
+    // Asked only now, so a run pays no extra round trips to the engine: a
+    // refused create names the missing image; otherwise, is the engine there?
+    if (container === undefined && (error as { statusCode?: number }).statusCode === 404) {
+      throw new GoodbotError('engine', `the container image ${image} is not there`, {
+        hint: policy.docker.image === undefined ? 'build it: goodbot docker build-image (npm run setup does)' : 'load or build that image, or remove sandbox.docker.image',
+        path: image,
+        cause: error,
+      });
+    }
+    await engineStatus(engine);
     throw new GoodbotError('engine', `the Docker engine failed the run: ${(error as Error)?.message ?? error}`, {
       hint: 'check the engine with goodbot doctor',
       cause: error,
@@ -114,8 +116,4 @@ export async function runContainer(job: ContainerJob, engine: Docker = dockerEng
     await container?.remove({ force: true, v: true }).catch(() => {});
     files.remove();
   }
-}
-
-function mib(bytes: number): string {
-  return `${Math.round((bytes / 1048576) * 10) / 10} MiB`;
 }

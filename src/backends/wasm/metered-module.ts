@@ -1,3 +1,4 @@
+import { formatMiB } from '../../policy/units.js';
 import { instrumentFuel, type InstrumentFuelOptions, type InstrumentedModule } from '../../limits/instrument-fuel.js';
 import type { RunLimiter } from '../../limits/run-limiter.js';
 import { GoodbotError } from '../../errors.js';
@@ -84,7 +85,7 @@ export class Metering {
   ) {
     const initial = variant.layout.initialMemoryBytes;
     if (variant.maxMemoryBytes !== undefined && initial !== undefined && initial > variant.maxMemoryBytes) {
-      throw limiter.trip('memory-limit', `the program needs ${mib(initial)} of memory to start, over its ${mib(variant.maxMemoryBytes)} limit`);
+      throw limiter.trip('memory-limit', `the program needs ${formatMiB(initial)} of memory to start, over its ${formatMiB(variant.maxMemoryBytes)} limit`);
     }
   }
 
@@ -113,11 +114,7 @@ export class Metering {
     const memory = this.instance?.exports['memory'];
     if (!trapped || cap === undefined || !(memory instanceof WebAssembly.Memory)) return;
     if (memory.buffer.byteLength > cap - Math.max(4 << 20, cap / 8)) {
-      this.limiter.trip('memory-limit', `the program ran out of memory at its ${mib(cap)} limit`);
+      this.limiter.trip('memory-limit', `the program ran out of memory at its ${formatMiB(cap)} limit`);
     }
   }
-}
-
-function mib(bytes: number): string {
-  return `${Math.round((bytes / 1048576) * 10) / 10} MiB`;
 }
