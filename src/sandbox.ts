@@ -136,10 +136,13 @@ export class Sandbox {
         audit: (event) => this.audit(event),
       });
     }
-    const authority = new Authority((denial: Denial) => {
-      events.push({ type: 'denied', denial });
-      this.audit({ event: 'access.denied', time: now(), runId, ...denial });
-    });
+    const authority = new Authority(
+      (denial: Denial) => {
+        events.push({ type: 'denied', denial });
+        this.audit({ event: 'access.denied', time: now(), runId, ...denial });
+      },
+      (allowance) => this.audit({ event: 'access.allowed', time: now(), runId, ...allowance }),
+    );
     const { program, name, argv0, mounts, env: toolEnv } = await this.resolveProgram(request.program, authority);
     const started = performance.now();
     const args = [request.argv0 ?? argv0, ...(request.args ?? [])];

@@ -1,4 +1,4 @@
-import type { Denial, ZoneSpec } from '../policy/types.js';
+import type { Allowance, Denial, ZoneSpec } from '../policy/types.js';
 
 /** One line of the audit log (JSONL). Values of secret variables never appear. */
 export type AuditEvent =
@@ -28,6 +28,8 @@ export type AuditEvent =
       internal?: boolean;
     }
   | ({ event: 'access.denied'; time: string; runId: string } & Denial)
+  /** A granted network access: each one is logged, as each denial is. */
+  | ({ event: 'access.allowed'; time: string; runId: string } & Allowance)
   | { event: 'limit.exceeded'; time: string; runId: string; limit: string; message: string }
   | {
       event: 'run.exit';

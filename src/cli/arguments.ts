@@ -7,6 +7,8 @@ export interface ExecArguments {
   policy?: string;
   dirs: string[];
   env: string[];
+  /** `--allow-net HOST:PORT` values, in order. */
+  allowNet: string[];
   json: boolean;
   /** Build PROGRAM first when it is a catalog tool that is not built. */
   build: boolean;
@@ -17,7 +19,7 @@ export interface ExecArguments {
   args: string[];
 }
 
-const valued = new Set(['--backend', '--policy', '--dir', '--env', '--audit', '--fuel', '--timeout', '--memory', '--max-output']);
+const valued = new Set(['--backend', '--policy', '--dir', '--env', '--allow-net', '--audit', '--fuel', '--timeout', '--memory', '--max-output']);
 const flags = new Set(['--json', '--build', '--deterministic']);
 
 /**
@@ -26,7 +28,7 @@ const flags = new Set(['--json', '--build', '--deterministic']);
  * PROGRAM are the guest's.
  */
 export function parseExecArguments(argv: readonly string[]): ExecArguments {
-  const parsed: ExecArguments = { dirs: [], env: [], json: false, build: false, limits: {}, deterministic: false, program: '', args: [] };
+  const parsed: ExecArguments = { dirs: [], env: [], allowNet: [], json: false, build: false, limits: {}, deterministic: false, program: '', args: [] };
   let i = 0;
   for (; i < argv.length; i++) {
     const word = argv[i]!;
@@ -64,6 +66,9 @@ export function parseExecArguments(argv: readonly string[]): ExecArguments {
         break;
       case '--env':
         parsed.env.push(value);
+        break;
+      case '--allow-net':
+        parsed.allowNet.push(value);
         break;
       case '--audit':
         parsed.audit = value;
@@ -111,6 +116,10 @@ options:
                           mount a host folder at GUEST (read-write unless :ro);
                           repeatable; without ::GUEST the guest sees HOST's path
   --env NAME[=VALUE]      pass the host's NAME, or set NAME=VALUE; repeatable
+  --allow-net HOST:PORT   add a network.allow entry: api.example.com:443,
+                          *.example.org:443, 10.0.0.0/8:5432, [::1]:8080; PORT
+                          is a number, FROM-TO or *; repeatable (checked, but
+                          refused until the backends enforce network grants)
   --json                  print one JSON result object instead of streaming output
   --build                 build PROGRAM first if it is a catalog tool not yet built
   --fuel N                stop after N counted instructions (status fuel-exhausted)

@@ -25,6 +25,7 @@ export async function execCommand(argv: readonly string[]): Promise<number> {
       {
         dirs: options.dirs,
         env: options.env,
+        allowNet: options.allowNet,
         limits: options.limits,
         deterministic: options.deterministic,
         ...(options.backend !== undefined && { backend: options.backend }),

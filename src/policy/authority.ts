@@ -1,16 +1,21 @@
-import type { Denial, ToolGrant, ZoneSpec } from './types.js';
+import { addressTarget, connectTarget, decideConnect, decideListen, decideResolve, type ConnectRequest, type Decision, type ListenRequest } from './network-access.js';
+import type { Allowance, Denial, NetworkGrant, ToolGrant, ZoneSpec } from './types.js';
 
 /**
  * The one place where a run's capability checks are decided and recorded.
  *
- * Zones, the WASI host and (later) network code ask the authority before any
- * access the policy might not grant; every refusal is recorded here, for the
- * run result and the audit log, whichever layer detected it.
+ * Zones, the WASI host and network code ask the authority before any access
+ * the policy might not grant; every refusal is recorded here, for the run
+ * result and the audit log, whichever layer detected it. Network decisions
+ * are recorded whether allowed or not.
  */
 export class Authority {
   readonly denials: Denial[] = [];
 
-  constructor(private readonly onDenial: (denial: Denial) => void = () => {}) {}
+  constructor(
+    private readonly onDenial: (denial: Denial) => void = () => {},
+    private readonly onAllowance: (allowance: Allowance) => void = () => {},
+  ) {}
 
   /**
    * May the guest change `target` in `zone` (write, create, remove, rename,
@@ -29,9 +34,36 @@ export class Authority {
     return false;
   }
 
+  /**
+   * May the guest connect to, send to or request from REQUEST's address and
+   * port (`tcp-connect`, `udp-send`, `http-request`)? Call it with the
+   * address the host resolved, right before using it.
+   */
+  mayConnect(grant: NetworkGrant, request: ConnectRequest): boolean {
+    return this.decided(connectOperations[request.protocol], connectTarget(request), decideConnect(grant, request));
+  }
+
+  /** May the guest look up NAME (`ip-name-lookup`)? Only names some grant could match. */
+  mayResolve(grant: NetworkGrant, name: string): boolean {
+    return this.decided('ip-name-lookup', name, decideResolve(grant, name));
+  }
+
+  /** May the guest listen on (or bind a fixed port of) a local address? Never, in this version. */
+  mayListen(request: ListenRequest): boolean {
+    return this.decided(`${request.protocol}-listen`, addressTarget(request.address, request.port), decideListen(request));
+  }
+
   /** Records a refusal detected elsewhere (a path escape, a special file, a quota). */
   record(denial: Denial): void {
     this.denials.push(denial);
     this.onDenial(denial);
   }
+
+  private decided(operation: string, target: string, decision: Decision): boolean {
+    if (decision.allowed) this.onAllowance({ operation, target, grant: decision.rule.entry });
+    else this.record({ operation, target, reason: 'network-denied', error: 'access-denied', detail: decision.why });
+    return decision.allowed;
+  }
 }
+
+const connectOperations = { tcp: 'tcp-connect', udp: 'udp-send', http: 'http-request' } as const;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { GoodbotError } from '../errors.js';
 import { normalizeAbsolute, overlaps, resolveAgainst } from './guest-path.js';
+import { parseNetworkAllow } from './network-grant.js';
 import { policyFileSchema, sandboxSchema } from './schema.js';
 import { findTool } from '../tools/catalog.js';
 import type { Policy, ZoneSpec } from './types.js';
@@ -45,9 +46,9 @@ function normalize(config: Parsed, source: PolicySource, prefix: (string | numbe
     });
   };
 
-  if (config.network.allow.length > 0) {
-    fail(['network', 'allow'], 'network grants are not supported in this version: guests get no sockets', 'remove the entries');
-  }
+  const network = { allow: parseNetworkAllow(config.network.allow, (i, problem, hint) => fail(['network', 'allow', i], problem, hint)) };
+  // Valid grants are refused, not ignored, until the backends enforce them.
+  if (network.allow.length > 0) fail(['network', 'allow'], 'network grants are not implemented by the backends yet: guests get no sockets', 'remove the entries for now');
   if (config.limits.timeout !== undefined && !(parseDuration(config.limits.timeout)! > 0)) {
     fail(['limits', 'timeout'], `'${config.limits.timeout}' is not a positive duration`, "write e.g. '500ms', '30s' or '2m'");
   }
@@ -113,7 +114,7 @@ function normalize(config: Parsed, source: PolicySource, prefix: (string | numbe
     zones,
     env: { allow: [...config.env.allow], set: { ...config.env.set } },
     tools: { allow: config.tools.allow === undefined ? 'all' : [...config.tools.allow] },
-    network: { allow: [...config.network.allow] },
+    network,
     limits: limitsOf(config.limits),
     docker: {
       mountRoots: (config.docker.mountRoots ?? [source.baseDir]).map((root) => resolveAgainst(source.baseDir, root)),

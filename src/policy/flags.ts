@@ -1,5 +1,6 @@
 import { GoodbotError } from '../errors.js';
 import { resolveAgainst } from './guest-path.js';
+import { parseNetworkAllow } from './network-grant.js';
 import type { SandboxConfig, ZoneConfig } from './schema.js';
 
 /** Policy-related command-line flags, wasmtime-style. */
@@ -8,6 +9,8 @@ export interface PolicyFlags {
   readonly dirs: readonly string[];
   /** `NAME` (pass the host's value) or `NAME=VALUE`, repeatable. */
   readonly env: readonly string[];
+  /** `--allow-net HOST:PORT`, repeatable: `network.allow` entries. */
+  readonly allowNet?: readonly string[];
   readonly backend?: string;
   /** `--fuel`, `--timeout`, `--memory`, `--max-output`: they override the file's limits. */
   readonly limits?: LimitFlags;
@@ -66,6 +69,13 @@ export function parseEnvFlag(value: string): { allow?: string; set?: [string, st
   return eq < 0 ? { allow: name } : { set: [name, value.slice(eq + 1)] };
 }
 
+/** Checks `--allow-net` values with the policy's grammar, naming the flag of a bad one. */
+function checkAllowNetFlags(values: readonly string[]): void {
+  parseNetworkAllow(values, (index, problem, hint) => {
+    throw new GoodbotError('usage', problem, { file: commandLine, field: `--allow-net ${values[index]}`, hint });
+  });
+}
+
 /** A config holding only what the flags say (zones named after their guest paths). */
 export function configFromFlags(flags: PolicyFlags, cwd: string, taken: readonly string[] = []): SandboxConfig {
   const used = new Set(taken);
@@ -85,16 +95,19 @@ export function configFromFlags(flags: PolicyFlags, cwd: string, taken: readonly
     if (parsed.allow) allow.push(parsed.allow);
     if (parsed.set) set[parsed.set[0]] = parsed.set[1];
   }
+  const allowNet = flags.allowNet ?? [];
+  checkAllowNetFlags(allowNet);
   return {
     ...(flags.backend !== undefined && { backend: flags.backend as SandboxConfig['backend'] }),
     zones,
     env: { allow, set },
+    ...(allowNet.length > 0 && { network: { allow: [...allowNet] } }),
     ...(flags.limits !== undefined && Object.keys(flags.limits).length > 0 && { limits: { ...flags.limits } }),
     ...(flags.deterministic === true && { deterministic: true }),
   };
 }
 
-/** The file's config with the flags' zones appended and their variables added. */
+/** The file's config with the flags' zones and network entries appended and their variables added. */
 export function mergeConfigs(base: SandboxConfig, extra: SandboxConfig): SandboxConfig {
   return {
     ...base,
@@ -104,6 +117,7 @@ export function mergeConfigs(base: SandboxConfig, extra: SandboxConfig): Sandbox
       allow: [...(base.env?.allow ?? []), ...(extra.env?.allow ?? [])],
       set: { ...(base.env?.set ?? {}), ...(extra.env?.set ?? {}) },
     },
+    network: { allow: [...(base.network?.allow ?? []), ...(extra.network?.allow ?? [])] },
     limits: { ...(base.limits ?? {}), ...(extra.limits ?? {}) },
     ...((extra.deterministic ?? base.deterministic) !== undefined && { deterministic: extra.deterministic ?? base.deterministic! }),
   };

@@ -59,6 +59,7 @@ export function policyFromCommandLine(policyPath: string | undefined, flags: Pol
   const flagsAddSomething =
     flags.dirs.length > 0 ||
     flags.env.length > 0 ||
+    (flags.allowNet ?? []).length > 0 ||
     flags.backend !== undefined ||
     flags.deterministic === true ||
     Object.keys(flags.limits ?? {}).length > 0;

@@ -64,7 +64,7 @@ export const sandboxSchema = z.strictObject({
     .default({}),
   network: z
     .strictObject({
-      /** Hosts the guest may reach. Empty: no sockets at all (the only option in this version). */
+      /** `HOST:PORT` entries the guest may reach (network-grant.ts has the grammar). Empty: no sockets at all. */
       allow: z.array(z.string().min(1)).default([]),
     })
     .default({ allow: [] }),

@@ -1,3 +1,5 @@
+import type { NetworkRule } from './network-grant.js';
+
 /**
  * The normalized policy: what the runtime enforces. It is produced only by
  * `compilePolicy` (from a file, CLI flags or an API object) and is immutable.
@@ -54,8 +56,8 @@ export interface ToolGrant {
 }
 
 export interface NetworkGrant {
-  /** Empty: the guest gets no socket capability at all. */
-  readonly allow: readonly string[];
+  /** The `network.allow` entries, parsed (network-grant.ts). Empty: the guest gets no socket capability at all. */
+  readonly allow: readonly NetworkRule[];
 }
 
 export interface Limits {
@@ -104,4 +106,16 @@ export interface Denial {
   readonly reason: DenialReason;
   /** The error the guest received, e.g. `EROFS`. */
   readonly error: string;
+  /** Why, when the reason alone does not say (which grant is missing). */
+  readonly detail?: string;
+}
+
+/** One network access the policy granted, recorded for the audit log (not in the run result). */
+export interface Allowance {
+  /** What was attempted, e.g. `tcp-connect`, `ip-name-lookup`. */
+  readonly operation: string;
+  /** The name, address and port concerned. */
+  readonly target: string;
+  /** The `network.allow` entry that granted it, as written. */
+  readonly grant: string;
 }

@@ -83,6 +83,15 @@ describe('goodbot exec', () => {
     expect(JSON.parse(stdout)).toMatchObject({ status: 'error', error: { kind: 'zone' } });
   });
 
+  it('checks --allow-net entries, and refuses valid ones until the backends enforce them', () => {
+    const broad = goodbot(['exec', '--allow-net', '*.com:443', guest('probe.wasm')]);
+    expect(broad.status).toBe(125);
+    expect(broad.stderr).toContain("<command line>: --allow-net *.com:443: '*.com:443': *.com would grant every name under a top-level domain");
+    const valid = goodbot(['exec', '--allow-net', 'api.example.com:443', guest('probe.wasm')]);
+    expect(valid.status).toBe(125);
+    expect(valid.stderr).toContain('<command line>: network.allow: network grants are not implemented by the backends yet');
+  });
+
   it('appends audit events with secrets redacted', () => {
     const audit = join(root, 'audit.jsonl');
     goodbot(['exec', '--audit', audit, '--env', 'LANG', '--env', 'API_TOKEN', '--dir', './in::/in:ro', guest('probe.wasm'), 'write', '/in/x', 'y'], {

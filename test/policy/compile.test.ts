@@ -5,7 +5,7 @@ import { GoodbotError } from '../../src/errors.js';
 import { compilePolicyFile, compileSandboxConfig, defaultMemoryQuota } from '../../src/policy/compile.js';
 import { policyDigest } from '../../src/policy/digest.js';
 import { guestEnvironment } from '../../src/policy/environment.js';
-import { configFromFlags, parseDirFlag } from '../../src/policy/flags.js';
+import { configFromFlags, mergeConfigs, parseDirFlag } from '../../src/policy/flags.js';
 import { loadPolicy, policyFromCommandLine } from '../../src/policy/load-file.js';
 import { parseDuration, parseSize } from '../../src/policy/units.js';
 import { removeTree, tempDir } from '../helpers/guests.js';
@@ -65,7 +65,9 @@ describe('compiling a policy', () => {
     ['a bad quota', { zones: [{ name: 'a', mode: 'tmpfs', quota: 'lots' }] }, 'sandbox.zones[0].quota', /size/],
     ['a bad zone name', { zones: [{ name: '../x', mode: 'tmpfs' }] }, 'sandbox.zones[0].name', /zone name/],
     ['a bad variable name', { env: { allow: ['A-B'] } }, 'sandbox.env.allow[0]', /variable name/],
-    ['a network grant (not supported yet)', { network: { allow: ['example.com:443'] } }, 'sandbox.network.allow', /not supported/],
+    ['a valid network grant (the backends do not enforce grants yet)', { network: { allow: ['example.com:443'] } }, 'sandbox.network.allow', /not implemented by the backends yet/],
+    ['an over-broad network entry', { network: { allow: ['api.example.com:443', '*.com:443'] } }, 'sandbox.network.allow[1]', /'\*\.com:443': .*top-level domain/],
+    ['a network entry without a port', { network: { allow: ['example.com'] } }, 'sandbox.network.allow[0]', /'example\.com': no port/],
     ['a timeout that is not a duration', { limits: { timeout: 'soon' } }, 'sandbox.limits.timeout', /duration/],
     ['a zero memory limit', { limits: { memory: 0 } }, 'sandbox.limits.memory', /positive size/],
     ['a fuel budget that is not a whole number', { limits: { fuel: 1.5 } }, 'sandbox.limits.fuel', /expected int/],
@@ -160,6 +162,29 @@ describe('command-line flags', () => {
   it('rejects a bad --env, naming the flag', () => {
     const error = policyError(() => configFromFlags({ dirs: [], env: ['1BAD'] }, '/'));
     expect(error.field).toBe('--env 1BAD');
+  });
+
+  it('adds --allow-net entries to network.allow, after the file\'s', () => {
+    const config = configFromFlags({ dirs: [], env: [], allowNet: ['api.example.com:443', '[::1]:8080'] }, '/');
+    expect(config.network).toEqual({ allow: ['api.example.com:443', '[::1]:8080'] });
+    expect(configFromFlags({ dirs: [], env: [] }, '/').network).toBeUndefined();
+    expect(mergeConfigs({ network: { allow: ['a.example.com:443'] } }, config).network).toEqual({
+      allow: ['a.example.com:443', 'api.example.com:443', '[::1]:8080'],
+    });
+  });
+
+  it('rejects an over-broad or malformed --allow-net, naming the flag and saying what to write', () => {
+    const broad = policyError(() => configFromFlags({ dirs: [], env: [], allowNet: ['ok.example.com:443', '*:443'] }, '/'));
+    expect(broad).toMatchObject({ kind: 'usage', file: '<command line>', field: '--allow-net *:443' });
+    expect(broad.message).toMatch(/every host/);
+    const portless = policyError(() => configFromFlags({ dirs: [], env: [], allowNet: ['example.com'] }, '/'));
+    expect(portless).toMatchObject({ field: '--allow-net example.com', hint: 'write example.com:PORT, example.com:FROM-TO, or example.com:* for any port' });
+  });
+
+  it('refuses a valid --allow-net until the backends enforce network grants', () => {
+    const error = policyError(() => policyFromCommandLine(undefined, { dirs: [], env: [], allowNet: ['api.example.com:443'] }, '/'));
+    expect(error).toMatchObject({ kind: 'policy', file: '<command line>', field: 'network.allow' });
+    expect(error.message).toMatch(/not implemented by the backends yet/);
   });
 });
 
