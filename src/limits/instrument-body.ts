@@ -4,6 +4,8 @@
  * entry and loop headers, the out-of-fuel check). See instrument-fuel.ts for
  * the cost model. Platform-neutral.
  */
+import type { CallSites } from './call-graph.js';
+import { FuelPassingUnsupported, rulesOutFuelPassing, type FuelPassing } from './fuel-passing.js';
 import { InstructionDecoder, Flow } from './opcodes.js';
 import { SectionId, WasmReader } from './wasm-reader.js';
 import { ByteWriter, writeSection } from './wasm-writer.js';
@@ -18,6 +20,24 @@ export interface FuelTargets {
   outOfFuelFunction: number;
   /** Parameter count of each defined function, in code-section order. */
   paramCounts: number[];
+  /** Filled with each function's calls outside loops; decides which entry checks stay. */
+  callSites: CallSites;
+  /** The canonical type (equal types, equal numbers) of a function index, or of a type index for `typeOfIndex`. */
+  typeOfFunction: (functionIndex: number) => number;
+  typeOfIndex: (typeIndex: number) => number;
+  /** Which functions take and return the fuel counter (fuel-passing.ts). */
+  passing: FuelPassing;
+}
+
+/**
+ * An entry check's bytes in an instrumented body: `local.tee` at TEE (-1 when
+ * the entry costs nothing and there is a `local.get` instead, inside
+ * [START, END)), then the `if` to its `end` in [START, END).
+ */
+interface EntryCheck {
+  tee: number;
+  start: number;
+  end: number;
 }
 
 /** Name of the custom section that marks the fuel checks' slow paths as unlikely. */
@@ -34,33 +54,75 @@ export const BRANCH_HINT_SECTION = 'metadata.code.branch_hint';
 export function writeCodeSection(out: ByteWriter, reader: WasmReader, plan: FuelTargets): number {
   const count = reader.u32();
   if (count !== plan.paramCounts.length) throw reader.malformed('the code and function sections disagree on the number of functions');
-  const payload = new ByteWriter(Math.ceil((reader.end - reader.pos) * 1.4) + 64);
-  payload.u32(count);
-  const body = new ByteWriter(4096);
+  const bodies = new ByteWriter(Math.ceil((reader.end - reader.pos) * 1.4) + 64);
+  const bodyEnds: number[] = [];
+  /** Per function: its checks' offsets (in order; an entry check first), and where they end. */
+  const checks: number[] = [];
+  const checksEnd: number[] = [];
+  /** Per function: the entry check's bytes (see EntryCheck), or -1 when there is none. */
+  const entryTee: number[] = [];
+  const entryStart: number[] = [];
+  const entryEnd: number[] = [];
   const instrumenter = new BodyInstrumenter(reader, plan);
-  const hints = new ByteWriter(1024);
-  let hinted = 0;
   for (let i = 0; i < count; i++) {
     const size = reader.u32();
     const end = reader.pos + size;
     if (end > reader.end) throw reader.malformed('function body runs past the code section');
-    body.length = 0;
-    const checks = instrumenter.instrument(reader.pos, end, plan.paramCounts[i]!, body);
-    payload.u32(body.length);
-    payload.bytes(body.view());
+    const result = instrumenter.instrument(i, reader.pos, end, bodies);
+    plan.callSites.addFunction(size, result.entry !== undefined, instrumenter.directCalls, instrumenter.indirectCalls);
+    entryTee.push(result.entry?.tee ?? -1);
+    entryStart.push(result.entry?.start ?? -1);
+    entryEnd.push(result.entry?.end ?? -1);
+    for (const offset of result.checks) checks.push(offset);
+    checksEnd.push(checks.length);
+    bodyEnds.push(bodies.length);
     reader.pos = end;
-    if (checks.length > 0) {
+  }
+  if (!reader.atEnd) throw reader.malformed('unexpected bytes after the last function body');
+  const keep = plan.callSites.entryChecks(plan.outOfFuelFunction, plan.typeOfFunction);
+
+  const payload = new ByteWriter(bodies.length + 5 * count + 16);
+  payload.u32(count);
+  const hints = new ByteWriter(1024);
+  let hinted = 0;
+  const source = bodies.view();
+  let bodyStart = 0;
+  let check = 0;
+  for (let i = 0; i < count; i++) {
+    const bodyEnd = bodyEnds[i]!;
+    const start = entryStart[i]!;
+    const dropped = start >= 0 && !keep[i] ? entryEnd[i]! - start : 0;
+    if (dropped === 0) {
+      payload.u32(bodyEnd - bodyStart);
+      payload.copy(source, bodyStart, bodyEnd);
+    } else {
+      // The entry check goes: its `local.tee` becomes a `local.set` (same size) and its `if` is cut out.
+      payload.u32(bodyEnd - bodyStart - dropped);
+      const tee = entryTee[i]!;
+      const teeAt = bodyStart + tee;
+      if (tee >= 0) {
+        payload.copy(source, bodyStart, teeAt);
+        payload.u8(0x21);
+        payload.copy(source, teeAt + 1, bodyStart + start);
+      } else payload.copy(source, bodyStart, bodyStart + start);
+      payload.copy(source, bodyStart + entryEnd[i]!, bodyEnd);
+      check++; // the entry check's hint
+    }
+    const first = check;
+    const last = checksEnd[i]!;
+    if (last > first) {
       hinted++;
       hints.u32(plan.outOfFuelFunction + 1 + i);
-      hints.u32(checks.length);
-      for (const offset of checks) {
-        hints.u32(offset);
+      hints.u32(last - first);
+      for (; check < last; check++) {
+        hints.u32(checks[check]! - dropped);
         hints.u32(1);
         hints.u8(0); // unlikely
       }
     }
+    check = last;
+    bodyStart = bodyEnd;
   }
-  if (!reader.atEnd) throw reader.malformed('unexpected bytes after the last function body');
   if (hinted > 0) {
     const section = new ByteWriter(hints.length + 32);
     section.name(BRANCH_HINT_SECTION);
@@ -80,6 +142,10 @@ const AfterEnd = 8; // follows an `end` (reloaded when the function uses try_tab
 const Entry = 16; // the function's first segment: load the local from the global
 const LoopHeader = 32; // a loop's first segment (reloaded when the function uses try_table: a catch may branch here)
 const Wrapped = 64; // the header of a loop wrapped so that its slow path lies outside it (see ChargeEncoder)
+
+/** What goes where the counter must leave the local: to the global, or (fuel passing) onto the stack. */
+const Sync = { global: 0, push: 1, closeBody: 2 } as const;
+type Sync = (typeof Sync)[keyof typeof Sync];
 
 /** Labels each wrapped loop adds around itself: block $done, loop $retry, block $slow. */
 const WRAP_LABELS = 3;
@@ -140,8 +206,12 @@ class BodyInstrumenter {
   /** The constructs open at the current instruction, the function body first. */
   private readonly blocks: OpenBlock[] = [];
   private syncAt: number[] = [];
+  /** What is inserted at each syncAt: Sync.global, or for fuel passing Sync.push (before a call or return) or Sync.closeBody (the final end). */
+  private syncKind: number[] = [];
   /** Right after calls: the callee used fuel from the global, so the local is reloaded. */
   private reloadAt: number[] = [];
+  /** True where a passing callee returned the counter (it is popped into the local, not reloaded). */
+  private reloadPops: boolean[] = [];
   /** Immediates re-encoded: shifted function indices, and labels that now cross wrapped loops' added labels. */
   private patchStart: number[] = [];
   private patchEnd: number[] = [];
@@ -157,6 +227,14 @@ class BodyInstrumenter {
   private wrapCloseAt: number[] = [];
   private wrapHeader: number[] = [];
   private usesTryTable = false;
+  /** The current function passes fuel (fuel-passing.ts): the block type around its body; else undefined. */
+  private bodyBlockType: Uint8Array | undefined;
+  private params = 0;
+  /** Per fuel local index: the encoder of the code inserted with it. */
+  private readonly encoders = new Map<number, ChargeEncoder>();
+  /** The last body's direct callees (original function indices) and indirect calls' canonical types, outside loops. */
+  readonly directCalls: number[] = [];
+  readonly indirectCalls: number[] = [];
 
   constructor(
     reader: WasmReader,
@@ -165,17 +243,37 @@ class BodyInstrumenter {
     this.bytes = reader.bytes;
   }
 
-  /** Writes the instrumented body to OUT (from its start); returns the offsets of the inserted checks' `if`s. */
-  instrument(start: number, end: number, params: number, out: ByteWriter): number[] {
-    const { codeStart, fuelLocal } = this.writeLocals(start, end, params, out);
+  /**
+   * Appends the instrumented body to OUT; returns the offsets (from the
+   * body's start) of the inserted checks' `if`s and where the entry check is.
+   */
+  instrument(fn: number, start: number, end: number, out: ByteWriter): { checks: number[]; entry?: EntryCheck } {
+    const base = out.length;
+    const params = this.plan.paramCounts[fn]!;
+    this.bodyBlockType = this.plan.passing.bodyBlockType[fn];
+    this.params = params;
+    const { codeStart, fuelLocal } = this.writeLocals(start, end, params, out, !this.bodyBlockType);
     // Legacy exception handling counts labels in rethrow and delegate, and a
     // catch may branch to a loop header: such functions keep their loops as they are.
     if (!this.findSegments(codeStart, end, true)) this.findSegments(codeStart, end, false);
-    return this.emit(codeStart, end, out, new ChargeEncoder(this.plan.fuelGlobal, this.plan.outOfFuelFunction, fuelLocal));
+    let charge = this.encoders.get(fuelLocal);
+    if (!charge) this.encoders.set(fuelLocal, (charge = new ChargeEncoder(this.plan.fuelGlobal, this.plan.outOfFuelFunction, fuelLocal)));
+    const result = this.emit(codeStart, end, out, charge);
+    for (let i = 0; i < result.checks.length; i++) result.checks[i]! -= base;
+    if (result.entry) {
+      if (result.entry.tee >= 0) result.entry.tee -= base;
+      result.entry.start -= base;
+      result.entry.end -= base;
+    }
+    return result;
   }
 
-  /** Copies the local declarations with one i64 added; returns where the code starts and the new local's index. */
-  private writeLocals(start: number, end: number, params: number, out: ByteWriter): { codeStart: number; fuelLocal: number } {
+  /**
+   * Copies the local declarations, with one i64 added for the counter unless
+   * it is a parameter (the function passes fuel); returns where the code
+   * starts and the counter's index.
+   */
+  private writeLocals(start: number, end: number, params: number, out: ByteWriter, addCounter: boolean): { codeStart: number; fuelLocal: number } {
     const reader = new WasmReader(this.bytes, start, end);
     const decoder = new InstructionDecoder(reader);
     const groups = reader.u32();
@@ -186,6 +284,10 @@ class BodyInstrumenter {
       decoder.valueType();
     }
     if (locals >= 50_000) throw reader.malformed('a function declares too many locals to add the fuel counter');
+    if (!addCounter) {
+      out.copy(this.bytes, start, reader.pos);
+      return { codeStart: reader.pos, fuelLocal: params };
+    }
     out.u32(groups + 1);
     out.copy(this.bytes, groupsStart, reader.pos);
     out.u32(1);
@@ -198,19 +300,23 @@ class BodyInstrumenter {
     const reader = new WasmReader(this.bytes, codeStart, end);
     const decoder = new InstructionDecoder(reader);
     const firstDefined = this.plan.outOfFuelFunction;
-    this.segmentStart.length = this.segmentCost.length = this.segmentFlags.length = this.syncAt.length = 0;
+    this.segmentStart.length = this.segmentCost.length = this.segmentFlags.length = this.syncAt.length = this.syncKind.length = 0;
+    this.reloadPops.length = 0;
     this.costInto.length = 0;
     this.reloadAt.length = 0;
     this.patchStart.length = this.patchEnd.length = this.patchIndex.length = this.patchCrosses.length = 0;
     this.candidateWrapped.length = this.candidateOpenAt.length = this.candidateHeader.length = 0;
     this.wrapOpenAt.length = this.wrapCloseAt.length = this.wrapHeader.length = 0;
     this.usesTryTable = false;
+    this.directCalls.length = this.indirectCalls.length = 0;
     const blocks = this.blocks;
     blocks.length = 0;
     let current = this.beginSegment(codeStart, Entry | Checked);
     blocks.push(openBlock(Construct.body, current));
     let tries = 0;
-    let calls = false;
+    let loops = 0;
+    const passes = this.bodyBlockType !== undefined;
+    const passingModule = this.plan.passing.extraTypes.length > 0;
     for (;;) {
       const flow = decoder.next();
       const opcode = decoder.opcode;
@@ -220,29 +326,40 @@ class BodyInstrumenter {
         this.patchEnd.push(decoder.funcIndexEnd);
         this.patchIndex.push(decoder.funcIndex + 1);
         this.patchCrosses.push(undefined);
+      } else if (passes && decoder.localIndex >= this.params) {
+        // The counter became the parameter after the others: locals move up by one.
+        this.patchStart.push(decoder.localIndexStart);
+        this.patchEnd.push(decoder.localIndexEnd);
+        this.patchIndex.push(decoder.localIndex + 1);
+        this.patchCrosses.push(undefined);
       }
       if (flow === Flow.plain) continue;
+      if (passingModule && rulesOutFuelPassing(opcode)) throw new FuelPassingUnsupported();
       if (wrapLoops && (opcode === 0x06 || opcode === 0x09 || opcode === 0x18 || opcode === 0x1f)) return false;
       const depth = blocks.length;
-      if (leavesOrCalls(opcode) || (flow === Flow.closesBlock && depth === 1) || this.branchesOut(decoder, depth)) {
-        this.syncAt.push(decoder.opcodeStart);
-      }
+      const callsPassing = opcode === 0x10 && decoder.funcIndex >= firstDefined && this.plan.passing.newType[decoder.funcIndex - firstDefined]! >= 0;
+      if (callsPassing || (passes && opcode === 0x0f)) this.sync(decoder.opcodeStart, Sync.push);
+      else if (flow === Flow.closesBlock && depth === 1) this.sync(decoder.opcodeStart, passes ? Sync.closeBody : Sync.global);
+      else if (leavesOrCalls(opcode) || (!passes && this.branchesOut(decoder, depth))) this.sync(decoder.opcodeStart, Sync.global);
       this.noteBranches(decoder, opcode);
       if (opcode === 0x10 || opcode === 0x11) {
         // A call does not end the segment (its cost is charged with the code
-        // around it): only the local is reloaded after it. Inside a try, a
-        // callee's exception may leave the blocks between here and the try.
-        calls = true;
+        // around it): only the local is reloaded after it (or takes the
+        // counter a passing callee returns). Inside a try, a callee's
+        // exception may leave the blocks between here and the try.
+        if (loops === 0) this.noteCallOutsideLoops(decoder);
         blocks[blocks.length - 1]!.calls = true;
         if (tries > 0) escapeTo(blocks, innermostTry(blocks) - 1);
         this.reloadAt.push(reader.pos);
+        this.reloadPops.push(callsPassing);
         continue;
       }
-      if (opcode === 0x12 || opcode === 0x13) calls = true;
+      if ((opcode === 0x12 || opcode === 0x13) && loops === 0) this.noteCallOutsideLoops(decoder);
       if (flow === Flow.closesBlock) {
         const block = blocks.pop()!;
         if (blocks.length === 0) break;
         if (block.kind === Construct.try) tries--;
+        if (block.kind === Construct.loop) loops--;
         blocks[blocks.length - 1]!.calls ||= block.calls;
         if (block.candidate >= 0 && !block.calls) {
           // A loop that calls nothing is wrapped: its slow path (a call) moves out of it.
@@ -259,6 +376,7 @@ class BodyInstrumenter {
         const live = (this.segmentFlags[current]! & Dead) === 0;
         const block = openBlock(kind, live ? current : -1);
         blocks.push(block);
+        if (kind === Construct.loop) loops++;
         if (opcode === 0x1f) this.usesTryTable = true;
         if (kind === Construct.try) {
           tries++;
@@ -284,9 +402,13 @@ class BodyInstrumenter {
       }
     }
     if (reader.pos !== end) throw reader.malformed('function body continues after its final end');
-    // Without calls a function cannot recurse, and its loops have checks of
-    // their own: its entry needs no check (small leaf functions are hot).
-    if (!calls) this.segmentFlags[0]! &= ~Checked;
+    // Only calls recurse. Every instruction inside a loop runs after that
+    // loop's header (structured control flow has no other way in), so a call
+    // inside a loop follows a check and a cycle of calls through it passes
+    // one: a function needs an entry check only for calls outside every
+    // loop, and even then the call graph may show it needs none
+    // (call-graph.ts; writeCodeSection cuts the check out then).
+    if (this.directCalls.length === 0 && this.indirectCalls.length === 0) this.segmentFlags[0]! &= ~Checked;
     this.wrapOpenAt.sort((a, b) => a - b); // recorded as loops ended, inner first
     return true;
   }
@@ -354,6 +476,17 @@ class BodyInstrumenter {
     if (opcode === 0x0f || opcode === 0x12 || opcode === 0x13 || (opcode >= 0x08 && opcode <= 0x0a)) escapeTo(blocks, -1);
   }
 
+  private sync(at: number, kind: Sync): void {
+    this.syncAt.push(at);
+    this.syncKind.push(kind);
+  }
+
+  private noteCallOutsideLoops(decoder: InstructionDecoder): void {
+    const opcode = decoder.opcode;
+    if (opcode === 0x10 || opcode === 0x12) this.directCalls.push(decoder.funcIndex);
+    else this.indirectCalls.push(this.plan.typeOfIndex(decoder.typeIndex));
+  }
+
   private beginSegment(at: number, flags: number): number {
     this.segmentStart.push(at);
     this.segmentCost.push(0);
@@ -370,9 +503,10 @@ class BodyInstrumenter {
     return value;
   }
 
-  private emit(codeStart: number, end: number, out: ByteWriter, charge: ChargeEncoder): number[] {
+  private emit(codeStart: number, end: number, out: ByteWriter, charge: ChargeEncoder): { checks: number[]; entry?: EntryCheck } {
     const bytes = this.bytes;
     const checks: number[] = [];
+    let entry: EntryCheck | undefined;
     let cursor = codeStart;
     let patch = 0;
     let sync = 0;
@@ -396,7 +530,8 @@ class BodyInstrumenter {
         out.copy(bytes, cursor, next);
         cursor = next;
         if (nextReload === next) {
-          charge.writeLoad(out);
+          if (this.reloadPops[reload]) charge.writePop(out);
+          else charge.writeLoad(out);
           reload++;
         } else if (nextClose === next) {
           charge.writeWrapClose(out, this.segmentCost[this.wrapHeader[close]!]!);
@@ -405,7 +540,9 @@ class BodyInstrumenter {
           charge.writeWrapOpen(out);
           open++;
         } else if (nextSync === next) {
-          charge.writeSync(out);
+          const kind = this.syncKind[sync]!;
+          if (kind === Sync.global) charge.writeSync(out);
+          else charge.writePush(out, kind === Sync.closeBody);
           sync++;
         } else {
           out.u32(this.patchValue(patch));
@@ -416,16 +553,26 @@ class BodyInstrumenter {
       out.copy(bytes, cursor, limit);
       cursor = limit;
     };
+    if (this.bodyBlockType) {
+      // Passing fuel: the body goes in a block, and the counter is pushed after it (Sync.closeBody).
+      out.u8(0x02);
+      out.bytes(this.bodyBlockType);
+    }
     for (let segment = 0; segment < this.segmentStart.length; segment++) {
       copyUpTo(this.segmentStart[segment]!);
       const flags = this.segmentFlags[segment]!;
       if (flags & Dead) continue;
-      if (flags & (Entry | Reload) || (flags & (AfterEnd | LoopHeader) && this.usesTryTable)) charge.writeLoad(out);
-      const check = charge.write(out, this.segmentCost[segment]!, flags & Wrapped ? 'leave' : flags & Checked ? 'check' : 'none');
-      if (check >= 0) checks.push(check);
+      if (flags & Reload || (flags & Entry && !this.bodyBlockType) || (flags & (AfterEnd | LoopHeader) && this.usesTryTable)) {
+        charge.writeLoad(out);
+      }
+      const cost = this.segmentCost[segment]!;
+      const check = charge.write(out, cost, flags & Wrapped ? 'leave' : flags & Checked ? 'check' : 'none');
+      if (check < 0) continue;
+      checks.push(check);
+      if (segment === 0) entry = charge.entryCheckAt(check, cost, out.length);
     }
     copyUpTo(end);
-    return checks;
+    return entry ? { checks, entry } : { checks };
   }
 }
 
@@ -499,6 +646,17 @@ class ChargeEncoder {
     out.bytes(this.load);
   }
 
+  /** `local.get L` before a call to a function that passes fuel or a return from one; CLOSE_BODY: `end` (the block around its body) first. */
+  writePush(out: ByteWriter, closeBody: boolean): void {
+    if (closeBody) out.u8(0x0b);
+    out.bytes(this.localGet);
+  }
+
+  /** `local.set L` after a call to a function that passes fuel: the counter it returned. */
+  writePop(out: ByteWriter): void {
+    out.bytes(this.localSet);
+  }
+
   /** `G = L`: before the function can be left or the global read elsewhere. */
   writeSync(out: ByteWriter): void {
     out.bytes(this.sync);
@@ -524,6 +682,13 @@ class ChargeEncoder {
     if (check === 'check') out.bytes(this.stopIfEmpty);
     else out.bytes(Uint8Array.of(0x42, 0x00, 0x53, 0x0d, 0x01)); // br_if 1: $slow, just outside the loop
     return at;
+  }
+
+  /** Where the check whose `if` is at IF_AT, written with COST and ending at END, lies (see EntryCheck). */
+  entryCheckAt(ifAt: number, cost: number, end: number): EntryCheck {
+    const start = ifAt - 3; // i64.const 0; i64.lt_s
+    if (cost > 0) return { tee: start - this.localTee.length, start, end };
+    return { tee: -1, start: start - this.localGet.length, end };
   }
 
   /** Before a wrapped loop: `block $done loop $retry block $slow`. */

@@ -39,15 +39,19 @@
  * written back to the global before calls, returns, throws, branches out of
  * the function and its final end. Charging a local is register work; charging the global made
  * every segment a load-subtract-store chain through memory (2.3x against
- * 1.5x geomean on bench/metering.ts). A trap loses what the frames it unwinds
- * charged since their last write-back: fuel reports stay exact for runs that
- * end normally and stop at a limit.
+ * 1.5x geomean on bench/metering.ts). A function nothing outside the module
+ * reaches takes the counter from its caller as an added parameter and hands
+ * it back as an added result instead, so calls between such functions never
+ * touch the global (fuel-passing.ts). A trap loses what was charged since
+ * the last write-back: fuel reports stay exact for runs that end normally
+ * and stop at a limit (a refill writes back first).
  *
  * Checks (`if fuel < 0 then refill`, refill = call out_of_fuel, trap on 0)
- * come right after the charge at every loop header and at the entry of every
- * function that calls (only calls can recurse), so every unbounded path
- * passes a check; between checks fuel may go below zero by at most the cost
- * of the straight-line code in between (and of leaf calls). A loop that calls
+ * come right after the charge at every loop header and at the entry of the
+ * functions whose calls outside loops could recurse or run a large call tree
+ * (call-graph.ts), so every unbounded path passes a check; between checks
+ * fuel may go below zero by at most the straight-line code in between and
+ * the unchecked code of the callees (at most about 100 KB of code). A loop that calls
  * nothing is wrapped so that its refill lies outside it (instrument-body.ts,
  * ChargeEncoder): a call inside a hot loop makes V8 keep the loop's values in
  * memory. Every check's branch is marked unlikely in a `metadata.code.
@@ -60,6 +64,8 @@
  * malformed name section is dropped). Other custom sections are kept byte for
  * byte, so DWARF `.debug_*` code offsets go stale.
  */
+import { CallSites } from './call-graph.js';
+import { FuelPassingUnsupported, noFuelPassing, planFuelPassing, type FuelPassing } from './fuel-passing.js';
 import { BRANCH_HINT_SECTION, writeCodeSection } from './instrument-body.js';
 import {
   OUT_OF_FUEL_TYPE,
@@ -69,6 +75,7 @@ import {
   readTypeSection,
   rewriteElementSection,
   rewriteExportSection,
+  rewriteFunctionSection,
   rewriteGlobalSection,
   rewriteNameSection,
   rewriteStartSection,
@@ -144,15 +151,30 @@ interface ModulePlan {
   shift: FunctionIndexShift;
   /** Parameter count of each defined function, in code-section order. */
   paramCounts: number[];
+  /** Type index of each defined function. */
+  functionTypes: number[];
+  callSites: CallSites;
+  typeOfFunction: (functionIndex: number) => number;
+  typeOfIndex: (typeIndex: number) => number;
+  passing: FuelPassing;
 }
 
 export function instrumentFuel(module: Uint8Array, options: InstrumentFuelOptions = {}): InstrumentedModule {
+  const sections = readSections(module);
+  checkSectionOrder(sections);
+  try {
+    return rewrite(module, sections, options, true);
+  } catch (error) {
+    if (!(error instanceof FuelPassingUnsupported)) throw error;
+    return rewrite(module, sections, options, false);
+  }
+}
+
+function rewrite(module: Uint8Array, sections: RawSection[], options: InstrumentFuelOptions, passFuel: boolean): InstrumentedModule {
   const importModule = options.importModule ?? 'goodbot:limits';
   const importName = options.importName ?? 'out_of_fuel';
   const fuelExport = options.fuelExport ?? 'goodbot_fuel';
-  const sections = readSections(module);
-  checkSectionOrder(sections);
-  const plan = planRewrite(module, sections, importModule, importName);
+  const plan = planRewrite(module, sections, importModule, importName, passFuel);
 
   const out = new ByteWriter(Math.ceil(module.length * 1.4) + 1024);
   out.bytes(module.subarray(0, 8));
@@ -169,7 +191,7 @@ export function instrumentFuel(module: Uint8Array, options: InstrumentFuelOption
     const reader = new WasmReader(module, section.payloadStart, section.end);
     switch (section.id) {
       case SectionId.type:
-        writeSection(out, section.id, appendToVector(reader, [OUT_OF_FUEL_TYPE]));
+        writeSection(out, section.id, appendToVector(reader, [OUT_OF_FUEL_TYPE, ...plan.passing.extraTypes]));
         break;
       case SectionId.import:
         writeSection(out, section.id, appendToVector(reader, [added.importEntry]));
@@ -185,6 +207,10 @@ export function instrumentFuel(module: Uint8Array, options: InstrumentFuelOption
         break;
       case SectionId.element:
         writeSection(out, section.id, rewriteElementSection(reader, plan.shift));
+        break;
+      case SectionId.function:
+        if (plan.passing.extraTypes.length === 0) out.copy(module, section.start, section.end);
+        else writeSection(out, section.id, rewriteFunctionSection(reader, plan.passing.newType));
         break;
       case SectionId.code:
         functionCount = writeCodeSection(out, reader, plan);
@@ -228,13 +254,13 @@ function checkSectionOrder(sections: RawSection[]): void {
   }
 }
 
-function planRewrite(module: Uint8Array, sections: RawSection[], importModule: string, importName: string): ModulePlan {
+function planRewrite(module: Uint8Array, sections: RawSection[], importModule: string, importName: string, passFuel: boolean): ModulePlan {
   const find = (id: number) => sections.find((section) => section.id === id);
   const readerOf = (section: RawSection) => new WasmReader(module, section.payloadStart, section.end);
   const typeSection = find(SectionId.type);
   const importSection = find(SectionId.import);
   const globalSection = find(SectionId.global);
-  const types = typeSection ? readTypeSection(readerOf(typeSection)) : { count: 0, paramCounts: [] };
+  const types = typeSection ? readTypeSection(readerOf(typeSection)) : { count: 0, paramCounts: [], canonical: [], params: [], results: [] };
   const functionSection = find(SectionId.function);
   const functionTypes = functionSection ? readFunctionSection(readerOf(functionSection)) : [];
   const paramCounts = functionTypes.map((type) => {
@@ -244,11 +270,20 @@ function planRewrite(module: Uint8Array, sections: RawSection[], importModule: s
   });
   const imports = importSection
     ? readImportSection(readerOf(importSection), importModule, importName)
-    : { count: 0, functions: 0, globals: 0, memories: 0, hasOutOfFuelImport: false };
+    : { count: 0, functions: 0, globals: 0, memories: 0, tables: 0, tags: 0, hasOutOfFuelImport: false };
   if (imports.hasOutOfFuelImport) {
     throw new WasmRewriteError('unsupported', `module already imports ${importModule}.${importName} (was it instrumented before?)`);
   }
   const definedGlobals = globalSection ? readerOf(globalSection).u32() : 0;
+  const shift = shiftFrom(imports.functions);
+  const callSites = findReferences(module, sections, shift);
+  callSites.tablesExposed ||= imports.tables > 0;
+  const imported = imports.functions;
+  const reachableFromOutside = (fn: number) => callSites.hostCalls.has(imported + fn) || callSites.addressTaken.has(imported + fn);
+  const passing =
+    passFuel && imports.tags === 0 && !find(SectionId.tag)
+      ? planFuelPassing(types, functionTypes, reachableFromOutside, types.count + 1)
+      : noFuelPassing(functionTypes.length);
   return {
     types,
     imports,
@@ -257,9 +292,37 @@ function planRewrite(module: Uint8Array, sections: RawSection[], importModule: s
     outOfFuelType: types.count,
     outOfFuelFunction: imports.functions,
     fuelGlobal: imports.globals + definedGlobals,
-    shift: shiftFrom(imports.functions),
+    shift,
     paramCounts,
+    functionTypes,
+    passing,
+    callSites,
+    typeOfFunction: (index) => types.canonical[functionTypes[index - imports.functions]!]!,
+    typeOfIndex: (index) => types.canonical[index] ?? -1,
   };
+}
+
+/**
+ * What the call graph (call-graph.ts) and fuel passing need before the code:
+ * the functions the host may call (exports, start), those whose reference is
+ * taken (elements, globals; `ref.func` in code may only name these), and
+ * whether a table is exported (imported ones are counted by the caller).
+ */
+function findReferences(module: Uint8Array, sections: RawSection[], shift: FunctionIndexShift): CallSites {
+  const sites = new CallSites();
+  const hostCallable = (index: number) => (sites.hostCalls.add(index), shift(index));
+  const referenced = (index: number) => (sites.addressTaken.add(index), shift(index));
+  for (const section of sections) {
+    const reader = new WasmReader(module, section.payloadStart, section.end);
+    if (section.id === SectionId.export) {
+      const kinds = new Set<number>();
+      rewriteExportSection(reader, hostCallable, [], kinds);
+      sites.tablesExposed = kinds.has(1);
+    } else if (section.id === SectionId.start) rewriteStartSection(reader, hostCallable);
+    else if (section.id === SectionId.element) rewriteElementSection(reader, referenced);
+    else if (section.id === SectionId.global) rewriteGlobalSection(reader, referenced, []);
+  }
+  return sites;
 }
 
 // ------------------------------------------------------------ added sections
@@ -330,6 +393,9 @@ function writeCustomSection(out: ByteWriter, module: Uint8Array, section: RawSec
     return;
   }
   const reader = new WasmReader(module, section.payloadStart, section.end);
-  const payload = rewriteNameSection(reader, plan.shift, { index: plan.outOfFuelFunction, name: addedName });
+  const imported = plan.outOfFuelFunction;
+  // A function that passes fuel has one parameter more: its locals' indices move up by one.
+  const addedParam = (index: number) => (index >= imported && plan.passing.newType[index - imported]! >= 0 ? plan.paramCounts[index - imported]! : -1);
+  const payload = rewriteNameSection(reader, plan.shift, { index: plan.outOfFuelFunction, name: addedName }, addedParam);
   if (payload) writeSection(out, SectionId.custom, payload);
 }

@@ -21,6 +21,11 @@ export interface TypeSectionInfo {
   count: number;
   /** Parameter count of each type (the fuel local of a function comes after its params and locals). */
   paramCounts: number[];
+  /** Each type's canonical number: equal function types (the same bytes) get the same one, as `call_indirect` matches them. */
+  canonical: number[];
+  /** Each type's parameter and result value types, one byte each (typed references are refused). */
+  params: Uint8Array[];
+  results: Uint8Array[];
 }
 
 const gcTypeForms: Record<number, string> = { 0x4e: 'rec', 0x50: 'sub', 0x4f: 'sub final', 0x5f: 'struct', 0x5e: 'array' };
@@ -29,22 +34,56 @@ export function readTypeSection(reader: WasmReader): TypeSectionInfo {
   const decoder = new InstructionDecoder(reader);
   const count = reader.u32();
   const paramCounts: number[] = [];
+  const canonical: number[] = [];
+  const params: Uint8Array[] = [];
+  const results: Uint8Array[] = [];
+  const numbers = new Map<string, number>();
   for (let index = 0; index < count; index++) {
     const formOffset = reader.pos;
     const form = reader.u8();
     const gcForm = gcTypeForms[form];
     if (gcForm !== undefined) throw unsupportedTypedRefs(`${gcForm} in the type section`, formOffset);
     if (form !== 0x60) throw reader.malformed(`unknown type form 0x${form.toString(16)}`, formOffset);
-    paramCounts.push(skipValueTypes(reader, decoder)); // params
-    skipValueTypes(reader, decoder); // results
+    params.push(readValueTypes(reader, decoder));
+    paramCounts.push(params[index]!.length);
+    results.push(readValueTypes(reader, decoder));
+    const key = reader.bytes.subarray(formOffset, reader.pos).join();
+    let number = numbers.get(key);
+    if (number === undefined) numbers.set(key, (number = numbers.size));
+    canonical.push(number);
   }
-  return { count, paramCounts };
+  return { count, paramCounts, canonical, params, results };
 }
 
-function skipValueTypes(reader: WasmReader, decoder: InstructionDecoder): number {
+function readValueTypes(reader: WasmReader, decoder: InstructionDecoder): Uint8Array {
   const count = reader.u32();
+  const start = reader.pos;
   for (let i = 0; i < count; i++) decoder.valueType();
-  return count;
+  return reader.bytes.subarray(start, reader.pos);
+}
+
+/** `func (params) -> (results)` with the given one-byte value types. */
+export function functionType(params: Uint8Array, results: Uint8Array): Uint8Array {
+  const out = new ByteWriter(params.length + results.length + 12);
+  out.u8(0x60);
+  out.u32(params.length);
+  out.bytes(params);
+  out.u32(results.length);
+  out.bytes(results);
+  return out.view();
+}
+
+/** The function section with some functions' types replaced (NEW_TYPES: the new index, or -1 to keep). */
+export function rewriteFunctionSection(reader: WasmReader, newTypes: Int32Array): Uint8Array {
+  const count = reader.u32();
+  const out = new ByteWriter(reader.end - reader.pos + 8);
+  out.u32(count);
+  for (let i = 0; i < count; i++) {
+    const type = reader.u32();
+    out.u32(newTypes[i]! >= 0 ? newTypes[i]! : type);
+  }
+  expectEnd(reader, 'function');
+  return out.view();
 }
 
 /** The function section: the type index of each defined function. */
@@ -65,13 +104,15 @@ export interface ImportSectionInfo {
   functions: number;
   globals: number;
   memories: number;
+  tables: number;
+  tags: number;
   /** True when an import already has the out-of-fuel name (the module was instrumented before). */
   hasOutOfFuelImport: boolean;
 }
 
 export function readImportSection(reader: WasmReader, module: string, name: string): ImportSectionInfo {
   const decoder = new InstructionDecoder(reader);
-  const info: ImportSectionInfo = { count: reader.u32(), functions: 0, globals: 0, memories: 0, hasOutOfFuelImport: false };
+  const info: ImportSectionInfo = { count: reader.u32(), functions: 0, globals: 0, memories: 0, tables: 0, tags: 0, hasOutOfFuelImport: false };
   for (let i = 0; i < info.count; i++) {
     const importModule = reader.name();
     const importName = reader.name();
@@ -86,6 +127,7 @@ export function readImportSection(reader: WasmReader, module: string, name: stri
       case 1: // table: reference type, limits
         readReferenceType(reader);
         skipLimits(reader);
+        info.tables++;
         break;
       case 2: // memory
         skipLimits(reader);
@@ -99,6 +141,7 @@ export function readImportSection(reader: WasmReader, module: string, name: stri
       case 4: // tag: attribute, type index
         reader.u8();
         reader.u32();
+        info.tags++;
         break;
       default:
         throw reader.malformed(`unknown import kind ${kind}`, kindOffset);
@@ -190,8 +233,8 @@ export interface ExportEntry {
   index: number;
 }
 
-/** Re-emits the export section with function exports shifted, then appends `extra`. */
-export function rewriteExportSection(reader: WasmReader, shift: FunctionIndexShift, extra: ExportEntry[]): Uint8Array {
+/** Re-emits the export section with function exports shifted, then appends `extra`; adds the kinds exported to KINDS. */
+export function rewriteExportSection(reader: WasmReader, shift: FunctionIndexShift, extra: ExportEntry[], kinds?: Set<number>): Uint8Array {
   const out = new ByteWriter(reader.end - reader.pos + 32);
   const count = reader.u32();
   out.u32(count + extra.length);
@@ -205,6 +248,7 @@ export function rewriteExportSection(reader: WasmReader, shift: FunctionIndexShi
     out.copy(reader.bytes, nameStart, reader.pos);
     const kind = reader.u8();
     const index = reader.u32();
+    kinds?.add(kind);
     out.u8(kind);
     out.u32(kind === 0 ? shift(index) : index);
   }
@@ -280,6 +324,7 @@ export function rewriteNameSection(
   reader: WasmReader,
   shift: FunctionIndexShift,
   added: { index: number; name: string },
+  addedParam?: (functionIndex: number) => number,
 ): Uint8Array | undefined {
   try {
     const out = new ByteWriter(reader.end - reader.pos + 64);
@@ -291,7 +336,11 @@ export function rewriteNameSection(
       const sub = new WasmReader(reader.bytes, reader.pos, reader.pos + size);
       reader.skip(size);
       const payload =
-        id === 1 ? rewriteFunctionNames(sub, shift, added) : id === 2 || id === 3 ? rewriteIndirectNames(sub, shift) : sub.take(size);
+        id === 1
+          ? rewriteFunctionNames(sub, shift, added)
+          : id === 2 || id === 3
+            ? rewriteIndirectNames(sub, shift, id === 2 ? addedParam : undefined)
+            : sub.take(size);
       out.u8(id);
       out.u32(payload.length);
       out.bytes(payload);
@@ -328,20 +377,31 @@ function rewriteFunctionNames(reader: WasmReader, shift: FunctionIndexShift, add
   return out.view();
 }
 
-/** vec(funcidx, vec(idx, name)): local names and label names. */
-function rewriteIndirectNames(reader: WasmReader, shift: FunctionIndexShift): Uint8Array {
+/**
+ * vec(funcidx, vec(idx, name)): local names and label names. For local
+ * names, ADDED_PARAM gives the index of a parameter added to a function
+ * (-1: none), which shifts the locals from there on.
+ */
+function rewriteIndirectNames(reader: WasmReader, shift: FunctionIndexShift, addedParam?: (functionIndex: number) => number): Uint8Array {
   const out = new ByteWriter(reader.end - reader.pos + 32);
   const count = reader.u32();
   out.u32(count);
   for (let i = 0; i < count; i++) {
-    out.u32(shift(reader.u32()));
+    const functionIndex = reader.u32();
+    out.u32(shift(functionIndex));
     const mapStart = reader.pos;
     const entries = reader.u32();
+    const from = addedParam?.(functionIndex) ?? -1;
+    if (from >= 0) out.u32(entries);
     for (let j = 0; j < entries; j++) {
-      reader.u32();
+      const index = reader.u32();
+      const nameStart = reader.pos;
       reader.name();
+      if (from < 0) continue;
+      out.u32(index >= from ? index + 1 : index);
+      out.copy(reader.bytes, nameStart, reader.pos);
     }
-    out.copy(reader.bytes, mapStart, reader.pos);
+    if (from < 0) out.copy(reader.bytes, mapStart, reader.pos);
   }
   expectEnd(reader, 'indirect names');
   return out.view();

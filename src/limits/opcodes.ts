@@ -148,6 +148,12 @@ export class InstructionDecoder {
   funcIndex = -1;
   funcIndexStart = 0;
   funcIndexEnd = 0;
+  /** The type index immediate of the last call_indirect or return_call_indirect. */
+  typeIndex = -1;
+  /** The local index immediate of local.get, set, tee, or -1; and where its LEB128 bytes lie. */
+  localIndex = -1;
+  localIndexStart = 0;
+  localIndexEnd = 0;
   /** Offset of the opcode of the last decoded instruction. */
   opcodeStart = 0;
   /** The last instruction's opcode byte (the prefix, for prefixed ones). */
@@ -169,6 +175,7 @@ export class InstructionDecoder {
     const r = this.reader;
     this.opcodeStart = r.pos;
     this.funcIndex = -1;
+    this.localIndex = -1;
     this.labelCount = 0;
     const opcode = r.u8();
     this.opcode = opcode;
@@ -179,6 +186,11 @@ export class InstructionDecoder {
         const at = r.pos;
         const index = r.u32();
         if (opcode === 0x0c || opcode === 0x0d) this.label(index, at); // br, br_if
+        else if (opcode >= 0x20 && opcode <= 0x22) {
+          this.localIndex = index;
+          this.localIndexStart = at;
+          this.localIndexEnd = r.pos;
+        }
         break;
       }
       case Imm.memarg:
@@ -199,7 +211,7 @@ export class InstructionDecoder {
         this.funcIndexEnd = r.pos;
         break;
       case Imm.twoIndices:
-        r.u32();
+        this.typeIndex = r.u32();
         r.u32();
         break;
       case Imm.brTable: {

@@ -29,15 +29,23 @@ export class ByteWriter {
   }
 
   bytes(data: Uint8Array): void {
-    this.reserve(data.length);
-    this.buffer.set(data, this.length);
-    this.length += data.length;
+    this.copy(data, 0, data.length);
   }
 
-  /** Copies `source[start, end)`; the hot path when a body is mostly unchanged. */
+  /**
+   * Copies `source[start, end)`; the hot path when a body is mostly
+   * unchanged. Short runs (most, between two insertions) are copied byte by
+   * byte: a subarray of a Node Buffer allocates a Buffer, which costs more.
+   */
   copy(source: Uint8Array, start: number, end: number): void {
-    if (end <= start) return;
-    this.bytes(source.subarray(start, end));
+    const count = end - start;
+    if (count <= 0) return;
+    this.reserve(count);
+    const buffer = this.buffer;
+    let at = this.length;
+    if (count < 64) for (let i = start; i < end; i++) buffer[at++] = source[i]!;
+    else buffer.set(source.subarray(start, end), at);
+    this.length += count;
   }
 
   u32(value: number): void {

@@ -33,15 +33,25 @@ class ProgramGenerator {
   private loops = 0;
   private size = 0;
 
+  /**
+   * RESULTS: how many results the function returns (each a copy of ACC);
+   * CALLEE_RESULTS: how many the helper it may call returns, or undefined
+   * when it calls nothing.
+   */
   constructor(
     private readonly pick: (n: number) => number,
-    private readonly mayCall: boolean,
+    private readonly results: number,
+    private readonly calleeResults?: number,
   ) {}
 
   function(): number[][] {
     this.statements(3);
-    this.emit(0x20, ACC);
+    this.pushResults();
     return this.instructions;
+  }
+
+  private pushResults(): void {
+    for (let i = 0; i < this.results; i++) this.emit(0x20, ACC);
   }
 
   private emit(...bytes: number[]): void {
@@ -114,10 +124,11 @@ class ProgramGenerator {
       case 3: {
         const label = this.target(true);
         if (label === undefined) return;
-        if (this.isFunctionLabel(label)) this.emit(0x20, ACC);
+        const toFunction = this.isFunctionLabel(label);
+        if (toFunction) this.pushResults();
         this.condition();
         this.emit(0x0d, ...uleb(label));
-        if (this.isFunctionLabel(label)) this.emit(0x1a); // drop
+        for (let i = 0; toFunction && i < this.results; i++) this.emit(0x1a); // drop
         return;
       }
       case 4: // if, with or without else
@@ -155,7 +166,7 @@ class ProgramGenerator {
         if (this.chance(2)) {
           const label = this.target(true);
           if (label === undefined) return;
-          if (this.isFunctionLabel(label)) this.emit(0x20, ACC);
+          if (this.isFunctionLabel(label)) this.pushResults();
           this.emit(0x0c, ...uleb(label));
         } else {
           const targets = [0, 1, 2].map(() => this.target(false));
@@ -171,24 +182,32 @@ class ProgramGenerator {
       }
       case 8: // return from here
         if (!this.chance(3)) return;
-        this.emit(0x20, ACC);
+        this.pushResults();
         this.emit(0x0f);
         this.emit(0x01); // dead nop
         return;
-      default: // acc = helper(acc)
-        if (!this.mayCall) return;
+      default: // acc = helper(acc), or the sum of its two results
+        if (this.calleeResults === undefined) return;
         this.emit(0x20, ACC);
         this.emit(0x10, 1);
-        this.emit(0x21, ACC);
+        if (this.calleeResults === 2) this.emit(0x6a);
+        if (this.calleeResults > 0) this.emit(0x21, ACC);
     }
   }
 }
 
-/** One program, plain and with a naive instruction counter (global 0, exported as `count`). */
+/**
+ * One program, plain and with a naive instruction counter (global 0,
+ * exported as `count`): an exported main and the helper it calls, which
+ * returns no value, one or two (by seed): the rewriter passes the fuel to
+ * an internal function as an extra parameter and result, and wraps its body
+ * in a block of its result type.
+ */
 export function programPair(seed: number): { plain: Uint8Array<ArrayBuffer>; counted: Uint8Array<ArrayBuffer> } {
   const pick = random(seed);
-  const main = new ProgramGenerator(pick, true).function();
-  const helper = new ProgramGenerator(pick, false).function();
+  const helperResults = seed % 3;
+  const main = new ProgramGenerator(pick, 1, helperResults).function();
+  const helper = new ProgramGenerator(pick, helperResults).function();
   const locals: Array<[number, number]> = [[1 + 3, I32]];
   const count = [0x23, 0, 0x42, 1, 0x7c, 0x24, 0]; // global.get 0; i64.const 1; i64.add; global.set 0
   const plainBody = (code: number[][]) => body(code.flat(), locals);
@@ -196,8 +215,8 @@ export function programPair(seed: number): { plain: Uint8Array<ArrayBuffer>; cou
   const module = (bodies: number[][], counted: boolean) =>
     Uint8Array.from([
       0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-      ...section(Section.type, vec([funcType([I32], [I32])])),
-      ...section(Section.function, vec([[0], [0]])),
+      ...section(Section.type, vec([funcType([I32], [I32]), funcType([I32], Array<number>(helperResults).fill(I32))])),
+      ...section(Section.function, vec([[0], [1]])),
       ...(counted ? section(Section.global, vec([[I64, 1, 0x42, 0, 0x0b]])) : []),
       ...section(Section.export, vec([exportEntry('main', 0, 0), ...(counted ? [exportEntry('count', 3, 0)] : [])])),
       ...section(Section.code, vec(bodies)),
