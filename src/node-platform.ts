@@ -3,6 +3,7 @@ import type { AuditSink } from './audit/events.js';
 import { loadComponent } from './backends/wasm/component-loader.js';
 import { MeteredDiskCache } from './backends/wasm/metered-cache.js';
 import { ProgramLoader } from './backends/wasm/program-loader.js';
+import { BrokerTransport } from './network/broker-transport.js';
 import type { Platform } from './platform.js';
 import { ToolLauncher } from './tools/tool-launcher.js';
 import { ToolStore } from './tools/tool-store.js';
@@ -39,7 +40,7 @@ function toolLauncher(store: ToolStore = (defaultStore ??= new ToolStore())): To
   return launcher;
 }
 
-/** The Node platform: host-folder zones on Linux, files from disk, `process.env`. */
+/** The Node platform: host-folder zones on Linux, files from disk, `process.env`, a network broker thread per run that uses the network. */
 export function createNodePlatform(options: NodePlatformOptions = {}): Platform {
   return {
     loadProgram: (program) => programLoader().load(program),
@@ -49,6 +50,7 @@ export function createNodePlatform(options: NodePlatformOptions = {}): Platform 
     ...(options.audit !== undefined && { audit: options.audit }),
     // Loaded on first use: the Docker client is a large module tree that WebAssembly runs never need.
     runContainer: async (job) => (await import('./backends/docker/container-run.js')).runContainer(job),
+    openNetwork: () => new BrokerTransport(),
     createClock: () => new HostClock(),
     random: secureRandom,
   };

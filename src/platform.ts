@@ -4,6 +4,7 @@ import type { GuestOutcome } from './backends/wasm/outcome.js';
 import type { ZoneSpec } from './policy/types.js';
 import type { WasiClock } from './wasi/core/clock.js';
 import type { WasiContext } from './wasi/core/context.js';
+import type { NetworkTransport } from './wasi/core/network-protocol.js';
 import type { RandomSource } from './wasi/core/random.js';
 import type { VolumeBackend } from './zones/volume-backend.js';
 
@@ -49,6 +50,12 @@ export interface Platform {
   readonly audit?: AuditSink;
   /** Runs a command in a hardened container (the Docker backend); platforms without one omit it. */
   runContainer?(job: ContainerJob): Promise<ContainerOutcome>;
+  /**
+   * Opens a run's way to the host network (called on the run's first
+   * network request; the run closes it when it ends). Platforms without a
+   * network omit it: every socket and request is then refused.
+   */
+  openNetwork?(): NetworkTransport;
   createClock(): WasiClock;
   readonly random: RandomSource;
 }

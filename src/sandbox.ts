@@ -13,6 +13,7 @@ import { isToolName } from './tools/catalog.js';
 import { decodeChunks, EventChannel, type RunEvent, type RunResult } from './run.js';
 import type { WasiClock } from './wasi/core/clock.js';
 import type { WasiContext } from './wasi/core/context.js';
+import { NetworkGate } from './wasi/core/network-gate.js';
 import { SeededRandom, VirtualClock } from './wasi/core/deterministic.js';
 import { BufferedInput, CallbackOutput, emptyInput, type InputSource } from './wasi/core/stdio.js';
 import { ZoneVolume } from './zones/zone-volume.js';
@@ -161,6 +162,9 @@ export class Sandbox {
     });
 
     const limiter = new RunLimiter(this.policy.limits, started, isCancelled);
+    const platform = this.platform;
+    const openNetwork = platform.openNetwork === undefined ? undefined : () => platform.openNetwork!();
+    const network = new NetworkGate(this.policy.network, authority, openNetwork, limiter);
     const volumes: ZoneVolume[] = [];
     const output = { stdout: [] as Uint8Array[], stderr: [] as Uint8Array[] };
     const collect = request.collectOutput ?? true;
@@ -197,6 +201,7 @@ export class Sandbox {
         clock: limiter.clock(this.guestClock()),
         random: this.policy.deterministic ? new SeededRandom(this.policy.deterministic.seed) : this.platform.random,
         authority,
+        network,
         limiter,
       };
       const outcome: GuestOutcome = limiter.checkCancelled() ? { kind: 'limit', limit: limiter.tripped! } : runGuest(program, ctx);
@@ -230,6 +235,8 @@ export class Sandbox {
       });
       return result;
     } finally {
+      // Whatever ended the run (exit, trap, limit, host failure), its sockets and broker go with it.
+      network.close();
       for (const volume of volumes) volume.unmount();
     }
   }

@@ -50,6 +50,13 @@ export async function runOnContainer(run: ContainerRunRequest): Promise<RunResul
   if (platform.runContainer === undefined) {
     throw new GoodbotError('usage', 'this platform has no container backend', { hint: "use backend 'wasm'", field: 'sandbox.backend' });
   }
+  // Refused, not ignored: the container would run with no network while the policy says otherwise.
+  if (policy.network.allow.length > 0) {
+    throw new GoodbotError('policy', 'the docker backend does not enforce network grants yet: its containers get no network', {
+      field: 'sandbox.network.allow',
+      hint: 'run it on the wasm backend (--backend=wasm, or backend: wasm in the policy), or remove the network grants',
+    });
+  }
   if (policy.limits.fuel !== undefined) {
     throw new GoodbotError('policy', 'fuel counts WebAssembly instructions and cannot limit a container', {
       field: 'sandbox.limits.fuel',

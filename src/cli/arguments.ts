@@ -118,8 +118,8 @@ options:
   --env NAME[=VALUE]      pass the host's NAME, or set NAME=VALUE; repeatable
   --allow-net HOST:PORT   add a network.allow entry: api.example.com:443,
                           *.example.org:443, 10.0.0.0/8:5432, [::1]:8080; PORT
-                          is a number, FROM-TO or *; repeatable (checked, but
-                          refused until the backends enforce network grants)
+                          is a number, FROM-TO or *; repeatable (components on
+                          the wasm backend only; refused by the docker backend)
   --json                  print one JSON result object instead of streaming output
   --build                 build PROGRAM first if it is a catalog tool not yet built
   --fuel N                stop after N counted instructions (status fuel-exhausted)

@@ -48,6 +48,18 @@ export class Authority {
     return this.decided('ip-name-lookup', name, decideResolve(grant, name));
   }
 
+  /**
+   * May the host look up NAME on the way to OPERATION on TARGET (the host of
+   * an HTTP request)? Only names some grant could match, so a guest cannot
+   * send data out through lookups. Only a refusal is recorded: the
+   * connection check that follows records the access itself.
+   */
+  mayLookUpFor(grant: NetworkGrant, name: string, operation: string, target: string): boolean {
+    const decision = decideResolve(grant, name);
+    if (!decision.allowed) this.record({ operation, target, reason: 'network-denied', error: 'access-denied', detail: decision.why });
+    return decision.allowed;
+  }
+
   /** May the guest listen on (or bind a fixed port of) a local address? Never, in this version. */
   mayListen(request: ListenRequest): boolean {
     return this.decided(`${request.protocol}-listen`, addressTarget(request.address, request.port), decideListen(request));

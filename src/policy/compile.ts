@@ -47,8 +47,6 @@ function normalize(config: Parsed, source: PolicySource, prefix: (string | numbe
   };
 
   const network = { allow: parseNetworkAllow(config.network.allow, (i, problem, hint) => fail(['network', 'allow', i], problem, hint)) };
-  // Valid grants are refused, not ignored, until the backends enforce them.
-  if (network.allow.length > 0) fail(['network', 'allow'], 'network grants are not implemented by the backends yet: guests get no sockets', 'remove the entries for now');
   if (config.limits.timeout !== undefined && !(parseDuration(config.limits.timeout)! > 0)) {
     fail(['limits', 'timeout'], `'${config.limits.timeout}' is not a positive duration`, "write e.g. '500ms', '30s' or '2m'");
   }

@@ -73,6 +73,12 @@ function nameCovered(rule: NameRule, name: string): boolean {
   return rule.subdomains ? name.endsWith(`.${rule.name}`) : name === rule.name;
 }
 
+/** The canonical text of an address (an IPv4-mapped one as IPv4); TEXT itself when it does not parse. */
+export function canonicalText(text: string): string {
+  const parsed = parseAddress(text);
+  return parsed === undefined ? text : canonicalAddress(parsed);
+}
+
 /** An address as records show it: canonical, IPv6 in brackets (as given when it does not parse). */
 function shownAddress(text: string): string {
   const parsed = parseAddress(text);

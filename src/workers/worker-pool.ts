@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { cwd } from 'node:process';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { AuditSink } from '../audit/events.js';
 import { chooseBackend } from '../backends/container-sandbox.js';
 import { containerStopGraceMs } from '../backends/container.js';
@@ -12,6 +12,7 @@ import type { Denial, Policy } from '../policy/types.js';
 import { decodeChunks, EventChannel, type RunEvent, type RunResult } from '../run.js';
 import type { Run } from '../sandbox.js';
 import type { RunMessage, WorkerMessage, WorkerRequest } from './protocol.js';
+import { startWorker } from './start-worker.js';
 
 export interface WorkerPoolOptions {
   /** Workers, each running one guest at a time; default one per core. */
@@ -123,7 +124,7 @@ export class WorkerPool {
 
   /** Starts a worker, into SLOT when it replaces one (a slot's identity is what jobs refer to). */
   private spawn(into?: Slot): Slot {
-    const worker = startWorker();
+    const worker = startWorker(import.meta.url, 'sandbox-worker');
     worker.unref();
     const slot: Slot = into ?? { worker, ready: Promise.resolve(), started: false, job: undefined };
     slot.worker = worker;
@@ -275,20 +276,6 @@ export class WorkerPool {
     job.events.close();
     job.reject(error);
   }
-}
-
-/**
- * The worker script: the built .js next to this file; or, when this module
- * runs from its .ts source (tests, benchmarks under tsx), a small bootstrap
- * that registers tsx in the worker first (Node 20 does not pass `--import`
- * loaders on to a worker's entry module).
- */
-function startWorker(): Worker {
-  const self = import.meta.url;
-  if (!self.endsWith('.ts')) return new Worker(new URL('./sandbox-worker.js', self));
-  const entry = JSON.stringify(new URL('./sandbox-worker.ts', self).href);
-  const bootstrap = `import('tsx/esm/api').then(({ register }) => { register(); return import(${entry}); });`;
-  return new Worker(bootstrap, { eval: true });
 }
 
 function programName(program: string | Uint8Array): string {

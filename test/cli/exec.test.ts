@@ -83,13 +83,13 @@ describe('goodbot exec', () => {
     expect(JSON.parse(stdout)).toMatchObject({ status: 'error', error: { kind: 'zone' } });
   });
 
-  it('checks --allow-net entries, and refuses valid ones until the backends enforce them', () => {
+  it('checks --allow-net entries, and a granted guest is refused what the grant does not cover', () => {
     const broad = goodbot(['exec', '--allow-net', '*.com:443', guest('probe.wasm')]);
     expect(broad.status).toBe(125);
     expect(broad.stderr).toContain("<command line>: --allow-net *.com:443: '*.com:443': *.com would grant every name under a top-level domain");
-    const valid = goodbot(['exec', '--allow-net', 'api.example.com:443', guest('probe.wasm')]);
-    expect(valid.status).toBe(125);
-    expect(valid.stderr).toContain('<command line>: network.allow: network grants are not implemented by the backends yet');
+    const granted = goodbot(['exec', '--json', '--allow-net', '127.0.0.1:9', guest('netprobe.component.wasm'), 'tcp', '127.0.0.1', '10']);
+    expect(granted.status).toBe(1);
+    expect(JSON.parse(granted.stdout)).toMatchObject({ stdout: 'connect: access-denied\n', denials: [{ operation: 'tcp-connect', target: '127.0.0.1:10' }] });
   });
 
   it('appends audit events with secrets redacted', () => {

@@ -65,7 +65,6 @@ describe('compiling a policy', () => {
     ['a bad quota', { zones: [{ name: 'a', mode: 'tmpfs', quota: 'lots' }] }, 'sandbox.zones[0].quota', /size/],
     ['a bad zone name', { zones: [{ name: '../x', mode: 'tmpfs' }] }, 'sandbox.zones[0].name', /zone name/],
     ['a bad variable name', { env: { allow: ['A-B'] } }, 'sandbox.env.allow[0]', /variable name/],
-    ['a valid network grant (the backends do not enforce grants yet)', { network: { allow: ['example.com:443'] } }, 'sandbox.network.allow', /not implemented by the backends yet/],
     ['an over-broad network entry', { network: { allow: ['api.example.com:443', '*.com:443'] } }, 'sandbox.network.allow[1]', /'\*\.com:443': .*top-level domain/],
     ['a network entry without a port', { network: { allow: ['example.com'] } }, 'sandbox.network.allow[0]', /'example\.com': no port/],
     ['a timeout that is not a duration', { limits: { timeout: 'soon' } }, 'sandbox.limits.timeout', /duration/],
@@ -181,10 +180,9 @@ describe('command-line flags', () => {
     expect(portless).toMatchObject({ field: '--allow-net example.com', hint: 'write example.com:PORT, example.com:FROM-TO, or example.com:* for any port' });
   });
 
-  it('refuses a valid --allow-net until the backends enforce network grants', () => {
-    const error = policyError(() => policyFromCommandLine(undefined, { dirs: [], env: [], allowNet: ['api.example.com:443'] }, '/'));
-    expect(error).toMatchObject({ kind: 'policy', file: '<command line>', field: 'network.allow' });
-    expect(error.message).toMatch(/not implemented by the backends yet/);
+  it('compiles a valid --allow-net into a network rule', () => {
+    const policy = policyFromCommandLine(undefined, { dirs: [], env: [], allowNet: ['api.example.com:443'] }, '/');
+    expect(policy.network.allow).toEqual([{ kind: 'name', entry: 'api.example.com:443', name: 'api.example.com', subdomains: false, ports: { from: 443, to: 443 } }]);
   });
 });
 

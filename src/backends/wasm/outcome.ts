@@ -1,5 +1,6 @@
 import { LimitExceeded } from '../../limits/run-limiter.js';
 import { ProcessExit } from '../../wasi/core/context.js';
+import { LimitInterrupt } from '../../wasi/core/limit-interrupt.js';
 import { trapOf, type TrapInfo } from './trap.js';
 
 /** How a guest ended: it exited (or returned: code 0), it trapped, or a limit stopped it. */
@@ -12,6 +13,7 @@ export type GuestOutcome =
 export function outcomeOf(error: unknown): GuestOutcome {
   if (error instanceof ProcessExit) return { kind: 'exit', code: error.code };
   if (error instanceof LimitExceeded) return { kind: 'limit', limit: error };
+  if (error instanceof LimitInterrupt) return { kind: 'limit', limit: error.limit };
   const trap = trapOf(error);
   if (trap) return { kind: 'trap', trap };
   throw error;

@@ -2,6 +2,7 @@ import type { RunLimiter } from '../../limits/run-limiter.js';
 import type { Authority } from '../../policy/authority.js';
 import type { ZoneDir, ZoneVolume } from '../../zones/zone-volume.js';
 import type { WasiClock } from './clock.js';
+import type { NetworkGate } from './network-gate.js';
 import type { RandomSource } from './random.js';
 import type { InputSource, OutputSink } from './stdio.js';
 
@@ -30,6 +31,8 @@ export interface WasiContext {
   readonly clock: WasiClock;
   readonly random: RandomSource;
   readonly authority: Authority;
+  /** The run's network capability; absent: none (every socket and request is refused). */
+  readonly network?: NetworkGate;
   /** The run's limits (fuel, deadline, memory, output) and its cancellation. */
   readonly limiter?: RunLimiter;
 }

@@ -8,3 +8,11 @@ export const dispose: typeof Symbol.dispose =
 
 /** The interfaces of a WASI world as jco's glue reads them: `imports['wasi:cli/exit'].exit`. */
 export type Interfaces = Record<string, Record<string, unknown>>;
+
+/**
+ * Fails a call returning a WIT `result` without an error type: the glue
+ * turns a thrown `undefined` into that `err`.
+ */
+export function refuse(): never {
+  throw undefined;
+}

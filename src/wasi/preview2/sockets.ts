@@ -1,65 +1,56 @@
 import type { WasiContext } from '../core/context.js';
-import { dispose, type Interfaces } from './resource.js';
-
-/** `wasi:sockets/network` `network`: the capability to use the network, which grants nothing here. */
-export class Network {
-  [dispose](): void {}
-}
-
-/**
- * `wasi:sockets/tcp` `tcp-socket`. This and the other socket resources below
- * exist for the glue's type checks and drops; no instance is ever made, as
- * creating a socket or starting a lookup is refused first.
- */
-export class TcpSocket {
-  private constructor() {}
-}
-
-/** `wasi:sockets/udp` `udp-socket`. */
-export class UdpSocket {
-  private constructor() {}
-}
-
-/** `wasi:sockets/udp` `incoming-datagram-stream`. */
-export class IncomingDatagramStream {
-  private constructor() {}
-}
-
-/** `wasi:sockets/udp` `outgoing-datagram-stream`. */
-export class OutgoingDatagramStream {
-  private constructor() {}
-}
-
-/** `wasi:sockets/ip-name-lookup` `resolve-address-stream`. */
-export class ResolveAddressStream {
-  private constructor() {}
-}
+import type { NetworkGate } from '../core/network-gate.js';
+import { normalizeHostName } from '../../policy/network-grant.js';
+import { IoError } from './io-error.js';
+import { fail, Network } from './ip-socket.js';
+import { socketErrorCodeOfErrno } from './network-errors.js';
+import type { Interfaces } from './resource.js';
+import { ResolveAddressStream } from './resolve-address-stream.js';
+import { familyOf, type Family } from './socket-address.js';
+import { TcpSocket } from './tcp-socket.js';
+import { IncomingDatagramStream, OutgoingDatagramStream, UdpSocket } from './udp-socket.js';
 
 /**
- * `wasi:sockets`, denying everything: this version grants no network (an
- * empty network grant is the only policy it accepts). Each attempt is
- * recorded with the authority and fails with `access-denied`, as wasmtime
- * fails socket creation a context does not allow.
+ * `wasi:sockets`: TCP client connections, UDP, and name lookups, each
+ * decided by the run's {@link NetworkGate}. Without network grants (or on a
+ * platform without a network) the guest gets no socket at all: creating one,
+ * or starting a lookup, fails with `access-denied` and is recorded, as
+ * wasmtime fails what a context does not allow.
  */
 export function socketInterfaces(ctx: WasiContext): Interfaces {
-  const deny = (operation: string, target: string): never => {
-    ctx.authority.record({ operation, target, reason: 'network-denied', error: 'access-denied' });
-    throw 'access-denied';
+  /** The run's gate, if the guest has network capability; otherwise records the refusal and fails. */
+  const gateFor = (operation: string, target: string): NetworkGate => {
+    const gate = ctx.network;
+    if (gate?.enabled) return gate;
+    if (gate !== undefined) gate.refuse(operation, target);
+    else ctx.authority.record({ operation, target, reason: 'network-denied', error: 'access-denied', detail: 'the run has no network' });
+    return fail('access-denied');
   };
   return {
-    'wasi:sockets/network': { Network, networkErrorCode: () => undefined },
+    'wasi:sockets/network': {
+      Network,
+      networkErrorCode: (error: IoError) => (error instanceof IoError ? socketErrorCodeOfErrno(error.failure.errno) : undefined),
+    },
     'wasi:sockets/instance-network': { instanceNetwork: () => new Network() },
     'wasi:sockets/tcp': { TcpSocket },
     'wasi:sockets/tcp-create-socket': {
-      createTcpSocket: (family: 'ipv4' | 'ipv6') => deny('tcp-create', family),
+      createTcpSocket: (family: Family) => new TcpSocket(gateFor('tcp-create', family), family),
     },
     'wasi:sockets/udp': { UdpSocket, IncomingDatagramStream, OutgoingDatagramStream },
     'wasi:sockets/udp-create-socket': {
-      createUdpSocket: (family: 'ipv4' | 'ipv6') => deny('udp-create', family),
+      createUdpSocket: (family: Family) => new UdpSocket(gateFor('udp-create', family), family),
     },
     'wasi:sockets/ip-name-lookup': {
       ResolveAddressStream,
-      resolveAddresses: (_network: Network, name: string) => deny('ip-name-lookup', name),
+      resolveAddresses: (_network: Network, name: string) => {
+        const gate = gateFor('ip-name-lookup', name);
+        const literal = name.startsWith('[') && name.endsWith(']') ? name.slice(1, -1) : name;
+        const host = familyOf(literal) === undefined ? normalizeHostName(name) : literal;
+        if (host === undefined) fail('invalid-argument');
+        if (!gate.mayResolve(name)) fail('access-denied');
+        if (familyOf(host) !== undefined) return new ResolveAddressStream(gate, host, undefined, [host]);
+        return new ResolveAddressStream(gate, host, gate.host.lookup(host), undefined);
+      },
     },
   };
 }

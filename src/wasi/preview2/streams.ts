@@ -1,17 +1,42 @@
 import { LimitExceeded } from '../../limits/run-limiter.js';
 import { FsError } from '../../zones/errno.js';
 import { IoError } from './io-error.js';
-import { Pollable } from './poll.js';
+import { Pollable, type Waiter } from './poll.js';
 import { dispose, type Interfaces } from './resource.js';
 
 /** Where an input stream's bytes come from: up to `max` bytes, none at the end. Fails with FsError. */
 export interface ByteSource {
+  /** Blocks until there are bytes or the end. */
   read(max: number): Uint8Array;
+  /**
+   * A source that may have nothing yet (a socket): ready when `read` would
+   * not block. Absent: `read` never waits long (files, stdin), so the
+   * stream is always ready.
+   */
+  readonly readiness?: Readiness;
 }
 
 /** Where an output stream's bytes go: all of them, or an FsError. */
 export interface ByteSink {
   write(data: Uint8Array): void;
+  /** A sink that queues what it takes (a socket): how much, and waiting for it to go out. */
+  readonly queue?: SinkQueue;
+}
+
+/** When a source or sink can go on without waiting, and what waits for that. */
+export interface Readiness {
+  ready(): boolean;
+  readonly waiter: Waiter;
+}
+
+/** A queueing sink's room and flushing. */
+export interface SinkQueue {
+  /** Bytes it takes now without its queue growing past its window. */
+  room(): number;
+  /** Ready when there is room, or the sink failed. */
+  readonly readiness: Readiness;
+  /** Blocks until everything taken went out; fails with FsError. */
+  flush(): void;
 }
 
 /** `wasi:io/streams` `stream-error`, thrown for the glue to return as `err`. */
@@ -36,9 +61,11 @@ function tooLarge(what: string, bytes: bigint | number): WebAssembly.RuntimeErro
 }
 
 /**
- * `wasi:io/streams` `input-stream` over a {@link ByteSource}. Reads block
- * until data or the end, so `read` and `blocking-read` behave alike. The end
- * of input, and any failure after it is reported, make the stream `closed`.
+ * `wasi:io/streams` `input-stream` over a {@link ByteSource}. A `read` of a
+ * source with readiness (a socket) returns nothing while nothing is there;
+ * otherwise reads block until data or the end, so `read` and
+ * `blocking-read` behave alike. The end of input, and any failure after it
+ * is reported, make the stream `closed`.
  */
 export class InputStream {
   private open = true;
@@ -46,6 +73,11 @@ export class InputStream {
   constructor(private readonly source: ByteSource) {}
 
   read(len: bigint): Uint8Array {
+    if (this.open && this.source.readiness?.ready() === false) return new Uint8Array(0);
+    return this.blockingRead(len);
+  }
+
+  blockingRead(len: bigint): Uint8Array {
     if (!this.open) throw closed;
     const max = len < BigInt(maxRead) ? Number(len) : maxRead;
     if (max === 0) return new Uint8Array(0);
@@ -64,29 +96,26 @@ export class InputStream {
     return chunk;
   }
 
-  blockingRead(len: bigint): Uint8Array {
-    return this.read(len);
-  }
-
   skip(len: bigint): bigint {
     return BigInt(this.read(len).length);
   }
 
   blockingSkip(len: bigint): bigint {
-    return this.skip(len);
+    return BigInt(this.blockingRead(len).length);
   }
 
   subscribe(): Pollable {
-    return Pollable.ready();
+    return pollableOf(this.source.readiness);
   }
 
   [dispose](): void {}
 }
 
 /**
- * `wasi:io/streams` `output-stream` over a {@link ByteSink}. Every write goes
- * through at once, so flushing has nothing to wait for; a failed write closes
- * the stream, as the WIT says.
+ * `wasi:io/streams` `output-stream` over a {@link ByteSink}. Every write is
+ * taken at once; a queueing sink (a socket) offers room by its window and
+ * makes a blocking flush wait until its queue went out. A failed write or
+ * flush closes the stream, as the WIT says.
  */
 export class OutputStream {
   private open = true;
@@ -95,7 +124,8 @@ export class OutputStream {
 
   checkWrite(): bigint {
     this.ensureOpen();
-    return BigInt(writePermit);
+    const queue = this.sink.queue;
+    return BigInt(queue === undefined ? writePermit : Math.min(writePermit, queue.room()));
   }
 
   write(contents: Uint8Array): void {
@@ -105,6 +135,7 @@ export class OutputStream {
 
   blockingWriteAndFlush(contents: Uint8Array): void {
     this.write(contents);
+    this.blockingFlush();
   }
 
   flush(): void {
@@ -113,6 +144,8 @@ export class OutputStream {
 
   blockingFlush(): void {
     this.ensureOpen();
+    const queue = this.sink.queue;
+    if (queue !== undefined) this.failing(() => queue.flush());
   }
 
   writeZeroes(len: bigint): void {
@@ -122,6 +155,7 @@ export class OutputStream {
 
   blockingWriteZeroesAndFlush(len: bigint): void {
     this.writeZeroes(len);
+    this.blockingFlush();
   }
 
   splice(source: InputStream, len: bigint): bigint {
@@ -132,11 +166,15 @@ export class OutputStream {
   }
 
   blockingSplice(source: InputStream, len: bigint): bigint {
-    return this.splice(source, len);
+    this.ensureOpen();
+    const data = source.blockingRead(len < BigInt(writePermit) ? len : BigInt(writePermit));
+    this.put(data);
+    this.blockingFlush();
+    return BigInt(data.length);
   }
 
   subscribe(): Pollable {
-    return Pollable.ready();
+    return pollableOf(this.sink.queue?.readiness);
   }
 
   [dispose](): void {}
@@ -148,8 +186,13 @@ export class OutputStream {
   private put(data: Uint8Array): void {
     this.ensureOpen();
     if (data.length === 0) return;
+    this.failing(() => this.sink.write(data));
+  }
+
+  /** Runs a sink operation; its failure closes the stream and reaches the guest as a stream error. */
+  private failing(body: () => void): void {
     try {
-      this.sink.write(data);
+      body();
     } catch (error) {
       // Past the output cap the stream is closed for good; the run records the limit.
       if (error instanceof LimitExceeded) {
@@ -163,8 +206,9 @@ export class OutputStream {
   }
 }
 
-/** A sink that keeps nothing, for bodies of requests that are never sent. */
-export const discardSink: ByteSink = { write: () => {} };
+function pollableOf(readiness: Readiness | undefined): Pollable {
+  return readiness === undefined ? Pollable.ready() : Pollable.when(() => readiness.ready(), readiness.waiter);
+}
 
 export const streamInterfaces: Interfaces = {
   'wasi:io/streams': { InputStream, OutputStream },

@@ -5,12 +5,14 @@ import type { WasiClock } from '../../../src/wasi/core/clock.js';
 import { ProcessExit, type WasiContext } from '../../../src/wasi/core/context.js';
 import { BufferedInput, brokenPipe, CallbackOutput } from '../../../src/wasi/core/stdio.js';
 import type { Descriptor, DirectoryEntryStream } from '../../../src/wasi/preview2/filesystem.js';
-import type { Fields, OutgoingRequest } from '../../../src/wasi/preview2/http.js';
+import type { Fields } from '../../../src/wasi/preview2/http-fields.js';
+import type { OutgoingRequest } from '../../../src/wasi/preview2/http-outgoing.js';
 import { createPreview2Imports, providedImports } from '../../../src/wasi/preview2/index.js';
 import type { Pollable } from '../../../src/wasi/preview2/poll.js';
 import type { InputStream, OutputStream } from '../../../src/wasi/preview2/streams.js';
 import { MemoryFolderBackend } from '../../../src/zones/memory-folder.js';
 import { ZoneVolume } from '../../../src/zones/zone-volume.js';
+import { thrown } from '../../helpers/thrown.js';
 
 /*
  * The preview2 face called directly, as jco's glue calls it: the parts a
@@ -59,16 +61,6 @@ function setup(options: { access?: 'ro' | 'rw'; stdout?: CallbackOutput | typeof
     (imports[iface]![name] as (...a: unknown[]) => T)(...args);
   const root = call<[Descriptor, string][]>('wasi:filesystem/preopens', 'getDirectories')[0]![0];
   return { imports, call, root, out, clock, authority, volume };
-}
-
-/** What a call threw (the value the glue turns into `err`). */
-function thrown(body: () => unknown): unknown {
-  try {
-    body();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a throw');
 }
 
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
@@ -267,10 +259,10 @@ describe('wasi:sockets and wasi:http', () => {
     expect(thrown(() => call('wasi:sockets/ip-name-lookup', 'resolveAddresses', network, 'localhost'))).toBe(
       'access-denied',
     );
-    expect(authority.denials.map((d) => [d.operation, d.target])).toEqual([
-      ['tcp-create', 'ipv6'],
-      ['udp-create', 'ipv4'],
-      ['ip-name-lookup', 'localhost'],
+    expect(authority.denials.map((d) => [d.operation, d.target, d.detail])).toEqual([
+      ['tcp-create', 'ipv6', 'the run has no network'],
+      ['udp-create', 'ipv4', 'the run has no network'],
+      ['ip-name-lookup', 'localhost', 'the run has no network'],
     ]);
   });
 
@@ -290,8 +282,11 @@ describe('wasi:sockets and wasi:http', () => {
     const view = request.headers();
     expect(view.get('content-type').map(text)).toEqual(['text/plain']);
     expect(thrown(() => view.set('x-trace', []))).toEqual({ tag: 'immutable' });
-    expect(request.body()).not.toEqual({ tag: 'err', val: undefined });
-    expect(request.body()).toEqual({ tag: 'err', val: undefined });
+    expect(thrown(() => request.setMethod({ tag: 'other', val: 'BAD METHOD' }))).toBeUndefined();
+    expect(request.method()).toEqual({ tag: 'get' });
+    request.body();
+    // A `result` without an error type: the glue turns a thrown undefined into `err`.
+    expect(thrown(() => request.body())).toBeUndefined();
     expect(thrown(() => call('wasi:http/outgoing-handler', 'handle', request, undefined))).toEqual({
       tag: 'HTTP-request-denied',
     });
@@ -301,6 +296,7 @@ describe('wasi:sockets and wasi:http', () => {
         target: 'http://intranet:8080/admin',
         reason: 'network-denied',
         error: 'access-denied',
+        detail: 'the run has no network',
       },
     ]);
   });

@@ -4,8 +4,10 @@ import { guest } from '../../helpers/guests.js';
 
 /*
  * netprobe calls wasi:sockets and wasi:http directly (not through wasi-libc),
- * so every way a component could reach the network is tried; each must fail
- * with access-denied (HTTP-request-denied for wasi:http) and be recorded.
+ * so every way a component could reach the network is tried; without network
+ * grants each must fail with access-denied (HTTP-request-denied for
+ * wasi:http) and be recorded. With grants, see sockets.security.test.ts and
+ * http.security.test.ts.
  */
 
 describe('a component trying the network', () => {
@@ -27,17 +29,13 @@ describe('a component trying the network', () => {
       'http-body: ok',
       'http-handle: HTTP-request-denied',
     ]);
+    const detail = 'the policy grants no network (network.allow is empty)';
     expect(result.denials).toEqual([
-      { operation: 'tcp-create', target: 'ipv4', reason: 'network-denied', error: 'access-denied' },
-      { operation: 'tcp-create', target: 'ipv6', reason: 'network-denied', error: 'access-denied' },
-      { operation: 'udp-create', target: 'ipv4', reason: 'network-denied', error: 'access-denied' },
-      { operation: 'ip-name-lookup', target: 'api.example.com', reason: 'network-denied', error: 'access-denied' },
-      {
-        operation: 'http-request',
-        target: 'https://api.example.com/v1/items',
-        reason: 'network-denied',
-        error: 'access-denied',
-      },
+      { operation: 'tcp-create', target: 'ipv4', reason: 'network-denied', error: 'access-denied', detail },
+      { operation: 'tcp-create', target: 'ipv6', reason: 'network-denied', error: 'access-denied', detail },
+      { operation: 'udp-create', target: 'ipv4', reason: 'network-denied', error: 'access-denied', detail },
+      { operation: 'ip-name-lookup', target: 'api.example.com', reason: 'network-denied', error: 'access-denied', detail },
+      { operation: 'http-request', target: 'https://api.example.com/v1/items', reason: 'network-denied', error: 'access-denied', detail },
     ]);
   });
 

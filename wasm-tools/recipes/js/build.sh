@@ -55,8 +55,9 @@ const { component } = await componentize({
   sourcePath: 'runner.js',
   witPath: wit,
   worldName: 'runner',
-  // No outbound HTTP and no fetch-event handler: a command needs neither.
-  disableFeatures: ['http', 'fetch-event'],
+  // fetch() goes out through wasi:http (the host checks every request
+  // against the policy); a command serves no requests, so no fetch-event.
+  disableFeatures: ['fetch-event'],
   enableAot: false,
 });
 writeFileSync(out, component);

@@ -23,6 +23,9 @@
 //   process                argv, env, exitCode, exit(code), cwd(), stdout.write(s), stderr.write(s)
 //   require(name)          'fs' (readFileSync, writeFileSync, appendFileSync, existsSync,
 //                          readdirSync, mkdirSync) and 'process'; nothing else
+//   fetch(url, init)       the engine's fetch, over wasi:http: only to hosts and ports the
+//                          policy's network.allow grants (a refused request rejects); it
+//                          does not follow redirects (response.status 3xx, headers.get('location'))
 //   console.log/info/debug write to stdout, console.error/warn to stderr.
 // Paths are absolute guest paths (/input/data.txt) or relative to the working
 // directory, and must lie in a mounted zone. File errors are Errors with a
