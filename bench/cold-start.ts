@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { toolsImage } from './docker-image.js';
 import { interleaved, type Timing } from './interleaved.js';
 
 /**
@@ -23,14 +24,18 @@ export async function coldStart(options: { rounds: number; root: string }): Prom
       throw new Error(`${command} ${args.join(' ')}: exit ${result.status}, ${result.stdout.length} bytes: ${result.stderr}`);
     }
   };
-  const image = JSON.parse(
-    spawnSync(process.execPath, [cli, 'exec', '--backend=docker', '--json', '--', 'true'], { cwd: zone, encoding: 'utf8' }).stdout,
-  ).image as string;
+  const image = toolsImage(options.root, zone);
+  const docker =
+    image === undefined
+      ? []
+      : [
+          { name: 'goodbot exec, docker backend (cat)', run: run(process.execPath, [cli, 'exec', '--backend=docker', '--dir', '.::/input:ro', '--', 'cat', '/input/file.txt']) },
+          { name: 'docker run --rm (same image, no hardening)', run: run('docker', ['run', '--rm', '-v', `${zone}:/input:ro`, image, 'cat', '/input/file.txt']) },
+        ];
   return interleaved(
     [
       { name: 'goodbot exec, wasm backend (cat.wasm)', run: run(process.execPath, [cli, 'exec', '--dir', '.::/input:ro', '--', guest, '/input/file.txt']) },
-      { name: 'goodbot exec, docker backend (cat)', run: run(process.execPath, [cli, 'exec', '--backend=docker', '--dir', '.::/input:ro', '--', 'cat', '/input/file.txt']) },
-      { name: 'docker run --rm (same image, no hardening)', run: run('docker', ['run', '--rm', '-v', `${zone}:/input:ro`, image, 'cat', '/input/file.txt']) },
+      ...docker,
       { name: 'native spawn of /bin/cat', run: run('/bin/cat', [join(zone, 'file.txt')]) },
     ],
     { warmupRounds: 2, timeMs: Number.POSITIVE_INFINITY, maxRounds: options.rounds },
