@@ -9,7 +9,8 @@ import { interleaved, type Timing } from './interleaved.js';
  * Cold runs, as a user types them: one process per run, so each pays for
  * starting Node, loading goodbot, compiling (or the disk caches) and
  * instantiating. Print a 4 KiB file from an input zone with `goodbot exec`
- * on each backend, against a native spawn of Debian's `cat` and `docker run`
+ * on each backend (on the wasm one, the preview1 module and the preview2
+ * component), against a native spawn of Debian's `cat` and `docker run`
  * of the same image without goodbot's hardening.
  */
 export async function coldStart(options: { rounds: number; root: string }): Promise<Timing[]> {
@@ -18,6 +19,7 @@ export async function coldStart(options: { rounds: number; root: string }): Prom
   writeFileSync(join(zone, 'file.txt'), 'x'.repeat(4095) + '\n');
   const cli = join(options.root, 'dist', 'cli', 'main.js');
   const guest = join(options.root, '.cache', 'guests', 'cat.wasm');
+  const component = join(options.root, '.cache', 'guests', 'cat.component.wasm');
   const run = (command: string, args: string[]) => () => {
     const result = spawnSync(command, args, { cwd: zone, encoding: 'utf8' });
     if (result.status !== 0 || result.stdout.length !== 4096) {
@@ -35,6 +37,7 @@ export async function coldStart(options: { rounds: number; root: string }): Prom
   return interleaved(
     [
       { name: 'goodbot exec, wasm backend (cat.wasm)', run: run(process.execPath, [cli, 'exec', '--dir', '.::/input:ro', '--', guest, '/input/file.txt']) },
+      { name: 'goodbot exec, wasm backend (cat.component.wasm)', run: run(process.execPath, [cli, 'exec', '--dir', '.::/input:ro', '--', component, '/input/file.txt']) },
       ...docker,
       { name: 'native spawn of /bin/cat', run: run('/bin/cat', [join(zone, 'file.txt')]) },
     ],

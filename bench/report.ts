@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { benchmarkChart } from './chart.js';
 import type { IdleMemoryRow } from './idle-memory.js';
 import type { Timing } from './interleaved.js';
@@ -19,6 +21,19 @@ export interface BenchResults {
   readonly throughput: ThroughputRow[];
   readonly growth: MemoryGrowth;
   readonly idle: IdleMemoryRow[];
+}
+
+/** The newest full (not quick) run's results in DIR, and its file; undefined if there is none. */
+export function latestFullResults(dir: string): { file: string; results: BenchResults } | undefined {
+  const files = readdirSync(dir)
+    .filter((name) => /^\d{4}-\d{2}-\d{2}\.json$/.test(name))
+    .sort()
+    .reverse();
+  for (const name of files) {
+    const results = JSON.parse(readFileSync(join(dir, name), 'utf8')) as BenchResults;
+    if (!results.quick) return { file: join(dir, name), results };
+  }
+  return undefined;
 }
 
 /** The targets, checked on every run. */

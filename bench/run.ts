@@ -1,18 +1,12 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { coldStart } from './cold-start.js';
 import { toolsImage } from './docker-image.js';
-import { dockerLatency } from './docker-latency.js';
-import { execLatency } from './exec-latency.js';
-import { idleMemory } from './idle-memory.js';
 import type { Timing } from './interleaved.js';
 import { machineInfo } from './machine.js';
-import { deadlineOvershoot, instrumentTimes, meteringOverhead } from './metering.js';
 import { chartOf, renderSections, updateDocument, type BenchResults } from './report.js';
-import { memoryGrowth, throughput } from './steady-state.js';
-import { toolStartup } from './tool-startup.js';
+import type { SuiteName, suites } from './suite.js';
 
 /**
  * goodbot's benchmarks: `npm run bench` (about 15 minutes), or `npm run
@@ -30,35 +24,45 @@ const machine = machineInfo();
 const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
 const step = (what: string) => console.log(`==> ${what}${quick ? ' (quick)' : ''}`);
 
+/** Runs suite NAME in a process of its own (bench/suite.ts says why), with this process's Node flags. */
+function runSuite<Name extends SuiteName>(name: Name, options: Parameters<(typeof suites)[Name]>[0]): Awaited<ReturnType<(typeof suites)[Name]>> {
+  const out = join(tmpdir(), `goodbot-bench-${name}-${process.pid}.json`);
+  const script = join(import.meta.dirname, 'suite.ts');
+  execFileSync(process.execPath, [...process.execArgv, script, name, JSON.stringify(options), out], { stdio: 'inherit' });
+  try {
+    return JSON.parse(readFileSync(out, 'utf8')) as Awaited<ReturnType<(typeof suites)[Name]>>;
+  } finally {
+    rmSync(out, { force: true });
+  }
+}
+
 console.log(`machine: ${Object.entries(machine).map(([k, v]) => `${k} ${v}`).join(', ')}`);
 const dockerImage = toolsImage(root, tmpdir());
 if (dockerImage === undefined) console.log('no Docker engine answers: the Docker contenders are left out');
 
 step("start-up of the catalog's interpreters");
-const startup = await toolStartup({ timeMs: quick ? 5000 : 20000 });
+const startup = runSuite('startup', { timeMs: quick ? 5000 : 20000 });
 step('metering: CPU-bound guests with and without fuel');
-const overhead = await meteringOverhead({ quick });
+const overhead = runSuite('metering', { quick });
 step('deadline overshoot');
-const overshoot = await deadlineOvershoot({ quick });
+const overshoot = runSuite('overshoot', { quick });
 step('instrumenting the largest modules');
-const instrument = instrumentTimes({ quick });
+const instrument = runSuite('instrument', { quick });
 let backends: Timing[] | undefined;
 if (dockerImage !== undefined) {
   step('one run of a trivial tool on each backend');
-  backends = await dockerLatency({ rounds: quick ? 10 : 40 });
+  backends = runSuite('backends', { rounds: quick ? 10 : 40 });
 }
 step('cold runs from the command line');
-const cold = await coldStart({ rounds: quick ? 5 : 20, root });
+const cold = runSuite('cold', { rounds: quick ? 5 : 20, root });
 step('throughput');
-const rates = await throughput({ seconds: quick ? 2 : 5, guestsDir });
+const rates = runSuite('throughput', { seconds: quick ? 2 : 5, guestsDir });
 step('memory over sequential runs');
-const growth = await memoryGrowth({ runs: quick ? 2000 : 10000, guestsDir });
+const growth = runSuite('growth', { runs: quick ? 2000 : 10000, guestsDir });
 step('memory per concurrent idle sandbox');
-const idle = await idleMemory({ count: quick ? 20 : 100, dockerCount: quick ? 3 : 10, dockerImage });
-// Last: its node:wasi contender leaks a descriptor per run (node:wasi cannot
-// close its preopens), and every later native spawn would pay for them.
+const idle = runSuite('idle', { count: quick ? 20 : 100, dockerCount: quick ? 3 : 10, dockerImage });
 step('latency of one run of a small tool');
-const latency = await execLatency({ timeMs: quick ? 5000 : 30000, guestsDir, dockerImage });
+const latency = runSuite('latency', { timeMs: quick ? 5000 : 30000, guestsDir, dockerImage });
 
 const results: BenchResults = {
   date: new Date().toISOString(),
