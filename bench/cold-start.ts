@@ -2,13 +2,15 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { toolsImage } from './docker-image.js';
 import { interleaved, type Timing } from './interleaved.js';
 
 /**
  * Cold runs, as a user types them: one process per run, so each pays for
  * starting Node, loading goodbot, compiling (or the disk caches) and
  * instantiating. Print a 4 KiB file from an input zone with `goodbot exec`
- * on each backend, against a native spawn of Debian's `cat` and `docker run`
+ * on each backend (on the wasm one, the preview1 module and the preview2
+ * component), against a native spawn of Debian's `cat` and `docker run`
  * of the same image without goodbot's hardening.
  */
 export async function coldStart(options: { rounds: number; root: string }): Promise<Timing[]> {
@@ -17,20 +19,26 @@ export async function coldStart(options: { rounds: number; root: string }): Prom
   writeFileSync(join(zone, 'file.txt'), 'x'.repeat(4095) + '\n');
   const cli = join(options.root, 'dist', 'cli', 'main.js');
   const guest = join(options.root, '.cache', 'guests', 'cat.wasm');
+  const component = join(options.root, '.cache', 'guests', 'cat.component.wasm');
   const run = (command: string, args: string[]) => () => {
     const result = spawnSync(command, args, { cwd: zone, encoding: 'utf8' });
     if (result.status !== 0 || result.stdout.length !== 4096) {
       throw new Error(`${command} ${args.join(' ')}: exit ${result.status}, ${result.stdout.length} bytes: ${result.stderr}`);
     }
   };
-  const image = JSON.parse(
-    spawnSync(process.execPath, [cli, 'exec', '--backend=docker', '--json', '--', 'true'], { cwd: zone, encoding: 'utf8' }).stdout,
-  ).image as string;
+  const image = toolsImage(options.root, zone);
+  const docker =
+    image === undefined
+      ? []
+      : [
+          { name: 'goodbot exec, docker backend (cat)', run: run(process.execPath, [cli, 'exec', '--backend=docker', '--dir', '.::/input:ro', '--', 'cat', '/input/file.txt']) },
+          { name: 'docker run --rm (same image, no hardening)', run: run('docker', ['run', '--rm', '-v', `${zone}:/input:ro`, image, 'cat', '/input/file.txt']) },
+        ];
   return interleaved(
     [
       { name: 'goodbot exec, wasm backend (cat.wasm)', run: run(process.execPath, [cli, 'exec', '--dir', '.::/input:ro', '--', guest, '/input/file.txt']) },
-      { name: 'goodbot exec, docker backend (cat)', run: run(process.execPath, [cli, 'exec', '--backend=docker', '--dir', '.::/input:ro', '--', 'cat', '/input/file.txt']) },
-      { name: 'docker run --rm (same image, no hardening)', run: run('docker', ['run', '--rm', '-v', `${zone}:/input:ro`, image, 'cat', '/input/file.txt']) },
+      { name: 'goodbot exec, wasm backend (cat.component.wasm)', run: run(process.execPath, [cli, 'exec', '--dir', '.::/input:ro', '--', component, '/input/file.txt']) },
+      ...docker,
       { name: 'native spawn of /bin/cat', run: run('/bin/cat', [join(zone, 'file.txt')]) },
     ],
     { warmupRounds: 2, timeMs: Number.POSITIVE_INFINITY, maxRounds: options.rounds },

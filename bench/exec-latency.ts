@@ -4,56 +4,150 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WASI } from 'node:wasi';
 import { createSandbox } from '../src/index.js';
-import { interleaved, type Timing } from './interleaved.js';
+import { findRecipe } from '../src/tools/catalog.js';
+import { ToolStore } from '../src/tools/tool-store.js';
+import { interleaved, type Contender, type Timing } from './interleaved.js';
+import { preview2ShimRunner } from './preview2-shim.js';
+
+/** `docker run` costs about 300 ms, the others about 1: it runs every this many rounds. */
+const dockerEvery = 25;
 
 /**
- * Latency of one run of a small tool: print a 4 KiB file from an input zone.
- * Contenders, side by side in one process: goodbot running a preview1 module
- * and a preview2 component (both warm: compiled once, instantiated per run),
- * node:wasi with its module cached (a peer that is not a sandbox), and a
- * native spawn of Debian's /bin/cat from Node.
+ * Latency of one run of a small tool, side by side in one process, on two
+ * workloads: print a 4 KiB file from an input zone (our cat guest), and
+ * count the lines of a 1 MiB file (`wc -l`: BusyBox's from the catalog).
+ * Contenders: goodbot (warm: compiled once, instantiated per run; the cat
+ * also as a preview2 component), node:wasi with the module cached and
+ * preview2-shim through jco (peers that are not sandboxes), a native spawn
+ * of Debian's tool, and `docker run` of goodbot's tools image (when an
+ * engine answers; the same tool, no hardening).
  */
-export async function execLatency(options: { timeMs: number; guestsDir: string }): Promise<Timing[]> {
+export async function execLatency(options: { timeMs: number; guestsDir: string; dockerImage: string | undefined }): Promise<{
+  cat: Timing[];
+  lineCount: Timing[];
+}> {
   const zone = join(tmpdir(), 'goodbot-bench-input');
   mkdirSync(zone, { recursive: true });
-  const file = join(zone, 'file.txt');
-  writeFileSync(file, 'goodbot benchmark: a line of text!\n'.repeat(120).slice(0, 4096));
-
-  const sandbox = createSandbox({ zones: [{ name: 'input', mode: 'ro', hostPath: zone }] });
-  const catModule = join(options.guestsDir, 'cat.wasm');
-  const catComponent = join(options.guestsDir, 'cat.component.wasm');
-  const check = (output: string | Buffer) => {
-    if (output.length !== 4096) throw new Error(`the benchmark tool printed ${output.length} bytes, not 4096`);
-  };
-  const goodbot = (program: string) => async () => {
-    check((await sandbox.exec({ program, args: ['/input/file.txt'] }).result).stdout);
-  };
-
-  const compiled = new WebAssembly.Module(readFileSync(catModule));
+  const smallFile = join(zone, 'file.txt');
+  writeFileSync(smallFile, 'goodbot benchmark: a line of text!\n'.repeat(120).slice(0, 4096));
+  const bigFile = join(zone, 'lines.txt');
+  const line = 'a line of a megabyte of text, for wc -l to count\n';
+  const lines = Math.floor((1 << 20) / line.length);
+  writeFileSync(bigFile, line.repeat(lines));
   const devNull = openSync('/dev/null', 'w');
-  const nodeWasi = () => {
-    const wasi = new WASI({
-      version: 'preview1',
-      args: ['cat', '/input/file.txt'],
-      preopens: { '/input': zone },
-      returnOnExit: true,
-      stdout: devNull,
-    });
-    const instance = new WebAssembly.Instance(compiled, wasi.getImportObject() as WebAssembly.Imports);
-    if (wasi.start(instance) !== 0) throw new Error('the node:wasi run failed');
-  };
-
   try {
-    return await interleaved(
-      [
-        { name: 'goodbot: preview1 module, warm', run: goodbot(catModule) },
-        { name: 'goodbot: preview2 component, warm', run: goodbot(catComponent) },
-        { name: 'node:wasi (not a sandbox), module cached', run: nodeWasi },
-        { name: 'native spawn of /bin/cat', run: () => check(spawnSync('/bin/cat', [file]).stdout) },
-      ],
-      { warmupRounds: 50, timeMs: options.timeMs, maxRounds: 20_000 },
-    );
+    const cat = await catContenders({ ...options, zone, file: smallFile, devNull });
+    const wc = lineCountContenders({ ...options, zone, file: bigFile, lines, devNull });
+    const settings = { warmupRounds: 50, timeMs: options.timeMs, maxRounds: 20_000 };
+    return { cat: await interleaved(cat, settings), lineCount: await interleaved(wc, settings) };
   } finally {
     closeSync(devNull);
   }
+}
+
+interface Workload {
+  guestsDir: string;
+  dockerImage: string | undefined;
+  zone: string;
+  file: string;
+  devNull: number;
+}
+
+async function catContenders(options: Workload): Promise<Contender[]> {
+  const check = (output: string | Buffer) => {
+    if (output.length !== 4096) throw new Error(`the benchmark tool printed ${output.length} bytes, not 4096`);
+  };
+  const sandbox = createSandbox({ zones: [{ name: 'input', mode: 'ro', hostPath: options.zone }] });
+  const goodbot = (program: string) => async () => {
+    check((await sandbox.exec({ program, args: ['/input/file.txt'] }).result).stdout);
+  };
+  const catModule = join(options.guestsDir, 'cat.wasm');
+  const catComponent = join(options.guestsDir, 'cat.component.wasm');
+  const shim = await preview2ShimRunner({
+    component: catComponent,
+    args: ['cat', '/input/file.txt'],
+    preopens: { '/input': options.zone },
+    outputFile: join(tmpdir(), 'goodbot-bench-shim-output.txt'),
+    expectedBytes: 4096,
+  });
+  return [
+    { name: 'goodbot: preview1 module, warm', run: goodbot(catModule) },
+    { name: 'goodbot: preview2 component, warm', run: goodbot(catComponent) },
+    { name: 'node:wasi (not a sandbox), module cached, file as stdin', run: nodeWasi(catModule, ['cat'], options) },
+    { name: 'preview2-shim via jco (not a sandbox), component cached', run: shim },
+    { name: 'native spawn of /bin/cat', run: () => check(spawnSync('/bin/cat', [options.file]).stdout) },
+    ...dockerRun(options.dockerImage, options.zone, ['cat', '/input/file.txt'], check),
+  ];
+}
+
+function lineCountContenders(options: Workload & { lines: number }): Contender[] {
+  const expected = String(options.lines);
+  const check = (output: string | Buffer) => {
+    if (output.toString().trim().split(/\s+/)[0] !== expected) throw new Error(`wc -l printed ${JSON.stringify(output.toString())}, not ${expected}`);
+  };
+  const sandbox = createSandbox({ zones: [{ name: 'input', mode: 'ro', hostPath: options.zone }] });
+  const store = new ToolStore();
+  const busybox = join(store.buildDir(findRecipe('busybox')!), 'busybox.wasm');
+  let printed = '';
+  return [
+    {
+      name: 'goodbot: wc -l (BusyBox), warm',
+      run: async () => check((await sandbox.exec({ program: 'wc', args: ['-l', '/input/lines.txt'] }).result).stdout),
+    },
+    {
+      name: 'node:wasi (not a sandbox): BusyBox wc -l, module cached, file as stdin',
+      run: nodeWasi(busybox, ['wc', '-l'], options, (text) => (printed = text), () => check(printed)),
+    },
+    { name: 'native spawn of /usr/bin/wc -l', run: () => check(spawnSync('/usr/bin/wc', ['-l', options.file]).stdout) },
+    ...dockerRun(options.dockerImage, options.zone, ['wc', '-l', '/input/lines.txt'], check),
+  ];
+}
+
+/**
+ * node:wasi running MODULE (compiled once) on the workload's file as its
+ * stdin: given a preopen instead, node:wasi leaks a descriptor per run (it
+ * cannot close its preopens), and thousands of them slow every spawn of the
+ * native contender in the same process. Its stdout goes to /dev/null
+ * unless CAPTURE is given: then to a temporary file, read back and checked
+ * by CHECK after each run.
+ */
+function nodeWasi(
+  modulePath: string,
+  args: string[],
+  options: Workload,
+  capture?: (text: string) => void,
+  check?: () => void,
+): () => void {
+  const compiled = new WebAssembly.Module(readFileSync(modulePath));
+  const outputFile = join(tmpdir(), 'goodbot-bench-node-wasi-output.txt');
+  return () => {
+    const stdin = openSync(options.file, 'r');
+    const stdout = capture ? openSync(outputFile, 'w') : options.devNull;
+    try {
+      const wasi = new WASI({ version: 'preview1', args, returnOnExit: true, stdin, stdout });
+      const instance = new WebAssembly.Instance(compiled, wasi.getImportObject() as WebAssembly.Imports);
+      if (wasi.start(instance) !== 0) throw new Error(`the node:wasi run of ${args.join(' ')} failed`);
+    } finally {
+      closeSync(stdin);
+      if (capture) closeSync(stdout);
+    }
+    if (capture) capture(readFileSync(outputFile, 'utf8'));
+    check?.();
+  };
+}
+
+/** `docker run --rm` of the tools image with the zone at /input, every `dockerEvery` rounds; none without an engine. */
+function dockerRun(image: string | undefined, zone: string, command: string[], check: (output: Buffer) => void): Contender[] {
+  if (image === undefined) return [];
+  return [
+    {
+      name: `docker run --rm ${command[0]} (same tool, no hardening)`,
+      everyRounds: dockerEvery,
+      run: () => {
+        const result = spawnSync('docker', ['run', '--rm', '--network', 'none', '-v', `${zone}:/input:ro`, image, ...command]);
+        if (result.status !== 0) throw new Error(`docker run ${command.join(' ')}: exit ${result.status}: ${result.stderr}`);
+        check(result.stdout);
+      },
+    },
+  ];
 }

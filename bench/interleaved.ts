@@ -8,6 +8,8 @@ export interface Contender {
   readonly name: string;
   /** One run; must throw if the run did not do the expected work. */
   readonly run: () => unknown;
+  /** Run only every Nth round (a contender 300 times slower than the rest would otherwise use up the time). Default 1. */
+  readonly everyRounds?: number;
 }
 
 export interface Timing {
@@ -29,6 +31,7 @@ export async function interleaved(
     if (round >= options.warmupRounds && performance.now() > deadline) break;
     shuffle(order);
     for (const i of order) {
+      if (round % (contenders[i]!.everyRounds ?? 1) !== 0) continue;
       const started = performance.now();
       await contenders[i]!.run();
       const elapsed = performance.now() - started;

@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { mkdirSync } from 'node:fs';
 import type { AuditSink } from './audit/events.js';
 import { loadComponent } from './backends/wasm/component-loader.js';
@@ -11,6 +12,7 @@ import type { ZoneSpec } from './policy/types.js';
 import { HostClock } from './wasi/core/clock.js';
 import { secureRandom } from './wasi/core/random.js';
 import { HostFolderBackend } from './zones/host-folder.js';
+import { DirectorySkeletonBackend } from './zones/directory-skeleton.js';
 import { MemoryFolderBackend } from './zones/memory-folder.js';
 import type { VolumeBackend } from './zones/volume-backend.js';
 
@@ -57,9 +59,21 @@ export function createNodePlatform(options: NodePlatformOptions = {}): Platform 
 }
 
 function zoneBackendFor(spec: ZoneSpec): VolumeBackend<unknown, unknown> {
-  if (spec.kind === 'memory') return new MemoryFolderBackend(spec.files, spec.dirs) as VolumeBackend<unknown, unknown>;
+  if (spec.kind === 'memory') {
+    // A read-only memory zone without files (the mount points' `/`, in nearly every run) is only directories.
+    if (spec.access === 'ro' && Object.keys(spec.files ?? {}).length === 0) return new DirectorySkeletonBackend(spec.dirs ?? []) as VolumeBackend<unknown, unknown>;
+    return new MemoryFolderBackend(memfsVolume(), spec.files, spec.dirs) as VolumeBackend<unknown, unknown>;
+  }
   const hostPath = spec.hostPath!;
   if (spec.access === 'rw') mkdirSync(hostPath, { recursive: true });
   HostFolderBackend.check(hostPath, spec.name);
   return new HostFolderBackend(hostPath) as VolumeBackend<unknown, unknown>;
+}
+
+let memfs: typeof import('memfs') | undefined;
+
+/** memfs' Volume class, loaded on the first in-memory zone (a cold start and every pool worker would pay for it otherwise). */
+function memfsVolume(): typeof import('memfs').Volume {
+  memfs ??= createRequire(import.meta.url)('memfs') as typeof import('memfs');
+  return memfs.Volume;
 }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
-import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { GoodbotError } from '../errors.js';
 import { compilePolicyFile, compileSandboxConfig } from './compile.js';
 import { commandLine, configFromFlags, mergeConfigs, type PolicyFlags } from './flags.js';
@@ -19,9 +19,9 @@ export function readPolicyFile(path: string): unknown {
     });
   }
   try {
-    return path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+    return path.endsWith('.json') ? JSON.parse(text) : yaml().parse(text);
   } catch (error) {
-    const where = error instanceof YAMLParseError && error.linePos ? `line ${error.linePos[0].line}` : undefined;
+    const where = error instanceof yaml().YAMLParseError && error.linePos ? `line ${error.linePos[0].line}` : undefined;
     throw new GoodbotError('policy', `the policy file is not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${(error as Error).message.split('\n')[0]}`, {
       file: path,
       ...(where !== undefined && { field: where }),
@@ -65,4 +65,12 @@ export function policyFromCommandLine(policyPath: string | undefined, flags: Pol
     Object.keys(flags.limits ?? {}).length > 0;
   const file = flagsAddSomething || policyPath === undefined ? commandLine : policyPath;
   return compileSandboxConfig(mergeConfigs(base, extra), { file, baseDir: cwd });
+}
+
+let yamlModule: typeof import('yaml') | undefined;
+
+/** The YAML parser, loaded when a policy file is read (every cold `goodbot exec` would load it otherwise). */
+function yaml(): typeof import('yaml') {
+  yamlModule ??= createRequire(import.meta.url)('yaml') as typeof import('yaml');
+  return yamlModule;
 }

@@ -1,4 +1,4 @@
-import { Volume } from 'memfs';
+import type { Volume } from 'memfs';
 import { denied, toFsError } from './errno.js';
 import type { DirEntry, FileStat, FileType, TimeChange } from './types.js';
 import type { FileOpenMode, VolumeBackend } from './volume-backend.js';
@@ -45,8 +45,13 @@ interface MemStat {
 export class MemoryFolderBackend implements VolumeBackend<DirPath, MemFd> {
   readonly volume: InstanceType<typeof Volume>;
 
-  constructor(files: Readonly<Record<string, string | Uint8Array>> = {}, dirs: readonly string[] = []) {
-    this.volume = new Volume();
+  /**
+   * VOLUME is memfs' `Volume` class, given rather than imported: memfs is a
+   * large module tree that only runs with an in-memory zone need (Node loads
+   * it on first use; the browser build imports it).
+   */
+  constructor(VolumeClass: typeof Volume, files: Readonly<Record<string, string | Uint8Array>> = {}, dirs: readonly string[] = []) {
+    this.volume = new VolumeClass();
     for (const dir of dirs) this.volume.mkdirSync(`/${dir.replace(/^\/+/, '')}`, { recursive: true });
     for (const [path, content] of Object.entries(files)) {
       const absolute = `/${path.replace(/^\/+/, '')}`;

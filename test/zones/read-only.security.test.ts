@@ -91,3 +91,25 @@ describe('a read-only zone cannot be changed', () => {
     expect(lines(result)).toEqual(['read: ok original|', 'ls: ok a.txt,empty,link', 'read: ok original|']);
   });
 });
+
+describe('the root that holds the mount points is read-only and holds nothing else', () => {
+  const attempts: [string, string[], string][] = [
+    ['creating a file beside the zones', ['create', '/escape.txt'], 'create: EROFS'],
+    ['making a directory beside the zones', ['mkdir', '/newdir'], 'mkdir: EROFS'],
+    ['removing a mount point (the zone\'s own root: rmdir of `.`)', ['rmdir', '/output'], 'rmdir: EINVAL'],
+    ['renaming a mount point', ['rename', '/input', '/moved'], 'rename: EROFS'],
+    ['creating a symlink beside the zones', ['symlink', '/input', '/l'], 'symlink: EROFS'],
+    ['opening a mount point for writing as a file', ['write', '/input', 'x'], 'write: EISDIR'],
+  ];
+  for (const [what, command, expected] of attempts) {
+    it(`attack: ${what} is refused`, async () => {
+      const result = await runProbe(config, command);
+      expect(lines(result)).toEqual([expected]);
+    });
+  }
+
+  it('lists exactly the mount points', async () => {
+    const result = await runProbe(config, ['ls', '/']);
+    expect(lines(result)).toEqual(['ls: ok input,output']);
+  });
+});

@@ -10,6 +10,7 @@ import type { OutgoingRequest } from '../../../src/wasi/preview2/http-outgoing.j
 import { createPreview2Imports, providedImports } from '../../../src/wasi/preview2/index.js';
 import type { Pollable } from '../../../src/wasi/preview2/poll.js';
 import type { InputStream, OutputStream } from '../../../src/wasi/preview2/streams.js';
+import { Volume } from 'memfs';
 import { MemoryFolderBackend } from '../../../src/zones/memory-folder.js';
 import { ZoneVolume } from '../../../src/zones/zone-volume.js';
 import { thrown } from '../../helpers/thrown.js';
@@ -40,7 +41,7 @@ class FakeClock implements WasiClock {
 function setup(options: { access?: 'ro' | 'rw'; stdout?: CallbackOutput | typeof brokenPipe } = {}) {
   const authority = new Authority();
   const spec: ZoneSpec = { name: 'work', kind: 'memory', access: options.access ?? 'rw', guestPath: '/work' };
-  const volume = new ZoneVolume(spec, new MemoryFolderBackend({ 'a.txt': 'abcdef', 'sub/b.txt': 'b' }), authority);
+  const volume = new ZoneVolume(spec, new MemoryFolderBackend(Volume, { 'a.txt': 'abcdef', 'sub/b.txt': 'b' }), authority);
   const out: Uint8Array[] = [];
   const clock = new FakeClock();
   const ctx: WasiContext = {

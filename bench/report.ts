@@ -1,0 +1,229 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { benchmarkChart } from './chart.js';
+import type { IdleMemoryRow } from './idle-memory.js';
+import type { Timing } from './interleaved.js';
+import type { DeadlineOvershoot, InstrumentTime, MeteringOverhead } from './metering.js';
+import type { MemoryGrowth, ThroughputRow } from './steady-state.js';
+
+/** Everything one `npm run bench` measured: what bench/results/<date>.json holds. */
+export interface BenchResults {
+  readonly date: string;
+  readonly quick: boolean;
+  readonly commit: string;
+  readonly machine: Readonly<Record<string, string | number>>;
+  readonly latency: { readonly cat: Timing[]; readonly lineCount: Timing[] };
+  readonly startup: Timing[];
+  readonly metering: { readonly overhead: MeteringOverhead; readonly overshoot: DeadlineOvershoot; readonly instrument: InstrumentTime[] };
+  /** Absent when no Docker engine answered. */
+  readonly backends?: Timing[];
+  readonly cold: Timing[];
+  readonly throughput: ThroughputRow[];
+  readonly growth: MemoryGrowth;
+  readonly idle: IdleMemoryRow[];
+}
+
+/** The newest full (not quick) run's results in DIR, and its file; undefined if there is none. */
+export function latestFullResults(dir: string): { file: string; results: BenchResults } | undefined {
+  const files = readdirSync(dir)
+    .filter((name) => /^\d{4}-\d{2}-\d{2}\.json$/.test(name))
+    .sort()
+    .reverse();
+  for (const name of files) {
+    const results = JSON.parse(readFileSync(join(dir, name), 'utf8')) as BenchResults;
+    if (!results.quick) return { file: join(dir, name), results };
+  }
+  return undefined;
+}
+
+/** The issue's targets, checked on every run. */
+export const targets = {
+  warmVsNativeSpawn: 1 / 3,
+  dockerRunVsWarm: 300,
+  meteringGeomean: 1.25,
+  growthHeapMiB: 2,
+  overshootP99Ms: 5,
+  rubyInstrumentMs: 1000,
+} as const;
+
+/**
+ * The generated parts of docs/benchmarks.md, by marker name: each replaces
+ * the text between `<!-- bench:NAME -->` and `<!-- /bench:NAME -->`.
+ */
+export function renderSections(results: BenchResults): Map<string, string> {
+  const sections = new Map<string, string>();
+  sections.set('run', runLine(results));
+  sections.set('headline', headline(results));
+  sections.set('latency-cat', timingTable(results.latency.cat, nativeRow(results.latency.cat)));
+  sections.set('latency-wc', timingTable(results.latency.lineCount, nativeRow(results.latency.lineCount)));
+  sections.set('startup', timingTable(results.startup, (rows, row) => rows.find((other) => other.name.startsWith('native') && other.name.includes(row.name.includes('python') ? 'python' : 'lua')) ?? row));
+  sections.set('metering', meteringTable(results.metering.overhead));
+  sections.set('overshoot', overshootTable(results.metering.overshoot));
+  sections.set('instrument', instrumentTable(results.metering.instrument));
+  sections.set('backends', results.backends ? timingTable(results.backends, nativeRow(results.backends)) : 'No Docker engine answered: not measured.');
+  sections.set('cold', timingTable(results.cold, nativeRow(results.cold)));
+  sections.set('throughput', throughputTable(results.throughput));
+  sections.set('growth', growthTable(results.growth));
+  sections.set('idle', idleTable(results.idle));
+  return sections;
+}
+
+/** DOCUMENT with every generated section replaced; throws if a marker pair is missing (the page and this code disagree). */
+export function updateDocument(document: string, sections: ReadonlyMap<string, string>): string {
+  let updated = document;
+  for (const [name, body] of sections) {
+    const open = `<!-- bench:${name} -->`;
+    const close = `<!-- /bench:${name} -->`;
+    const start = updated.indexOf(open);
+    const end = updated.indexOf(close);
+    if (start < 0 || end < start) throw new Error(`docs/benchmarks.md lacks the markers ${open} ... ${close}`);
+    updated = `${updated.slice(0, start + open.length)}\n${body}\n${updated.slice(end)}`;
+  }
+  return updated;
+}
+
+function runLine(results: BenchResults): string {
+  const machine = results.machine;
+  return (
+    `Generated from the run of ${results.date.slice(0, 16).replace('T', ' ')} UTC (commit ${results.commit}${results.quick ? ', quick' : ''}) ` +
+    `on ${machine['cpu']}, ${machine['cores']} cores, ${machine['memoryGiB']} GiB, Node ${machine['node']}, ${machine['platform']}.`
+  );
+}
+
+function headline(results: BenchResults): string {
+  const cat = results.latency.cat;
+  const warm = find(cat, 'goodbot: preview1');
+  const native = find(cat, 'native');
+  const docker = cat.find((row) => row.name.startsWith('docker run'));
+  const { overhead } = results.metering;
+  const growth = results.growth;
+  const flat = Math.abs(growth.heapGrowthMiB) <= targets.growthHeapMiB && growth.fdGrowth === 0;
+  const rows: Array<[string, string, string, boolean | undefined]> = [
+    ['warm run (preview1 cat of 4 KiB) / native spawn of /bin/cat', ratio(warm.medianMs / native.medianMs), `at most ${ratio(targets.warmVsNativeSpawn)}`, warm.medianMs / native.medianMs <= targets.warmVsNativeSpawn],
+    docker
+      ? ['`docker run` of cat / warm goodbot run', ratio(docker.medianMs / warm.medianMs, 0), `at least ${targets.dockerRunVsWarm}x`, docker.medianMs / warm.medianMs >= targets.dockerRunVsWarm]
+      : ['`docker run` of cat / warm goodbot run', 'no Docker engine', `at least ${targets.dockerRunVsWarm}x`, undefined],
+    ['metered / unmetered, geomean of 4 CPU-bound guests', ratio(overhead.geomeanMeteredVsUnmetered), `at most ${targets.meteringGeomean}x`, overhead.geomeanMeteredVsUnmetered <= targets.meteringGeomean],
+    [
+      `memory over ${growth.samples.at(-1)?.runs ?? 0} sequential runs`,
+      `heap ${signed(growth.heapGrowthMiB)} MiB, RSS ${signed(growth.rssGrowthMiB)} MiB, fds ${signed(growth.fdGrowth, 0)}`,
+      'flat',
+      flat,
+    ],
+    ['deadline overshoot p99 (50 ms timeout on a spinning guest)', `${results.metering.overshoot.p99Ms.toFixed(2)} ms`, `at most ${targets.overshootP99Ms} ms`, results.metering.overshoot.p99Ms <= targets.overshootP99Ms],
+  ];
+  const ruby = results.metering.instrument.find((row) => row.module === 'ruby.wasm');
+  if (ruby) rows.push(['instrumenting ruby.wasm (30 MB) for fuel', `${ruby.medianMs.toFixed(0)} ms`, `under ${targets.rubyInstrumentMs} ms`, ruby.medianMs < targets.rubyInstrumentMs]);
+  const lines = ['| claim | measured | target | |', '| --- | ---: | --- | --- |'];
+  for (const [claim, measured, target, met] of rows) lines.push(`| ${claim} | ${measured} | ${target} | ${met === undefined ? 'not measured' : met ? '**met**' : '**not met**'} |`);
+  return lines.join('\n');
+}
+
+function find(rows: readonly Timing[], prefix: string): Timing {
+  const row = rows.find((candidate) => candidate.name.startsWith(prefix));
+  if (!row) throw new Error(`no contender named ${prefix}…`);
+  return row;
+}
+
+function nativeRow(rows: readonly Timing[]): (rows: readonly Timing[], row: Timing) => Timing {
+  return () => find(rows, 'native');
+}
+
+/** A markdown table of ROWS, with each median's ratio to its native counterpart. */
+export function timingTable(rows: readonly Timing[], nativeOf: (rows: readonly Timing[], row: Timing) => Timing): string {
+  const lines = ['| contender | median | p90 | p99 | samples | vs native |', '| --- | ---: | ---: | ---: | ---: | ---: |'];
+  for (const row of rows) {
+    lines.push(`| ${row.name} | ${ms(row.medianMs)} | ${ms(row.p90Ms)} | ${ms(row.p99Ms)} | ${row.samples} | ${ratio(row.medianMs / nativeOf(rows, row).medianMs)} |`);
+  }
+  return lines.join('\n');
+}
+
+function meteringTable(overhead: MeteringOverhead): string {
+  const lines = [
+    '| workload | unmetered | metered | native | metered / unmetered | metered / native | unmetered / native | fuel (instructions) |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const row of overhead.rows) {
+    lines.push(
+      `| ${row.label} | ${ms(row.unmetered.medianMs)} | ${ms(row.metered.medianMs)} | ${ms(row.native.medianMs)} | ` +
+        `${ratio(row.meteredVsUnmetered)} | ${ratio(row.meteredVsNative)} | ${ratio(row.unmeteredVsNative)} | ${(row.fuel / 1e9).toFixed(2)} G |`,
+    );
+  }
+  lines.push(
+    '',
+    `Medians of ${overhead.rounds.measured} rounds after ${overhead.rounds.warmup} warm-up. Geometric mean of metered / unmetered: ` +
+      `**${ratio(overhead.geomeanMeteredVsUnmetered)}** (C alone: ${ratio(overhead.geomeanMeteredVsUnmeteredC)}). Every run's output is checked:`,
+  );
+  for (const row of overhead.rows) lines.push(`- ${row.workload}: \`${row.output.slice(0, 90)}\``);
+  return lines.join('\n');
+}
+
+function overshootTable(overshoot: DeadlineOvershoot): string {
+  return [
+    '| runs | median | p90 | p99 | max |',
+    '| ---: | ---: | ---: | ---: | ---: |',
+    `| ${overshoot.runs} | ${ms(overshoot.medianMs)} | ${ms(overshoot.p90Ms)} | ${ms(overshoot.p99Ms)} | ${ms(overshoot.maxMs)} |`,
+  ].join('\n');
+}
+
+function instrumentTable(rows: readonly InstrumentTime[]): string {
+  const lines = ['| module | size | functions | median time | runs |', '| --- | ---: | ---: | ---: | ---: |'];
+  for (const row of rows) lines.push(`| ${row.module} | ${row.megabytes.toFixed(1)} MiB | ${row.functions} | ${ms(row.medianMs)} | ${row.runs} |`);
+  return lines.join('\n');
+}
+
+function throughputTable(rows: readonly ThroughputRow[]): string {
+  const lines = ['| where | in flight | runs per second |', '| --- | ---: | ---: |'];
+  for (const row of rows) lines.push(`| ${row.where} | ${row.concurrency} | ${row.runsPerSecond.toFixed(0)} |`);
+  return lines.join('\n');
+}
+
+function growthTable(growth: MemoryGrowth): string {
+  const lines = ['| runs | heap (MiB) | RSS (MiB) | open fds |', '| ---: | ---: | ---: | ---: |'];
+  for (const sample of growth.samples) lines.push(`| ${sample.runs} | ${sample.heapMiB.toFixed(1)} | ${sample.rssMiB.toFixed(1)} | ${sample.openFds} |`);
+  lines.push(
+    '',
+    `From the first sample to the last: heap ${signed(growth.heapGrowthMiB)} MiB, RSS ${signed(growth.rssGrowthMiB)} MiB, ` +
+      `open descriptors ${signed(growth.fdGrowth, 0)} (heap after a full GC at each sample).`,
+  );
+  return lines.join('\n');
+}
+
+function idleTable(rows: readonly IdleMemoryRow[]): string {
+  const lines = ['| sandbox | alive at once | resident memory each |', '| --- | ---: | ---: |'];
+  for (const row of rows) lines.push(`| ${row.name} | ${row.count} | ${row.perSandboxMiB.toFixed(1)} MiB |`);
+  return lines.join('\n');
+}
+
+function ms(value: number): string {
+  return value >= 100 ? `${value.toFixed(0)} ms` : value >= 10 ? `${value.toFixed(1)} ms` : `${value.toFixed(3)} ms`;
+}
+
+function ratio(value: number, digits = value >= 10 ? 0 : value >= 1 ? 2 : 3): string {
+  return `${value.toFixed(digits)}x`;
+}
+
+function signed(value: number, digits = 2): string {
+  return `${value >= 0 ? '+' : ''}${value.toFixed(digits)}`;
+}
+
+/** docs/benchmarks.svg: the headline comparisons' medians. */
+export function chartOf(results: BenchResults): string {
+  const bars = (rows: Timing[]) => rows.map((row) => ({ label: row.name, ms: row.medianMs, ours: row.name.startsWith('goodbot') }));
+  const { machine } = results;
+  return benchmarkChart(
+    [
+      { title: 'One run of a small tool (cat 4 KiB), warm, in one process', bars: bars(results.latency.cat) },
+      { title: 'Cold, one process per run (goodbot exec, docker run, native)', bars: bars(results.cold) },
+      {
+        title: 'CPU-bound guests: metered, unmetered, native',
+        bars: results.metering.overhead.rows.flatMap((row) => [
+          { label: `${row.workload}: goodbot metered`, ms: row.metered.medianMs, ours: true },
+          { label: `${row.workload}: goodbot unmetered`, ms: row.unmetered.medianMs, ours: true },
+          { label: `${row.workload}: native`, ms: row.native.medianMs, ours: false },
+        ]),
+      },
+    ],
+    `goodbot benchmarks, ${results.date.slice(0, 10)}: medians on a log scale (${machine['cpu']}, ${machine['cores']} cores, Node ${machine['node']})`,
+  );
+}

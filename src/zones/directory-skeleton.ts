@@ -1,0 +1,133 @@
+import { FsError } from './errno.js';
+import type { DirEntry, FileStat, TimeChange } from './types.js';
+import type { FileOpenMode, VolumeBackend } from './volume-backend.js';
+
+/** One directory of the skeleton. */
+interface SkeletonDir {
+  readonly ino: bigint;
+  readonly children: Map<string, SkeletonDir>;
+}
+
+/** A skeleton has no files: a file handle can never be made. */
+type NoFile = never;
+
+/**
+ * A read-only tree of empty directories: the `/` that holds the zones'
+ * mount points (`/input`, `/work/out`…) when no zone is `/` itself. It is
+ * mounted for nearly every run, so it is built from plain objects rather
+ * than an in-memory filesystem (memfs costs about 100 ms to load in a cold
+ * `goodbot exec`, 5 MiB in every pool worker, and system calls per run for
+ * its owner ids). Nothing in it can change: every write is `EROFS` (the
+ * zone is read-only, so {@link ZoneVolume} refuses first anyway).
+ * Platform-neutral.
+ */
+export class DirectorySkeletonBackend implements VolumeBackend<SkeletonDir, NoFile> {
+  private readonly root: SkeletonDir;
+  private nextIno = 1n;
+  private readonly createdNs = BigInt(Date.now()) * 1_000_000n;
+
+  constructor(dirs: readonly string[]) {
+    this.root = this.directory();
+    for (const path of dirs) {
+      let dir = this.root;
+      for (const name of path.split('/').filter(Boolean)) {
+        let child = dir.children.get(name);
+        if (!child) dir.children.set(name, (child = this.directory()));
+        dir = child;
+      }
+    }
+  }
+
+  private directory(): SkeletonDir {
+    return { ino: this.nextIno++, children: new Map() };
+  }
+
+  openRoot(): SkeletonDir {
+    return this.root;
+  }
+
+  lstatAt(dir: SkeletonDir, name: string): FileStat | undefined {
+    const entry = name === '.' ? dir : dir.children.get(name);
+    return entry && this.stat(entry);
+  }
+
+  openDirAt(dir: SkeletonDir, name: string): SkeletonDir {
+    const entry = name === '.' ? dir : dir.children.get(name);
+    if (!entry) throw new FsError('NOENT');
+    return entry;
+  }
+
+  readlinkAt(): string {
+    throw new FsError('INVAL'); // no symlinks
+  }
+
+  closeDir(): void {}
+
+  openFileAt(dir: SkeletonDir, name: string, mode: FileOpenMode): NoFile {
+    if (dir.children.has(name) || name === '.') throw new FsError('ISDIR');
+    throw new FsError(mode.create ? 'ROFS' : 'NOENT');
+  }
+
+  mkdirAt(): void {
+    throw new FsError('ROFS');
+  }
+  rmdirAt(): void {
+    throw new FsError('ROFS');
+  }
+  unlinkAt(): void {
+    throw new FsError('ROFS');
+  }
+  renameAt(): void {
+    throw new FsError('ROFS');
+  }
+  linkAt(): void {
+    throw new FsError('ROFS');
+  }
+  symlinkAt(): void {
+    throw new FsError('ROFS');
+  }
+  setTimesAt(_dir: SkeletonDir, _name: string, _atim: TimeChange, _mtim: TimeChange): void {
+    throw new FsError('ROFS');
+  }
+
+  readDir(dir: SkeletonDir): DirEntry[] {
+    return [...dir.children].map(([name, child]) => ({ name, type: 'directory', ino: child.ino }));
+  }
+
+  statDir(dir: SkeletonDir): FileStat {
+    return this.stat(dir);
+  }
+
+  syncDir(): void {}
+
+  statFile(): FileStat {
+    throw new FsError('BADF');
+  }
+  read(): number {
+    throw new FsError('BADF');
+  }
+  write(): number {
+    throw new FsError('BADF');
+  }
+  setSize(): void {
+    throw new FsError('BADF');
+  }
+  setFileTimes(): void {
+    throw new FsError('BADF');
+  }
+  syncFile(): void {
+    throw new FsError('BADF');
+  }
+  closeFile(): void {}
+
+  measureUsage(): number {
+    return 0;
+  }
+
+  dispose(): void {}
+
+  private stat(dir: SkeletonDir): FileStat {
+    const time = this.createdNs;
+    return { dev: 0n, ino: dir.ino, type: 'directory', nlink: BigInt(2 + dir.children.size), size: 0n, atimNs: time, mtimNs: time, ctimNs: time };
+  }
+}
