@@ -1,16 +1,17 @@
 import { redactEnvironment, zoneMountEvent, type AuditEvent } from './audit/events.js';
 import { ExitStatus, GoodbotError } from './errors.js';
 import type { LoadedProgram, Platform, ToolLaunch } from './platform.js';
-import { Authority } from './policy/authority.js';
+import type { Authority } from './policy/authority.js';
 import { policyDigest } from './policy/digest.js';
 import { guestEnvironment } from './policy/environment.js';
 import type { GuestOutcome } from './backends/wasm/outcome.js';
 import { chooseBackend, runOnContainer } from './backends/container-sandbox.js';
 import { RunLimiter } from './limits/run-limiter.js';
 import { overlaps } from './policy/guest-path.js';
-import type { Denial, Policy, ZoneSpec } from './policy/types.js';
+import type { Policy, ZoneSpec } from './policy/types.js';
 import { isToolName } from './tools/catalog.js';
 import { decodeChunks, EventChannel, type RunEvent, type RunResult } from './run.js';
+import { runAuthority } from './run-authority.js';
 import type { WasiClock } from './wasi/core/clock.js';
 import type { WasiContext } from './wasi/core/context.js';
 import { NetworkGate } from './wasi/core/network-gate.js';
@@ -137,13 +138,7 @@ export class Sandbox {
         audit: (event) => this.audit(event),
       });
     }
-    const authority = new Authority(
-      (denial: Denial) => {
-        events.push({ type: 'denied', denial });
-        this.audit({ event: 'access.denied', time: now(), runId, ...denial });
-      },
-      (allowance) => this.audit({ event: 'access.allowed', time: now(), runId, ...allowance }),
-    );
+    const authority = runAuthority(runId, events, (event) => this.audit(event));
     const { program, name, argv0, mounts, env: toolEnv } = await this.resolveProgram(request.program, authority);
     const started = performance.now();
     const args = [request.argv0 ?? argv0, ...(request.args ?? [])];

@@ -7,6 +7,8 @@ import type { Policy } from '../policy/types.js';
 import type { Platform } from '../platform.js';
 import { decodeChunks, type EventChannel, type RunEvent, type RunResult } from '../run.js';
 import { findTool, isToolName } from '../tools/catalog.js';
+import { runAuthority } from '../run-authority.js';
+import { NetworkGate } from '../wasi/core/network-gate.js';
 import type { InputSource } from '../wasi/core/stdio.js';
 import { defaultPath } from './container.js';
 
@@ -43,19 +45,14 @@ export interface ContainerRunRequest {
  * records, statuses and exit codes as a WebAssembly run: the zones become
  * mounts, the environment is the policy's grant, and the limits that apply
  * to a container (timeout, memory, output, cancel) end it the same way.
+ * Network grants are decided by the same gate as on the wasm backend, for
+ * each request the container makes through its egress proxy.
  * Fuel counts WebAssembly instructions and is refused here.
  */
 export async function runOnContainer(run: ContainerRunRequest): Promise<RunResult> {
   const { runId, policy, platform, events } = run;
   if (platform.runContainer === undefined) {
     throw new GoodbotError('usage', 'this platform has no container backend', { hint: "use backend 'wasm'", field: 'sandbox.backend' });
-  }
-  // Refused, not ignored: the container would run with no network while the policy says otherwise.
-  if (policy.network.allow.length > 0) {
-    throw new GoodbotError('policy', 'the docker backend does not enforce network grants yet: its containers get no network', {
-      field: 'sandbox.network.allow',
-      hint: 'run it on the wasm backend (--backend=wasm, or backend: wasm in the policy), or remove the network grants',
-    });
   }
   if (policy.limits.fuel !== undefined) {
     throw new GoodbotError('policy', 'fuel counts WebAssembly instructions and cannot limit a container', {
@@ -86,6 +83,9 @@ export async function runOnContainer(run: ContainerRunRequest): Promise<RunResul
   }
 
   const limiter = new RunLimiter(policy.limits, started, run.isCancelled);
+  const authority = runAuthority(runId, events, (event) => run.audit(event));
+  // No transport: the gate only decides; the Docker backend's egress proxy does the I/O.
+  const network = policy.network.allow.length > 0 ? { gate: new NetworkGate(policy.network, authority, undefined), authority } : undefined;
   const output = { stdout: [] as Uint8Array[], stderr: [] as Uint8Array[] };
   const outcome = limiter.checkCancelled()
     ? undefined
@@ -97,6 +97,7 @@ export async function runOnContainer(run: ContainerRunRequest): Promise<RunResul
         env,
         stdin,
         limiter,
+        ...(network !== undefined && { network }),
         onOutput: (stream, chunk) => {
           if (run.collect) output[stream].push(chunk);
           (stream === 'stdout' ? run.onStdout : run.onStderr)?.(chunk);
@@ -112,14 +113,14 @@ export async function runOnContainer(run: ContainerRunRequest): Promise<RunResul
     durationMs,
     stdout: decodeChunks(output.stdout),
     stderr: decodeChunks(output.stderr),
-    denials: [],
+    denials: authority.denials,
     ...(limit && { limit: { kind: limit.limit, message: limit.message } }),
     backend: 'docker',
     program: { name: run.command, kind: 'container' },
     ...(outcome && { image: outcome.image }),
   };
   if (limit) run.audit({ event: 'limit.exceeded', time: now(), runId, limit: limit.limit, message: limit.message });
-  run.audit({ event: 'run.exit', time: now(), runId, status: result.status, exitCode: result.exitCode, durationMs, denials: 0 });
+  run.audit({ event: 'run.exit', time: now(), runId, status: result.status, exitCode: result.exitCode, durationMs, denials: authority.denials.length });
   return result;
 }
 

@@ -1,5 +1,7 @@
 import type { RunLimiter } from '../limits/run-limiter.js';
+import type { Authority } from '../policy/authority.js';
 import type { Policy } from '../policy/types.js';
+import type { NetworkGate } from '../wasi/core/network-gate.js';
 
 /**
  * A run for a container backend, as the platform-neutral sandbox hands it
@@ -17,6 +19,11 @@ export interface ContainerJob {
   readonly stdin: Uint8Array;
   /** Output caps, the deadline and cancellation; trips the limit that ends the run. */
   readonly limiter: RunLimiter;
+  /**
+   * The run's network capability when the policy grants any: the container
+   * then reaches only an egress proxy, which asks GATE about every request.
+   */
+  readonly network?: { readonly gate: NetworkGate; readonly authority: Authority };
   /** Output as the container writes it (already counted against the cap). */
   onOutput(stream: 'stdout' | 'stderr', chunk: Uint8Array): void;
 }

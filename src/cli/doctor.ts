@@ -1,6 +1,7 @@
 import { engineStatus, dockerEngine } from '../backends/docker/engine.js';
 import { toolsImageRef } from '../backends/docker/image.js';
-import { removeOrphanContainers } from '../backends/docker/orphans.js';
+import { removeOrphanFirewallRules } from '../backends/docker/host-firewall.js';
+import { removeOrphanContainers, removeOrphanNetworks } from '../backends/docker/orphans.js';
 import { GoodbotError } from '../errors.js';
 import { reportFailure } from './command-failure.js';
 
@@ -48,10 +49,16 @@ async function checkEngine(): Promise<void> {
   report('tools image', image ? `${ref} present (${mebibytes(image.Size)})` : `${ref} missing (build it: goodbot docker build-image)`);
 
   const removed = await removeOrphanContainers(engine);
-  if (removed.length === 0) report('orphans', 'none');
+  const networks = await removeOrphanNetworks(engine);
+  const rules = await removeOrphanFirewallRules();
+  if (removed.length === 0 && networks.length === 0 && rules.length === 0) report('orphans', 'none');
   for (const orphan of removed) {
     report('orphans', `removed ${orphan.id.slice(0, 12)} of run ${orphan.runId} (${orphan.state}): ${orphan.reason}`);
   }
+  for (const orphan of networks) {
+    report('orphans', `removed network ${orphan.name} of run ${orphan.runId}: its process ${orphan.pid} is gone`);
+  }
+  for (const runId of rules) report('orphans', `removed the host firewall rules of run ${runId}: its process is gone`);
 }
 
 function report(what: string, text: string): void {

@@ -62,6 +62,24 @@ describe('goodbot doctor', () => {
     expect(await containerExists(owned.id)).toBe(true);
   });
 
+  it('removes the network and host firewall rules of a run with grants whose process is gone', async () => {
+    const pid = deadPid();
+    const network = await engine.createNetwork({ Name: 'goodbot-orphan-test', Internal: true, Labels: { [RUN_LABEL]: 'net-orphan', [PID_LABEL]: String(pid) } });
+    const rule = ['INPUT', '-i', 'gb-orphantest', '-m', 'comment', '--comment', `${RUN_LABEL}=net-orphan ${PID_LABEL}=${pid}`, '-j', 'DROP'];
+    expect(spawnSync('iptables', ['-w', '-I', ...rule]).status).toBe(0);
+    try {
+      const { status, stdout } = goodbot(repoRoot, ['doctor']);
+      expect(stdout).toMatch(/^orphans: +removed network goodbot-orphan-test of run net-orphan: its process \d+ is gone$/m);
+      expect(stdout).toMatch(/^orphans: +removed the host firewall rules of run net-orphan: its process is gone$/m);
+      expect(status).toBe(0);
+      expect(spawnSync('iptables', ['-w', '-S', 'INPUT'], { encoding: 'utf8' }).stdout).not.toContain('net-orphan');
+      expect(await engine.listNetworks({ filters: { label: [`${RUN_LABEL}=net-orphan`] } })).toEqual([]);
+    } finally {
+      await network.remove().catch(() => {});
+      spawnSync('iptables', ['-w', '-D', ...rule]);
+    }
+  });
+
   it('counts an exited container of a live process as orphaned once its grace period is over', async () => {
     const exited = await goodbotContainer('z', process.pid);
     await exited.start();

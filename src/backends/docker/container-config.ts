@@ -23,7 +23,12 @@ export interface ContainerPlan {
   readonly memoryBytes: number;
   readonly cpus: number;
   readonly pids: number;
+  /** The run's internal network (see EgressNetwork); absent: no network at all. */
+  readonly network?: string;
 }
+
+/** Inside the container's own namespace, where nothing serves DNS: names are resolved by the egress proxy. */
+const unansweredDns = '127.0.0.1';
 
 /** Scratch /tmp when no zone takes its place. */
 const tmpSize = 64 * 1024 * 1024;
@@ -36,7 +41,8 @@ const tmpSize = 64 * 1024 * 1024;
 const entrypoint = ['/usr/bin/env', '-i', '/bin/sh', '-c', `. ${RUN_FILES_TARGET}/env && exec "$@" < ${RUN_FILES_TARGET}/stdin`, 'goodbot'];
 
 /**
- * The container for PLAN, hardened the same way every time: no network,
+ * The container for PLAN, hardened the same way every time: no network
+ * (or, with grants, only the run's internal network),
  * read-only root, every capability dropped, no privilege gain (setuid is
  * inert), a non-root user, caps on processes, memory (no swap on top) and
  * CPU, tmpfs scratch, an init as PID 1 that reaps and forwards signals, no
@@ -57,13 +63,17 @@ export function containerOptions(plan: ContainerPlan): Docker.ContainerCreateOpt
     User: `${plan.user.uid}:${plan.user.gid}`,
     Env: [],
     Labels: { [RUN_LABEL]: plan.runId, [PID_LABEL]: String(plan.hostPid) },
-    NetworkDisabled: true,
+    NetworkDisabled: plan.network === undefined,
     AttachStdin: false,
     AttachStdout: true,
     AttachStderr: true,
     Tty: false,
     HostConfig: {
-      NetworkMode: 'none',
+      NetworkMode: plan.network ?? 'none',
+      // The engine's resolver in the container forwards to these: none that answers, so no data leaves by DNS
+      // (and a lookup fails in a second rather than ten).
+      // No IPv6: the host's link-local address on the bridge would be a way to its services that the INPUT rules do not cover.
+      ...(plan.network !== undefined && { Dns: [unansweredDns], DnsOptions: ['timeout:1', 'attempts:1'], Sysctls: { 'net.ipv6.conf.all.disable_ipv6': '1' } }),
       ReadonlyRootfs: true,
       CapDrop: ['ALL'],
       SecurityOpt: ['no-new-privileges'],

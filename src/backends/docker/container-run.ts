@@ -7,6 +7,9 @@ import { containerOptions } from './container-config.js';
 import { dockerEngine, engineSocket, engineStatus } from './engine.js';
 import { toolsImageRef } from './image.js';
 import { containerUser } from './container-user.js';
+import { createEgressNetwork, removeEgressNetwork, type EgressNetwork } from './egress-network.js';
+import { EgressProxy } from './egress-proxy.js';
+import { closeHostToBridge, type HostFirewall } from './host-firewall.js';
 import { bindMounts } from './mount-guard.js';
 import { RunFiles } from './run-files.js';
 
@@ -18,7 +21,9 @@ const cancelPollMs = 50;
  * Output streams to the job as it comes, counted against the output cap
  * (past it, the container is killed at once). At the deadline or on cancel
  * the command gets SIGTERM, then SIGKILL after a grace period. A container
- * the kernel's OOM killer stopped ends the run with `memory-limit`.
+ * the kernel's OOM killer stopped ends the run with `memory-limit`. With
+ * network grants the container joins an internal network of its own whose
+ * only way out is the run's egress proxy; both go when the run ends.
  */
 export async function runContainer(job: ContainerJob, engine: Docker = dockerEngine()): Promise<ContainerOutcome> {
   const { policy, limiter } = job;
@@ -33,10 +38,21 @@ export async function runContainer(job: ContainerJob, engine: Docker = dockerEng
     });
   }
   const user = containerUser(binds);
-  const files = new RunFiles(job.env, job.stdin, user);
+  let files: RunFiles | undefined;
+  let network: EgressNetwork | undefined;
+  let proxy: EgressProxy | undefined;
+  let firewall: HostFirewall | undefined;
   let container: Docker.Container | undefined;
   const timers: ReturnType<typeof setTimeout>[] = [];
   try {
+    let env = job.env;
+    if (job.network !== undefined) {
+      network = await createEgressNetwork(engine, job.runId);
+      proxy = await EgressProxy.start({ ...job.network, listenAddress: network.gateway, clientSubnet: network.subnet });
+      firewall = await closeHostToBridge({ runId: job.runId, bridge: network.bridge, proxyAddress: network.gateway, proxyPort: proxy.port });
+      env = { ...env, ...proxyEnvironment(proxy.url) };
+    }
+    files = new RunFiles(env, job.stdin, user);
     container = await engine.createContainer(
       containerOptions({
         image,
@@ -51,6 +67,7 @@ export async function runContainer(job: ContainerJob, engine: Docker = dockerEng
         memoryBytes: policy.limits.memoryBytes ?? policy.docker.memoryBytes,
         cpus: policy.docker.cpus,
         pids: policy.docker.pids,
+        ...(network !== undefined && { network: network.name }),
       }),
     );
     const running = container;
@@ -114,6 +131,12 @@ export async function runContainer(job: ContainerJob, engine: Docker = dockerEng
   } finally {
     for (const timer of timers) clearTimeout(timer);
     await container?.remove({ force: true, v: true }).catch(() => {});
-    files.remove();
+    await Promise.all([proxy?.close(), firewall?.remove(), network && removeEgressNetwork(engine, network).catch(() => {})]);
+    files?.remove();
   }
+}
+
+/** The variables that send a container's HTTP clients (curl, wget, pip, git…) through the proxy at URL. */
+export function proxyEnvironment(url: string): Record<string, string> {
+  return { HTTP_PROXY: url, HTTPS_PROXY: url, ALL_PROXY: url, http_proxy: url, https_proxy: url, all_proxy: url };
 }

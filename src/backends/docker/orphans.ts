@@ -66,3 +66,37 @@ async function exitedMsAgo(engine: Docker, id: string): Promise<number> {
     return 0;
   }
 }
+
+/** A goodbot network (see EgressNetwork) whose run's process is gone. */
+export interface OrphanNetwork {
+  readonly id: string;
+  readonly name: string;
+  readonly runId: string;
+  readonly pid: number;
+}
+
+/** goodbot's networks (labelled `goodbot.run`) whose process named by `goodbot.pid` no longer exists on this host. */
+export async function findOrphanNetworks(engine: Docker = dockerEngine()): Promise<OrphanNetwork[]> {
+  const networks = await engine.listNetworks({ filters: { label: [RUN_LABEL] } });
+  return networks
+    .map((network) => ({ id: network.Id, name: network.Name, runId: network.Labels?.[RUN_LABEL] ?? '', pid: Number(network.Labels?.[PID_LABEL] ?? Number.NaN) }))
+    .filter((network) => !isProcessAlive(network.pid));
+}
+
+/**
+ * Removes the orphans {@link findOrphanNetworks} finds, after their
+ * containers (an orphan network's containers are orphans too); returns those
+ * it removed.
+ */
+export async function removeOrphanNetworks(engine: Docker = dockerEngine()): Promise<OrphanNetwork[]> {
+  const removed: OrphanNetwork[] = [];
+  for (const orphan of await findOrphanNetworks(engine)) {
+    try {
+      await engine.getNetwork(orphan.id).remove();
+      removed.push(orphan);
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode !== 404) throw error;
+    }
+  }
+  return removed;
+}

@@ -74,12 +74,13 @@ export class NetworkGate {
   }
 
   /**
-   * The address an HTTP request to NAME (undefined: the host was an address)
-   * goes to: the first of ADDRESSES the policy grants, or undefined when none
-   * is (the refusal of the first is recorded).
+   * The address an HTTP request (or, with PROTOCOL tcp, a proxied TCP
+   * connection) to NAME (undefined: the host was an address) goes to: the
+   * first of ADDRESSES the policy grants, or undefined when none is (the
+   * refusal of the first is recorded).
    */
-  chooseAddress(name: string | undefined, addresses: readonly string[], port: number): string | undefined {
-    return this.decide(addresses.map((address) => ({ protocol: 'http', address, port, ...(name !== undefined && { name }) })))?.address;
+  chooseAddress(name: string | undefined, addresses: readonly string[], port: number, protocol: 'http' | 'tcp' = 'http'): string | undefined {
+    return this.decide(addresses.map((address) => ({ protocol, address, port, ...(name !== undefined && { name }) })))?.address;
   }
 
   /** May the guest listen on, or bind a fixed port of, ADDRESS:PORT? */

@@ -1,12 +1,11 @@
 import { sendWindow, type Connection, type HeaderList, type NetworkClient } from '../core/network-client.js';
 import type { NetworkGate } from '../core/network-gate.js';
-import { normalizeHostName } from '../../policy/network-grant.js';
+import { parseHostPort } from '../../policy/host-port.js';
 import { fsError } from '../../zones/errno.js';
 import { latin1, tokenPattern, type Fields } from './http-fields.js';
 import { FutureIncomingResponse } from './http-incoming.js';
 import { httpErrorCode, streamFailure, type HttpErrorCode } from './network-errors.js';
 import { dispose, refuse } from './resource.js';
-import { familyOf } from './socket-address.js';
 import { OutputStream, type ByteSink } from './streams.js';
 
 type Method = { tag: string; val?: string };
@@ -207,7 +206,7 @@ export class OutgoingRequest extends OutgoingMessage {
     const method = methodName(this.currentMethod);
     if (method === undefined) throw { tag: 'HTTP-request-method-invalid' } satisfies HttpErrorCode;
     const authority = this.currentAuthority;
-    const host = authority === undefined ? undefined : hostOf(authority, tls ? 443 : 80);
+    const host = authority === undefined ? undefined : parseHostPort(authority, tls ? 443 : 80);
     if (authority === undefined || host === undefined) throw { tag: 'HTTP-request-URI-invalid' } satisfies HttpErrorCode;
 
     let addresses: readonly string[] = [host.name];
@@ -235,20 +234,6 @@ export class OutgoingRequest extends OutgoingMessage {
     if (!this.hasBody) this.content.finish(undefined);
     return new FutureIncomingResponse(exchange, gate.host);
   }
-}
-
-/** The host and port of an authority (`name`, `name:port`, `[v6]:port`), or undefined when it is not one. */
-function hostOf(authority: string, defaultPort: number): { name: string; port: number; literal: boolean } | undefined {
-  const match = /^(\[[^\]]*\]|[^:]*)(?::([0-9]{1,5}))?$/.exec(authority);
-  if (match === null) return undefined;
-  const port = match[2] === undefined ? defaultPort : Number(match[2]);
-  if (port < 1 || port > 65535) return undefined;
-  const bracketed = match[1]!.startsWith('[');
-  const text = bracketed ? match[1]!.slice(1, -1) : match[1]!;
-  const family = familyOf(text);
-  if (family !== undefined && bracketed === (family === 'ipv6')) return { name: text, port, literal: true };
-  const name = bracketed ? undefined : normalizeHostName(text);
-  return name === undefined ? undefined : { name, port, literal: false };
 }
 
 /** `wasi:http/types` `outgoing-response`: only useful to a server, which goodbot does not run. */

@@ -35,6 +35,17 @@ describe('the container configuration', () => {
     expect(host.Privileged ?? false).toBe(false);
   });
 
+  it('with grants, joins only the run network, with no DNS server that answers and no IPv6, and keeps every other knob', () => {
+    const granted = containerOptions({ ...plan, network: 'goodbot-run-1' });
+    expect(granted.NetworkDisabled).toBe(false);
+    expect(granted.HostConfig!.NetworkMode).toBe('goodbot-run-1');
+    expect(granted.HostConfig!.Dns).toEqual(['127.0.0.1']);
+    expect(granted.HostConfig!.Sysctls).toEqual({ 'net.ipv6.conf.all.disable_ipv6': '1' });
+    const { NetworkMode: _mode, Dns: _dns, DnsOptions: _options, Sysctls: _sysctls, ...rest } = granted.HostConfig!;
+    const { NetworkMode: _none, ...without } = host;
+    expect(rest).toEqual(without);
+  });
+
   it('runs as a non-root user with an init, caps on processes, memory (no swap) and CPU', () => {
     expect(options.User).toBe('65534:65534');
     expect(host.Init).toBe(true);

@@ -42,13 +42,6 @@ describe('goodbot exec --backend=docker refuses', () => {
     expect(stderr).toMatch(/dockerd|setup/);
   });
 
-  it('network grants, which its containers would silently not get (their egress proxy is a later step)', () => {
-    const { status, stderr } = goodbot(base, ['exec', '--backend=docker', '--allow-net', 'api.example.com:443', '--', 'true']);
-    expect(status).toBe(125);
-    expect(stderr).toContain('network.allow');
-    expect(stderr).toContain('does not enforce network grants');
-  });
-
   it('fuel, which counts WebAssembly instructions', () => {
     const { status, stderr } = goodbot(base, ['exec', '--backend=docker', '--fuel', '1000', '--', 'true']);
     expect(status).toBe(125);
