@@ -12,8 +12,7 @@ import type { ZoneSpec } from './policy/types.js';
 import { HostClock } from './wasi/core/clock.js';
 import { secureRandom } from './wasi/core/random.js';
 import { HostFolderBackend } from './zones/host-folder.js';
-import { DirectorySkeletonBackend } from './zones/directory-skeleton.js';
-import { MemoryFolderBackend } from './zones/memory-folder.js';
+import { memoryZoneBackend } from './zones/memory-zone.js';
 import type { VolumeBackend } from './zones/volume-backend.js';
 
 export interface NodePlatformOptions {
@@ -60,9 +59,7 @@ export function createNodePlatform(options: NodePlatformOptions = {}): Platform 
 
 function zoneBackendFor(spec: ZoneSpec): VolumeBackend<unknown, unknown> {
   if (spec.kind === 'memory') {
-    // A read-only memory zone without files (the mount points' `/`, in nearly every run) is only directories.
-    if (spec.access === 'ro' && Object.keys(spec.files ?? {}).length === 0) return new DirectorySkeletonBackend(spec.dirs ?? []) as VolumeBackend<unknown, unknown>;
-    return new MemoryFolderBackend(memfsVolume(), spec.files, spec.dirs) as VolumeBackend<unknown, unknown>;
+    return memoryZoneBackend(spec, memfsVolume) as VolumeBackend<unknown, unknown>;
   }
   const hostPath = spec.hostPath!;
   if (spec.access === 'rw') mkdirSync(hostPath, { recursive: true });

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Sets up everything goodbot needs on a fresh Debian machine, idempotently:
-# Debian packages (clang + wasi-libc for the guests), a running Docker engine,
-# npm packages, the TypeScript build, the fs-times addon, the test guests, the
-# tool catalog and the Docker backend's tools image. Each step is skipped when
-# its result is already up to date.
+# Debian packages (clang + wasi-libc for the guests, chromium for the web
+# demo's tests), a running Docker engine, npm packages, the TypeScript build,
+# the fs-times addon, the test guests, the tool catalog and the Docker
+# backend's tools image. Each step is skipped when its result is already up
+# to date.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source wasm-tools/lib/debian-host.sh
@@ -13,6 +14,10 @@ source wasm-tools/lib/debian-host.sh
 #    databases written by the sandboxed sqlite3 open natively. Recipes install
 #    what else they need themselves.
 need_debs clang lld llvm wasi-libc libclang-rt-dev-wasm32 gcc libc6-dev dpkg-dev sqlite3
+
+# 1b. Headless Chromium for the web demo's end-to-end tests (test/web), driven
+#     by playwright-core; Debian's package, installed only when it is missing.
+[ -x /usr/bin/chromium ] || need_debs chromium
 
 # 2. The Docker backend: an engine (Debian's docker.io, unless one is installed
 #    already, e.g. Docker's own packages) and debootstrap, which builds its

@@ -1,11 +1,9 @@
 import { readFileSync, statSync } from 'node:fs';
 import { GoodbotError } from '../../errors.js';
 import type { LoadedProgram } from '../../platform.js';
-import { runCommandModule } from './command-module.js';
-import { LimitExceeded } from '../../limits/run-limiter.js';
-import { Metering, MeteredVariants, meteredVariant, type InstrumentedStore } from './metered-module.js';
-import { isRubyReactor, runRubyReactor } from './ruby-reactor.js';
-import { checkCommandModule, compileModule, detectProgramKind } from './program-kind.js';
+import type { InstrumentedStore } from './metered-module.js';
+import { moduleProgram } from './module-program.js';
+import { detectProgramKind } from './program-kind.js';
 
 /** A regular file's identity and version (device, inode, size, mtime), or undefined if it is not one. */
 export function fileVersion(path: string): string | undefined {
@@ -64,24 +62,6 @@ export class ProgramLoader {
   private async fromBytes(bytes: Uint8Array, name: string): Promise<LoadedProgram> {
     const kind = detectProgramKind(bytes, name);
     if (kind === 'component') return this.loadComponent(bytes, name, this.instrumentedStore);
-    const module = compileModule(bytes, name);
-    const run = isRubyReactor(module) ? runRubyReactor : (checkCommandModule(module, name), runCommandModule);
-    const metered = new MeteredVariants(bytes, name, this.instrumentedStore);
-    return {
-      name,
-      kind,
-      run: (ctx) => {
-        const limiter = ctx.limiter;
-        if (limiter === undefined || !limiter.metered) return run(module, ctx);
-        let metering: Metering;
-        try {
-          metering = new Metering(meteredVariant(metered, limiter.limits.memoryBytes, name), limiter);
-        } catch (error) {
-          if (error instanceof LimitExceeded) return { kind: 'limit', limit: error };
-          throw error;
-        }
-        return run(module, ctx, metering);
-      },
-    };
+    return moduleProgram(bytes, name, this.instrumentedStore);
   }
 }

@@ -1,0 +1,125 @@
+import type { Volume } from 'memfs';
+import type { AuditSink } from '../audit/events.js';
+import { moduleProgram } from '../backends/wasm/module-program.js';
+import { detectProgramKind } from '../backends/wasm/program-kind.js';
+import { GoodbotError } from '../errors.js';
+import type { LoadedProgram, Platform, ToolLaunch } from '../platform.js';
+import type { ZoneSpec } from '../policy/types.js';
+import { findTool, recipeOf, type ToolEntry } from '../tools/catalog.js';
+import { HostClock } from '../wasi/core/clock.js';
+import { secureRandom } from '../wasi/core/random.js';
+import { MemoryFolderBackend } from '../zones/memory-folder.js';
+import { memoryZoneBackend } from '../zones/memory-zone.js';
+import type { VolumeBackend } from '../zones/volume-backend.js';
+import { readZoneFiles, type ZoneFiles } from './zone-files.js';
+
+export interface BrowserPlatformOptions {
+  /** memfs' `Volume` class: the page bundles memfs and hands it in, so the core never imports it. */
+  readonly Volume: typeof Volume;
+  /** The bytes of a catalog tool's built artifact (the page fetches them, checked against their digests). */
+  readonly loadArtifact?: (tool: ToolEntry) => Promise<Uint8Array>;
+  /** Called with a read-write zone's files as its run ends, just before they are discarded. */
+  readonly onZoneFiles?: (zone: ZoneSpec, files: ZoneFiles) => void;
+  /** The variables a policy's `env.allow` may pass; default none. */
+  readonly hostEnv?: Readonly<Record<string, string>>;
+  readonly audit?: AuditSink;
+}
+
+/**
+ * The browser platform: every zone in memory (memfs), programs given as
+ * bytes or catalog tools fetched by the page, WebCrypto random bytes and
+ * `performance.now()` clocks, no network and no containers. Only preview1
+ * core modules run for now. Limits are the in-guest metering of the shared
+ * core (fuel slices that check the deadline), so a runaway guest stops on
+ * time without `Worker.terminate()`, which Chromium honours only seconds later.
+ * Runs block their thread: call it from a Web Worker, which may block (the
+ * clock's sleep uses `Atomics.wait`, which needs a cross-origin isolated page).
+ */
+export function createBrowserPlatform(options: BrowserPlatformOptions): Platform {
+  const byBytes = new WeakMap<Uint8Array, LoadedProgram>();
+  const tools = new Map<string, Promise<LoadedProgram>>();
+  const loadBytes = (bytes: Uint8Array, name: string): LoadedProgram => {
+    let program = byBytes.get(bytes);
+    if (program === undefined) {
+      if (detectProgramKind(bytes, name) === 'component') {
+        throw new GoodbotError('invalid-program', `${name} is a component; the browser build runs core modules only so far`, {
+          hint: 'give a WASI preview1 core module',
+          path: name,
+        });
+      }
+      program = moduleProgram(bytes, name, undefined, true);
+      byBytes.set(bytes, program);
+    }
+    return program;
+  };
+  const loadTool = (tool: ToolEntry): Promise<LoadedProgram> => {
+    const key = `${tool.recipe}/${tool.artifact}`;
+    let program = tools.get(key);
+    if (program === undefined) {
+      program = options.loadArtifact!(tool).then((bytes) => loadBytes(bytes, tool.artifact));
+      tools.set(key, program);
+      program.catch(() => tools.delete(key));
+    }
+    return program;
+  };
+  return {
+    loadProgram: async (program) => {
+      if (typeof program !== 'string') return loadBytes(program, 'program.wasm');
+      throw new GoodbotError('not-found', `${program}: the browser has no files to run programs from`, {
+        hint: 'give the program as bytes, or a catalog tool by name',
+        path: program,
+      });
+    },
+    ...(options.loadArtifact !== undefined && {
+      launchTool: async (name: string): Promise<ToolLaunch> => {
+        const tool = browserTool(name);
+        return {
+          program: await loadTool(tool),
+          name: tool.name,
+          version: recipeOf(tool).version,
+          argv0: tool.entry ?? tool.name,
+          mounts: [],
+          env: tool.env ?? {},
+        };
+      },
+    }),
+    zoneBackend: (spec) => memoryBackend(spec, options),
+    hostEnv: () => options.hostEnv ?? {},
+    ...(options.audit !== undefined && { audit: options.audit }),
+    createClock: () => new HostClock(),
+    random: secureRandom,
+  };
+}
+
+/** The catalog entry NAME, if the browser build can run it (a core module that needs no folders of its own). */
+function browserTool(name: string): ToolEntry {
+  const tool = findTool(name);
+  if (tool === undefined) {
+    throw new GoodbotError('not-found', `${name}: no such tool in the catalog`, { path: name });
+  }
+  if (tool.kind !== 'preview1' || (tool.mounts?.length ?? 0) > 0) {
+    throw new GoodbotError('not-found', `${name} does not run in the browser build yet`, {
+      hint: 'the browser runs preview1 tools without library folders (busybox applets, jq, lua, sqlite3)',
+      path: name,
+    });
+  }
+  return tool;
+}
+
+function memoryBackend(spec: ZoneSpec, options: BrowserPlatformOptions): VolumeBackend<unknown, unknown> {
+  if (spec.kind !== 'memory') {
+    throw new GoodbotError('policy', `zone '${spec.name}' is a host folder; the browser has only in-memory zones`, {
+      hint: "give the zone `files` (or mode 'tmpfs') instead of a hostPath",
+    });
+  }
+  const backend = memoryZoneBackend(spec, () => options.Volume);
+  const onZoneFiles = options.onZoneFiles;
+  if (spec.access === 'rw' && onZoneFiles !== undefined && backend instanceof MemoryFolderBackend) {
+    const dispose = backend.dispose.bind(backend);
+    backend.dispose = () => {
+      onZoneFiles(spec, readZoneFiles(backend.volume));
+      dispose();
+    };
+  }
+  return backend as VolumeBackend<unknown, unknown>;
+}

@@ -1,0 +1,149 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildWebDemo, type WebBuild } from '../../web/build.js';
+import { serveWebDemo, type WebServer } from '../../web/serve.js';
+import { repoRoot } from '../helpers/guests.js';
+
+/** Debian's chromium, which setup installs; flags that keep it headless and offline (no sandbox: tests run as root). */
+const chromiumPath = '/usr/bin/chromium';
+const chromiumFlags = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+];
+/** Where the screenshot goes (gitignored). */
+const artifactsDir = join(repoRoot, '.cache', 'artifacts');
+
+/** The page's visible state after a run. */
+interface RunView {
+  readonly state: string;
+  readonly runStatus: string | undefined;
+  readonly exitCode: number;
+  readonly durationMs: number;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly status: string;
+  readonly denials: string;
+  /** Wall time on the page from the click to the end of the run. */
+  readonly pageMs: number;
+}
+
+/** Picks EXAMPLE (a button label) and clicks Run; returns the page's clock at the click. */
+async function startRun(page: Page, example: string): Promise<number> {
+  await page.click(`button[data-example="${example}"]`);
+  return page.evaluate(() => {
+    (document.getElementById('run') as HTMLButtonElement).click();
+    return performance.now();
+  });
+}
+
+/** Waits for the run started at CLICKED_AT to end, and reads what the page shows. */
+async function runEnd(page: Page, clickedAt: number): Promise<RunView> {
+  await page.waitForFunction(() => document.getElementById('status')!.dataset['state'] !== 'running', undefined, { timeout: 30_000 });
+  return page.evaluate((clicked) => {
+    const status = document.getElementById('status')!;
+    const spans = [...document.querySelectorAll('#output span')];
+    return {
+      state: status.dataset['state']!,
+      runStatus: status.dataset['runStatus'],
+      exitCode: Number(status.dataset['exitCode']),
+      durationMs: Number(status.dataset['durationMs']),
+      stdout: spans.filter((span) => span.className !== 'stderr').map((span) => span.textContent).join(''),
+      stderr: spans.filter((span) => span.className === 'stderr').map((span) => span.textContent).join(''),
+      status: status.textContent ?? '',
+      denials: document.getElementById('denials')!.textContent ?? '',
+      pageMs: performance.now() - clicked,
+    };
+  }, clickedAt);
+}
+
+async function run(page: Page, example: string): Promise<RunView> {
+  return runEnd(page, await startRun(page, example));
+}
+
+describe('the web demo page in headless Chromium', () => {
+  let built: WebBuild;
+  let server: WebServer;
+  let browser: Browser;
+  let page: Page;
+  let firstResultMs: number;
+
+  beforeAll(async () => {
+    expect(existsSync(chromiumPath), `${chromiumPath} is missing: run wasm-tools/setup.sh (npm test does)`).toBe(true);
+    built = await buildWebDemo(join(repoRoot, '.cache', 'web-test'));
+    server = await serveWebDemo(built.outDir);
+    browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumFlags });
+    page = await browser.newPage({ viewport: { width: 1360, height: 1000 } });
+    await page.goto(server.url);
+    await page.waitForSelector('body[data-ready="true"]');
+    const first = await run(page, 'sort');
+    expect(first.stdout).toBe('apple\nbanana\ncherry\nfig\npear\n');
+    firstResultMs = Number(await page.evaluate(() => document.body.dataset['firstResultMs']));
+    console.log(`web demo: page load to first result ${firstResultMs} ms; bundles ${JSON.stringify(built.jsBytes)}; tools ${JSON.stringify(built.wasmBytes)}`);
+  });
+
+  afterAll(async () => {
+    if (page !== undefined) {
+      mkdirSync(artifactsDir, { recursive: true });
+      await page.screenshot({ path: join(artifactsDir, 'web-demo.png'), fullPage: true });
+    }
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('is cross-origin isolated and ships every page tool', async () => {
+    expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+    expect(Object.keys(built.wasmBytes).sort()).toEqual(['busybox/busybox.wasm', 'jq/jq.wasm', 'lua/lua.wasm', 'sqlite3/sqlite3.wasm']);
+    expect(firstResultMs).toBeGreaterThan(0);
+  });
+
+  it('runs a BusyBox applet that writes a file into the output zone', async () => {
+    const view = await run(page, 'sort to a file');
+    expect(view).toMatchObject({ state: 'exited', exitCode: 0, stdout: '' });
+    await page.click('#output-files li[data-file="sorted.txt"] button');
+    expect(await page.textContent('#output-view')).toBe('apple\napple\nbanana\ncherry\nfig\npear\n');
+    const download = await page.getAttribute('#output-files li[data-file="sorted.txt"] a', 'download');
+    expect(download).toBe('sorted.txt');
+  });
+
+  it('runs jq on an input file', async () => {
+    const view = await run(page, 'jq');
+    expect(view).toMatchObject({ state: 'exited', exitCode: 0, stdout: 'jq\nlua\n', stderr: '' });
+    expect(view.status).toMatch(/fuel [\d,]+/);
+  });
+
+  it('runs lua, and sqlite3 writing a database into the output zone', async () => {
+    expect(await run(page, 'lua')).toMatchObject({ exitCode: 0, stdout: 'letters in words.txt: 29\n' });
+    expect(await run(page, 'sqlite3')).toMatchObject({ exitCode: 0, stdout: '2\n' });
+    expect(await page.textContent('#output-files li[data-file="fruit.db"] code')).toMatch(/^fruit\.db \(\d+ bytes\)$/);
+  });
+
+  it('refuses a write to the read-only input zone inside the guest', async () => {
+    const view = await run(page, 'write to input');
+    expect(view.exitCode).toBe(1);
+    expect(view.stderr).toContain('Read-only file system');
+    expect(view.denials).toContain('read-only-zone');
+    expect(view.denials).toContain('/input/new.txt');
+  });
+
+  it('stops the runaway example within 100 ms of its deadline, the page staying responsive', async () => {
+    const clickedAt = await startRun(page, 'runaway');
+    await page.waitForFunction(() => document.getElementById('status')!.textContent!.startsWith('Running'));
+    // While the guest spins in the worker, the page's own event loop answers at once.
+    const roundTrip = await page.evaluate(
+      () =>
+        new Promise<number>((resolve) => {
+          const at = performance.now();
+          setTimeout(() => resolve(performance.now() - at), 0);
+        }),
+    );
+    expect(roundTrip).toBeLessThan(100);
+    const view = await runEnd(page, clickedAt);
+    expect(view).toMatchObject({ state: 'limit', runStatus: 'timeout', exitCode: 124 });
+    expect(view.status).toContain('1 s timeout');
+    expect(view.durationMs).toBeGreaterThanOrEqual(1000);
+    expect(view.durationMs).toBeLessThan(1100);
+    console.log(`web demo: runaway stopped ${(view.durationMs - 1000).toFixed(1)} ms after its 1 s deadline (page saw ${view.pageMs.toFixed(0)} ms from click to end)`);
+  });
+});

@@ -1,0 +1,74 @@
+import { copyFileSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { findRecipe, toolCatalog } from '../src/tools/catalog.js';
+import { ToolStore } from '../src/tools/tool-store.js';
+import { artifactPath, pageRecipes, type ToolManifest } from './tool-manifest.js';
+
+const webDir = dirname(fileURLToPath(import.meta.url));
+/** Where the page is built (gitignored with the rest of `.cache/`). */
+export const defaultWebOut = join(webDir, '..', '.cache', 'web');
+
+/** What a build wrote, in bytes: the JavaScript bundles and each tool's module. */
+export interface WebBuild {
+  readonly outDir: string;
+  readonly jsBytes: Record<string, number>;
+  readonly wasmBytes: Record<string, number>;
+}
+
+/**
+ * Builds the demo page into OUT_DIR: the page and worker bundles (esbuild),
+ * the static files, and the page's tools copied from the catalog's build
+ * cache with a manifest of their digests. Tools that are not built are left
+ * out (the page then offers what is there).
+ */
+export async function buildWebDemo(outDir = defaultWebOut, store = new ToolStore()): Promise<WebBuild> {
+  rmSync(outDir, { recursive: true, force: true });
+  mkdirSync(join(outDir, 'tools'), { recursive: true });
+  const result = await build({
+    entryPoints: { main: join(webDir, 'main.ts'), worker: join(webDir, 'worker.ts') },
+    outdir: outDir,
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'chrome120',
+    minify: true,
+    sourcemap: 'linked',
+    metafile: true,
+    logLevel: 'warning',
+    // memfs imports a few Node built-ins; these stand in for them in the browser.
+    alias: {
+      'node:buffer': 'buffer',
+      'node:events': 'events',
+      'node:path': 'path-browserify',
+      'node:url': join(webDir, 'shims', 'url.ts'),
+      'node:stream': join(webDir, 'shims', 'stream.ts'),
+    },
+  });
+  for (const file of ['index.html', 'style.css']) copyFileSync(join(webDir, file), join(outDir, file));
+
+  const manifest: ToolManifest = {};
+  const wasmBytes: Record<string, number> = {};
+  for (const name of pageRecipes) {
+    const recipe = findRecipe(name)!;
+    const record = store.record(recipe);
+    if (record === undefined) continue;
+    for (const artifact of new Set(toolCatalog.filter((tool) => tool.recipe === name).map((tool) => tool.artifact))) {
+      const built = record.files[artifact];
+      if (built === undefined) continue;
+      const path = artifactPath(name, artifact);
+      mkdirSync(join(outDir, 'tools', name), { recursive: true });
+      copyFileSync(join(store.buildDir(recipe), artifact), join(outDir, 'tools', path));
+      manifest[path] = built;
+      wasmBytes[path] = built.bytes;
+    }
+  }
+  writeFileSync(join(outDir, 'tools', 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+
+  const jsBytes: Record<string, number> = {};
+  for (const file of Object.keys(result.metafile.outputs).filter((path) => path.endsWith('.js'))) {
+    jsBytes[file.slice(file.lastIndexOf('/') + 1)] = statSync(file).size;
+  }
+  return { outDir, jsBytes, wasmBytes };
+}

@@ -1,0 +1,26 @@
+import { Volume } from 'memfs';
+import { createBrowserPlatform, serveRuns, type ToolEntry, type WorkerScope } from '../src/core.js';
+import { artifactPath, type ToolManifest } from './tool-manifest.js';
+
+/**
+ * The demo's Web Worker: runs catalog tools fetched from the page's `tools/`
+ * folder, each checked against the sha256 its build recorded.
+ */
+const manifest: Promise<ToolManifest> = fetch('tools/manifest.json').then((response) => response.json() as Promise<ToolManifest>);
+
+async function loadArtifact(tool: ToolEntry): Promise<Uint8Array> {
+  const path = artifactPath(tool.recipe, tool.artifact);
+  const expected = (await manifest)[path]?.sha256;
+  if (expected === undefined) throw new Error(`${tool.name} is not part of this page's build (run npm run demo:web after building it)`);
+  const response = await fetch(`tools/${path}`);
+  if (!response.ok) throw new Error(`fetching ${path} failed: HTTP ${response.status}`);
+  const bytes = new Uint8Array(await response.arrayBuffer());
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+  const actual = [...digest].map((byte) => byte.toString(16).padStart(2, '0')).join('');
+  if (actual !== expected) throw new Error(`${path} does not match its build record (sha256 ${actual})`);
+  return bytes;
+}
+
+serveRuns(self as unknown as WorkerScope, (onZoneFiles) =>
+  createBrowserPlatform({ Volume, loadArtifact, onZoneFiles: (zone, files) => onZoneFiles(zone.name, files) }),
+);
