@@ -10,7 +10,7 @@ import type { SuiteName, suites } from './suite.js';
 
 /**
  * goodbot's benchmarks: `npm run bench` (about 15 minutes), or `npm run
- * bench -- --quick` (a few). Writes the raw numbers to
+ * bench -- --quick` (about a minute). Writes the raw numbers to
  * bench/results/<date>.json (<date>-quick.json, not kept in git, for a
  * quick run) and prints the report; a full run also
  * regenerates docs/benchmarks.md's tables (between its `<!-- bench:… -->`
@@ -41,7 +41,7 @@ const dockerImage = toolsImage(root, tmpdir());
 if (dockerImage === undefined) console.log('no Docker engine answers: the Docker contenders are left out');
 
 step("start-up of the catalog's interpreters");
-const startup = runSuite('startup', { timeMs: quick ? 5000 : 20000 });
+const startup = runSuite('startup', { timeMs: quick ? 3000 : 20000 });
 step('metering: CPU-bound guests with and without fuel');
 const overhead = runSuite('metering', { quick });
 step('deadline overshoot');
@@ -51,18 +51,18 @@ const instrument = runSuite('instrument', { quick });
 let backends: Timing[] | undefined;
 if (dockerImage !== undefined) {
   step('one run of a trivial tool on each backend');
-  backends = runSuite('backends', { rounds: quick ? 10 : 40 });
+  backends = runSuite('backends', { rounds: quick ? 6 : 40 });
 }
 step('cold runs from the command line');
-const cold = runSuite('cold', { rounds: quick ? 5 : 20, root });
+const cold = runSuite('cold', { rounds: quick ? 3 : 20, root });
 step('throughput');
-const rates = runSuite('throughput', { seconds: quick ? 2 : 5, guestsDir });
+const rates = runSuite('throughput', { seconds: quick ? 1 : 5, guestsDir });
 step('memory over sequential runs');
-const growth = runSuite('growth', { runs: quick ? 2000 : 10000, guestsDir });
+const growth = runSuite('growth', { runs: quick ? 1000 : 10000, guestsDir });
 step('memory per concurrent idle sandbox');
 const idle = runSuite('idle', { count: quick ? 20 : 100, dockerCount: quick ? 3 : 10, dockerImage });
 step('latency of one run of a small tool');
-const latency = runSuite('latency', { timeMs: quick ? 5000 : 30000, guestsDir, dockerImage });
+const latency = runSuite('latency', { timeMs: quick ? 3000 : 30000, guestsDir, dockerImage });
 
 const results: BenchResults = {
   date: new Date().toISOString(),
