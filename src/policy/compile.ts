@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import type * as z from 'zod/mini';
 import { GoodbotError } from '../errors.js';
 import { normalizeAbsolute, overlaps, resolveAgainst } from './guest-path.js';
 import { parseNetworkAllow } from './network-grant.js';
@@ -146,7 +146,7 @@ function limitsOf(limits: Parsed['limits']): Policy['limits'] {
   };
 }
 
-function schemaError(error: z.ZodError, source: PolicySource, prefix: (string | number)[]): GoodbotError {
+function schemaError(error: z.core.$ZodError, source: PolicySource, prefix: (string | number)[]): GoodbotError {
   const [first, ...rest] = error.issues;
   const path = [...prefix, ...(first?.path ?? [])].filter((p): p is string | number => typeof p !== 'symbol');
   const more = rest.length > 0 ? ` (and ${rest.length} more problem${rest.length > 1 ? 's' : ''})` : '';
