@@ -10,17 +10,19 @@ export const initialFiles: Record<string, string> = {
   'runaway.lua': '-- never ends: the deadline stops it\nwhile true do end\n',
 };
 
-/** A ready-made run: a tool, its arguments and, for the runaway, a shorter deadline. */
+/** A ready-made run: a tool, its arguments, perhaps its stdin and, for the runaway, a shorter deadline. */
 export interface Example {
   readonly label: string;
   readonly tool: string;
   readonly args: string;
+  readonly stdin?: string;
   readonly timeoutMs?: number;
   readonly about: string;
 }
 
 export const examples: readonly Example[] = [
   { label: 'sort', tool: 'sort', args: '-u /input/words.txt', about: 'BusyBox sort on a file of the input zone' },
+  { label: 'sort stdin', tool: 'sort', args: '-r', stdin: 'kiwi\nplum\napple\nmango\n', about: 'no file argument: sort reads the stdin box' },
   { label: 'sort to a file', tool: 'sort', args: '-o /output/sorted.txt /input/words.txt', about: 'writes its result into the output zone' },
   { label: 'jq', tool: 'jq', args: "-r '.tools[] | select(.kind == \"preview1\") | .name' /input/tools.json", about: 'a JSON query' },
   { label: 'lua', tool: 'lua', args: '/input/hello.lua', about: 'a Lua script reading the input zone' },
@@ -31,7 +33,7 @@ export const examples: readonly Example[] = [
     about: 'a database written into the output zone',
   },
   { label: 'write to input', tool: 'touch', args: '/input/new.txt', about: 'the input zone is read-only: the guest gets EROFS' },
-  { label: 'runaway', tool: 'lua', args: '/input/runaway.lua', timeoutMs: 1000, about: 'an endless loop that the 1 s deadline stops' },
+  { label: 'runaway', tool: 'lua', args: '/input/runaway.lua', timeoutMs: 1000, about: 'an endless loop that the 1 s deadline stops, or Cancel' },
 ];
 
 /** The tools offered in the picker, in order (all must run in the browser build). */

@@ -13,6 +13,8 @@ const ui = {
   args: $<HTMLInputElement>('args'),
   timeout: $<HTMLInputElement>('timeout'),
   run: $<HTMLButtonElement>('run'),
+  cancel: $<HTMLButtonElement>('cancel'),
+  stdin: $<HTMLTextAreaElement>('stdin'),
   about: $('about'),
   inputFiles: $('input-files'),
   editor: $<HTMLTextAreaElement>('editor'),
@@ -63,10 +65,17 @@ function refreshPolicy(): void {
 function choose(example: Example): void {
   ui.tool.value = example.tool;
   ui.args.value = example.args;
+  ui.stdin.value = example.stdin ?? '';
   ui.timeout.value = String(example.timeoutMs ?? 5000);
   ui.about.textContent = example.about;
   refreshPolicy();
   client.preload(example.tool);
+}
+
+/** Run is offered between runs, Cancel during one. */
+function setRunning(running: boolean): void {
+  ui.run.disabled = running;
+  ui.cancel.disabled = !running;
 }
 
 function setStatus(state: string, text: string): void {
@@ -114,6 +123,7 @@ function showOutputZone(zoneFiles: Record<string, Uint8Array>): void {
 function describe(result: RunResult): [string, string] {
   const fuel = result.fuelConsumed === undefined ? '' : `, fuel ${result.fuelConsumed.toLocaleString('en')}`;
   const facts = `exit ${result.exitCode}, ${result.durationMs.toFixed(1)} ms${fuel}`;
+  if (result.status === 'cancelled') return ['cancelled', `Cancelled (${facts})`];
   if (result.limit) return ['limit', `Stopped: ${result.limit.message} (${facts})`];
   if (result.status === 'trapped') return ['failed', `Trapped: ${result.trap?.message ?? 'unknown trap'} (${facts})`];
   return [result.exitCode === 0 ? 'exited' : 'failed', `Exited (${facts})`];
@@ -140,10 +150,11 @@ ui.form.addEventListener('submit', (event) => {
   ui.denials.replaceChildren();
   ui.outputView.hidden = true;
   ui.outputFiles.innerHTML = '<li class="muted">…</li>';
-  ui.run.disabled = true;
+  setRunning(true);
   setStatus('running', `Loading ${ui.tool.value}…`);
   const timeoutMs = Number(ui.timeout.value) || 5000;
-  client.run({ policy, tool: ui.tool.value, args }, timeoutMs, {
+  const stdin = ui.stdin.value;
+  client.run({ policy, tool: ui.tool.value, args, ...(stdin !== '' && { stdin }) }, timeoutMs, {
     onStart: (loadMs) => setStatus('running', `Running (tool loaded in ${loadMs.toFixed(0)} ms)…`),
     onOutput: append,
     onMessage: (message: WorkerMessage) => {
@@ -163,13 +174,18 @@ ui.form.addEventListener('submit', (event) => {
       ui.status.dataset['runStatus'] = result.status;
       if (firstResult) document.body.dataset['firstResultMs'] = performance.now().toFixed(0);
       firstResult = false;
-      ui.run.disabled = false;
+      setRunning(false);
     },
     onError: (message) => {
       setStatus('error', message);
-      ui.run.disabled = false;
+      setRunning(false);
     },
   });
+});
+ui.cancel.addEventListener('click', () => {
+  ui.cancel.disabled = true;
+  setStatus('running', 'Cancelling…');
+  client.cancel();
 });
 
 ui.editor.addEventListener('input', () => {

@@ -13,16 +13,30 @@ export interface RunListener {
 const backstopMs = 3000;
 /** How long loading a tool (fetch, compile, metering; not under the deadline) may take. */
 const loadBackstopMs = 60_000;
+/** After a cancel, how long a started run has to stop itself (at its next fuel slice) before the backstop. */
+const cancelBackstopMs = 1000;
+
+interface ActiveRun {
+  readonly id: number;
+  readonly timeoutMs: number;
+  readonly listener: RunListener;
+  readonly decoders: Record<'stdout' | 'stderr', TextDecoder>;
+  /** The run's shared cancel flag (see RunRequest.cancel). */
+  readonly cancel: Int32Array;
+  started: boolean;
+  backstop?: number;
+}
 
 /**
  * The page's side of the run worker: one request at a time, output decoded as
- * it streams in. Runs stop themselves at their deadline (in-guest metering);
- * if the worker ever fails to answer, it is terminated and replaced.
+ * it streams in. Runs stop themselves at their deadline or when cancelled
+ * (in-guest metering); if the worker ever fails to answer, it is terminated
+ * and replaced.
  */
 export class RunClient {
   private worker!: Worker;
   private nextId = 1;
-  private active: { id: number; timeoutMs: number; listener: RunListener; decoders: Record<'stdout' | 'stderr', TextDecoder>; backstop?: number } | undefined;
+  private active: ActiveRun | undefined;
 
   constructor(private readonly onReady: () => void) {
     this.start();
@@ -33,11 +47,24 @@ export class RunClient {
     this.worker.postMessage({ type: 'preload', tool } satisfies PreloadRequest);
   }
 
-  run(request: Omit<RunRequest, 'type' | 'id'>, timeoutMs: number, listener: RunListener): void {
+  run(request: Omit<RunRequest, 'type' | 'id' | 'cancel'>, timeoutMs: number, listener: RunListener): void {
     const id = this.nextId++;
-    this.active = { id, timeoutMs, listener, decoders: { stdout: new TextDecoder(), stderr: new TextDecoder() } };
-    this.worker.postMessage({ ...request, type: 'run', id } satisfies RunRequest);
+    const cancel = new Int32Array(new SharedArrayBuffer(4));
+    const decoders = { stdout: new TextDecoder(), stderr: new TextDecoder() };
+    this.active = { id, timeoutMs, listener, decoders, cancel, started: false };
+    this.worker.postMessage({ ...request, type: 'run', id, cancel } satisfies RunRequest);
     this.armBackstop(loadBackstopMs);
+  }
+
+  /**
+   * Cancels the active run: the guest sees the flag at its next fuel slice or
+   * write and ends with status `cancelled`. A run still loading its tool
+   * stops as soon as it starts (loading itself cannot be interrupted).
+   */
+  cancel(): void {
+    const active = this.active;
+    if (active === undefined || Atomics.exchange(active.cancel, 0, 1) === 1) return;
+    if (active.started) this.armBackstop(cancelBackstopMs);
   }
 
   private start(): void {
@@ -52,7 +79,8 @@ export class RunClient {
     if (active === undefined || message.id !== active.id) return;
     switch (message.type) {
       case 'start':
-        this.armBackstop(active.timeoutMs + backstopMs);
+        active.started = true;
+        this.armBackstop(Atomics.load(active.cancel, 0) === 1 ? cancelBackstopMs : active.timeoutMs + backstopMs);
         return active.listener.onStart(message.loadMs);
       case 'stdout':
       case 'stderr':

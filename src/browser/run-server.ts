@@ -12,6 +12,7 @@ export type PlatformFactory = (onZoneFiles: (zone: string, files: ZoneFiles) => 
  * Serves run and preload requests inside a Web Worker, one at a time: each
  * run blocks the worker (the guest runs on its thread) while the page stays
  * responsive, and output is posted chunk by chunk as the guest writes it.
+ * A run is cancelled through its request's shared flag, not by a message.
  */
 export function serveRuns(scope: WorkerScope, platformFor: PlatformFactory): void {
   let current: RunRequest | undefined;
@@ -53,15 +54,19 @@ async function serveRun(scope: WorkerScope, platform: Platform, request: RunRequ
       const data = chunk.slice();
       scope.postMessage({ type, id, data }, [data.buffer]);
     };
-    const run = new Sandbox(policy, platform).exec({
-      program: request.tool,
-      args: request.args,
-      ...(request.stdin !== undefined && { stdin: request.stdin }),
-      onStdout: post('stdout'),
-      onStderr: post('stderr'),
-      collectOutput: false,
-      outputEvents: false,
-    });
+    const { cancel } = request;
+    const run = new Sandbox(policy, platform).exec(
+      {
+        program: request.tool,
+        args: request.args,
+        ...(request.stdin !== undefined && { stdin: request.stdin }),
+        onStdout: post('stdout'),
+        onStderr: post('stderr'),
+        collectOutput: false,
+        outputEvents: false,
+      },
+      cancel === undefined ? {} : { isCancelled: () => Atomics.load(cancel, 0) === 1 },
+    );
     for await (const event of run.events) {
       if (event.type === 'denied') scope.postMessage({ type: 'denied', id, denial: event.denial });
     }

@@ -9,7 +9,14 @@ export interface RunRequest {
   readonly policy: SandboxConfig;
   readonly tool: string;
   readonly args: readonly string[];
+  /** The guest's stdin; default empty. */
   readonly stdin?: string;
+  /**
+   * A flag over a SharedArrayBuffer that the page sets to 1 to cancel the run.
+   * The worker's thread is busy running the guest and reads no messages until
+   * it ends, so the guest polls this flag instead, at every fuel slice and write.
+   */
+  readonly cancel?: Int32Array;
 }
 
 /** The page asks the worker to load TOOL ahead of a run (fetch, compile, metering), so the run starts at once. */

@@ -29,13 +29,23 @@ interface RunView {
   readonly pageMs: number;
 }
 
+/** Clicks the button ID in the page; returns the page's clock at the click. */
+function clickAt(page: Page, id: 'run' | 'cancel'): Promise<number> {
+  return page.evaluate((button) => {
+    (document.getElementById(button) as HTMLButtonElement).click();
+    return performance.now();
+  }, id);
+}
+
 /** Picks EXAMPLE (a button label) and clicks Run; returns the page's clock at the click. */
 async function startRun(page: Page, example: string): Promise<number> {
   await page.click(`button[data-example="${example}"]`);
-  return page.evaluate(() => {
-    (document.getElementById('run') as HTMLButtonElement).click();
-    return performance.now();
-  });
+  return clickAt(page, 'run');
+}
+
+/** Waits until the guest of the current run has started (its tool loaded). */
+async function guestStarted(page: Page): Promise<void> {
+  await page.waitForFunction(() => document.getElementById('status')!.textContent!.startsWith('Running'));
 }
 
 /** Waits for the run started at CLICKED_AT to end, and reads what the page shows. */
@@ -119,6 +129,16 @@ describe('the web demo page in headless Chromium', () => {
     expect(await page.textContent('#output-files li[data-file="fruit.db"] code')).toMatch(/^fruit\.db \(\d+ bytes\)$/);
   });
 
+  it('gives the stdin box to the guest', async () => {
+    expect(await run(page, 'sort stdin')).toMatchObject({ state: 'exited', exitCode: 0, stdout: 'plum\nmango\nkiwi\napple\n' });
+    await page.selectOption('#tool', 'wc');
+    await page.fill('#args', '-l');
+    await page.fill('#stdin', 'one\ntwo\nthree\n');
+    const view = await runEnd(page, await clickAt(page, 'run'));
+    expect(view).toMatchObject({ state: 'exited', exitCode: 0, stderr: '' });
+    expect(view.stdout.trim()).toBe('3');
+  });
+
   it('refuses a write to the read-only input zone inside the guest', async () => {
     const view = await run(page, 'write to input');
     expect(view.exitCode).toBe(1);
@@ -129,7 +149,7 @@ describe('the web demo page in headless Chromium', () => {
 
   it('stops the runaway example within 100 ms of its deadline, the page staying responsive', async () => {
     const clickedAt = await startRun(page, 'runaway');
-    await page.waitForFunction(() => document.getElementById('status')!.textContent!.startsWith('Running'));
+    await guestStarted(page);
     // While the guest spins in the worker, the page's own event loop answers at once.
     const roundTrip = await page.evaluate(
       () =>
@@ -145,5 +165,24 @@ describe('the web demo page in headless Chromium', () => {
     expect(view.durationMs).toBeGreaterThanOrEqual(1000);
     expect(view.durationMs).toBeLessThan(1100);
     console.log(`web demo: runaway stopped ${(view.durationMs - 1000).toFixed(1)} ms after its 1 s deadline (page saw ${view.pageMs.toFixed(0)} ms from click to end)`);
+  });
+
+  it('cancels the runaway example inside the guest, long before its deadline', async () => {
+    await page.click('button[data-example="runaway"]');
+    await page.fill('#timeout', '10000');
+    await clickAt(page, 'run');
+    await guestStarted(page);
+    expect(await page.isEnabled('#cancel')).toBe(true);
+    await page.waitForTimeout(300);
+    const view = await runEnd(page, await clickAt(page, 'cancel'));
+    // Ended by the guest's own fuel-slice check: the terminate backstop would show an error 1 s later.
+    expect(view).toMatchObject({ state: 'cancelled', runStatus: 'cancelled', exitCode: 124 });
+    expect(view.status).toMatch(/^Cancelled \(exit 124, /);
+    expect(view.pageMs).toBeLessThan(200);
+    expect(view.durationMs).toBeGreaterThanOrEqual(300);
+    expect(view.durationMs).toBeLessThan(2000);
+    expect(await page.isEnabled('#cancel')).toBe(false);
+    expect(await page.isEnabled('#run')).toBe(true);
+    console.log(`web demo: cancelled runaway ended ${view.pageMs.toFixed(1)} ms after the click (ran ${view.durationMs.toFixed(0)} ms of its 10 s)`);
   });
 });
