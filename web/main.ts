@@ -1,5 +1,5 @@
 import type { RunResult, WorkerMessage } from '../src/core.js';
-import { examples, initialFiles, pageTools, type Example } from './examples.js';
+import { defaultTimeoutMs, examples, initialFiles, pageTools, type Example } from './examples.js';
 import { pagePolicy, showPolicy } from './policy-view.js';
 import { RunClient } from './run-client.js';
 import { shellWords } from './shell-words.js';
@@ -55,7 +55,7 @@ function edit(name: string): void {
 }
 
 function currentPolicy() {
-  return pagePolicy(ui.tool.value, files, Number(ui.timeout.value) || 5000);
+  return pagePolicy(ui.tool.value, files, Number(ui.timeout.value) || defaultTimeoutMs);
 }
 
 function refreshPolicy(): void {
@@ -66,7 +66,7 @@ function choose(example: Example): void {
   ui.tool.value = example.tool;
   ui.args.value = example.args;
   ui.stdin.value = example.stdin ?? '';
-  ui.timeout.value = String(example.timeoutMs ?? 5000);
+  ui.timeout.value = String(example.timeoutMs ?? defaultTimeoutMs);
   ui.about.textContent = example.about;
   refreshPolicy();
   client.preload(example.tool);
@@ -152,7 +152,7 @@ ui.form.addEventListener('submit', (event) => {
   ui.outputFiles.innerHTML = '<li class="muted">…</li>';
   setRunning(true);
   setStatus('running', `Loading ${ui.tool.value}…`);
-  const timeoutMs = Number(ui.timeout.value) || 5000;
+  const timeoutMs = Number(ui.timeout.value) || defaultTimeoutMs;
   const stdin = ui.stdin.value;
   client.run({ policy, tool: ui.tool.value, args, ...(stdin !== '' && { stdin }) }, timeoutMs, {
     onStart: (loadMs) => setStatus('running', `Running (tool loaded in ${loadMs.toFixed(0)} ms)…`),

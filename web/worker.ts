@@ -1,15 +1,15 @@
 import { Volume } from 'memfs';
-import { createBrowserPlatform, serveRuns, type ToolEntry, type WorkerScope } from '../src/core.js';
-import { artifactPath, type ToolManifest } from './tool-manifest.js';
+import { createBrowserPlatform, serveRuns, unpackFolder, type ToolEntry, type ToolMount, type WorkerScope, type ZoneFiles } from '../src/core.js';
+import { artifactPath, folderArchivePath, type ToolManifest } from './tool-manifest.js';
 
 /**
  * The demo's Web Worker: runs catalog tools fetched from the page's `tools/`
- * folder, each checked against the sha256 its build recorded.
+ * folder, each file checked against the sha256 its build recorded.
  */
 const manifest: Promise<ToolManifest> = fetch('tools/manifest.json').then((response) => response.json() as Promise<ToolManifest>);
 
-async function loadArtifact(tool: ToolEntry): Promise<Uint8Array> {
-  const path = artifactPath(tool.recipe, tool.artifact);
+/** The bytes of PATH under `tools/`, if they match the manifest's digest. */
+async function fetchChecked(tool: ToolEntry, path: string): Promise<Uint8Array> {
   const expected = (await manifest)[path]?.sha256;
   if (expected === undefined) throw new Error(`${tool.name} is not part of this page's build (run npm run demo:web after building it)`);
   const response = await fetch(`tools/${path}`);
@@ -21,6 +21,11 @@ async function loadArtifact(tool: ToolEntry): Promise<Uint8Array> {
   return bytes;
 }
 
+const loadArtifact = (tool: ToolEntry): Promise<Uint8Array> => fetchChecked(tool, artifactPath(tool.recipe, tool.artifact));
+
+const loadFolder = async (tool: ToolEntry, mount: ToolMount): Promise<ZoneFiles> =>
+  unpackFolder(await fetchChecked(tool, folderArchivePath(tool.recipe, mount.from)));
+
 serveRuns(self as unknown as WorkerScope, (onZoneFiles) =>
-  createBrowserPlatform({ Volume, loadArtifact, onZoneFiles: (zone, files) => onZoneFiles(zone.name, files) }),
+  createBrowserPlatform({ Volume, loadArtifact, loadFolder, onZoneFiles: (zone, files) => onZoneFiles(zone.name, files) }),
 );

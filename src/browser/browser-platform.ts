@@ -5,7 +5,7 @@ import { detectProgramKind } from '../backends/wasm/program-kind.js';
 import { GoodbotError } from '../errors.js';
 import type { LoadedProgram, Platform, ToolLaunch } from '../platform.js';
 import type { ZoneSpec } from '../policy/types.js';
-import { findTool, recipeOf, type ToolEntry } from '../tools/catalog.js';
+import { findTool, mountZoneName, recipeOf, type ToolEntry, type ToolMount } from '../tools/catalog.js';
 import { HostClock } from '../wasi/core/clock.js';
 import { secureRandom } from '../wasi/core/random.js';
 import { MemoryFolderBackend } from '../zones/memory-folder.js';
@@ -18,6 +18,12 @@ export interface BrowserPlatformOptions {
   readonly Volume: typeof Volume;
   /** The bytes of a catalog tool's built artifact (the page fetches them, checked against their digests). */
   readonly loadArtifact?: (tool: ToolEntry) => Promise<Uint8Array>;
+  /**
+   * The files of a catalog tool's own read-only folder (python3's stdlib),
+   * which the page fetches as one archive. Without it, tools that need such
+   * folders are refused.
+   */
+  readonly loadFolder?: (tool: ToolEntry, mount: ToolMount) => Promise<ZoneFiles>;
   /** Called with a read-write zone's files as its run ends, just before they are discarded. */
   readonly onZoneFiles?: (zone: ZoneSpec, files: ZoneFiles) => void;
   /** The variables a policy's `env.allow` may pass; default none. */
@@ -27,7 +33,8 @@ export interface BrowserPlatformOptions {
 
 /**
  * The browser platform: every zone in memory (memfs), programs given as
- * bytes or catalog tools fetched by the page, WebCrypto random bytes and
+ * bytes or catalog tools fetched by the page (a tool's own folders become
+ * read-only memory zones, fetched once and reused), WebCrypto random bytes and
  * `performance.now()` clocks, no network and no containers. Only preview1
  * core modules run for now. Limits are the in-guest metering of the shared
  * core (fuel slices that check the deadline), so a runaway guest stops on
@@ -62,6 +69,18 @@ export function createBrowserPlatform(options: BrowserPlatformOptions): Platform
     }
     return program;
   };
+  const folders = new Map<string, Promise<ZoneFiles>>();
+  // Fetched and unpacked once per platform (one per worker); each run's memory zone is filled from it.
+  const loadMount = async (tool: ToolEntry, mount: ToolMount): Promise<ZoneSpec> => {
+    const name = mountZoneName(tool, mount);
+    let files = folders.get(name);
+    if (files === undefined) {
+      files = options.loadFolder!(tool, mount);
+      folders.set(name, files);
+      files.catch(() => folders.delete(name));
+    }
+    return { name, kind: 'memory', access: 'ro', guestPath: mount.guestPath, files: await files, internal: true };
+  };
   return {
     loadProgram: async (program) => {
       if (typeof program !== 'string') return loadBytes(program, 'program.wasm');
@@ -72,13 +91,14 @@ export function createBrowserPlatform(options: BrowserPlatformOptions): Platform
     },
     ...(options.loadArtifact !== undefined && {
       launchTool: async (name: string): Promise<ToolLaunch> => {
-        const tool = browserTool(name);
+        const tool = browserTool(name, options.loadFolder !== undefined);
+        const [program, mounts] = await Promise.all([loadTool(tool), Promise.all((tool.mounts ?? []).map((mount) => loadMount(tool, mount)))]);
         return {
-          program: await loadTool(tool),
+          program,
           name: tool.name,
           version: recipeOf(tool).version,
           argv0: tool.entry ?? tool.name,
-          mounts: [],
+          mounts,
           env: tool.env ?? {},
         };
       },
@@ -91,15 +111,15 @@ export function createBrowserPlatform(options: BrowserPlatformOptions): Platform
   };
 }
 
-/** The catalog entry NAME, if the browser build can run it (a core module that needs no folders of its own). */
-function browserTool(name: string): ToolEntry {
+/** The catalog entry NAME, if the browser build can run it (a core module, with folders of its own only if WITH_FOLDERS). */
+function browserTool(name: string, withFolders: boolean): ToolEntry {
   const tool = findTool(name);
   if (tool === undefined) {
     throw new GoodbotError('not-found', `${name}: no such tool in the catalog`, { path: name });
   }
-  if (tool.kind !== 'preview1' || (tool.mounts?.length ?? 0) > 0) {
+  if (tool.kind !== 'preview1' || (!withFolders && (tool.mounts?.length ?? 0) > 0)) {
     throw new GoodbotError('not-found', `${name} does not run in the browser build yet`, {
-      hint: 'the browser runs preview1 tools without library folders (busybox applets, jq, lua, sqlite3)',
+      hint: 'the browser runs preview1 tools (busybox applets, jq, lua, sqlite3, and python3 when the page provides its library folder)',
       path: name,
     });
   }

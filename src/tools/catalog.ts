@@ -113,6 +113,11 @@ export function findRecipe(name: string): ToolRecipe | undefined {
   return recipeByName.get(name);
 }
 
+/** The zone name of a tool's own folder, e.g. `python3:lib`, the same on every platform (audit events show it). */
+export function mountZoneName(tool: ToolEntry, mount: ToolMount): string {
+  return `${tool.recipe}:${mount.from}`;
+}
+
 /**
  * Whether PROGRAM names a catalog tool rather than a file: tool names have no
  * slash and no `.wasm` suffix.

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { GoodbotError } from '../errors.js';
 import type { LoadedProgram, ToolLaunch } from '../platform.js';
 import type { ZoneSpec } from '../policy/types.js';
-import { findTool, recipeOf, type ToolEntry } from './catalog.js';
+import { findTool, mountZoneName, recipeOf, type ToolEntry } from './catalog.js';
 import type { ToolStore } from './tool-store.js';
 
 /**
@@ -69,7 +69,7 @@ export class ToolLauncher {
 
 function mountsOf(tool: ToolEntry, dir: string): ZoneSpec[] {
   return (tool.mounts ?? []).map((mount) => ({
-    name: `${tool.recipe}:${mount.from}`,
+    name: mountZoneName(tool, mount),
     kind: 'host',
     access: 'ro',
     guestPath: mount.guestPath,

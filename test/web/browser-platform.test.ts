@@ -1,10 +1,21 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { Volume } from 'memfs';
 import { describe, expect, it } from 'vitest';
-import { compileSandboxConfig, createBrowserPlatform, Sandbox, type SandboxConfig, type ToolEntry, type ZoneFiles } from '../../src/core.js';
+import {
+  compileSandboxConfig,
+  createBrowserPlatform,
+  packFolder,
+  Sandbox,
+  unpackFolder,
+  type BrowserPlatformOptions,
+  type SandboxConfig,
+  type ToolEntry,
+  type ToolMount,
+  type ZoneFiles,
+} from '../../src/core.js';
 import { recipeOf } from '../../src/tools/catalog.js';
-import { ToolStore } from '../../src/tools/tool-store.js';
+import { filesUnder, ToolStore } from '../../src/tools/tool-store.js';
 import { shellWords } from '../../web/shell-words.js';
 import { guest } from '../helpers/guests.js';
 
@@ -12,8 +23,14 @@ const store = new ToolStore();
 /** What the page's worker does with fetch: the built artifact's bytes. */
 const loadArtifact = async (tool: ToolEntry) => new Uint8Array(readFileSync(join(store.buildDir(recipeOf(tool)), tool.artifact)));
 
-function sandbox(config: SandboxConfig, onZoneFiles?: (zone: string, files: ZoneFiles) => void): Sandbox {
-  const platform = createBrowserPlatform({ Volume, loadArtifact, onZoneFiles: (zone, files) => onZoneFiles?.(zone.name, files) });
+/** What the page's worker does with a tool's folder: its files, through the archive the page build writes. */
+const loadFolder = async (tool: ToolEntry, mount: ToolMount) => {
+  const dir = join(store.buildDir(recipeOf(tool)), mount.from);
+  return unpackFolder(packFolder(Object.fromEntries(filesUnder(dir).map((path) => [relative(dir, path), new Uint8Array(readFileSync(path))]))));
+};
+
+function sandbox(config: SandboxConfig, onZoneFiles?: (zone: string, files: ZoneFiles) => void, extra: Partial<BrowserPlatformOptions> = {}): Sandbox {
+  const platform = createBrowserPlatform({ Volume, loadArtifact, onZoneFiles: (zone, files) => onZoneFiles?.(zone.name, files), ...extra });
   return new Sandbox(compileSandboxConfig(config, { file: '<test>', baseDir: '/' }), platform);
 }
 
@@ -40,6 +57,13 @@ describe('browser platform', () => {
     await expect(sandbox({}).exec({ program: '/bin/tool.wasm' }).result).rejects.toThrow(/no files to run programs from/);
     await expect(sandbox({}).exec({ program: 'python3' }).result).rejects.toThrow(/does not run in the browser build yet/);
   });
+
+  it('runs python3 with its stdlib as a read-only memory zone filled from the folder archive', async () => {
+    const box = sandbox({ zones: [{ name: 'input', mode: 'ro', files: { 'w.txt': 'b a b\n' } }], limits: { timeout: '30s' } }, undefined, { loadFolder });
+    const script = 'import collections, json; print(json.dumps(collections.Counter(open("/input/w.txt").read().split())))';
+    const result = await box.exec({ program: 'python3', args: ['-c', script] }).result;
+    expect(result).toMatchObject({ status: 'exited', exitCode: 0, stdout: '{"b": 2, "a": 1}\n' });
+  });
 });
 
 describe('shellWords', () => {
@@ -47,5 +71,15 @@ describe('shellWords', () => {
     expect(shellWords(`-r '.a[] | "x"' "say \\"hi\\"" a\\ b $HOME *`)).toEqual(['-r', '.a[] | "x"', 'say "hi"', 'a b', '$HOME', '*']);
     expect(shellWords("''  x")).toEqual(['', 'x']);
     expect(() => shellWords("'open")).toThrow(/unterminated/);
+  });
+});
+
+describe('folder archives', () => {
+  it('unpack to the files packed, and refuse a truncated archive', () => {
+    const files = { 'a.txt': new TextEncoder().encode('alpha'), 'sub/b.bin': new Uint8Array([0, 1, 2]), 'empty': new Uint8Array() };
+    const archive = packFolder(files);
+    expect(unpackFolder(archive)).toEqual(files);
+    expect(() => unpackFolder(archive.subarray(0, archive.length - 1))).toThrow(/truncated/);
+    expect(() => unpackFolder(archive.subarray(0, 3))).toThrow(/truncated/);
   });
 });
