@@ -88,7 +88,6 @@ function lineCountContenders(options: Workload & { lines: number }): Contender[]
   const sandbox = createSandbox({ zones: [{ name: 'input', mode: 'ro', hostPath: options.zone }] });
   const store = new ToolStore();
   const busybox = join(store.buildDir(findRecipe('busybox')!), 'busybox.wasm');
-  let printed = '';
   return [
     {
       name: 'goodbot: wc -l (BusyBox), warm',
@@ -96,7 +95,7 @@ function lineCountContenders(options: Workload & { lines: number }): Contender[]
     },
     {
       name: 'node:wasi (not a sandbox): BusyBox wc -l, module cached, file as stdin',
-      run: nodeWasi(busybox, ['wc', '-l'], options, (text) => (printed = text), () => check(printed)),
+      run: nodeWasi(busybox, ['wc', '-l'], options, check),
     },
     { name: 'native spawn of /usr/bin/wc -l', run: () => check(spawnSync('/usr/bin/wc', ['-l', options.file]).stdout) },
     ...dockerRun(options.dockerImage, options.zone, ['wc', '-l', '/input/lines.txt'], check),
@@ -108,31 +107,24 @@ function lineCountContenders(options: Workload & { lines: number }): Contender[]
  * stdin: given a preopen instead, node:wasi leaks a descriptor per run (it
  * cannot close its preopens), and thousands of them slow every spawn of the
  * native contender in the same process. Its stdout goes to /dev/null
- * unless CAPTURE is given: then to a temporary file, read back and checked
- * by CHECK after each run.
+ * unless CHECK is given: then to a temporary file, read back and given to
+ * CHECK after each run.
  */
-function nodeWasi(
-  modulePath: string,
-  args: string[],
-  options: Workload,
-  capture?: (text: string) => void,
-  check?: () => void,
-): () => void {
+function nodeWasi(modulePath: string, args: string[], options: Workload, check?: (output: string) => void): () => void {
   const compiled = new WebAssembly.Module(readFileSync(modulePath));
   const outputFile = join(tmpdir(), 'goodbot-bench-node-wasi-output.txt');
   return () => {
     const stdin = openSync(options.file, 'r');
-    const stdout = capture ? openSync(outputFile, 'w') : options.devNull;
+    const stdout = check ? openSync(outputFile, 'w') : options.devNull;
     try {
       const wasi = new WASI({ version: 'preview1', args, returnOnExit: true, stdin, stdout });
       const instance = new WebAssembly.Instance(compiled, wasi.getImportObject() as WebAssembly.Imports);
       if (wasi.start(instance) !== 0) throw new Error(`the node:wasi run of ${args.join(' ')} failed`);
     } finally {
       closeSync(stdin);
-      if (capture) closeSync(stdout);
+      if (check) closeSync(stdout);
     }
-    if (capture) capture(readFileSync(outputFile, 'utf8'));
-    check?.();
+    check?.(readFileSync(outputFile, 'utf8'));
   };
 }
 
