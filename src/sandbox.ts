@@ -17,6 +17,8 @@ import type { WasiContext } from './wasi/core/context.js';
 import { NetworkGate } from './wasi/core/network-gate.js';
 import { SeededRandom, VirtualClock } from './wasi/core/deterministic.js';
 import { BufferedInput, CallbackOutput, emptyInput, type InputSource } from './wasi/core/stdio.js';
+import { DescriptorBudget } from './zones/descriptor-budget.js';
+import { DeviceFolderBackend } from './zones/device-folder.js';
 import { ZoneVolume } from './zones/zone-volume.js';
 
 /** One request to run a program in the sandbox. */
@@ -176,10 +178,19 @@ export class Sandbox {
       }, request.terminal?.[stream] ?? false);
 
     try {
+      const stdio = {
+        stdin: stdinOf(request.stdin, request.terminal?.stdin ?? false),
+        stdout: sink('stdout', request.onStdout),
+        stderr: sink('stderr', request.onStderr),
+      };
+      const random = this.policy.deterministic ? new SeededRandom(this.policy.deterministic.seed) : this.platform.random;
+      const descriptors = new DescriptorBudget(this.policy.limits.files);
       const specs = [...this.policy.zones, ...mounts];
+      if (specs.length > 0 && !specs.some((spec) => overlaps(spec.guestPath, devicesZone.guestPath))) specs.push(devicesZone);
       const root = mountPointRoot(specs);
       for (const spec of root ? [...specs, root] : specs) {
-        const volume = new ZoneVolume(spec, this.platform.zoneBackend(spec), authority);
+        const backend = spec.kind === 'devices' ? new DeviceFolderBackend({ ...stdio, random }) : this.platform.zoneBackend(spec);
+        const volume = new ZoneVolume(spec, backend, authority, { descriptors });
         volumes.push(volume);
         events.push({ type: 'zone', zone: spec.name, guestPath: spec.guestPath, access: spec.access });
         this.audit(zoneMountEvent(runId, spec));
@@ -190,11 +201,9 @@ export class Sandbox {
         cwd: request.cwd ?? '/',
         preopens: volumes.map((volume) => ({ guestPath: volume.spec.guestPath, dir: volume.root })),
         volumes,
-        stdin: stdinOf(request.stdin, request.terminal?.stdin ?? false),
-        stdout: sink('stdout', request.onStdout),
-        stderr: sink('stderr', request.onStderr),
+        ...stdio,
         clock: limiter.clock(this.guestClock()),
-        random: this.policy.deterministic ? new SeededRandom(this.policy.deterministic.seed) : this.platform.random,
+        random,
         authority,
         network,
         limiter,
@@ -280,6 +289,13 @@ export class Sandbox {
     this.platform.audit?.record(event);
   }
 }
+
+/**
+ * The run's `/dev` (null, zero, stdin…: see DeviceFolderBackend), mounted
+ * after the zones unless one of them takes that place. A run without zones
+ * sees no filesystem at all, as before: no `/dev` either.
+ */
+const devicesZone: ZoneSpec = { name: 'devices', kind: 'devices', access: 'ro', guestPath: '/dev', internal: true };
 
 /**
  * A read-only `/` listing the mount points, preopened last (so zones keep

@@ -27,6 +27,16 @@ export class Authority {
     return false;
   }
 
+  /**
+   * May the guest change `target` inside a `.git` folder of `zone`? Only
+   * when the zone says `git: writable`. A refusal is recorded.
+   */
+  mayModifyGitFolder(zone: ZoneSpec, operation: string, target: string): boolean {
+    if (zone.gitWritable === true) return true;
+    this.record({ operation, target, zone: zone.name, reason: 'git-folder', error: 'EROFS' });
+    return false;
+  }
+
   /** May catalog tool NAME run under GRANT (`sandbox.tools.allow`)? A refusal is recorded. */
   mayRunTool(grant: ToolGrant, name: string): boolean {
     if (grant.allow === 'all' || grant.allow.includes(name)) return true;

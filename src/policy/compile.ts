@@ -143,6 +143,7 @@ function limitsOf(limits: Parsed['limits']): Policy['limits'] {
     ...(limits.timeout !== undefined && { timeoutMs: parseDuration(limits.timeout)! }),
     ...(limits.memory !== undefined && { memoryBytes: parseSize(limits.memory)! }),
     ...(limits.maxOutput !== undefined && { maxOutputBytes: parseSize(limits.maxOutput)! }),
+    ...(limits.files !== undefined && { files: limits.files }),
   };
 }
 

@@ -83,6 +83,8 @@ export const sandboxSchema = z.strictObject({
       timeout: z.optional(duration),
       memory: z.optional(size),
       maxOutput: z.optional(size),
+      /** Descriptors the guest may hold open at once (files, folders, sockets); default 1024. */
+      files: z.optional(z.int().check(z.positive(), z.maximum(1_000_000))),
     }),
     {},
   ),

@@ -26,8 +26,8 @@ export type ZoneAccess = 'ro' | 'rw';
 export interface ZoneSpec {
   /** Unique name, used in audit events and messages. */
   readonly name: string;
-  /** `host`: a folder of the host; `memory`: an in-memory volume created per run. */
-  readonly kind: 'host' | 'memory';
+  /** `host`: a folder of the host; `memory`: an in-memory volume created per run; `devices`: the run's `/dev` (internal). */
+  readonly kind: 'host' | 'memory' | 'devices';
   readonly access: ZoneAccess;
   /** Absolute, normalized guest path, e.g. `/input`. */
   readonly guestPath: string;
@@ -41,6 +41,8 @@ export interface ZoneSpec {
   readonly dirs?: readonly string[];
   /** Mounted by goodbot itself (a tool's stdlib, the mount-point root), read-only, not granted by the policy. */
   readonly internal?: boolean;
+  /** The guest may change `.git` folders in the zone (policy `git: writable`); absent: they are read-only. */
+  readonly gitWritable?: boolean;
 }
 
 export interface EnvGrant {
@@ -65,6 +67,8 @@ export interface Limits {
   readonly timeoutMs?: number;
   readonly memoryBytes?: number;
   readonly maxOutputBytes?: number;
+  /** Descriptors (files, folders, sockets) the guest may hold open at once; absent: 1024. */
+  readonly files?: number;
 }
 
 /** How the Docker backend runs a container (its hardening is fixed, not settable). */
@@ -93,6 +97,8 @@ export type DenialReason =
   | 'special-file'
   | 'cross-zone'
   | 'quota-exceeded'
+  | 'git-folder'
+  | 'descriptor-limit'
   | 'network-denied'
   | 'tool-not-allowed';
 

@@ -1,5 +1,6 @@
 import { FsError } from './errno.js';
-import type { DirEntry, FileStat, TimeChange } from './types.js';
+import { FixedFolderBackend } from './fixed-folder.js';
+import type { DirEntry, FileStat } from './types.js';
 import type { FileOpenMode, VolumeBackend } from './volume-backend.js';
 
 /** One directory of the skeleton. */
@@ -21,12 +22,13 @@ type NoFile = never;
  * zone is read-only, so {@link ZoneVolume} refuses first anyway).
  * Platform-neutral.
  */
-export class DirectorySkeletonBackend implements VolumeBackend<SkeletonDir, NoFile> {
+export class DirectorySkeletonBackend extends FixedFolderBackend implements VolumeBackend<SkeletonDir, NoFile> {
   private readonly root: SkeletonDir;
   private nextIno = 1n;
   private readonly createdNs = BigInt(Date.now()) * 1_000_000n;
 
   constructor(dirs: readonly string[]) {
+    super();
     this.root = this.directory();
     for (const path of dirs) {
       let dir = this.root;
@@ -57,37 +59,9 @@ export class DirectorySkeletonBackend implements VolumeBackend<SkeletonDir, NoFi
     return entry;
   }
 
-  readlinkAt(): string {
-    throw new FsError('INVAL'); // no symlinks
-  }
-
-  closeDir(): void {}
-
   openFileAt(dir: SkeletonDir, name: string, mode: FileOpenMode): NoFile {
     if (dir.children.has(name) || name === '.') throw new FsError('ISDIR');
     throw new FsError(mode.create ? 'ROFS' : 'NOENT');
-  }
-
-  mkdirAt(): void {
-    throw new FsError('ROFS');
-  }
-  rmdirAt(): void {
-    throw new FsError('ROFS');
-  }
-  unlinkAt(): void {
-    throw new FsError('ROFS');
-  }
-  renameAt(): void {
-    throw new FsError('ROFS');
-  }
-  linkAt(): void {
-    throw new FsError('ROFS');
-  }
-  symlinkAt(): void {
-    throw new FsError('ROFS');
-  }
-  setTimesAt(_dir: SkeletonDir, _name: string, _atim: TimeChange, _mtim: TimeChange): void {
-    throw new FsError('ROFS');
   }
 
   readDir(dir: SkeletonDir): DirEntry[] {
@@ -97,8 +71,6 @@ export class DirectorySkeletonBackend implements VolumeBackend<SkeletonDir, NoFi
   statDir(dir: SkeletonDir): FileStat {
     return this.stat(dir);
   }
-
-  syncDir(): void {}
 
   statFile(): FileStat {
     throw new FsError('BADF');
@@ -119,12 +91,6 @@ export class DirectorySkeletonBackend implements VolumeBackend<SkeletonDir, NoFi
     throw new FsError('BADF');
   }
   closeFile(): void {}
-
-  measureUsage(): number {
-    return 0;
-  }
-
-  dispose(): void {}
 
   private stat(dir: SkeletonDir): FileStat {
     const time = this.createdNs;

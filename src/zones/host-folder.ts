@@ -4,6 +4,7 @@ import { denied, fsError, toFsError } from './errno.js';
 import { encodeTimeChange, fsTimesAddon } from './native-times.js';
 import { escapeErrno } from './resolve.js';
 import type { DirEntry, FileStat, FileType, TimeChange } from './types.js';
+import { entryCharge } from './usage.js';
 import type { FileOpenMode, VolumeBackend } from './volume-backend.js';
 
 const { O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, O_EXCL, O_TRUNC, O_NOFOLLOW, O_NONBLOCK, O_DIRECTORY } =
@@ -179,23 +180,70 @@ export class HostFolderBackend implements VolumeBackend<Fd, Fd> {
     fs.closeSync(dir);
   }
 
+  /**
+   * Walks the zone by descriptors: one open directory at a time, entered by
+   * name relative to its parent's descriptor and left through its own
+   * `..`, so neither the depth of the tree (path strings past PATH_MAX) nor
+   * its breadth (descriptors) can make the measurement fail. A tree changed
+   * meanwhile is measured roughly, never outside the zone: the walk never
+   * climbs above the level it entered.
+   */
   measureUsage(): number {
     const seen = new Set<bigint>();
     let total = 0;
-    const walk = (dir: string): void => {
-      for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-        const path = `${dir}/${entry.name}`;
-        if (entry.isDirectory()) walk(path);
-        else if (entry.isFile()) {
-          const stat = fs.lstatSync(path, { bigint: true });
-          if (seen.has(stat.ino)) continue;
+    const levels: { names: string[]; next: number }[] = [];
+    let dir = fs.openSync(this.rootReal || this.hostPath, O_RDONLY | O_DIRECTORY);
+    levels.push({ names: fs.readdirSync(at(dir, '.')), next: 0 });
+    try {
+      while (levels.length > 0) {
+        const level = levels[levels.length - 1]!;
+        const name = level.names[level.next++];
+        if (name === undefined) {
+          levels.pop();
+          if (levels.length > 0) dir = this.reopen(dir, '..');
+          continue;
+        }
+        const stat = fs.lstatSync(at(dir, name), { bigint: true, throwIfNoEntry: false });
+        if (stat === undefined) continue;
+        const type = fileType(stat);
+        total += entryCharge((t) => this.entryCost(t), type, name, type === 'symbolic-link' ? Number(stat.size) : 0);
+        if (type === 'regular-file' && !seen.has(stat.ino)) {
           seen.add(stat.ino);
           total += Number(stat.size);
+        } else if (type === 'directory') {
+          let child: Fd;
+          try {
+            child = fs.openSync(at(dir, name), O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+          } catch {
+            continue;
+          }
+          fs.closeSync(dir);
+          dir = child;
+          levels.push({ names: fs.readdirSync(at(dir, '.')), next: 0 });
         }
       }
-    };
-    walk(this.rootReal || this.hostPath);
+    } finally {
+      fs.closeSync(dir);
+    }
     return total;
+  }
+
+  /** A directory takes a block of its own on disk; any other entry about an inode. */
+  entryCost(type: FileType): number {
+    return type === 'directory' ? 4096 : 256;
+  }
+
+  depthOf(dir: Fd): number {
+    const real = fs.readlinkSync(`${procFd}/${dir}`);
+    if (real === this.rootReal) return 0;
+    return real.slice(this.rootReal === '/' ? 1 : this.rootReal.length + 1).split('/').length;
+  }
+
+  /** Opens NAME relative to DIR (for the walk: `..` included) and closes DIR. */
+  private reopen(dir: Fd, name: string): Fd {
+    const next = fs.openSync(at(dir, name), O_RDONLY | O_DIRECTORY);
+    fs.closeSync(dir);
+    return next;
   }
 
   dispose(): void {}

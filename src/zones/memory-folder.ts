@@ -1,6 +1,8 @@
 import type { Volume } from 'memfs';
 import { denied, toFsError } from './errno.js';
 import type { DirEntry, FileStat, FileType, TimeChange } from './types.js';
+import { byteLength } from './resolve.js';
+import { entryCharge } from './usage.js';
 import type { FileOpenMode, VolumeBackend } from './volume-backend.js';
 
 /** memfs takes Node's open flags; these are Linux's values. */
@@ -108,7 +110,13 @@ export class MemoryFolderBackend implements VolumeBackend<DirPath, MemFd> {
   }
 
   renameAt(from: DirPath, fromName: string, to: DirPath, toName: string): void {
-    this.volume.renameSync(at(from, fromName), at(to, toName));
+    const source = at(from, fromName);
+    const destination = at(to, toName);
+    // memfs leaves a replaced file's link count as it was; unlinking it first keeps counts (and so quotas) right.
+    const replaced = this.volume.lstatSync(destination, { throwIfNoEntry: false }) as MemStat | undefined;
+    const moved = replaced && (this.volume.lstatSync(source) as unknown as MemStat);
+    if (replaced && moved && !replaced.isDirectory() && !moved.isDirectory() && replaced.ino !== moved.ino) this.volume.unlinkSync(destination);
+    this.volume.renameSync(source, destination);
   }
 
   linkAt(from: DirPath, fromName: string, to: DirPath, toName: string): void {
@@ -176,8 +184,11 @@ export class MemoryFolderBackend implements VolumeBackend<DirPath, MemFd> {
       for (const name of this.volume.readdirSync(dir) as string[]) {
         const path = at(dir, name);
         const stat = this.volume.lstatSync(path, { bigint: true }) as unknown as MemStat;
-        if (stat.isDirectory()) walk(path);
-        else if (stat.isFile() && !seen.has(stat.ino)) {
+        const type = fileType(stat);
+        const target = type === 'symbolic-link' ? byteLength(String(this.volume.readlinkSync(path))) : 0;
+        total += entryCharge(() => this.entryCost(), type, name, target);
+        if (type === 'directory') walk(path);
+        else if (type === 'regular-file' && !seen.has(stat.ino)) {
           seen.add(stat.ino);
           total += Number(stat.size);
         }
@@ -185,6 +196,15 @@ export class MemoryFolderBackend implements VolumeBackend<DirPath, MemFd> {
     };
     walk('/');
     return total;
+  }
+
+  /** Measured: memfs keeps about 1.4 KB of objects per file, folder or symlink. */
+  entryCost(): number {
+    return 2048;
+  }
+
+  depthOf(dir: DirPath): number {
+    return dir === '/' ? 0 : dir.split('/').length - 1;
   }
 
   dispose(): void {

@@ -27,12 +27,29 @@ export interface Resolution<D> {
   readonly mustBeDir: boolean;
   /** How many directories `dir` lies below the base (for symlink target checks). */
   readonly depth: number;
+  /** The names of those directories, from the base down to `dir`. */
+  readonly dirNames: readonly string[];
   /** Closes the directories the resolution opened. */
   release(): void;
 }
 
 /** As Linux's MAXSYMLINKS: more follows than this in one resolution is a loop. */
 export const maxSymlinkFollows = 40;
+
+/** As Linux's PATH_MAX (4096 with its NUL): a longer path, or symlink target, is `ENAMETOOLONG`. */
+export const maxPathBytes = 4095;
+
+/** As Linux's NAME_MAX: a longer component is `ENAMETOOLONG`. */
+export const maxNameBytes = 255;
+
+/**
+ * Components one resolution may walk, symlink expansions included. With the
+ * limits above a resolution cannot need more than about 84,000 steps; this
+ * keeps one host call to a few milliseconds of lookups however the guest
+ * arranges its links (a path is at most 2,048 components, so only symlinks
+ * reach it, hence `ELOOP`).
+ */
+export const maxWalkSteps = 8192;
 
 /**
  * The errno a guest gets when a path would leave its directory capability
@@ -59,19 +76,22 @@ export function resolveBeneath<D>(
   followFinal: boolean,
 ): Resolution<D> {
   if (path.length === 0) throw fsError('NOENT', 'empty path');
-  if (path.includes('\0')) throw fsError('INVAL', 'path contains a NUL byte');
+  checkPathText(path, 'path');
   if (path.startsWith('/')) throw denied(escapeErrno, 'path-escape', `absolute path ${path}`);
 
   const pending = splitComponents(path).reverse();
   let mustBeDir = path.endsWith('/');
   const walked: D[] = [];
+  const names: string[] = [];
   let current = base;
   let follows = 0;
+  let steps = 0;
 
   const release = (): void => {
     if (current !== base) walker.closeDir(current);
     for (const dir of walked) if (dir !== base) walker.closeDir(dir);
     walked.length = 0;
+    names.length = 0;
     current = base;
   };
 
@@ -79,8 +99,10 @@ export function resolveBeneath<D>(
     if (mustBeDir && stat && stat.type !== 'directory') throw fsError('NOTDIR', path);
     const dir = current;
     const depth = walked.length;
+    const dirNames = [...names];
     for (const ancestor of walked) if (ancestor !== base) walker.closeDir(ancestor);
     walked.length = 0;
+    names.length = 0;
     current = base;
     return {
       dir,
@@ -88,6 +110,7 @@ export function resolveBeneath<D>(
       stat,
       mustBeDir,
       depth,
+      dirNames,
       release: () => {
         if (dir !== base) walker.closeDir(dir);
       },
@@ -98,6 +121,7 @@ export function resolveBeneath<D>(
     for (;;) {
       const name = pending.pop();
       if (name === undefined) return finish('.', walker.lstatAt(current, '.'));
+      if (++steps > maxWalkSteps) throw fsError('LOOP', `${path}: resolving it takes more than ${maxWalkSteps} steps`);
       const last = pending.length === 0;
       if (name === '.') {
         if (last) return finish('.', walker.lstatAt(current, '.'));
@@ -110,9 +134,11 @@ export function resolveBeneath<D>(
         }
         if (current !== base) walker.closeDir(current);
         current = parent;
+        names.pop();
         if (last) return finish('.', walker.lstatAt(current, '.'));
         continue;
       }
+      if (byteLength(name) > maxNameBytes) throw fsError('NAMETOOLONG', `a component of ${path} is longer than ${maxNameBytes} bytes`);
       const stat = walker.lstatAt(current, name);
       if (stat?.type === 'symbolic-link' && (!last || followFinal || mustBeDir)) {
         if (++follows > maxSymlinkFollows) throw fsError('LOOP', path);
@@ -121,6 +147,7 @@ export function resolveBeneath<D>(
           throw denied(escapeErrno, 'absolute-symlink', `${name} points to the absolute path ${target}`);
         }
         if (target.length === 0) throw fsError('NOENT', `${name} is an empty symlink`);
+        if (byteLength(target) > maxPathBytes) throw fsError('NAMETOOLONG', `${name} points to a path longer than ${maxPathBytes} bytes`);
         if (last && target.endsWith('/')) mustBeDir = true;
         const parts = splitComponents(target);
         for (let i = parts.length - 1; i >= 0; i--) pending.push(parts[i]!);
@@ -131,6 +158,7 @@ export function resolveBeneath<D>(
       if (stat.type !== 'directory') throw fsError('NOTDIR', path);
       const child = walker.openDirAt(current, name);
       walked.push(current);
+      names.push(name);
       current = child;
     }
   } catch (error) {
@@ -145,21 +173,62 @@ export function splitComponents(path: string): string[] {
 }
 
 /**
- * Would a symlink with this target, created `depth` directories below the
- * zone root, point outside the zone? Checked lexically when a guest creates a
- * symlink; resolution checks again whenever one is followed.
+ * Refuses a path or symlink target no host call should take: a NUL byte, more
+ * than {@link maxPathBytes} bytes. Checked before any lookup, so the work of
+ * one resolution is bounded by the text it was given.
  */
-export function symlinkTargetEscapes(target: string, depth: number): boolean {
-  if (target.startsWith('/')) return true;
+export function checkPathText(text: string, what: 'path' | 'symlink target'): void {
+  if (text.includes('\0')) throw fsError('INVAL', `${what} contains a NUL byte`);
+  if (text.length > maxPathBytes / 3 && byteLength(text) > maxPathBytes) {
+    throw fsError('NAMETOOLONG', `the ${what} is longer than ${maxPathBytes} bytes`);
+  }
+}
+
+/** UTF-8 length of TEXT, without encoding it. */
+export function byteLength(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x80) bytes += 1;
+    else if (code < 0x800) bytes += 2;
+    else if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length) {
+      bytes += 4;
+      i++;
+    } else bytes += 3;
+  }
+  return bytes;
+}
+
+/** Why a symlink target is refused where a guest would create or move it, or undefined when it may stay there. */
+export type SymlinkTargetProblem = 'absolute' | 'escapes' | 'climbs-after-descending';
+
+/**
+ * Would a symlink with this target, lying `depth` directories below the zone
+ * root, point outside the zone for a later reader? Checked when a guest
+ * creates a symlink and wherever a rename or link moves one; resolution
+ * checks again whenever one is followed.
+ *
+ * `..` may only lead the target (`../../lib/x`). After a name, `..` climbs
+ * from wherever that name leads, and a name can be a symlink to a folder
+ * elsewhere: `b/../../x` stays inside lexically but, with `b -> ..`, leaves
+ * the zone for the host's kernel. With leading `..` only, every link climbs
+ * from the real folder holding it, so each one that stays inside from where
+ * it lies keeps every chain of them inside.
+ */
+export function symlinkTargetProblem(target: string, depth: number): SymlinkTargetProblem | undefined {
+  if (target.startsWith('/')) return 'absolute';
   let level = depth;
+  let descended = false;
   for (const part of splitComponents(target)) {
     if (part === '.') continue;
     if (part === '..') {
+      if (descended) return 'climbs-after-descending';
       level -= 1;
-      if (level < 0) return true;
+      if (level < 0) return 'escapes';
     } else {
+      descended = true;
       level += 1;
     }
   }
-  return false;
+  return undefined;
 }

@@ -1,5 +1,5 @@
 import type { DirectoryWalker } from './resolve.js';
-import type { DirEntry, FileStat, TimeChange } from './types.js';
+import type { DirEntry, FileStat, FileType, TimeChange } from './types.js';
 
 /** How a backend opens a regular file; the backend never follows a symlink. */
 export interface FileOpenMode {
@@ -46,8 +46,19 @@ export interface VolumeBackend<D, F> extends DirectoryWalker<D> {
   syncFile(file: F, dataOnly: boolean): void;
   closeFile(file: F): void;
 
-  /** Bytes held by the zone's regular files (each inode counted once). */
+  /**
+   * What the zone holds now against its quota, in the model of
+   * {@link entryCharge}: every entry's cost plus each regular file's
+   * contents once per inode. Walked by open directories, never by path
+   * strings, so a deep tree cannot make it fail.
+   */
   measureUsage(): number;
+  /** Bytes of host memory or disk one entry of TYPE takes beyond its name and contents. */
+  entryCost(type: FileType): number;
+  /** Directories between the zone root and DIR now (a directory may have moved since it was opened). */
+  depthOf(dir: D): number;
+  /** Its entries are devices (`/dev`): character devices may be opened, and writing them changes nothing. */
+  readonly holdsDevices?: boolean;
   /** Releases what the backend holds for the whole zone. */
   dispose(): void;
 }

@@ -1,8 +1,11 @@
 import type { Authority } from '../policy/authority.js';
 import type { ZoneSpec } from '../policy/types.js';
-import { denied, fsError, toFsError } from './errno.js';
-import { escapeErrno, resolveBeneath, symlinkTargetEscapes, type Resolution } from './resolve.js';
-import type { DirEntry, FileStat, OpenRequest, TimeChange } from './types.js';
+import { DescriptorBudget } from './descriptor-budget.js';
+import { denied, fsError, toFsError, type FsError } from './errno.js';
+import { isGitFolderName, touchesGitFolder } from './git-folder.js';
+import { byteLength, checkPathText, escapeErrno, resolveBeneath, symlinkTargetProblem, type Resolution } from './resolve.js';
+import type { DirEntry, FileStat, FileType, OpenRequest, TimeChange } from './types.js';
+import { entryCharge } from './usage.js';
 import type { VolumeBackend } from './volume-backend.js';
 
 /** An open directory of a zone. The guest holds it as a preopen or an fd. */
@@ -16,10 +19,12 @@ export class ZoneDir {
     readonly guestPath: string,
     /** Directories between the zone root and this one, at open time. */
     readonly depth: number,
+    /** It is, or lies in, a `.git` folder: nothing relative to it may change (unless the zone opts in). */
+    readonly inGitFolder: boolean,
   ) {}
 }
 
-/** An open regular file of a zone. */
+/** An open regular file (or, in `/dev`, a device) of a zone. */
 export class ZoneFile {
   readonly kind = 'file';
   closed = false;
@@ -29,55 +34,93 @@ export class ZoneFile {
     readonly guestPath: string,
     readonly readable: boolean,
     readonly writable: boolean,
+    /** `dev:ino`: which open handles share a file, for the quota of unlinked files. */
+    readonly identity: string,
+    readonly inGitFolder: boolean,
+    readonly device: boolean,
   ) {}
 }
 
 export type ZoneNode = ZoneDir | ZoneFile;
 
-/** Bytes a zone may hold; a write that would pass the limit fails before it starts. */
+/** Options of a mount that come from its run rather than its zone. */
+export interface ZoneMountOptions {
+  /** The run's descriptor budget, shared by all its zones; default: a budget of this zone's own. */
+  readonly descriptors?: DescriptorBudget;
+}
+
+/** Bytes a zone may hold; a change that would pass the limit fails before it starts. */
 class QuotaMeter {
   constructor(
     readonly limit: number,
-    private used: number,
+    private usedBytes: number,
   ) {}
+
+  get used(): number {
+    return this.usedBytes;
+  }
 
   charge(bytes: number, target: string): void {
     if (bytes <= 0) return;
-    if (this.used + bytes > this.limit) {
+    if (this.usedBytes + bytes > this.limit) {
       throw denied('NOSPC', 'quota-exceeded', `${target}: the zone's quota of ${this.limit} bytes is used up`);
     }
-    this.used += bytes;
+    this.usedBytes += bytes;
   }
 
   refund(bytes: number): void {
-    if (bytes > 0) this.used = Math.max(0, this.used - bytes);
+    if (bytes > 0) this.usedBytes = Math.max(0, this.usedBytes - bytes);
   }
 }
+
+/**
+ * Entries a directory rename may have to check for symlinks before the move;
+ * a larger tree is refused with `EXDEV`, so `mv` copies it instead and each
+ * link is checked as it is made again.
+ */
+const maxEntriesCheckedPerMove = 10_000;
 
 /**
  * A mounted zone: the guest-facing filesystem of one zone for one run.
  *
  * It resolves every guest path beneath the directory it is relative to, asks
  * the run's {@link Authority} before any change, refuses special files without
- * opening them, enforces the zone's byte quota, and owns every handle the run
- * opens so that {@link unmount} can close them all.
+ * opening them, keeps `.git` folders read-only unless the zone opts in,
+ * enforces the zone's quota (contents, names, entries and link targets; space
+ * of a file unlinked while open is returned only when its last handle
+ * closes), counts every handle against the run's descriptor budget, and owns
+ * every handle the run opens so that {@link unmount} can close them all.
  */
 export class ZoneVolume<D = unknown, F = unknown> {
   readonly root: ZoneDir;
   private readonly handles = new Set<ZoneNode>();
   private readonly quota: QuotaMeter | undefined;
+  private readonly descriptors: DescriptorBudget;
+  /** Open file handles per `dev:ino`. */
+  private readonly openFiles = new Map<string, number>();
+  /** Files unlinked (or renamed over) while open: their contents stay charged until their last handle closes. */
+  private readonly unlinkedOpen = new Set<string>();
 
   constructor(
     readonly spec: ZoneSpec,
     private readonly backend: VolumeBackend<D, F>,
     private readonly authority: Authority,
+    options: ZoneMountOptions = {},
   ) {
-    this.root = this.track(new ZoneDir(this as ZoneVolume, backend.openRoot(), spec.guestPath, 0));
+    this.descriptors = options.descriptors ?? new DescriptorBudget();
+    const rootInGit = spec.gitWritable !== true && (spec.hostPath ?? '').split('/').some(isGitFolderName);
+    this.root = new ZoneDir(this as ZoneVolume, backend.openRoot(), spec.guestPath, 0, rootInGit);
+    this.handles.add(this.root);
     this.quota = spec.quotaBytes === undefined ? undefined : new QuotaMeter(spec.quotaBytes, backend.measureUsage());
   }
 
   get readOnly(): boolean {
     return this.spec.access === 'ro';
+  }
+
+  /** What the zone's quota counts now, of its limit; undefined without a quota. */
+  get quotaUsage(): { readonly used: number; readonly limit: number } | undefined {
+    return this.quota && { used: this.quota.used, limit: this.quota.limit };
   }
 
   openAt(dir: ZoneDir, path: string, req: OpenRequest): ZoneNode {
@@ -87,44 +130,42 @@ export class ZoneVolume<D = unknown, F = unknown> {
       const res = this.resolve(dir, path, req.follow && !(req.create && req.exclusive));
       try {
         const { stat, name } = res;
+        const inGit = this.inGitFolder(dir, res, true);
         if (stat === undefined) {
           if (!req.create) throw fsError('NOENT', target);
           if (req.directory || res.mustBeDir) throw fsError(req.directory ? 'INVAL' : 'ISDIR', target);
-          this.requireModify('create', target);
-          const ref = this.backend.openFileAt(res.dir, name, {
-            read: req.read,
-            write: req.write,
-            create: true,
-            exclusive: true,
-            truncate: false,
-          });
-          return this.track(new ZoneFile(this as ZoneVolume, ref, target, req.read, req.write));
+          this.requireModify('create', target, inGit);
+          const entry = this.entryCharge('regular-file', name);
+          this.quota?.charge(entry, target);
+          try {
+            return this.openFile(target, res.dir, name, { read: req.read, write: req.write, create: true, exclusive: true, truncate: false }, req, inGit, false);
+          } catch (error) {
+            this.quota?.refund(entry);
+            throw error;
+          }
         }
         if (req.create && req.exclusive) throw fsError('EXIST', target);
         switch (stat.type) {
           case 'directory': {
             if (writes) throw fsError('ISDIR', target);
-            const ref = this.backend.openDirAt(res.dir, name);
             const depth = dir.depth + res.depth + (name === '.' ? 0 : 1);
-            return this.track(new ZoneDir(this as ZoneVolume, ref, target, depth));
+            return this.track(target, () => new ZoneDir(this as ZoneVolume, this.backend.openDirAt(res.dir, name), target, depth, inGit));
           }
           case 'regular-file': {
             if (req.directory) throw fsError('NOTDIR', target);
-            if (writes) this.requireModify(req.truncate ? 'truncate' : 'open-write', target);
-            const ref = this.backend.openFileAt(res.dir, name, {
-              read: req.read,
-              write: req.write,
-              create: false,
-              exclusive: false,
-              truncate: req.truncate,
-            });
+            if (writes) this.requireModify(req.truncate ? 'truncate' : 'open-write', target, inGit);
+            const file = this.openFile(target, res.dir, name, { read: req.read, write: req.write, create: false, exclusive: false, truncate: req.truncate }, req, inGit, false);
             if (req.truncate) this.quota?.refund(Number(stat.size));
-            return this.track(new ZoneFile(this as ZoneVolume, ref, target, req.read, req.write));
+            return file;
           }
           case 'symbolic-link':
             throw fsError('LOOP', `${target} is a symlink and is not followed`);
           default:
             if (req.directory) throw fsError('NOTDIR', target);
+            // Writing a device of /dev (null, stdout…) changes no zone: no read-only check, no quota, no truncation.
+            if (stat.type === 'character-device' && this.backend.holdsDevices) {
+              return this.openFile(target, res.dir, name, { read: req.read, write: req.write, create: false, exclusive: false, truncate: false }, req, false, true);
+            }
             throw denied('ACCES', 'special-file', `${target} is a ${stat.type}; only regular files and directories can be opened`);
         }
       } finally {
@@ -148,7 +189,7 @@ export class ZoneVolume<D = unknown, F = unknown> {
     this.guard('set-times', target, () =>
       this.withResolved(dir, path, follow, (res) => {
         if (res.stat === undefined) throw fsError('NOENT', target);
-        this.requireModify('set-times', target);
+        this.requireModify('set-times', target, this.inGitFolder(dir, res, true));
         this.backend.setTimesAt(res.dir, res.name, atim, mtim);
       }),
     );
@@ -159,8 +200,8 @@ export class ZoneVolume<D = unknown, F = unknown> {
     this.guard('mkdir', target, () =>
       this.withResolved(dir, path, false, (res) => {
         if (res.stat !== undefined) throw fsError('EXIST', target);
-        this.requireModify('mkdir', target);
-        this.backend.mkdirAt(res.dir, res.name);
+        this.requireModify('mkdir', target, this.inGitFolder(dir, res, true));
+        this.charged(this.entryCharge('directory', res.name), target, () => this.backend.mkdirAt(res.dir, res.name));
       }),
     );
   }
@@ -172,8 +213,9 @@ export class ZoneVolume<D = unknown, F = unknown> {
         if (res.stat === undefined) throw fsError('NOENT', target);
         if (res.stat.type !== 'directory') throw fsError('NOTDIR', target);
         if (res.name === '.') throw fsError('INVAL', `${target}: cannot remove a directory through itself`);
-        this.requireModify('rmdir', target);
+        this.requireModify('rmdir', target, this.inGitFolder(dir, res, true));
         this.backend.rmdirAt(res.dir, res.name);
+        this.quota?.refund(this.entryCharge('directory', res.name));
       }),
     );
   }
@@ -185,9 +227,10 @@ export class ZoneVolume<D = unknown, F = unknown> {
         const { stat } = res;
         if (stat === undefined) throw fsError('NOENT', target);
         if (stat.type === 'directory') throw fsError('ISDIR', target);
-        this.requireModify('unlink', target);
+        this.requireModify('unlink', target, this.inGitFolder(dir, res, true));
+        const freed = this.quota && this.entryChargeOf(res.dir, res.name, stat);
         this.backend.unlinkAt(res.dir, res.name);
-        if (stat.type === 'regular-file' && stat.nlink <= 1n) this.quota?.refund(Number(stat.size));
+        if (freed !== undefined) this.releaseEntry(freed, stat);
       }),
     );
   }
@@ -203,15 +246,18 @@ export class ZoneVolume<D = unknown, F = unknown> {
         throw fsError('XDEV', `${target} and ${destination} are in different zones`);
       }
       this.withResolved(dir, path, false, (from) => {
-        if (from.stat === undefined) throw fsError('NOENT', target);
+        const moved = from.stat;
+        if (moved === undefined) throw fsError('NOENT', target);
         this.withResolved(toDir, toPath, false, (to) => {
-          if (to.mustBeDir && from.stat!.type !== 'directory') throw fsError('NOTDIR', destination);
-          this.requireModify('rename', `${target} -> ${destination}`);
-          this.backend.renameAt(from.dir, from.name, to.dir as D, to.name);
+          if (to.mustBeDir && moved.type !== 'directory') throw fsError('NOTDIR', destination);
+          this.requireModify('rename', `${target} -> ${destination}`, this.inGitFolder(dir, from, true) || this.inGitFolder(toDir, to, true));
+          this.checkLinksLandingAt(from, moved, this.depthOf(toDir, to), destination, this.depthOf(dir, from));
           const replaced = to.stat;
-          if (replaced?.type === 'regular-file' && replaced.nlink <= 1n && replaced.ino !== from.stat!.ino) {
-            this.quota?.refund(Number(replaced.size));
-          }
+          const freed = replaced && this.quota && replaced.ino !== moved.ino ? this.entryChargeOf(to.dir, to.name, replaced) : undefined;
+          const nameGrowth = byteDelta(from.name, to.name);
+          this.charged(nameGrowth, destination, () => this.backend.renameAt(from.dir, from.name, to.dir as D, to.name));
+          if (nameGrowth < 0) this.quota?.refund(-nameGrowth);
+          if (replaced && freed !== undefined) this.releaseEntry(freed, replaced);
         });
       });
     });
@@ -227,13 +273,17 @@ export class ZoneVolume<D = unknown, F = unknown> {
         throw denied('XDEV', 'cross-zone', `${destination} cannot be a hard link to ${target}, which is in another zone`);
       }
       this.withResolved(dir, path, follow, (from) => {
-        if (from.stat === undefined) throw fsError('NOENT', target);
-        if (from.stat.type === 'directory') throw fsError('PERM', `${target} is a directory`);
+        const linked = from.stat;
+        if (linked === undefined) throw fsError('NOENT', target);
+        if (linked.type === 'directory') throw fsError('PERM', `${target} is a directory`);
         this.withResolved(toDir, toPath, false, (to) => {
           if (to.stat !== undefined) throw fsError('EXIST', destination);
           if (to.mustBeDir) throw fsError('NOENT', `${destination}: a hard link cannot end in /`);
-          this.requireModify('link', destination);
-          this.backend.linkAt(from.dir, from.name, to.dir as D, to.name);
+          // A second name for a file of a .git folder would let the file change through that name.
+          this.requireModify('link', destination, this.inGitFolder(dir, from, true) || this.inGitFolder(toDir, to, true));
+          this.checkLinksLandingAt(from, linked, this.depthOf(toDir, to), destination);
+          const entry = this.quota && this.entryChargeOf(from.dir, from.name, linked, to.name);
+          this.charged(entry ?? 0, destination, () => this.backend.linkAt(from.dir, from.name, to.dir as D, to.name));
         });
       });
     });
@@ -245,17 +295,12 @@ export class ZoneVolume<D = unknown, F = unknown> {
       this.withResolved(dir, path, false, (res) => {
         if (res.stat !== undefined) throw fsError('EXIST', target);
         if (res.mustBeDir) throw fsError('NOENT', `${target}: a symlink cannot end in /`);
-        this.requireModify('symlink', target);
+        this.requireModify('symlink', target, this.inGitFolder(dir, res, true));
         if (linkTarget.length === 0) throw fsError('NOENT', 'empty symlink target');
-        if (linkTarget.includes('\0')) throw fsError('INVAL', 'symlink target contains a NUL byte');
-        if (symlinkTargetEscapes(linkTarget, dir.depth + res.depth)) {
-          throw denied(
-            escapeErrno,
-            linkTarget.startsWith('/') ? 'absolute-symlink' : 'symlink-escape',
-            `a symlink at ${target} to ${linkTarget} would point outside the zone`,
-          );
-        }
-        this.backend.symlinkAt(linkTarget, res.dir, res.name);
+        checkPathText(linkTarget, 'symlink target');
+        this.checkSymlinkTarget(linkTarget, this.depthOf(dir, res), `a symlink at ${target} to ${linkTarget}`);
+        const entry = this.entryCharge('symbolic-link', res.name, linkTarget);
+        this.charged(entry, target, () => this.backend.symlinkAt(linkTarget, res.dir, res.name));
       }),
     );
   }
@@ -283,7 +328,7 @@ export class ZoneVolume<D = unknown, F = unknown> {
 
   setTimes(node: ZoneNode, atim: TimeChange, mtim: TimeChange): void {
     this.guard('set-times', node.guestPath, () => {
-      this.requireModify('set-times', node.guestPath);
+      this.requireModify('set-times', node.guestPath, node.inGitFolder);
       if (node.kind === 'file') this.backend.setFileTimes(this.fileRef(node), atim, mtim);
       else this.backend.setTimesAt(this.dirRef(node), '.', atim, mtim);
     });
@@ -320,7 +365,7 @@ export class ZoneVolume<D = unknown, F = unknown> {
 
   private writeAt(ref: F, file: ZoneFile, data: Uint8Array, position: number): number {
     let growth = 0;
-    if (this.quota) {
+    if (this.quota && !file.device) {
       const size = Number(this.backend.statFile(ref).size);
       growth = Math.max(0, position + data.length - size);
       this.quota.charge(growth, file.guestPath);
@@ -334,7 +379,7 @@ export class ZoneVolume<D = unknown, F = unknown> {
     if (!file.writable) throw fsError('INVAL', `${file.guestPath} is not open for writing`);
     this.guard('truncate', file.guestPath, () => {
       const ref = this.fileRef(file);
-      if (this.quota) {
+      if (this.quota && !file.device) {
         const delta = size - Number(this.backend.statFile(ref).size);
         this.quota.charge(delta, file.guestPath);
         this.backend.setSize(ref, size);
@@ -349,9 +394,14 @@ export class ZoneVolume<D = unknown, F = unknown> {
     if (node.closed) return;
     node.closed = true;
     this.handles.delete(node);
+    if (node !== this.root) this.descriptors.give();
     try {
-      if (node.kind === 'file') this.backend.closeFile(node.ref as F);
-      else this.backend.closeDir(node.ref as D);
+      if (node.kind === 'file') {
+        this.forgetOpenFile(node);
+        this.backend.closeFile(node.ref as F);
+      } else {
+        this.backend.closeDir(node.ref as D);
+      }
     } catch (error) {
       toFsError(error);
     }
@@ -363,14 +413,153 @@ export class ZoneVolume<D = unknown, F = unknown> {
     this.backend.dispose();
   }
 
-  /** Records and refuses a change to a read-only zone. */
-  requireModify(operation: string, target: string): void {
+  /**
+   * Records and refuses a change to a read-only zone, or (IN_GIT) to a
+   * `.git` folder of a zone that does not make them writable: the host's
+   * git runs what a repository's config and hooks name (`core.fsmonitor`,
+   * `core.hooksPath`, hooks), so a guest that could change them would run
+   * commands as the host's user at its next `git status`.
+   */
+  requireModify(operation: string, target: string, inGit = false): void {
     if (!this.authority.mayModify(this.spec, operation, target)) {
       throw fsError('ROFS', `${target}: zone '${this.spec.name}' is read-only`);
+    }
+    if (inGit && !this.authority.mayModifyGitFolder(this.spec, operation, target)) {
+      throw fsError('ROFS', `${target}: .git folders are read-only in zone '${this.spec.name}' (zone option git: writable)`);
+    }
+  }
+
+  /** Is the entry RES names (or the folder it lies in) inside a `.git` folder, for a zone where they are protected? */
+  private inGitFolder(dir: ZoneDir, res: Resolution<D>, finalIncluded: boolean): boolean {
+    if (this.spec.gitWritable === true) return false;
+    return dir.inGitFolder || touchesGitFolder(res.dirNames, finalIncluded ? res.name : undefined);
+  }
+
+  /** Directories between the zone root and the folder RES's entry lies in, now. */
+  private depthOf(dir: ZoneDir, res: Resolution<D>): number {
+    return this.backend.depthOf(this.dirRef(dir)) + res.depth;
+  }
+
+  /** Refuses a symlink target that would lead out of the zone from DEPTH (see {@link symlinkTargetProblem}). */
+  private checkSymlinkTarget(linkTarget: string, depth: number, what: string): void {
+    const problem = symlinkTargetProblem(linkTarget, depth);
+    if (problem === undefined) return;
+    const why =
+      problem === 'climbs-after-descending'
+        ? `has '..' after a name (only leading '..' are allowed: a name may be a link to elsewhere)`
+        : 'would point outside the zone';
+    throw denied(escapeErrno, problem === 'absolute' ? 'absolute-symlink' : 'symlink-escape', `${what} ${why}`);
+  }
+
+  /**
+   * A rename or hard link puts STAT's entry at DEPTH: a symlink's target is
+   * checked where it lands (a link legal where it was made can point out
+   * once moved up), and a directory moved up has every symlink below it
+   * checked the same way (moving down cannot make a link escape).
+   */
+  private checkLinksLandingAt(from: Resolution<D>, stat: FileStat, depth: number, destination: string, fromDepth?: number): void {
+    if (stat.type === 'symbolic-link') {
+      this.checkSymlinkTarget(this.backend.readlinkAt(from.dir, from.name), depth, `${destination}, a symlink to`);
+      return;
+    }
+    if (stat.type !== 'directory' || fromDepth === undefined || depth >= fromDepth) return;
+    const pending: { dir: D; depth: number }[] = [{ dir: this.backend.openDirAt(from.dir, from.name), depth: depth + 1 }];
+    let checked = 0;
+    try {
+      for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+        const { dir, depth: level } = next;
+        try {
+          for (const entry of this.backend.readDir(dir)) {
+            if (++checked > maxEntriesCheckedPerMove) {
+              throw fsError('XDEV', `${destination}: a folder of more than ${maxEntriesCheckedPerMove} entries is moved up by copying`);
+            }
+            if (entry.type === 'symbolic-link') {
+              this.checkSymlinkTarget(this.backend.readlinkAt(dir, entry.name), level, `${destination}: the symlink ${entry.name} in it, to`);
+            } else if (entry.type === 'directory') {
+              pending.push({ dir: this.backend.openDirAt(dir, entry.name), depth: level + 1 });
+            }
+          }
+        } finally {
+          this.backend.closeDir(dir);
+        }
+      }
+    } finally {
+      for (const left of pending) this.backend.closeDir(left.dir);
+    }
+  }
+
+  private entryCharge(type: FileType, name: string, linkTarget?: string): number {
+    return entryCharge((t) => this.backend.entryCost(t), type, name, linkTarget === undefined ? 0 : byteLength(linkTarget));
+  }
+
+  /** What STAT's entry NAME (in DIR) costs, under NEW_NAME when given (a hard link's second name). */
+  private entryChargeOf(dir: D, name: string, stat: FileStat, newName?: string): number {
+    const target = stat.type === 'symbolic-link' ? this.backend.readlinkAt(dir, name) : undefined;
+    return this.entryCharge(stat.type, newName ?? name, target);
+  }
+
+  /** An entry is gone: its charge is returned, and a file's contents too once no name and no handle hold them. */
+  private releaseEntry(charge: number, stat: FileStat): void {
+    this.quota?.refund(charge);
+    if (stat.type !== 'regular-file' || stat.nlink > 1n) return;
+    const identity = identityOf(stat);
+    if (this.openFiles.has(identity)) this.unlinkedOpen.add(identity);
+    else this.quota?.refund(Number(stat.size));
+  }
+
+  /** Charges BYTES, runs CHANGE, and refunds them if it fails. */
+  private charged(bytes: number, target: string, change: () => void): void {
+    if (bytes > 0) this.quota?.charge(bytes, target);
+    try {
+      change();
+    } catch (error) {
+      if (bytes > 0) this.quota?.refund(bytes);
+      throw error;
+    }
+  }
+
+  private openFile(
+    target: string,
+    dir: D,
+    name: string,
+    mode: { read: boolean; write: boolean; create: boolean; exclusive: boolean; truncate: boolean },
+    req: OpenRequest,
+    inGit: boolean,
+    device: boolean,
+  ): ZoneFile {
+    return this.track(target, () => {
+      const ref = this.backend.openFileAt(dir, name, mode);
+      let identity: string;
+      try {
+        identity = identityOf(this.backend.statFile(ref));
+      } catch (error) {
+        this.backend.closeFile(ref);
+        throw error;
+      }
+      this.openFiles.set(identity, (this.openFiles.get(identity) ?? 0) + 1);
+      return new ZoneFile(this as ZoneVolume, ref, target, req.read, req.write, identity, inGit, device);
+    });
+  }
+
+  /** A file handle closes: the contents of a file unlinked while open are freed with its last handle. */
+  private forgetOpenFile(file: ZoneFile): void {
+    const count = (this.openFiles.get(file.identity) ?? 1) - 1;
+    if (count > 0) {
+      this.openFiles.set(file.identity, count);
+      return;
+    }
+    this.openFiles.delete(file.identity);
+    if (this.unlinkedOpen.delete(file.identity)) {
+      try {
+        this.quota?.refund(Number(this.backend.statFile(file.ref as F).size));
+      } catch (error) {
+        toFsError(error);
+      }
     }
   }
 
   private resolve(dir: ZoneDir, path: string, follow: boolean): Resolution<D> {
+    if (this.isMountPointRoot) checkPathText(path, 'path');
     const effective = this.isMountPointRoot ? withoutDotDotAboveRoot(path, dir.depth) : path;
     return resolveBeneath(this.backend, this.dirRef(dir), effective, follow);
   }
@@ -389,7 +578,16 @@ export class ZoneVolume<D = unknown, F = unknown> {
     }
   }
 
-  private track<N extends ZoneNode>(node: N): N {
+  /** Opens a handle with MAKE under the run's descriptor budget, and owns it. */
+  private track<N extends ZoneNode>(target: string, make: () => N): N {
+    this.descriptors.take(target);
+    let node: N;
+    try {
+      node = make();
+    } catch (error) {
+      this.descriptors.give();
+      throw error;
+    }
     this.handles.add(node);
     return node;
   }
@@ -409,7 +607,7 @@ export class ZoneVolume<D = unknown, F = unknown> {
     try {
       return body();
     } catch (error) {
-      const failure = toFsError(error);
+      const failure: FsError = toFsError(error);
       if (failure.denial) {
         this.authority.record({
           operation,
@@ -424,13 +622,21 @@ export class ZoneVolume<D = unknown, F = unknown> {
   }
 }
 
+function identityOf(stat: FileStat): string {
+  return `${stat.dev}:${stat.ino}`;
+}
+
+/** How many more bytes name TO takes than name FROM. */
+function byteDelta(from: string, to: string): number {
+  return byteLength(to) - byteLength(from);
+}
+
 /** Joins a guest directory path and a relative path, for messages only. */
 export function guestJoin(dir: string, path: string): string {
   if (path === '.' || path === '') return dir;
   if (path.startsWith('/')) return path;
   return dir.endsWith('/') ? `${dir}${path}` : `${dir}/${path}`;
 }
-
 
 /**
  * PATH, relative to a directory DEPTH levels below the volume's root, with

@@ -100,12 +100,13 @@ describe('goodbot exec', () => {
     const text = readFileSync(audit, 'utf8');
     expect(text).not.toContain('tok-123');
     const events = text.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
-    expect(events.map((e) => e['event'])).toEqual(['run.start', 'zone.mount', 'zone.mount', 'access.denied', 'run.exit']);
-    expect(events[2]).toMatchObject({ zone: 'mount-points', guestPath: '/', access: 'ro', internal: true });
+    expect(events.map((e) => e['event'])).toEqual(['run.start', 'zone.mount', 'zone.mount', 'zone.mount', 'access.denied', 'run.exit']);
+    expect(events[2]).toMatchObject({ zone: 'devices', guestPath: '/dev', access: 'ro', kind: 'devices', internal: true });
+    expect(events[3]).toMatchObject({ zone: 'mount-points', guestPath: '/', access: 'ro', internal: true });
     expect(events[0]).toMatchObject({ env: { LANG: 'C.UTF-8', API_TOKEN: '[redacted]' }, backend: 'wasm' });
     expect(events[0]!['policyDigest']).toMatch(/^sha256:/);
-    expect(events[3]).toMatchObject({ operation: 'create', target: '/in/x', reason: 'read-only-zone' });
-    expect(events[4]).toMatchObject({ status: 'exited', exitCode: 0, denials: 1 });
+    expect(events[4]).toMatchObject({ operation: 'create', target: '/in/x', reason: 'read-only-zone' });
+    expect(events[5]).toMatchObject({ status: 'exited', exitCode: 0, denials: 1 });
   });
 
   it('prints help', () => {

@@ -28,7 +28,7 @@ describe('isolation', () => {
     expect(lines(some).filter((line) => !/^env: (HOME|GOODBOT_TEST_SECRET|MODE)=/.test(line))).toEqual([]);
   });
 
-  it('a guest scanning descriptors finds only stdio, its zones and the read-only mount-point root', async () => {
+  it('a guest scanning descriptors finds only stdio, its zones, /dev and the read-only mount-point root', async () => {
     const result = await runProbe(
       {
         zones: [
@@ -40,14 +40,14 @@ describe('isolation', () => {
       ['fdscan'],
       ['ls', '/'],
       ['ls', '/../..'],
-      ['rawopen', '6', '../../etc/passwd'],
+      ['rawopen', '7', '../../etc/passwd'],
       ['write', '/new-top-level-file', 'x'],
     );
     // In the mount-point root, as in POSIX, `/..` is `/`: nothing lies above it.
     expect(lines(result)).toEqual([
-      'fdscan: ok 0,1,2,3,4,5,6',
-      'ls: ok a,b,scratch',
-      'ls: ok a,b,scratch',
+      'fdscan: ok 0,1,2,3,4,5,6,7',
+      'ls: ok a,b,dev,scratch',
+      'ls: ok a,b,dev,scratch',
       'rawopen: ENOENT',
       'write: EROFS',
     ]);
@@ -70,7 +70,7 @@ describe('isolation', () => {
       expect(result.stdout).toContain(`env: WHO=${who}`);
       expect(result.stdout).toContain(`only-${who}.txt`);
       expect(result.stdout).not.toContain(`only-${who === 'a' ? 'b' : 'a'}.txt`);
-      expect(result.stdout).toContain('fdscan: ok 0,1,2,3,4\n');
+      expect(result.stdout).toContain('fdscan: ok 0,1,2,3,4,5\n');
     });
     expect(new Set(results.map((r) => r.runId)).size).toBe(8);
   });

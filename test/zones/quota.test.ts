@@ -49,7 +49,8 @@ describe('zone quotas', () => {
   });
 
   it('an in-memory zone is capped too', async () => {
-    const result = await runProbe({ zones: [{ name: 'scratch', mode: 'tmpfs', quota: '64KiB' }] }, [
+    // 80 KiB: the first 64 KiB chunk and the file's entry fit, the next chunk does not.
+    const result = await runProbe({ zones: [{ name: 'scratch', mode: 'tmpfs', quota: '80KiB' }] }, [
       'fill',
       '/scratch/x',
       '100000',

@@ -108,8 +108,8 @@ describe('the root that holds the mount points is read-only and holds nothing el
     });
   }
 
-  it('lists exactly the mount points', async () => {
+  it('lists exactly the mount points (and /dev)', async () => {
     const result = await runProbe(config, ['ls', '/']);
-    expect(lines(result)).toEqual(['ls: ok input,output']);
+    expect(lines(result)).toEqual(['ls: ok dev,input,output']);
   });
 });

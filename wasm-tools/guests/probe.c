@@ -282,6 +282,53 @@ static int cmd_hold(const char *path) {
     return ok("hold", detail);
 }
 
+/* Opens PATH N times without closing: reports how many opens succeeded and the first error. */
+static int cmd_openmany(const char *path, const char *times) {
+    long n = atol(times), opened = 0;
+    int first_error = 0;
+    for (long i = 0; i < n; i++) {
+        if (open(path, O_RDONLY) < 0) { first_error = errno; break; }
+        opened++;
+    }
+    if (first_error) { printf("openmany: %ld E%s\n", opened, errname(first_error)); return 1; }
+    printf("openmany: ok %ld\n", opened);
+    return 0;
+}
+
+/* Makes N entries PREFIX0..PREFIXn-1 of KIND (dir | file | symlink to TARGET): reports how many were made and the first error. */
+static int cmd_makemany(const char *kind, const char *prefix, const char *times, const char *target) {
+    long n = atol(times), made = 0;
+    int first_error = 0;
+    char path[1024];
+    for (long i = 0; i < n; i++) {
+        snprintf(path, sizeof path, "%s%ld", prefix, i);
+        int r;
+        if (!strcmp(kind, "dir")) r = mkdir(path, 0755);
+        else if (!strcmp(kind, "symlink")) r = symlink(target, path);
+        else { r = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644); if (r >= 0) r = close(r); }
+        if (r < 0) { first_error = errno; break; }
+        made++;
+    }
+    if (first_error) { printf("makemany: %ld E%s\n", made, errname(first_error)); return 1; }
+    printf("makemany: ok %ld\n", made);
+    return 0;
+}
+
+/* A directory fd kept across commands: `opendir P` opens it, `symlinkat TARGET NAME` and `writeat NAME TEXT` use it. */
+static int saved_dir = -1;
+
+static int cmd_opendir(const char *path) {
+    int fd = open(path, O_RDONLY | O_DIRECTORY);
+    if (fd < 0) return fail("opendir", errno);
+    saved_dir = fd;
+    return ok("opendir", NULL);
+}
+
+static int cmd_symlinkat(const char *target, const char *name) {
+    if (symlinkat(target, saved_dir, name) < 0) return fail("symlinkat", errno);
+    return ok("symlinkat", NULL);
+}
+
 static int cmd_sleep(const char *ms) {
     struct timespec t = {atol(ms) / 1000, (atol(ms) % 1000) * 1000000L};
     if (nanosleep(&t, NULL) < 0) return fail("sleep", errno);
@@ -337,7 +384,8 @@ static void usage(void) {
             "  symlink TARGET P | readlink P | stat P | lstat P | ls P | utimes P | lutimes P\n"
             "  futimes P | fdscan | env | args | rawopen FD P | rawopen-nofollow FD P\n"
             "  rawwrite FD P | openloop P N | hold P | sleep MS | exit N | trap unreachable|oob|stack|div0\n"
-            "  spin | count N | mallocbomb | flood\n");
+            "  spin | count N | mallocbomb | flood | openmany P N | makemany dir|file|symlink PREFIX N [TARGET]\n"
+            "  opendir P | symlinkat TARGET NAME (relative to the last opendir)\n");
 }
 
 static int run(int argc, char **argv) {
@@ -379,6 +427,10 @@ static int run(int argc, char **argv) {
     if (!strcmp(c, "count")) { NEED(1) return cmd_count(argv[1]); }
     if (!strcmp(c, "mallocbomb")) return cmd_mallocbomb();
     if (!strcmp(c, "flood")) return cmd_flood();
+    if (!strcmp(c, "openmany")) { NEED(2) return cmd_openmany(argv[1], argv[2]); }
+    if (!strcmp(c, "makemany")) { NEED(3) return cmd_makemany(argv[1], argv[2], argv[3], argc > 4 ? argv[4] : "x"); }
+    if (!strcmp(c, "opendir")) { NEED(1) return cmd_opendir(argv[1]); }
+    if (!strcmp(c, "symlinkat")) { NEED(2) return cmd_symlinkat(argv[1], argv[2]); }
     usage();
     return 2;
 }

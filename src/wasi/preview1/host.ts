@@ -289,7 +289,7 @@ export class Preview1Host {
         }
         break;
       case 'file':
-        filetype = Filetype.REGULAR_FILE;
+        filetype = descriptor.file.device ? Filetype.CHARACTER_DEVICE : Filetype.REGULAR_FILE;
         if (descriptor.append) flags |= Fdflags.APPEND;
         if (descriptor.nonblock) flags |= Fdflags.NONBLOCK;
         base = inheriting = fileRights(descriptor.file.readable, descriptor.file.writable);

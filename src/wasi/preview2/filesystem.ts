@@ -94,7 +94,8 @@ export class Descriptor {
   }
 
   getType(): DescriptorType {
-    return this.node.kind === 'file' ? 'regular-file' : 'directory';
+    if (this.node.kind === 'directory') return 'directory';
+    return this.node.device ? 'character-device' : 'regular-file';
   }
 
   setSize(size: bigint): void {

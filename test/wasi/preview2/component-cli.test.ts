@@ -171,9 +171,9 @@ describe('a component through createSandbox', () => {
     ]);
   });
 
-  it('shows stdio, one descriptor per zone and the mount-point root, nothing else', async () => {
+  it('shows stdio, one descriptor per zone, /dev and the mount-point root, nothing else', async () => {
     const result = await run(['fdscan']);
-    expect(result.stdout).toBe('fdscan: ok 0,1,2,3,4,5\n');
+    expect(result.stdout).toBe('fdscan: ok 0,1,2,3,4,5,6\n');
   });
 
   it('prints what the same program prints as a core module', async () => {
