@@ -15,8 +15,10 @@ export interface RunResult {
   /** Collected output (empty when the request asked not to collect). */
   readonly stdout: string;
   readonly stderr: string;
-  /** Every access the policy refused during the run. */
+  /** The accesses the policy refused during the run: the first 1,000 of them. */
   readonly denials: readonly Denial[];
+  /** Refusals past the first 1,000, counted but not listed (nor audited one by one). */
+  readonly denialsOmitted?: number;
   readonly trap?: TrapInfo;
   /** The limit that ended the run (exit code 124), with a message naming it. */
   readonly limit?: { readonly kind: LimitKind; readonly message: string };

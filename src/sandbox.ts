@@ -220,6 +220,7 @@ export class Sandbox {
         stdout: decodeChunks(output.stdout),
         stderr: decodeChunks(output.stderr),
         denials: authority.denials,
+        ...(authority.denialsOmitted > 0 && { denialsOmitted: authority.denialsOmitted }),
         ...(outcome.kind === 'trap' && !limit && { trap: outcome.trap }),
         ...(limit && { limit: { kind: limit.limit, message: limit.message } }),
         ...(limiter.fuelConsumed !== undefined && { fuelConsumed: limiter.fuelConsumed }),
@@ -234,7 +235,7 @@ export class Sandbox {
         status: result.status,
         exitCode: result.exitCode,
         durationMs,
-        denials: authority.denials.length,
+        denials: authority.denialCount,
         ...(result.trap && { trap: result.trap }),
       });
       return result;

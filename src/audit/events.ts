@@ -38,6 +38,7 @@ export type AuditEvent =
       status: string;
       exitCode: number;
       durationMs: number;
+      /** Every refusal of the run; past the first 1,000 they have no `access.denied` record of their own. */
       denials: number;
       trap?: { kind: string; message: string };
     }

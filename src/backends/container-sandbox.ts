@@ -114,13 +114,14 @@ export async function runOnContainer(run: ContainerRunRequest): Promise<RunResul
     stdout: decodeChunks(output.stdout),
     stderr: decodeChunks(output.stderr),
     denials: authority.denials,
+    ...(authority.denialsOmitted > 0 && { denialsOmitted: authority.denialsOmitted }),
     ...(limit && { limit: { kind: limit.limit, message: limit.message } }),
     backend: 'docker',
     program: { name: run.command, kind: 'container' },
     ...(outcome && { image: outcome.image }),
   };
   if (limit) run.audit({ event: 'limit.exceeded', time: now(), runId, limit: limit.limit, message: limit.message });
-  run.audit({ event: 'run.exit', time: now(), runId, status: result.status, exitCode: result.exitCode, durationMs, denials: authority.denials.length });
+  run.audit({ event: 'run.exit', time: now(), runId, status: result.status, exitCode: result.exitCode, durationMs, denials: authority.denialCount });
   return result;
 }
 

@@ -10,7 +10,11 @@ import type { Allowance, Denial, NetworkGrant, ToolGrant, ZoneSpec } from './typ
  * are recorded whether allowed or not.
  */
 export class Authority {
+  /** The first {@link maxRecordedDecisions} refusals, in order. */
   readonly denials: Denial[] = [];
+  /** Every refusal, recorded or not. */
+  denialCount = 0;
+  private allowanceCount = 0;
 
   constructor(
     private readonly onDenial: (denial: Denial) => void = () => {},
@@ -75,17 +79,30 @@ export class Authority {
     return this.decided(`${request.protocol}-listen`, addressTarget(request.address, request.port), decideListen(request));
   }
 
-  /** Records a refusal detected elsewhere (a path escape, a special file, a quota). */
+  /**
+   * Records a refusal detected elsewhere (a path escape, a special file, a
+   * quota). Past {@link maxRecordedDecisions} only the count goes on: a
+   * guest refused in a loop must not fill the host's memory or audit log.
+   */
   record(denial: Denial): void {
+    if (this.denialCount++ >= maxRecordedDecisions) return;
     this.denials.push(denial);
     this.onDenial(denial);
   }
 
+  /** Refusals past the recorded ones (counted only). */
+  get denialsOmitted(): number {
+    return this.denialCount - this.denials.length;
+  }
+
   private decided(operation: string, target: string, decision: Decision): boolean {
-    if (decision.allowed) this.onAllowance({ operation, target, grant: decision.rule.entry });
-    else this.record({ operation, target, reason: 'network-denied', error: 'access-denied', detail: decision.why });
+    if (!decision.allowed) this.record({ operation, target, reason: 'network-denied', error: 'access-denied', detail: decision.why });
+    else if (this.allowanceCount++ < maxRecordedDecisions) this.onAllowance({ operation, target, grant: decision.rule.entry });
     return decision.allowed;
   }
 }
+
+/** Refusals (and, apart, network allowances) a run records one by one; past this many they are only counted. */
+export const maxRecordedDecisions = 1000;
 
 const connectOperations = { tcp: 'tcp-connect', udp: 'udp-send', http: 'http-request' } as const;
