@@ -184,6 +184,24 @@ describe('the host stays up', () => {
   });
 });
 
+describe("a memory cap at or above wasm32's 4 GiB", () => {
+  for (const [kind, program] of [['module', probe()], ['component', guest('probe.component.wasm')]] as const) {
+    it(`runs a ${kind} as with no cap, not as an invalid program`, async () => {
+      const result = await createSandbox({ limits: { memory: '5G' } }).exec({ program, args: ['args', 'x'] }).result;
+      expect(result).toMatchObject({ status: 'exited', exitCode: 0 });
+      expect(result.stdout).toContain('arg: x\n');
+    });
+  }
+
+  it('runs from goodbot exec --memory 5G, and exactly 4G too', () => {
+    for (const memory of ['5G', '4G']) {
+      const { status, stdout } = goodbot(repoRoot, ['exec', '--memory', memory, '--', probe(), 'args', 'x']);
+      expect(status).toBe(0);
+      expect(stdout).toContain('arg: x\n');
+    }
+  });
+});
+
 describe('goodbot exec with limits', () => {
   it('exits 124 with one line naming the limit and how to raise it', () => {
     const { status, stderr } = goodbot(repoRoot, ['exec', '--timeout', '200ms', '--', probe(), 'spin']);
