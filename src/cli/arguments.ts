@@ -106,6 +106,8 @@ export const execHelp = `usage: goodbot exec [OPTIONS] [--] PROGRAM [ARGS...]
 Runs PROGRAM (a .wasm core module or component, or a catalog tool name) in
 the sandbox, with exactly the capabilities the policy grants. On the Docker
 backend PROGRAM is a command in the container image (git, make, python3…).
+goodbot's options go before PROGRAM: every word after it is the guest's
+(\`goodbot exec jq --timeout 5\` hands --timeout to jq, and sets no limit).
 
 options:
   --backend=NAME          wasm (default): WebAssembly only; docker: a hardened
@@ -113,8 +115,9 @@ options:
                           there is one, else a container
   --policy FILE           policy file (YAML or JSON, see docs/policy.md)
   --dir HOST::GUEST[:ro|:rw]
-                          mount a host folder at GUEST (read-write unless :ro);
-                          repeatable; without ::GUEST the guest sees HOST's path
+                          mount a host folder at GUEST (read-write unless :ro;
+                          any other mode is an error); repeatable; without
+                          ::GUEST the guest sees HOST's path
   --env NAME[=VALUE]      pass the host's NAME, or set NAME=VALUE; repeatable
   --allow-net HOST:PORT   add a network.allow entry: api.example.com:443,
                           *.example.org:443, 10.0.0.0/8:5432, [::1]:8080; PORT
@@ -123,7 +126,8 @@ options:
   --json                  print one JSON result object instead of streaming output
   --build                 build PROGRAM first if it is a catalog tool not yet built
   --fuel N                stop after N counted instructions (status fuel-exhausted)
-  --timeout DURATION      stop after DURATION, e.g. 500ms, 30s (status timeout)
+  --timeout DURATION      stop after DURATION, e.g. 500ms, 30s, or 5 (seconds)
+                          (status timeout)
   --memory SIZE           cap the guest's memory, e.g. 64MiB (memory-limit)
   --max-output SIZE       cap stdout+stderr together, e.g. 1MiB (output-limit)
   --deterministic         fixed clock (2000-01-01, moves only on sleeps) and seeded

@@ -83,6 +83,22 @@ describe('goodbot exec', () => {
     expect(JSON.parse(stdout)).toMatchObject({ status: 'error', error: { kind: 'zone' } });
   });
 
+  it('attack: a --dir mode it does not know (:RO, a trailing space) is refused, never mounted read-write', () => {
+    for (const dir of ['./out::/out:RO', './out::/out:ro ']) {
+      const { status, stdout, stderr } = goodbot(['exec', '--dir', dir, guest('probe.wasm'), 'write', '/out:RO/x', 'y']);
+      expect(status).toBe(125);
+      expect(stdout).toBe('');
+      expect(stderr).toContain(`<command line>: --dir ${dir}: `);
+      expect(stderr).toContain('is not a zone mode');
+    }
+  });
+
+  it('takes --timeout as plain seconds, as docs/policy.md says', () => {
+    const { status, stdout } = goodbot(['exec', '--timeout', '5', guest('probe.wasm'), 'args', 'x']);
+    expect(status).toBe(0);
+    expect(stdout).toContain('arg: x\n');
+  });
+
   it('checks --allow-net entries, and a granted guest is refused what the grant does not cover', () => {
     const broad = goodbot(['exec', '--allow-net', '*.com:443', guest('probe.wasm')]);
     expect(broad.status).toBe(125);
