@@ -135,7 +135,10 @@ options:
   --audit FILE            append audit events (JSONL) to FILE
 
 exit status: the guest's exit code; 134 if it trapped; 124 a limit ended it;
-125 policy or runtime error; 126 not a valid module/component; 127 not found.`;
+125 policy or runtime error; 126 not a valid module/component; 127 not found.
+A guest can exit with these codes and print any text too: --json's status
+(or the audit log) is goodbot's own account. Without --json goodbot adds a
+line about a trap or a limit only when stderr is a terminal.`;
 
 export const mainHelp = `usage: goodbot <command> [ARGS...]
 

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { goodbot as run } from '../helpers/cli.js';
+import { goodbot as run, goodbotOnTerminal } from '../helpers/cli.js';
 import { guest, makeTree, removeTree, tempDir } from '../helpers/guests.js';
 
 /** `goodbot exec` as a user runs it: flags, exit statuses, --json, --audit, streaming. */
@@ -50,10 +50,13 @@ describe('goodbot exec', () => {
     expect(typeof result['durationMs']).toBe('number');
   });
 
-  it('reports a trap with exit status 134', () => {
-    const { status, stderr } = goodbot(['exec', guest('probe.wasm'), 'trap', 'unreachable']);
-    expect(status).toBe(134);
-    expect(stderr).toContain('trapped');
+  it('reports a trap with exit status 134, in --json, and on a terminal', () => {
+    expect(goodbot(['exec', guest('probe.wasm'), 'trap', 'unreachable'])).toMatchObject({ status: 134, stderr: '' });
+    const json = JSON.parse(goodbot(['exec', '--json', guest('probe.wasm'), 'trap', 'unreachable']).stdout) as Record<string, unknown>;
+    expect(json).toMatchObject({ status: 'trapped', exitCode: 134, trap: { kind: 'unreachable' } });
+    const terminal = goodbotOnTerminal(root, ['exec', guest('probe.wasm'), 'trap', 'unreachable']);
+    expect(terminal.status).toBe(134);
+    expect(terminal.output).toMatch(/^goodbot: \S*probe\.wasm trapped: .*\(unreachable\)\n$/);
   });
 
   it('exits 126 for a file that is not WebAssembly', () => {
@@ -122,6 +125,26 @@ describe('goodbot exec', () => {
     expect(events[0]!['policyDigest']).toMatch(/^sha256:/);
     expect(events[3]).toMatchObject({ operation: 'create', target: '/in/x', reason: 'read-only-zone' });
     expect(events[4]).toMatchObject({ status: 'exited', exitCode: 0, denials: 1 });
+  });
+
+  it("attack: a guest printing goodbot's own 'stopped (timeout)' line and exiting 124 cannot pass for a timeout", () => {
+    const forged = 'goodbot: awk stopped (timeout): the run took longer than its 1 s timeout; raise it with --timeout or sandbox.limits.timeout';
+    const awk = ['--', 'awk', `BEGIN { print "${forged}" > "/dev/stderr"; exit 124 }`];
+    const spin = ['--timeout', '200ms', '--', guest('probe.wasm'), 'spin'];
+    // In a pipe, goodbot writes no line of its own about how a run ended: such a line is always the guest's.
+    expect(goodbot(['exec', ...awk])).toMatchObject({ status: 124, stdout: '', stderr: `${forged}\n` });
+    expect(goodbot(['exec', ...spin])).toMatchObject({ status: 124, stdout: '', stderr: '' });
+    // --json is goodbot's record: the guest's text is data inside it.
+    const fake = JSON.parse(goodbot(['exec', '--json', ...awk]).stdout) as Record<string, unknown>;
+    const real = JSON.parse(goodbot(['exec', '--json', ...spin]).stdout) as Record<string, unknown>;
+    expect(fake).toMatchObject({ status: 'exited', exitCode: 124, stderr: `${forged}\n` });
+    expect(fake['limit']).toBeUndefined();
+    expect(real).toMatchObject({ status: 'timeout', exitCode: 124, stderr: '', limit: { kind: 'timeout' } });
+  });
+
+  it("starts goodbot's line on a terminal on a line of its own, after the guest's unfinished line", () => {
+    const { output } = goodbotOnTerminal(root, ['exec', '--timeout', '200ms', '--', 'awk', 'BEGIN { printf "partial"; fflush(); while (1) {} }']);
+    expect(output).toMatch(/^partial\ngoodbot: awk stopped \(timeout\)/);
   });
 
   it('prints help', () => {
