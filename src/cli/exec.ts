@@ -1,7 +1,7 @@
 import { isatty } from 'node:tty';
 import { JsonlAuditFile } from '../audit/jsonl-file.js';
 import { chooseBackend } from '../backends/container-sandbox.js';
-import { exitStatusFor, GoodbotError } from '../errors.js';
+import { exitStatusFor } from '../errors.js';
 import { createNodePlatform } from '../node-platform.js';
 import { policyFromCommandLine } from '../policy/load-file.js';
 import type { RunResult } from '../run.js';
@@ -11,6 +11,7 @@ import { buildRecipe } from '../tools/builder.js';
 import { findTool, isToolName, recipeOf } from '../tools/catalog.js';
 import { ToolStore } from '../tools/tool-store.js';
 import { parseExecArguments } from './arguments.js';
+import { commandLineFailure } from './command-failure.js';
 import { hostOutput, HostStdin, writeAllSync } from './host-stdio.js';
 
 /** `goodbot exec`: returns the process exit status. */
@@ -61,10 +62,7 @@ export async function execCommand(argv: readonly string[]): Promise<number> {
     }
     return result.exitCode;
   } catch (error) {
-    const failure =
-      error instanceof GoodbotError
-        ? error
-        : new GoodbotError('runtime', (error as Error)?.message ?? String(error), { cause: error });
+    const failure = commandLineFailure(error);
     if (json) printJson({ status: 'error', exitCode: exitStatusFor(failure), error: failure.toJSON() });
     else writeAllSync(2, new TextEncoder().encode(`goodbot: ${failure.describe()}\n`));
     return exitStatusFor(failure);
