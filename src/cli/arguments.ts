@@ -122,7 +122,9 @@ options:
   --allow-net HOST:PORT   add a network.allow entry: api.example.com:443,
                           *.example.org:443, 10.0.0.0/8:5432, [::1]:8080; PORT
                           is a number, FROM-TO or *; repeatable (components on
-                          the wasm backend only; refused by the docker backend)
+                          the wasm backend; on the docker backend the
+                          container's HTTP clients, through goodbot's egress
+                          proxy, which needs goodbot to run as root)
   --json                  print one JSON result object instead of streaming output
   --build                 build PROGRAM first if it is a catalog tool not yet built
   --fuel N                stop after N counted instructions (status fuel-exhausted)
@@ -156,10 +158,11 @@ policy (goodbot exec --backend=docker).`;
 export const toolsHelp = `usage: goodbot tools <command>
 
 commands:
-  list                    every catalog tool: name, version, kind, size, built or not
+  list [--json]           every catalog tool: name, version, kind, size, built or not
   build NAME... | --all   build tools (their recipes) into the cache; --default
                           builds the default catalog; --force rebuilds
   info NAME               a tool's recipe, source, licence, artifact and sha256
 
 Tools are built from Debian source packages or npm packages by the recipes in
-wasm-tools/recipes/, into a cache keyed by each recipe's hash.`;
+wasm-tools/recipes/, into a cache keyed by each recipe's hash: .cache/tools/
+in goodbot's folder, or $GOODBOT_TOOLS_DIR.`;

@@ -148,7 +148,10 @@ describe('goodbot exec', () => {
   });
 
   it('prints help', () => {
-    expect(goodbot(['exec', '--help']).stdout).toContain('usage: goodbot exec');
+    const help = goodbot(['exec', '--help']).stdout;
+    expect(help).toContain('usage: goodbot exec');
+    expect(help).toMatch(/--allow-net[^]*docker backend the\s+container's HTTP clients, through goodbot's egress\s+proxy/);
+    expect(help).not.toContain('refused by the docker backend');
     expect(goodbot(['--help']).status).toBe(0);
   });
 });
