@@ -29,6 +29,12 @@ export interface GoodbotErrorDetails {
   field?: string;
   /** The host or guest path involved. */
   path?: string;
+  /**
+   * The hint in the terms of the `goodbot` command line (its flags), when
+   * they differ from the library's: the CLI shows it instead of `hint`, so a
+   * library caller never reads of flags it does not have.
+   */
+  commandLineHint?: string;
   cause?: unknown;
 }
 
@@ -39,6 +45,7 @@ export class GoodbotError extends Error {
   readonly file: string | undefined;
   readonly field: string | undefined;
   readonly path: string | undefined;
+  readonly commandLineHint: string | undefined;
 
   constructor(kind: ErrorKind, message: string, details: GoodbotErrorDetails = {}) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
@@ -47,6 +54,7 @@ export class GoodbotError extends Error {
     this.file = details.file;
     this.field = details.field;
     this.path = details.path;
+    this.commandLineHint = details.commandLineHint;
   }
 
   /** One line for a terminal: where, what, and what to do. */

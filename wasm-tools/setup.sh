@@ -55,14 +55,16 @@ fi
 
 # 4. npm packages at the versions package-lock.json records, reinstalled only
 #    when it changed. Not `npm ci`: jco's dependencies name optional native
-#    packages for other platforms that the registry does not have, so they can
-#    never be in the lock and `npm ci` refuses it; `npm install` installs the
-#    locked versions and skips them.
+#    packages for other platforms, which the lock does not list (the registry
+#    did not have them when it was written), and `npm ci` refuses a lock
+#    without them. `npm install` installs the locked versions; `--no-save`
+#    keeps it from writing those packages into package-lock.json, so a fresh
+#    clone stays exactly as it was cloned.
 lock_hash="$(sha256sum package-lock.json | cut -d' ' -f1)"
 if [ ! -d node_modules ] || [ "$(cat node_modules/.goodbot-lock 2>/dev/null)" != "$lock_hash" ]; then
   step "installing npm packages"
-  npm install --no-audit --no-fund --loglevel=error
-  sha256sum package-lock.json | cut -d' ' -f1 > node_modules/.goodbot-lock
+  npm install --no-save --no-audit --no-fund --loglevel=error
+  echo "$lock_hash" > node_modules/.goodbot-lock
 fi
 
 # 5. TypeScript -> dist/ (the CLI runs from there).

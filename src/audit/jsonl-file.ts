@@ -12,7 +12,8 @@ export class JsonlAuditFile implements AuditSink {
     } catch (error) {
       throw new GoodbotError('runtime', `cannot open the audit log: ${(error as Error).message}`, {
         path,
-        hint: 'check the --audit path',
+        hint: 'check the audit log path',
+        commandLineHint: 'check the --audit path',
       });
     }
   }

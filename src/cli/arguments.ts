@@ -106,6 +106,8 @@ export const execHelp = `usage: goodbot exec [OPTIONS] [--] PROGRAM [ARGS...]
 Runs PROGRAM (a .wasm core module or component, or a catalog tool name) in
 the sandbox, with exactly the capabilities the policy grants. On the Docker
 backend PROGRAM is a command in the container image (git, make, python3…).
+goodbot's options go before PROGRAM: every word after it is the guest's
+(\`goodbot exec jq --timeout 5\` hands --timeout to jq, and sets no limit).
 
 options:
   --backend=NAME          wasm (default): WebAssembly only; docker: a hardened
@@ -113,17 +115,21 @@ options:
                           there is one, else a container
   --policy FILE           policy file (YAML or JSON, see docs/policy.md)
   --dir HOST::GUEST[:ro|:rw]
-                          mount a host folder at GUEST (read-write unless :ro);
-                          repeatable; without ::GUEST the guest sees HOST's path
+                          mount a host folder at GUEST (read-write unless :ro;
+                          any other mode is an error); repeatable; without
+                          ::GUEST the guest sees HOST's path
   --env NAME[=VALUE]      pass the host's NAME, or set NAME=VALUE; repeatable
   --allow-net HOST:PORT   add a network.allow entry: api.example.com:443,
                           *.example.org:443, 10.0.0.0/8:5432, [::1]:8080; PORT
                           is a number, FROM-TO or *; repeatable (components on
-                          the wasm backend only; refused by the docker backend)
+                          the wasm backend; on the docker backend the
+                          container's HTTP clients, through goodbot's egress
+                          proxy, which needs goodbot to run as root)
   --json                  print one JSON result object instead of streaming output
   --build                 build PROGRAM first if it is a catalog tool not yet built
   --fuel N                stop after N counted instructions (status fuel-exhausted)
-  --timeout DURATION      stop after DURATION, e.g. 500ms, 30s (status timeout)
+  --timeout DURATION      stop after DURATION, e.g. 500ms, 30s, or 5 (seconds)
+                          (status timeout)
   --memory SIZE           cap the guest's memory, e.g. 64MiB (memory-limit)
   --max-output SIZE       cap stdout+stderr together, e.g. 1MiB (output-limit)
   --deterministic         fixed clock (2000-01-01, moves only on sleeps) and seeded
@@ -131,7 +137,10 @@ options:
   --audit FILE            append audit events (JSONL) to FILE
 
 exit status: the guest's exit code; 134 if it trapped; 124 a limit ended it;
-125 policy or runtime error; 126 not a valid module/component; 127 not found.`;
+125 policy or runtime error; 126 not a valid module/component; 127 not found.
+A guest can exit with these codes and print any text too: --json's status
+(or the audit log) is goodbot's own account. Without --json goodbot adds a
+line about a trap or a limit only when stderr is a terminal.`;
 
 export const mainHelp = `usage: goodbot <command> [ARGS...]
 
@@ -149,10 +158,11 @@ policy (goodbot exec --backend=docker).`;
 export const toolsHelp = `usage: goodbot tools <command>
 
 commands:
-  list                    every catalog tool: name, version, kind, size, built or not
+  list [--json]           every catalog tool: name, version, kind, size, built or not
   build NAME... | --all   build tools (their recipes) into the cache; --default
                           builds the default catalog; --force rebuilds
   info NAME               a tool's recipe, source, licence, artifact and sha256
 
 Tools are built from Debian source packages or npm packages by the recipes in
-wasm-tools/recipes/, into a cache keyed by each recipe's hash.`;
+wasm-tools/recipes/, into a cache keyed by each recipe's hash: .cache/tools/
+in goodbot's folder, or $GOODBOT_TOOLS_DIR.`;

@@ -1,7 +1,7 @@
 import { isatty } from 'node:tty';
 import { JsonlAuditFile } from '../audit/jsonl-file.js';
 import { chooseBackend } from '../backends/container-sandbox.js';
-import { exitStatusFor, GoodbotError } from '../errors.js';
+import { exitStatusFor } from '../errors.js';
 import { createNodePlatform } from '../node-platform.js';
 import { policyFromCommandLine } from '../policy/load-file.js';
 import type { RunResult } from '../run.js';
@@ -11,6 +11,7 @@ import { buildRecipe } from '../tools/builder.js';
 import { findTool, isToolName, recipeOf } from '../tools/catalog.js';
 import { ToolStore } from '../tools/tool-store.js';
 import { parseExecArguments } from './arguments.js';
+import { commandLineFailure } from './command-failure.js';
 import { hostOutput, HostStdin, writeAllSync } from './host-stdio.js';
 
 /** `goodbot exec`: returns the process exit status. */
@@ -35,6 +36,7 @@ export async function execCommand(argv: readonly string[]): Promise<number> {
     if (options.build) await buildIfMissing(options.program);
     audit = options.audit === undefined ? undefined : new JsonlAuditFile(options.audit);
     const sandbox = new Sandbox(policy, createNodePlatform(audit ? { audit } : {}));
+    const guestOutput = new GuestOutputEnd();
     const run = sandbox.exec({
       program: options.program,
       args: options.args,
@@ -42,8 +44,8 @@ export async function execCommand(argv: readonly string[]): Promise<number> {
       collectOutput: json,
       outputEvents: false,
       ...(!json && {
-        onStdout: hostOutput(1),
-        onStderr: hostOutput(2),
+        onStdout: guestOutput.track(hostOutput(1)),
+        onStderr: guestOutput.track(hostOutput(2)),
         terminal: { stdin: isatty(0), stdout: isatty(1), stderr: isatty(2) },
       }),
     });
@@ -54,23 +56,47 @@ export async function execCommand(argv: readonly string[]): Promise<number> {
     if (chooseBackend(policy.backend, options.program) === 'docker') process.once('SIGINT', interrupt);
     const result = await run.result.finally(() => process.off('SIGINT', interrupt));
     if (json) printJson(resultJson(result));
-    else if (result.status === 'trapped') {
-      writeAllSync(2, new TextEncoder().encode(`goodbot: ${result.program.name} trapped: ${result.trap?.message} (${result.trap?.kind})\n`));
-    } else if (result.limit) {
-      const line = `goodbot: ${result.program.name} stopped (${result.limit.kind}): ${result.limit.message}; ${raiseHint[result.limit.kind]}\n`;
-      writeAllSync(2, new TextEncoder().encode(line));
+    else if (isatty(2)) {
+      const line = endLine(result);
+      if (line !== undefined) writeAllSync(2, new TextEncoder().encode(`${guestOutput.lineBreak()}${line}\n`));
     }
     return result.exitCode;
   } catch (error) {
-    const failure =
-      error instanceof GoodbotError
-        ? error
-        : new GoodbotError('runtime', (error as Error)?.message ?? String(error), { cause: error });
+    const failure = commandLineFailure(error);
     if (json) printJson({ status: 'error', exitCode: exitStatusFor(failure), error: failure.toJSON() });
     else writeAllSync(2, new TextEncoder().encode(`goodbot: ${failure.describe()}\n`));
     return exitStatusFor(failure);
   } finally {
     audit?.close();
+  }
+}
+
+/**
+ * goodbot's own line for a run that ended by a trap or a limit. It is written
+ * only to a terminal, for the person watching: a guest can print any text,
+ * this line included, so in a pipe or a file stdout and stderr carry the
+ * guest's bytes alone, and a program learns how a run ended from --json or
+ * the audit log, where the guest's output is data inside goodbot's record.
+ */
+function endLine(result: RunResult): string | undefined {
+  if (result.status === 'trapped') return `goodbot: ${result.program.name} trapped: ${result.trap?.message} (${result.trap?.kind})`;
+  if (result.limit) return `goodbot: ${result.program.name} stopped (${result.limit.kind}): ${result.limit.message}; ${raiseHint[result.limit.kind]}`;
+  return undefined;
+}
+
+/** Whether the guest's last output byte ended a line, so goodbot's line starts on one of its own. */
+class GuestOutputEnd {
+  private midLine = false;
+
+  track(write: (chunk: Uint8Array) => void): (chunk: Uint8Array) => void {
+    return (chunk) => {
+      write(chunk);
+      if (chunk.length > 0) this.midLine = chunk[chunk.length - 1] !== 0x0a;
+    };
+  }
+
+  lineBreak(): string {
+    return this.midLine ? '\n' : '';
   }
 }
 
@@ -99,7 +125,7 @@ function resultJson(result: RunResult): Record<string, unknown> {
     stderr: result.stderr,
     denials: result.denials,
     ...(result.trap && { trap: result.trap }),
-    ...(result.limit && { limit: result.limit }),
+    ...(result.limit && { limit: { ...result.limit, hint: raiseHint[result.limit.kind] } }),
     ...(result.fuelConsumed !== undefined && { fuelConsumed: result.fuelConsumed }),
     runId: result.runId,
     program: result.program,

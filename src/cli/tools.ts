@@ -1,8 +1,9 @@
-import { GoodbotError, exitStatusFor } from '../errors.js';
+import { GoodbotError } from '../errors.js';
 import { buildRecipe, formatSeconds } from '../tools/builder.js';
-import { findRecipe, findTool, recipeOf, toolCatalog, toolRecipes, type ToolEntry, type ToolRecipe } from '../tools/catalog.js';
+import { findRecipe, findTool, recipeOf, toolCatalog, withToolSuggestion, toolRecipes, type ToolEntry, type ToolRecipe } from '../tools/catalog.js';
 import { ToolStore } from '../tools/tool-store.js';
 import { toolsHelp } from './arguments.js';
+import { commandLineFailure, reportFailure } from './command-failure.js';
 
 /** `goodbot tools …`: returns the process exit status. */
 export async function toolsCommand(argv: readonly string[], store = new ToolStore()): Promise<number> {
@@ -24,9 +25,7 @@ export async function toolsCommand(argv: readonly string[], store = new ToolStor
         throw new GoodbotError('usage', `unknown tools command '${command}'`, { hint: 'see goodbot tools --help' });
     }
   } catch (error) {
-    const failure = error instanceof GoodbotError ? error : new GoodbotError('runtime', String((error as Error)?.message ?? error));
-    console.error(`goodbot: ${failure.describe()}`);
-    return exitStatusFor(failure);
+    return reportFailure(error);
   }
 }
 
@@ -36,7 +35,7 @@ function recipeNamed(name: string): { tool: ToolEntry | undefined; recipe: ToolR
   const recipe = tool ? recipeOf(tool) : findRecipe(name);
   if (recipe === undefined) {
     throw new GoodbotError('not-found', `no tool named '${name}' in the catalog`, {
-      hint: 'run `goodbot tools list` for the names',
+      hint: withToolSuggestion(name, 'run `goodbot tools list` for the names'),
       path: name,
     });
   }
@@ -78,7 +77,7 @@ async function buildTools(store: ToolStore, args: readonly string[]): Promise<nu
       await buildRecipe(store, recipe, { progress, force: flags.has('--force') });
     } catch (error) {
       failed++;
-      console.error(`goodbot: ${error instanceof GoodbotError ? error.describe() : String(error)}`);
+      console.error(`goodbot: ${commandLineFailure(error).describe()}`);
     }
   }
   const took = formatSeconds((performance.now() - started) / 1000);

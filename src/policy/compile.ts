@@ -3,8 +3,9 @@ import { GoodbotError } from '../errors.js';
 import { normalizeAbsolute, overlaps, resolveAgainst } from './guest-path.js';
 import { parseNetworkAllow } from './network-grant.js';
 import { policyFileSchema, sandboxSchema } from './schema.js';
-import { findTool } from '../tools/catalog.js';
+import { findTool, withToolSuggestion } from '../tools/catalog.js';
 import type { Policy, ZoneSpec } from './types.js';
+import { limitProblem } from './limit-values.js';
 import { parseDuration, parseSize } from './units.js';
 
 /** Where a policy came from, for error messages and relative host paths. */
@@ -47,18 +48,16 @@ function normalize(config: Parsed, source: PolicySource, prefix: (string | numbe
   };
 
   const network = { allow: parseNetworkAllow(config.network.allow, (i, problem, hint) => fail(['network', 'allow', i], problem, hint)) };
-  if (config.limits.timeout !== undefined && !(parseDuration(config.limits.timeout)! > 0)) {
-    fail(['limits', 'timeout'], `'${config.limits.timeout}' is not a positive duration`, "write e.g. '500ms', '30s' or '2m'");
-  }
-  for (const name of ['memory', 'maxOutput'] as const) {
+  for (const name of ['timeout', 'memory', 'maxOutput'] as const) {
     const value = config.limits[name];
-    if (value !== undefined && !(parseSize(value)! > 0)) fail(['limits', name], `'${value}' is not a positive size`, "write e.g. '64MiB'");
+    const problem = value === undefined ? undefined : limitProblem(name, value, config.backend);
+    if (problem) fail(['limits', name], problem.message, problem.hint);
   }
 
   const zones: ZoneSpec[] = [];
   config.tools.allow?.forEach((name, i) => {
     if (findTool(name) === undefined) {
-      fail(['tools', 'allow', i], `no tool named '${name}' in the catalog`, 'run `goodbot tools list` for the names');
+      fail(['tools', 'allow', i], `no tool named '${name}' in the catalog`, withToolSuggestion(name, 'run `goodbot tools list` for the names'));
     }
   });
 

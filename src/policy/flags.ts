@@ -1,7 +1,9 @@
 import { GoodbotError } from '../errors.js';
 import { resolveAgainst } from './guest-path.js';
+import { limitProblem } from './limit-values.js';
 import { parseNetworkAllow } from './network-grant.js';
 import type { SandboxConfig, ZoneConfig } from './schema.js';
+import type { BackendName } from './types.js';
 
 /** Policy-related command-line flags, wasmtime-style. */
 export interface PolicyFlags {
@@ -30,29 +32,31 @@ export const commandLine = '<command line>';
 /**
  * Parses `--dir HOST[::GUEST][:ro|:rw]` into a zone. Without a mode the zone
  * is read-write, as in wasmtime; without GUEST the guest sees the host path.
+ * Whatever follows the last single `:` is the mode, and only `ro` and `rw`
+ * are modes: `:RO`, `:ro ` or `:readonly` are errors, never a read-write
+ * zone at a guest path ending in them.
  */
 export function parseDirFlag(value: string, cwd: string): ZoneConfig {
-  const fail = (message: string): never => {
-    throw new GoodbotError('usage', message, {
-      file: commandLine,
-      field: `--dir ${value}`,
-      hint: 'write --dir HOST::GUEST, --dir HOST::GUEST:ro or --dir HOST::GUEST:rw',
-    });
+  const fail = (message: string, hint = 'write --dir HOST::GUEST, --dir HOST::GUEST:ro or --dir HOST::GUEST:rw'): never => {
+    throw new GoodbotError('usage', message, { file: commandLine, field: `--dir ${value}`, hint });
   };
-  let rest = value;
-  let mode: 'ro' | 'rw' = 'rw';
-  const suffix = /:(ro|rw)$/.exec(rest);
-  if (suffix) {
-    mode = suffix[1] as 'ro' | 'rw';
-    rest = rest.slice(0, -3);
+  const separator = value.indexOf('::');
+  const colon = value.lastIndexOf(':');
+  const hasMode = separator < 0 ? colon >= 0 : colon > separator + 1;
+  const rest = hasMode ? value.slice(0, colon) : value;
+  const mode = hasMode ? value.slice(colon + 1) : 'rw';
+  if (mode !== 'ro' && mode !== 'rw') {
+    fail(
+      `'${mode}' is not a zone mode`,
+      'end --dir with :ro (read-only) or :rw (read-write), in lower case and nothing after it; a host path holding : needs ::GUEST after it',
+    );
   }
-  const separator = rest.indexOf('::');
   const host = separator < 0 ? rest : rest.slice(0, separator);
   if (host === '') fail('the host folder is missing');
   const hostPath = resolveAgainst(cwd, host);
   const guestPath = separator < 0 ? hostPath : rest.slice(separator + 2);
   if (!guestPath.startsWith('/')) fail(`the guest path '${guestPath}' must be absolute`);
-  return { name: '', mode, hostPath, guestPath };
+  return { name: '', mode: mode as 'ro' | 'rw', hostPath, guestPath };
 }
 
 /** Parses `--env NAME` / `--env NAME=VALUE`. */
@@ -76,6 +80,21 @@ function checkAllowNetFlags(values: readonly string[]): void {
   });
 }
 
+const backends: readonly string[] = ['wasm', 'docker', 'auto'] satisfies readonly BackendName[];
+
+const limitFlagNames = { timeout: '--timeout', memory: '--memory', maxOutput: '--max-output' } as const;
+
+/** Checks `--timeout`, `--memory` and `--max-output` as the policy's limits are checked, naming the flag of a bad one. */
+function checkLimitFlags(limits: LimitFlags): void {
+  for (const name of ['timeout', 'memory', 'maxOutput'] as const) {
+    const value = limits[name];
+    const problem = value === undefined ? undefined : limitProblem(name, value);
+    if (problem) {
+      throw new GoodbotError('policy', problem.message, { file: commandLine, field: `${limitFlagNames[name]} ${value}`, hint: problem.hint });
+    }
+  }
+}
+
 /** A config holding only what the flags say (zones named after their guest paths). */
 export function configFromFlags(flags: PolicyFlags, cwd: string, taken: readonly string[] = []): SandboxConfig {
   const used = new Set(taken);
@@ -97,6 +116,14 @@ export function configFromFlags(flags: PolicyFlags, cwd: string, taken: readonly
   }
   const allowNet = flags.allowNet ?? [];
   checkAllowNetFlags(allowNet);
+  if (flags.limits !== undefined) checkLimitFlags(flags.limits);
+  if (flags.backend !== undefined && !backends.includes(flags.backend)) {
+    throw new GoodbotError('usage', `'${flags.backend}' is not a backend`, {
+      file: commandLine,
+      field: `--backend=${flags.backend}`,
+      hint: `write --backend=${backends.join(', --backend=')}`,
+    });
+  }
   return {
     ...(flags.backend !== undefined && { backend: flags.backend as SandboxConfig['backend'] }),
     zones,

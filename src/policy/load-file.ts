@@ -15,7 +15,8 @@ export function readPolicyFile(path: string): unknown {
   } catch (error) {
     throw new GoodbotError('policy', `cannot read the policy file: ${(error as Error).message}`, {
       file: path,
-      hint: 'check the --policy path',
+      hint: 'check the policy file path',
+      commandLineHint: 'check the --policy path',
     });
   }
   try {

@@ -36,15 +36,19 @@ export function formatMiB(bytes: number): string {
   return `${Math.round((bytes / 1048576) * 10) / 10} MiB`;
 }
 
-const durationUnits: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-export const durationPattern = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)\s*$/;
+const durationUnits: Record<string, number> = { '': 1000, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+/** A plain number is seconds, as a string (`"5"`, what the command line passes) as well as a number. */
+export const durationPattern = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/;
 export const durationHelp = 'a number of seconds or a duration such as 500ms, 30s, 2m, 1h';
 
-/** Milliseconds in `value` (a number means seconds), or undefined. */
+/** Milliseconds in `value` (a plain number means seconds), or undefined if it is not a positive, finite duration. */
 export function parseDuration(value: number | string): number | undefined {
-  if (typeof value === 'number') return Number.isFinite(value) && value > 0 ? value * 1000 : undefined;
-  const match = durationPattern.exec(value);
-  if (!match) return undefined;
-  const ms = Number(match[1]) * durationUnits[match[2]!]!;
-  return ms > 0 ? ms : undefined;
+  let ms: number;
+  if (typeof value === 'number') ms = value * 1000;
+  else {
+    const match = durationPattern.exec(value);
+    if (!match) return undefined;
+    ms = Number(match[1]) * durationUnits[match[2] ?? '']!;
+  }
+  return Number.isFinite(ms) && ms > 0 ? ms : undefined;
 }

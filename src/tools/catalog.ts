@@ -3,6 +3,7 @@
  * (in `wasm-tools/recipes/`) builds each one. Platform-neutral: the Node CLI
  * and the browser page read the same manifest.
  */
+import { didYouMean } from '../edit-distance.js';
 
 /** How a built artifact runs. */
 export type ToolKind = 'preview1' | 'preview2';
@@ -101,6 +102,12 @@ const recipeByName = new Map(toolRecipes.map((recipe) => [recipe.name, recipe]))
 
 export function findTool(name: string): ToolEntry | undefined {
   return byName.get(name);
+}
+
+/** HINT for a NAME that is no tool (nor recipe), led by `did you mean 'python3'?` when one is close to it. */
+export function withToolSuggestion(name: string, hint: string): string {
+  const suggestion = didYouMean(name, new Set([...byName.keys(), ...recipeByName.keys()]));
+  return suggestion === undefined ? hint : `${suggestion} ${hint}`;
 }
 
 export function recipeOf(tool: ToolEntry): ToolRecipe {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { GoodbotError } from '../errors.js';
 import type { LoadedProgram, ToolLaunch } from '../platform.js';
 import type { ZoneSpec } from '../policy/types.js';
-import { findTool, mountZoneName, recipeOf, type ToolEntry } from './catalog.js';
+import { findTool, mountZoneName, recipeOf, withToolSuggestion, type ToolEntry } from './catalog.js';
 import type { ToolStore } from './tool-store.js';
 
 /**
@@ -25,7 +25,8 @@ export class ToolLauncher {
     const tool = findTool(name);
     if (tool === undefined) {
       throw new GoodbotError('not-found', `${name}: no such tool in the catalog, and no such file`, {
-        hint: 'run `goodbot tools list` for the catalog; a tool without a WASI build can run in a container with --backend=docker',
+        hint: withToolSuggestion(name, "`goodbot tools list` shows the catalog; a tool without a WASI build can run in a container (sandbox.backend 'docker' or 'auto')"),
+        commandLineHint: withToolSuggestion(name, 'run `goodbot tools list` for the catalog; a tool without a WASI build can run in a container with --backend=docker'),
         path: name,
       });
     }
@@ -33,7 +34,8 @@ export class ToolLauncher {
     const record = this.store.record(recipe);
     if (record === undefined) {
       throw new GoodbotError('not-found', `${name} is in the catalog but not built`, {
-        hint: `run \`goodbot tools build ${name}\`, or add --build to \`goodbot exec\` to build it first`,
+        hint: `build it with \`goodbot tools build ${name}\` (npm run setup builds the default catalog)`,
+        commandLineHint: `run \`goodbot tools build ${name}\`, or add --build to \`goodbot exec\` to build it first`,
         path: name,
       });
     }

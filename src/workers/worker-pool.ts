@@ -1,15 +1,18 @@
+import { closeSync, openSync, readSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { cwd } from 'node:process';
 import type { Worker } from 'node:worker_threads';
-import type { AuditSink } from '../audit/events.js';
+import type { AuditEvent, AuditSink } from '../audit/events.js';
 import { chooseBackend } from '../backends/container-sandbox.js';
 import { containerStopGraceMs } from '../backends/container.js';
+import { detectProgramKind } from '../backends/wasm/program-kind.js';
 import { ExitStatus, GoodbotError, type ErrorKind } from '../errors.js';
 import { timeoutMessage, type LimitKind } from '../limits/run-limiter.js';
 import { compileSandboxConfig, isCompiledPolicy } from '../policy/compile.js';
 import type { SandboxConfig } from '../policy/schema.js';
 import type { Denial, Policy } from '../policy/types.js';
 import { decodeChunks, EventChannel, type RunEvent, type RunResult } from '../run.js';
+import { findTool, isToolName } from '../tools/catalog.js';
 import type { Run } from '../sandbox.js';
 import type { RunMessage, WorkerMessage, WorkerRequest } from './protocol.js';
 import { startWorker } from './start-worker.js';
@@ -45,6 +48,8 @@ interface Job {
   /** Set once the job ended, by the worker or by the pool. */
   done: boolean;
   backstop?: ReturnType<typeof setTimeout>;
+  /** The run's audit trail: whether its `run.start` and its last record (`run.exit`/`run.error`) were written. */
+  readonly audit: { started: boolean; ended: boolean; programKind?: RunResult['program']['kind'] };
 }
 
 interface Slot {
@@ -61,10 +66,19 @@ interface Slot {
  * are enforced inside its worker (fuel slices, deadline, output); the pool
  * adds the hard backstop: a run still going a grace period past its deadline,
  * or after `cancel()`, has its worker terminated, and the worker is replaced.
+ *
+ * The audit log gets every record a worker writes for a run, and the pool
+ * keeps each run's trail whole: a run whose `run.start` was written ends
+ * with exactly one `run.exit` or `run.error` (the pool writes it when it
+ * stops the run itself, or the worker died), and a run stopped before its
+ * `run.start` (cancelled while queued) gets no record at all. A record a
+ * stopped worker sends after the pool ended its run is dropped.
  */
 export class WorkerPool {
   private readonly slots: Slot[] = [];
   private readonly queue: Job[] = [];
+  /** Runs whose trail may still get records from a worker, by run id. */
+  private readonly trails = new Map<string, Job>();
   private readonly graceMs: number;
   private closed = false;
 
@@ -108,17 +122,26 @@ export class WorkerPool {
       resolve,
       reject,
       done: false,
+      audit: { started: false, ended: false },
     };
+    this.trails.set(runId, job);
     events.push({ type: 'start', runId, program: programName(request.program) });
     this.queue.push(job);
     this.dispatch();
     return { id: runId, events, result, cancel: () => this.cancel(job) };
   }
 
-  /** Stops the workers; queued runs are rejected. */
+  /** Stops the workers; queued runs are rejected, and so are runs still going. */
   async close(): Promise<void> {
     this.closed = true;
     for (const job of this.queue.splice(0)) this.fail(job, 'runtime', 'the worker pool was closed before the run started');
+    for (const slot of this.slots) {
+      const job = slot.job;
+      if (job !== undefined && !job.done) {
+        this.finish(slot, job);
+        this.fail(job, 'runtime', 'the worker pool was closed while the run was going');
+      }
+    }
     await Promise.all(this.slots.map((slot) => slot.worker.terminate()));
   }
 
@@ -136,7 +159,7 @@ export class WorkerPool {
         ready();
       });
       worker.once('exit', () => {
-        if (!slot.started) fail(new GoodbotError('runtime', 'a sandbox worker could not start', { hint: 'run goodbot setup (npm run setup)' }));
+        if (!slot.started) fail(new GoodbotError('runtime', 'a sandbox worker could not start', { hint: 'build goodbot first (npm run setup, or npm run build)' }));
       });
     });
     slot.ready.catch(() => {});
@@ -167,7 +190,7 @@ export class WorkerPool {
 
   private onMessage(slot: Slot, message: WorkerMessage): void {
     if (message.type === 'audit') {
-      this.options.audit?.record(message.event);
+      this.relayAudit(message.event);
       return;
     }
     const job = slot.job;
@@ -185,6 +208,7 @@ export class WorkerPool {
     this.finish(slot, job);
     if (message.type === 'end') {
       const result = { ...message.result, stdout: decodeChunks(job.output.stdout), stderr: decodeChunks(job.output.stderr) };
+      this.endTrail(job, result);
       job.events.push({ type: 'end', result });
       job.events.close();
       job.resolve(result);
@@ -192,6 +216,42 @@ export class WorkerPool {
       this.fail(job, message.error.kind as ErrorKind, message.error.message, message.error);
     }
     this.dispatch();
+  }
+
+  /** A worker's audit record, passed on unless the pool has ended that run's trail. */
+  private relayAudit(event: AuditEvent): void {
+    const job = this.trails.get(event.runId);
+    if (job === undefined) return;
+    if (event.event === 'run.start') {
+      job.audit.started = true;
+      job.audit.programKind = event.programKind as RunResult['program']['kind'];
+    }
+    if (event.event === 'run.exit' || event.event === 'run.error') this.closeTrail(job);
+    this.options.audit?.record(event);
+  }
+
+  /** Writes the run's `run.exit` (after a `limit.exceeded` for a limit) if its trail began and has no end yet. */
+  private endTrail(job: Job, result: RunResult): void {
+    if (job.audit.started && !job.audit.ended) {
+      const time = new Date().toISOString();
+      if (result.limit) this.options.audit?.record({ event: 'limit.exceeded', time, runId: job.runId, limit: result.limit.kind, message: result.limit.message });
+      this.options.audit?.record({
+        event: 'run.exit',
+        time,
+        runId: job.runId,
+        status: result.status,
+        exitCode: result.exitCode,
+        durationMs: result.durationMs,
+        denials: result.denials.length,
+        ...(result.trap && { trap: result.trap }),
+      });
+    }
+    this.closeTrail(job);
+  }
+
+  private closeTrail(job: Job): void {
+    job.audit.ended = true;
+    this.trails.delete(job.runId);
   }
 
   private cancel(job: Job): void {
@@ -221,6 +281,7 @@ export class WorkerPool {
   }
 
   private settleStopped(job: Job, limit: LimitKind, message: string): void {
+    const docker = chooseBackend(job.policy.backend, job.request.program) === 'docker';
     const result: RunResult = {
       runId: job.runId,
       status: limit,
@@ -230,11 +291,10 @@ export class WorkerPool {
       stderr: decodeChunks(job.output.stderr),
       denials: job.denials,
       limit: { kind: limit, message },
-      ...(chooseBackend(job.policy.backend, job.request.program) === 'docker'
-        ? { backend: 'docker' as const, program: { name: programName(job.request.program), kind: 'container' as const } }
-        : { backend: 'wasm' as const, program: { name: programName(job.request.program), kind: 'module' as const } }),
+      backend: docker ? 'docker' : 'wasm',
+      program: { name: programName(job.request.program), kind: docker ? 'container' : (job.audit.programKind ?? wasmProgramKind(job.request.program)) },
     };
-    this.options.audit?.record({ event: 'limit.exceeded', time: new Date().toISOString(), runId: job.runId, limit, message });
+    this.endTrail(job, result);
     job.events.push({ type: 'end', result });
     job.events.close();
     job.resolve(result);
@@ -266,6 +326,10 @@ export class WorkerPool {
 
   private fail(job: Job, kind: ErrorKind, message: string, details: { hint?: string; field?: string; file?: string; path?: string } = {}): void {
     job.done = true;
+    if (job.audit.started && !job.audit.ended) {
+      this.options.audit?.record({ event: 'run.error', time: new Date().toISOString(), runId: job.runId, kind, message });
+    }
+    this.closeTrail(job);
     const error = new GoodbotError(kind, message, {
       ...(details.hint !== undefined && { hint: details.hint }),
       ...(details.field !== undefined && { field: details.field }),
@@ -280,4 +344,27 @@ export class WorkerPool {
 
 function programName(program: string | Uint8Array): string {
   return typeof program === 'string' ? program : 'program.wasm';
+}
+
+/**
+ * The kind of a program the pool stopped before its worker loaded it (so no
+ * `run.start` said): a catalog tool's from the catalog, bytes' and a file's
+ * from the header; `module` when the file cannot be read (it never ran).
+ */
+function wasmProgramKind(program: string | Uint8Array): 'module' | 'component' {
+  try {
+    if (typeof program !== 'string') return detectProgramKind(program, 'program.wasm');
+    const tool = isToolName(program) ? findTool(program) : undefined;
+    if (tool !== undefined) return tool.kind === 'preview2' ? 'component' : 'module';
+    const fd = openSync(program, 'r');
+    try {
+      const header = new Uint8Array(8);
+      readSync(fd, header, 0, 8, 0);
+      return detectProgramKind(header, program);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return 'module';
+  }
 }

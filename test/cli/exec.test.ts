@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { goodbot as run } from '../helpers/cli.js';
+import { goodbot as run, goodbotOnTerminal } from '../helpers/cli.js';
 import { guest, makeTree, removeTree, tempDir } from '../helpers/guests.js';
 
 /** `goodbot exec` as a user runs it: flags, exit statuses, --json, --audit, streaming. */
@@ -50,10 +50,13 @@ describe('goodbot exec', () => {
     expect(typeof result['durationMs']).toBe('number');
   });
 
-  it('reports a trap with exit status 134', () => {
-    const { status, stderr } = goodbot(['exec', guest('probe.wasm'), 'trap', 'unreachable']);
-    expect(status).toBe(134);
-    expect(stderr).toContain('trapped');
+  it('reports a trap with exit status 134, in --json, and on a terminal', () => {
+    expect(goodbot(['exec', guest('probe.wasm'), 'trap', 'unreachable'])).toMatchObject({ status: 134, stderr: '' });
+    const json = JSON.parse(goodbot(['exec', '--json', guest('probe.wasm'), 'trap', 'unreachable']).stdout) as Record<string, unknown>;
+    expect(json).toMatchObject({ status: 'trapped', exitCode: 134, trap: { kind: 'unreachable' } });
+    const terminal = goodbotOnTerminal(root, ['exec', guest('probe.wasm'), 'trap', 'unreachable']);
+    expect(terminal.status).toBe(134);
+    expect(terminal.output).toMatch(/^goodbot: \S*probe\.wasm trapped: .*\(unreachable\)\n$/);
   });
 
   it('exits 126 for a file that is not WebAssembly', () => {
@@ -83,6 +86,22 @@ describe('goodbot exec', () => {
     expect(JSON.parse(stdout)).toMatchObject({ status: 'error', error: { kind: 'zone' } });
   });
 
+  it('attack: a --dir mode it does not know (:RO, a trailing space) is refused, never mounted read-write', () => {
+    for (const dir of ['./out::/out:RO', './out::/out:ro ']) {
+      const { status, stdout, stderr } = goodbot(['exec', '--dir', dir, guest('probe.wasm'), 'write', '/out:RO/x', 'y']);
+      expect(status).toBe(125);
+      expect(stdout).toBe('');
+      expect(stderr).toContain(`<command line>: --dir ${dir}: `);
+      expect(stderr).toContain('is not a zone mode');
+    }
+  });
+
+  it('takes --timeout as plain seconds, as docs/policy.md says', () => {
+    const { status, stdout } = goodbot(['exec', '--timeout', '5', guest('probe.wasm'), 'args', 'x']);
+    expect(status).toBe(0);
+    expect(stdout).toContain('arg: x\n');
+  });
+
   it('checks --allow-net entries, and a granted guest is refused what the grant does not cover', () => {
     const broad = goodbot(['exec', '--allow-net', '*.com:443', guest('probe.wasm')]);
     expect(broad.status).toBe(125);
@@ -109,8 +128,31 @@ describe('goodbot exec', () => {
     expect(events[5]).toMatchObject({ status: 'exited', exitCode: 0, denials: 1 });
   });
 
+  it("attack: a guest printing goodbot's own 'stopped (timeout)' line and exiting 124 cannot pass for a timeout", () => {
+    const forged = 'goodbot: awk stopped (timeout): the run took longer than its 1 s timeout; raise it with --timeout or sandbox.limits.timeout';
+    const awk = ['--', 'awk', `BEGIN { print "${forged}" > "/dev/stderr"; exit 124 }`];
+    const spin = ['--timeout', '200ms', '--', guest('probe.wasm'), 'spin'];
+    // In a pipe, goodbot writes no line of its own about how a run ended: such a line is always the guest's.
+    expect(goodbot(['exec', ...awk])).toMatchObject({ status: 124, stdout: '', stderr: `${forged}\n` });
+    expect(goodbot(['exec', ...spin])).toMatchObject({ status: 124, stdout: '', stderr: '' });
+    // --json is goodbot's record: the guest's text is data inside it.
+    const fake = JSON.parse(goodbot(['exec', '--json', ...awk]).stdout) as Record<string, unknown>;
+    const real = JSON.parse(goodbot(['exec', '--json', ...spin]).stdout) as Record<string, unknown>;
+    expect(fake).toMatchObject({ status: 'exited', exitCode: 124, stderr: `${forged}\n` });
+    expect(fake['limit']).toBeUndefined();
+    expect(real).toMatchObject({ status: 'timeout', exitCode: 124, stderr: '', limit: { kind: 'timeout' } });
+  });
+
+  it("starts goodbot's line on a terminal on a line of its own, after the guest's unfinished line", () => {
+    const { output } = goodbotOnTerminal(root, ['exec', '--timeout', '200ms', '--', 'awk', 'BEGIN { printf "partial"; fflush(); while (1) {} }']);
+    expect(output).toMatch(/^partial\ngoodbot: awk stopped \(timeout\)/);
+  });
+
   it('prints help', () => {
-    expect(goodbot(['exec', '--help']).stdout).toContain('usage: goodbot exec');
+    const help = goodbot(['exec', '--help']).stdout;
+    expect(help).toContain('usage: goodbot exec');
+    expect(help).toMatch(/--allow-net[^]*docker backend the\s+container's HTTP clients, through goodbot's egress\s+proxy/);
+    expect(help).not.toContain('refused by the docker backend');
     expect(goodbot(['--help']).status).toBe(0);
   });
 });

@@ -60,6 +60,20 @@ describe('goodbot exec with catalog names', () => {
     expect(again.stderr).toBe('');
   });
 
+  it("suggests the tool meant by a typo: goodbot exec, tools info, tools build and the policy's tools.allow", () => {
+    const exec = goodbot(repoRoot, ['exec', '--', 'pyhton3', '-c', 'pass']);
+    expect(exec.status).toBe(127);
+    expect(exec.stderr).toContain("(did you mean 'python3'? run `goodbot tools list`");
+    expect(goodbot(repoRoot, ['tools', 'info', 'pyhton3']).stderr).toContain("did you mean 'python3'?");
+    expect(goodbot(repoRoot, ['tools', 'build', 'srot'], { env: unbuilt }).stderr).toContain("did you mean 'sort'?");
+    const policy = join(empty, 'typo.json');
+    writeFileSync(policy, JSON.stringify({ sandbox: { tools: { allow: ['jq', 'pyhton3'] } } }));
+    const allow = goodbot(repoRoot, ['exec', '--policy', policy, '--', 'jq', '.']);
+    expect(allow.status).toBe(125);
+    expect(allow.stderr).toContain("sandbox.tools.allow[1]: no tool named 'pyhton3' in the catalog (did you mean 'python3'?");
+    expect(goodbot(repoRoot, ['exec', '--', 'gcc']).stderr).not.toContain('did you mean');
+  });
+
   it('exits 127 pointing to --backend=docker for a tool the catalog does not have', () => {
     const { status, stderr } = goodbot(repoRoot, ['exec', '--', 'git', 'status']);
     expect(status).toBe(127);

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createSandbox, ExitStatus, GoodbotError, type AuditEvent, type SandboxConfig } from '../../src/index.js';
-import { goodbot } from '../helpers/cli.js';
+import { goodbot, goodbotOnTerminal } from '../helpers/cli.js';
 import { guest, probe, removeTree, repoRoot, tempDir } from '../helpers/guests.js';
 
 /**
@@ -184,17 +184,35 @@ describe('the host stays up', () => {
   });
 });
 
+describe("a memory cap at or above wasm32's 4 GiB", () => {
+  for (const [kind, program] of [['module', probe()], ['component', guest('probe.component.wasm')]] as const) {
+    it(`runs a ${kind} as with no cap, not as an invalid program`, async () => {
+      const result = await createSandbox({ limits: { memory: '5G' } }).exec({ program, args: ['args', 'x'] }).result;
+      expect(result).toMatchObject({ status: 'exited', exitCode: 0 });
+      expect(result.stdout).toContain('arg: x\n');
+    });
+  }
+
+  it('runs from goodbot exec --memory 5G, and exactly 4G too', () => {
+    for (const memory of ['5G', '4G']) {
+      const { status, stdout } = goodbot(repoRoot, ['exec', '--memory', memory, '--', probe(), 'args', 'x']);
+      expect(status).toBe(0);
+      expect(stdout).toContain('arg: x\n');
+    }
+  });
+});
+
 describe('goodbot exec with limits', () => {
-  it('exits 124 with one line naming the limit and how to raise it', () => {
-    const { status, stderr } = goodbot(repoRoot, ['exec', '--timeout', '200ms', '--', probe(), 'spin']);
+  it('exits 124; on a terminal with one line naming the limit and how to raise it', () => {
+    const { status, output } = goodbotOnTerminal(repoRoot, ['exec', '--timeout', '200ms', '--', probe(), 'spin']);
     expect(status).toBe(124);
-    expect(stderr).toMatch(/stopped \(timeout\): the run took longer than its 200 ms timeout; raise it with --timeout or sandbox\.limits\.timeout\n$/);
+    expect(output).toMatch(/^goodbot: \S*probe\.wasm stopped \(timeout\): the run took longer than its 200 ms timeout; raise it with --timeout or sandbox\.limits\.timeout\n$/);
   });
 
   it('reports status, limit and fuel in --json', () => {
     const { stdout } = goodbot(repoRoot, ['exec', '--json', '--fuel', '1000000', '--', probe(), 'spin']);
     const json = JSON.parse(stdout) as { status: string; exitCode: number; fuelConsumed: number; limit: { kind: string } };
-    expect(json).toMatchObject({ status: 'fuel-exhausted', exitCode: 124, limit: { kind: 'fuel-exhausted' } });
+    expect(json).toMatchObject({ status: 'fuel-exhausted', exitCode: 124, limit: { kind: 'fuel-exhausted', hint: 'raise it with --fuel or sandbox.limits.fuel' } });
     expect(json.fuelConsumed).toBeGreaterThan(1_000_000);
   });
 

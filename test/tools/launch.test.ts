@@ -73,7 +73,8 @@ describe('launching tools', () => {
     expect(error.kind).toBe('not-found');
     expect(error.message).toBe('sort is in the catalog but not built');
     expect(error.hint).toContain('goodbot tools build sort');
-    expect(error.hint).toContain('--build');
+    expect(error.hint).not.toContain('--build');
+    expect(error.commandLineHint).toContain('--build');
   });
 
   it('attack: a build altered in the cache after it was built is refused, not run', async () => {
@@ -96,6 +97,7 @@ describe('launching tools', () => {
   it('points to the Docker backend for a name the catalog does not have', async () => {
     const error = await failure(createSandbox({}, { toolStore: unbuilt }).exec({ program: 'git' }).result);
     expect(error.kind).toBe('not-found');
-    expect(error.hint).toContain('--backend=docker');
+    expect(error.hint).toContain("sandbox.backend 'docker'");
+    expect(error.commandLineHint).toContain('--backend=docker');
   });
 });

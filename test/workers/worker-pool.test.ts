@@ -3,7 +3,7 @@ import { closeSync, openSync, constants } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorkerPool, type AuditEvent, type RunResult } from '../../src/index.js';
-import { probe, removeTree, tempDir } from '../helpers/guests.js';
+import { guest, probe, removeTree, tempDir } from '../helpers/guests.js';
 
 /** Guests on worker threads: in parallel, with terminate() as the backstop. */
 let pool: WorkerPool;
@@ -97,5 +97,71 @@ describe('the worker pool', () => {
   it('reports a run that cannot start as an error, like the in-thread sandbox', async () => {
     const error = await pool.exec({ tools: { allow: ['cat'] } }, { program: 'python3', args: ['-c', 'pass'] }).result.catch((e: unknown) => e);
     expect(error).toMatchObject({ kind: 'policy', field: 'sandbox.tools.allow' });
+  });
+});
+
+/**
+ * The audit trail of each run is whole: one `run.start`, then its records,
+ * then exactly one `run.exit` or `run.error`, last; a run that never started
+ * has no record. Checked on runs the pool itself stops.
+ */
+describe("the worker pool's audit trail", () => {
+  let small: WorkerPool;
+  const trail: AuditEvent[] = [];
+  const recordsOf = (runId: string) => trail.filter((event) => event.runId === runId).map((event) => event.event);
+
+  beforeAll(async () => {
+    small = new WorkerPool({ size: 1, graceMs: 200, audit: { record: (event) => trail.push(event) } });
+    await small.ready();
+  });
+
+  afterAll(() => small.close());
+
+  it('attack: a guest blocked past its deadline, its worker terminated, still gets its run.exit (module and component)', async () => {
+    const fifo = silentFifo();
+    try {
+      // A fresh worker takes a while to load a component: its deadline leaves room for that.
+      for (const [program, kind, timeout] of [[probe(), 'module', '300ms'], [guest('probe.component.wasm'), 'component', '3s']] as const) {
+        const run = small.exec({ limits: { timeout } }, { program, args: ['cat'], stdin: { hostFd: fifo.fd } });
+        const result = await run.result;
+        expect(result).toMatchObject({ status: 'timeout', exitCode: 124, program: { kind } });
+        expect(result.limit?.message).toContain('its worker was terminated');
+        expect(recordsOf(run.id)).toEqual(['run.start', 'limit.exceeded', 'run.exit']);
+        expect(trail.find((event) => event.runId === run.id && event.event === 'run.exit')).toMatchObject({ status: 'timeout', exitCode: 124 });
+      }
+    } finally {
+      fifo.dispose();
+    }
+  });
+
+  it('attack: a run cancelled while queued gets no record at all, not a limit record without a start', async () => {
+    const busy = small.exec({ limits: { timeout: '2s' } }, { program: probe(), args: ['sleep', '500'] });
+    const queued = small.exec({}, { program: guest('probe.component.wasm'), args: ['count', '3'] });
+    queued.cancel();
+    const result = await queued.result;
+    expect(result).toMatchObject({ status: 'cancelled', program: { kind: 'component' } });
+    await busy.result;
+    expect(recordsOf(queued.id)).toEqual([]);
+    expect(recordsOf(busy.id)).toEqual(['run.start', 'run.exit']);
+  });
+
+  it('attack: a spinning guest cancelled by terminating its worker ends its trail once, even if the worker says more', async () => {
+    const run = small.exec({}, { program: probe(), args: ['spin'] });
+    setTimeout(() => run.cancel(), 100);
+    expect((await run.result).status).toBe('cancelled');
+    // Give a terminated worker's last messages time to arrive: they must not add to the trail.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(recordsOf(run.id)).toEqual(['run.start', 'limit.exceeded', 'run.exit']);
+  });
+
+  it('keeps every trail whole: run.start first, exactly one run.exit or run.error, last', () => {
+    const runIds = new Set(trail.map((event) => event.runId));
+    expect(runIds.size).toBeGreaterThan(3);
+    for (const runId of runIds) {
+      const records = recordsOf(runId);
+      expect(records[0]).toBe('run.start');
+      expect(records.filter((name) => name === 'run.exit' || name === 'run.error')).toHaveLength(1);
+      expect(['run.exit', 'run.error']).toContain(records.at(-1));
+    }
   });
 });
