@@ -53,7 +53,7 @@ export function createNodePlatform(options: NodePlatformOptions = {}): Platform 
     hostEnv: () => options.hostEnv ?? process.env,
     ...(options.audit !== undefined && { audit: options.audit }),
     // Loaded on first use: the Docker client is a large module tree that WebAssembly runs never need.
-    runContainer: async (job) => (await import('./backends/docker/container-run.js')).runContainer(job),
+    runContainer: async (job) => (await import('./backends/docker/container-run.js')).runContainer(job, undefined, toolDirs),
     openNetwork: () => new BrokerTransport(),
     createClock: () => new HostClock(),
     random: secureRandom,
