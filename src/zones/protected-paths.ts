@@ -91,7 +91,7 @@ export function refuseProtected(zone: ZoneSpec, real: string, field: string, too
       path: real,
       hint: entry.secret
         ? 'mount a folder that does not hold it'
-        : `mount a folder that does not hold goodbot's own files (a project folder rather than a home folder)${zone.access === 'rw' ? ', or mount it read-only' : ''}`,
+        : `mount a folder that does not hold goodbot's own files, such as a project folder rather than a home folder${zone.access === 'rw' ? ', or mount it read-only' : ''}`,
     });
   }
 }
