@@ -104,8 +104,10 @@ async function runWithMounts(job: ContainerJob, engine: Docker, image: string, m
     container.modem.demuxStream(attached, stdout, stderr);
 
     await container.start();
-    // The command waits at the gate until the mounts it got are known to be the folders checked.
-    if (binds.length > 0) mounts.verify((await container.inspect()).State.Pid);
+    // The command waits at the gate until the mounts it got are known to be the folders checked
+    // (a container already gone, pid 0, never passed the gate and runs nothing).
+    const pid = binds.length > 0 ? (await container.inspect()).State.Pid : 0;
+    if (pid > 0) mounts.verify(pid);
     mounts.close();
     files.release();
     if (limiter.deadline !== undefined) {

@@ -48,7 +48,8 @@ export class ContainerMounts {
    * that the owner's next `git` would run.
    */
   static open(zones: readonly ZoneSpec[], settings: DockerSettings, engineSocket: string, toolDirs: readonly string[] = []): ContainerMounts {
-    const roots = settings.mountRoots.map((root) => resolveRoot(root));
+    // A root that does not exist admits nothing but itself, which cannot be mounted either.
+    const roots = settings.mountRoots.map((root) => realPathOf(root));
     const binds: HeldMount[] = [];
     const fds: number[] = [];
     const hold = (fd: number, source: string, target: string, readOnly: boolean) => {
@@ -97,7 +98,7 @@ export class ContainerMounts {
     }
     for (const bind of this.binds) {
       const options = mounted.get(bind.target);
-      const seen = lstatSync(`/proc/${pid}/root${bind.target}`, { bigint: true, throwIfNoEntry: false });
+      const seen = statInContainer(pid, bind.target);
       const same = seen !== undefined && seen.dev === bind.held.dev && seen.ino === bind.held.ino;
       if (options === undefined || !same || (bind.readOnly && !options.includes('ro'))) {
         throw new GoodbotError('zone', `${bind.source} changed while it was being mounted at ${bind.target}; the container was stopped before its command ran`, {
@@ -112,6 +113,15 @@ export class ContainerMounts {
   close(): void {
     for (const fd of this.fds) closeSync(fd);
     (this.fds as number[]).length = 0;
+  }
+}
+
+/** What the container with init PID sees at TARGET (not following a final symlink), or undefined. */
+function statInContainer(pid: number, target: string): BigIntStats | undefined {
+  try {
+    return lstatSync(`/proc/${pid}/root${target}`, { bigint: true });
+  } catch {
+    return undefined; // missing, a loop, not reachable: not the folder checked
   }
 }
 
@@ -165,10 +175,6 @@ export function blockedPart(path: string, engineSocket: string): string | undefi
   for (let i = 0; i + 1 < parts.length; i++) if (parts[i] === '.git' && parts[i + 1] === 'hooks') return '.git/hooks';
   if (path === engineSocket || engineSocket.startsWith(path === sep ? path : path + sep)) return `holds the Docker socket ${engineSocket}`;
   return undefined;
-}
-
-function resolveRoot(root: string): string {
-  return realPathOf(root); // a root that does not exist admits nothing but itself, which cannot be mounted either
 }
 
 /** The zone's folder, opened (symlinks in the policy's path followed: the policy's author placed them). */
