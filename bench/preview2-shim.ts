@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { dirname } from 'node:path';
 import * as shimModule from '@bytecodealliance/preview2-shim';
 import { cachedComponent } from '../src/backends/wasm/component-cache.js';
-import type { ComponentGlue } from '../src/backends/wasm/component-program.js';
+import { importGlue } from '../src/backends/wasm/component-loader.js';
 
 /**
  * A peer: the same component run by jco's glue over
@@ -23,11 +22,11 @@ export async function preview2ShimRunner(options: {
 }): Promise<() => void> {
   const bytes = readFileSync(options.component);
   const hash = createHash('sha256').update(bytes).digest('hex');
-  const { dir, entry } = await cachedComponent(bytes, hash, options.component);
+  const { entry, glue: source, coreModules } = await cachedComponent(bytes, hash, options.component);
   if (entry.runExport === undefined) throw new Error(`${options.component} exports no wasi:cli/run`);
   const modules = new Map<string, WebAssembly.Module>();
-  for (const file of entry.coreModules) modules.set(file, new WebAssembly.Module(readFileSync(join(dir, file))));
-  const glue = (await import(pathToFileURL(join(dir, entry.glue)).href)) as ComponentGlue;
+  for (const [file, core] of coreModules) modules.set(file, new WebAssembly.Module(core as BufferSource));
+  const glue = await importGlue(source);
 
   const output = openForWriting(options.outputFile);
   shim.cli._setArgs([...options.args]);

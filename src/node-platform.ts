@@ -11,8 +11,10 @@ import { ToolStore } from './tools/tool-store.js';
 import type { ZoneSpec } from './policy/types.js';
 import { HostClock } from './wasi/core/clock.js';
 import { secureRandom } from './wasi/core/random.js';
+import { GuardedHostFolder, zoneField } from './zones/guarded-host-folder.js';
 import { HostFolderBackend } from './zones/host-folder.js';
 import { memoryZoneBackend } from './zones/memory-zone.js';
+import { realPathOf, refuseProtected } from './zones/protected-paths.js';
 import type { VolumeBackend } from './zones/volume-backend.js';
 
 export interface NodePlatformOptions {
@@ -43,28 +45,32 @@ function toolLauncher(store: ToolStore = (defaultStore ??= new ToolStore())): To
 
 /** The Node platform: host-folder zones on Linux, files from disk, `process.env`, a network broker thread per run that uses the network. */
 export function createNodePlatform(options: NodePlatformOptions = {}): Platform {
+  const toolDirs = options.toolStore === undefined ? [] : [options.toolStore.cacheDir];
   return {
     loadProgram: (program) => programLoader().load(program),
     launchTool: (name) => toolLauncher(options.toolStore).launch(name),
-    zoneBackend: zoneBackendFor,
+    zoneBackend: (spec) => zoneBackendFor(spec, toolDirs),
     hostEnv: () => options.hostEnv ?? process.env,
     ...(options.audit !== undefined && { audit: options.audit }),
     // Loaded on first use: the Docker client is a large module tree that WebAssembly runs never need.
-    runContainer: async (job) => (await import('./backends/docker/container-run.js')).runContainer(job),
+    runContainer: async (job) => (await import('./backends/docker/container-run.js')).runContainer(job, undefined, toolDirs),
     openNetwork: () => new BrokerTransport(),
     createClock: () => new HostClock(),
     random: secureRandom,
   };
 }
 
-function zoneBackendFor(spec: ZoneSpec): VolumeBackend<unknown, unknown> {
+/** TOOL_DIRS: the platform's tool build caches, which no zone may hand to a guest (see refuseProtected). */
+function zoneBackendFor(spec: ZoneSpec, toolDirs: readonly string[]): VolumeBackend<unknown, unknown> {
   if (spec.kind === 'memory') {
     return memoryZoneBackend(spec, memfsVolume) as VolumeBackend<unknown, unknown>;
   }
   const hostPath = spec.hostPath!;
+  // Before creating anything; GuardedHostFolder checks again the folder actually opened.
+  refuseProtected(spec, realPathOf(hostPath), zoneField(spec), toolDirs);
   if (spec.access === 'rw') mkdirSync(hostPath, { recursive: true });
   HostFolderBackend.check(hostPath, spec.name);
-  return new HostFolderBackend(hostPath) as VolumeBackend<unknown, unknown>;
+  return new GuardedHostFolder(hostPath, spec, toolDirs) as VolumeBackend<unknown, unknown>;
 }
 
 let memfs: typeof import('memfs') | undefined;

@@ -80,6 +80,9 @@ function normalize(config: Parsed, source: PolicySource, prefix: (string | numbe
     if (!memory && zone.files !== undefined) {
       fail(at('files'), 'initial files are only for in-memory zones', 'put the files in the host folder instead');
     }
+    if (zone.git === 'writable' && zone.mode === 'ro') {
+      fail(at('git'), "a read-only zone's .git cannot be writable", "remove git, or use mode 'rw'");
+    }
     let quotaBytes = zone.quota === undefined ? undefined : parseSize(zone.quota);
     if (zone.quota !== undefined && quotaBytes === undefined) fail(at('quota'), `'${zone.quota}' is not a size`);
     if (memory && quotaBytes === undefined) quotaBytes = defaultMemoryQuota;
@@ -100,6 +103,7 @@ function normalize(config: Parsed, source: PolicySource, prefix: (string | numbe
       ...(zone.hostPath !== undefined && { hostPath: resolveAgainst(source.baseDir, zone.hostPath) }),
       ...(quotaBytes !== undefined && { quotaBytes }),
       ...(zone.files !== undefined && { files: { ...zone.files } }),
+      ...(zone.git === 'writable' && { gitWritable: true }),
     });
   });
 

@@ -42,6 +42,12 @@ export const zoneSchema = z.strictObject({
   quota: z.optional(size),
   /** An in-memory zone's initial files (relative path -> text); API and browser use. */
   files: z.optional(z.record(z.string(), z.string())),
+  /**
+   * `read-only` (default): the zone's `.git` folders cannot be changed by the
+   * guest (a planted hook or `core.fsmonitor` would run on the host at the
+   * owner's next `git` command). `writable`: the guest may change them.
+   */
+  git: z._default(z.enum(['read-only', 'writable']), 'read-only'),
 });
 
 export const sandboxSchema = z.strictObject({

@@ -41,7 +41,7 @@ export interface ZoneSpec {
   readonly dirs?: readonly string[];
   /** Mounted by goodbot itself (a tool's stdlib, the mount-point root), read-only, not granted by the policy. */
   readonly internal?: boolean;
-  /** The guest may change `.git` folders in the zone (policy `git: writable`); absent: they are read-only. */
+  /** The guest may change the zone's `.git` folders (policy `git: writable`); absent: they are read-only to it. */
   readonly gitWritable?: boolean;
 }
 

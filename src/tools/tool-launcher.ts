@@ -6,15 +6,19 @@ import { GoodbotError } from '../errors.js';
 import type { LoadedProgram, ToolLaunch } from '../platform.js';
 import type { ZoneSpec } from '../policy/types.js';
 import { findTool, mountZoneName, recipeOf, withToolSuggestion, type ToolEntry } from './catalog.js';
+import { BuildTreeCheck, changedBuild } from './build-tree-check.js';
 import type { ToolStore } from './tool-store.js';
 
 /**
  * Finds catalog tools in the build cache and loads them. Each artifact's
  * sha256 is checked against its build record once per file version, so a
- * cached build that was altered after it was built does not run.
+ * cached build that was altered after it was built does not run. The
+ * folders a tool mounts for itself (python's standard library) are checked
+ * too, at each launch (see BuildTreeCheck): the guest runs that code as well.
  */
 export class ToolLauncher {
   private readonly verified = new Map<string, string>();
+  private readonly trees = new BuildTreeCheck();
 
   constructor(
     private readonly store: ToolStore,
@@ -42,6 +46,7 @@ export class ToolLauncher {
     const dir = this.store.buildDir(recipe);
     const artifact = join(dir, tool.artifact);
     const checked = this.verify(tool, artifact, record.files[tool.artifact]?.sha256);
+    for (const mount of tool.mounts ?? []) this.trees.verify(tool, dir, mount.from, record);
     const program = await this.loadProgram(artifact, checked);
     return {
       program,
@@ -59,10 +64,7 @@ export class ToolLauncher {
     if (key !== undefined && this.verified.get(path) === key) return undefined;
     const bytes = key === undefined ? undefined : readFileSync(path);
     if (bytes === undefined || createHash('sha256').update(bytes).digest('hex') !== expected) {
-      throw new GoodbotError('not-found', `${tool.name}: the built ${tool.artifact} is missing or was changed after it was built`, {
-        hint: `rebuild it with \`goodbot tools build --force ${tool.name}\``,
-        path,
-      });
+      throw changedBuild(tool, tool.artifact, path);
     }
     this.verified.set(path, key!);
     return bytes;

@@ -91,6 +91,26 @@ describe('compiling a policy', () => {
     expect(error.message).toMatch(/'sandbox' is required/);
   });
 
+  it("keeps a zone's .git read-only unless it says git: writable (not on a read-only zone)", () => {
+    const policy = compileSandboxConfig(
+      {
+        zones: [
+          { name: 'project', mode: 'rw', hostPath: './project' },
+          { name: 'own', mode: 'rw', hostPath: './own', git: 'writable' },
+          { name: 'scratch', mode: 'tmpfs', git: 'writable' },
+          { name: 'pinned', mode: 'rw', hostPath: './pinned', git: 'read-only' },
+        ],
+      },
+      source,
+    );
+    expect(policy.zones.map((zone) => zone.gitWritable)).toEqual([undefined, true, true, undefined]);
+    const error = policyError(() => compileSandboxConfig({ zones: [{ name: 'input', mode: 'ro', hostPath: '.', git: 'writable' }] }, source));
+    expect(error.field).toBe('zones[0].git');
+    expect(error.hint).toContain("mode 'rw'");
+    const typo = policyError(() => compileSandboxConfig({ zones: [{ name: 'x', mode: 'rw', hostPath: '.', git: 'yes' as 'writable' }] }, source));
+    expect(typo.field).toBe('zones[0].git');
+  });
+
   it('gives equal policies equal digests', async () => {
     const a = compileSandboxConfig({ env: { set: { A: '1', B: '2' } } }, source);
     const b = compileSandboxConfig({ env: { set: { B: '2', A: '1' } } }, source);

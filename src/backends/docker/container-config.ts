@@ -3,7 +3,7 @@ import type { ZoneSpec } from '../../policy/types.js';
 import { PID_LABEL, RUN_LABEL } from './engine.js';
 import type { BindMount } from './mount-guard.js';
 import type { ContainerUser } from './container-user.js';
-import { RUN_FILES_TARGET } from './run-files.js';
+import { GATE_FILE, RUN_FILES_TARGET } from './run-files.js';
 
 /** What one container needs, decided by the caller; {@link containerOptions} adds the fixed hardening. */
 export interface ContainerPlan {
@@ -34,11 +34,21 @@ const unansweredDns = '127.0.0.1';
 const tmpSize = 64 * 1024 * 1024;
 
 /**
- * The entrypoint: start from an empty environment, take the run's variables
- * from its env file, read stdin from its stdin file, and exec the command
- * (so the command is the init's only child and gets its signals).
+ * The entrypoint: wait at the gate until goodbot has checked the container's
+ * mounts (end-of-file there, when goodbot stopped the run or died, ends it
+ * without running anything), start from an empty environment, take the
+ * run's variables from its env file, read stdin from its stdin file, and
+ * exec the command (so the command is the init's only child and gets its
+ * signals).
  */
-const entrypoint = ['/usr/bin/env', '-i', '/bin/sh', '-c', `. ${RUN_FILES_TARGET}/env && exec "$@" < ${RUN_FILES_TARGET}/stdin`, 'goodbot'];
+const entrypoint = [
+  '/usr/bin/env',
+  '-i',
+  '/bin/sh',
+  '-c',
+  `read -r _ < ${RUN_FILES_TARGET}/${GATE_FILE} && . ${RUN_FILES_TARGET}/env && exec "$@" < ${RUN_FILES_TARGET}/stdin`,
+  'goodbot',
+];
 
 /**
  * The container for PLAN, hardened the same way every time: no network

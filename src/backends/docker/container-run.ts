@@ -10,7 +10,7 @@ import { containerUser } from './container-user.js';
 import { createEgressNetwork, removeEgressNetwork, type EgressNetwork } from './egress-network.js';
 import { EgressProxy } from './egress-proxy.js';
 import { closeHostToBridge, type HostFirewall } from './host-firewall.js';
-import { bindMounts } from './mount-guard.js';
+import { ContainerMounts } from './mount-guard.js';
 import { RunFiles } from './run-files.js';
 
 /** How often a running container's run is asked whether it was cancelled. */
@@ -25,10 +25,20 @@ const cancelPollMs = 50;
  * network grants the container joins an internal network of its own whose
  * only way out is the run's egress proxy; both go when the run ends.
  */
-export async function runContainer(job: ContainerJob, engine: Docker = dockerEngine()): Promise<ContainerOutcome> {
+export async function runContainer(job: ContainerJob, engine: Docker = dockerEngine(), toolDirs: readonly string[] = []): Promise<ContainerOutcome> {
   const { policy, limiter } = job;
   const image = policy.docker.image ?? toolsImageRef();
-  const binds = bindMounts(policy.zones, policy.docker, engineSocket());
+  const mounts = ContainerMounts.open(policy.zones, policy.docker, engineSocket(), toolDirs);
+  try {
+    return await runWithMounts(job, engine, image, mounts);
+  } finally {
+    mounts.close();
+  }
+}
+
+async function runWithMounts(job: ContainerJob, engine: Docker, image: string, mounts: ContainerMounts): Promise<ContainerOutcome> {
+  const { policy, limiter } = job;
+  const binds = mounts.binds;
   const memoryZones = policy.zones.filter((zone) => zone.kind === 'memory');
   const withFiles = memoryZones.find((zone) => Object.keys(zone.files ?? {}).length > 0 || (zone.dirs ?? []).length > 0);
   if (withFiles !== undefined) {
@@ -94,6 +104,12 @@ export async function runContainer(job: ContainerJob, engine: Docker = dockerEng
     container.modem.demuxStream(attached, stdout, stderr);
 
     await container.start();
+    // The command waits at the gate until the mounts it got are known to be the folders checked
+    // (a container already gone, pid 0, never passed the gate and runs nothing).
+    const pid = binds.length > 0 ? (await container.inspect()).State.Pid : 0;
+    if (pid > 0) mounts.verify(pid);
+    mounts.close();
+    files.release();
     if (limiter.deadline !== undefined) {
       timers.push(
         setTimeout(() => {

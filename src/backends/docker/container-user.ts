@@ -1,6 +1,5 @@
-import { statSync } from 'node:fs';
 import { GoodbotError } from '../../errors.js';
-import type { BindMount } from './mount-guard.js';
+import type { HeldMount } from './mount-guard.js';
 
 /** Who the container runs as: never root. */
 export interface ContainerUser {
@@ -17,19 +16,20 @@ export const NOBODY: ContainerUser = { uid: 65534, gid: 65534 };
  * takes the owner of the first read-write zone (when not root), else
  * `nobody`. Never uid 0. Every read-write mount must then be writable by that
  * user; one that is not is refused before the container starts, rather than
- * failing inside it.
+ * failing inside it. Owners and modes are those of the folders goodbot holds
+ * open, not of whatever their paths name by now.
  */
-export function containerUser(binds: readonly BindMount[], self = { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 }): ContainerUser {
+export function containerUser(binds: readonly HeldMount[], self = { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 }): ContainerUser {
   let user: ContainerUser = self.uid !== 0 ? self : NOBODY;
   if (self.uid === 0) {
     const firstWritable = binds.find((bind) => !bind.readOnly);
-    const owner = firstWritable && statSync(firstWritable.source);
-    if (owner && owner.uid !== 0) user = { uid: owner.uid, gid: owner.gid };
+    const owner = firstWritable?.held;
+    if (owner && owner.uid !== 0n) user = { uid: Number(owner.uid), gid: Number(owner.gid) };
   }
   for (const bind of binds) {
     if (bind.readOnly) continue;
-    const stat = statSync(bind.source);
-    const bits = stat.uid === user.uid ? stat.mode >> 6 : stat.gid === user.gid ? stat.mode >> 3 : stat.mode;
+    const { uid, gid, mode } = bind.held;
+    const bits = Number(uid) === user.uid ? Number(mode) >> 6 : Number(gid) === user.gid ? Number(mode) >> 3 : Number(mode);
     if ((bits & 0o3) !== 0o3) {
       throw new GoodbotError('zone', `${bind.source} is not writable by the container's user (uid ${user.uid})`, {
         path: bind.source,

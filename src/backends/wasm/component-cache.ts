@@ -1,12 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { GoodbotError } from '../../errors.js';
+import { cacheRoot } from '../../host-dirs.js';
+import { readOwnFile, sha256 } from './cache-file.js';
 import { importsOfGlue, type ComponentShape } from './component-program.js';
 
+export { cacheRoot } from '../../host-dirs.js';
+
 /** Bumped when what we write (file names, the glue patch, the manifest) changes. */
-const cacheFormat = 2;
+const cacheFormat = 3;
 
 const glueFile = 'component.mjs';
 
@@ -17,11 +20,16 @@ export interface CachedComponent extends ComponentShape {
   readonly transpiler: string;
   readonly glue: string;
   readonly coreModules: readonly string[];
+  /** The sha256 of the glue and of each core module, by file name, taken when the entry was made. */
+  readonly sha256: Readonly<Record<string, string>>;
 }
 
-/** `$GOODBOT_CACHE_DIR`, else `$XDG_CACHE_HOME/goodbot`, else `~/.cache/goodbot`. */
-export function cacheRoot(env: NodeJS.ProcessEnv = process.env): string {
-  return env['GOODBOT_CACHE_DIR'] || join(env['XDG_CACHE_HOME'] || join(homedir(), '.cache'), 'goodbot');
+/** A cache entry with its files read and checked: what runs is exactly these bytes. */
+export interface ComponentFiles {
+  readonly entry: CachedComponent;
+  /** The glue's source text (host JavaScript, imported from this text, never from the file). */
+  readonly glue: string;
+  readonly coreModules: ReadonlyMap<string, Uint8Array>;
 }
 
 let transpilerVersion: string | undefined;
@@ -56,30 +64,48 @@ export function withoutDebugLog(glue: string): string {
   return glue.replace(debugLogBody, 'const _debugLog = () => {};');
 }
 
-function readEntry(dir: string): CachedComponent | undefined {
+/**
+ * The entry in DIR with its files, if it is current and every file is this
+ * user's own (not writable by others) and has the sha256 its manifest
+ * recorded; undefined otherwise (then it is made anew). A file appended to
+ * or swapped after the entry was made is never imported.
+ */
+function readEntry(dir: string): ComponentFiles | undefined {
   try {
-    const entry = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as CachedComponent;
-    return entry.format === cacheFormat && entry.transpiler === currentTranspiler() ? entry : undefined;
+    const manifest = readOwnFile(join(dir, 'manifest.json'));
+    if (manifest === undefined) return undefined;
+    const entry = JSON.parse(manifest.toString('utf8')) as CachedComponent;
+    if (entry.format !== cacheFormat || entry.transpiler !== currentTranspiler()) return undefined;
+    const checked = (file: string): Buffer | undefined => {
+      const bytes = readOwnFile(join(dir, file));
+      return bytes !== undefined && sha256(bytes) === entry.sha256[file] ? bytes : undefined;
+    };
+    const glue = checked(entry.glue);
+    const coreModules = new Map<string, Uint8Array>();
+    for (const file of entry.coreModules) {
+      const bytes = checked(file);
+      if (bytes === undefined) return undefined;
+      coreModules.set(file, bytes);
+    }
+    return glue === undefined ? undefined : { entry, glue: glue.toString('utf8'), coreModules };
   } catch {
     return undefined;
   }
 }
 
 /**
- * The cache directory of a component (by the sha256 of its bytes), holding
- * the jco-transpiled glue (ESM, `.mjs`) and its core modules. A missing or
- * stale entry is transpiled and published atomically: written to a temporary
- * directory, then renamed into place, so readers see all of it or none.
+ * The cached component (by the sha256 of its bytes): the jco-transpiled glue
+ * (ESM) and its core modules, read and checked. A missing, stale or altered
+ * entry is transpiled and published atomically: written to a temporary
+ * directory, then renamed into place, so readers see all of it or none. What
+ * is returned is what was transpiled or checked, whether or not it could be
+ * written.
  */
-export async function cachedComponent(
-  bytes: Uint8Array,
-  hash: string,
-  name: string,
-): Promise<{ dir: string; entry: CachedComponent }> {
+export async function cachedComponent(bytes: Uint8Array, hash: string, name: string): Promise<ComponentFiles> {
   const components = join(cacheRoot(), 'components');
   const dir = join(components, hash);
   const cached = readEntry(dir);
-  if (cached) return { dir, entry: cached };
+  if (cached) return cached;
 
   const { transpile } = await import('jco-transpiler');
   let files: Record<string, Uint8Array>;
@@ -97,31 +123,39 @@ export async function cachedComponent(
   const glue = files['component.js'];
   if (glue === undefined) throw new GoodbotError('runtime', `transpiling ${name} produced no component.js`);
   const source = withoutDebugLog(new TextDecoder().decode(glue));
-  const coreModules = Object.keys(files).filter((file) => !file.includes('/') && file.endsWith('.wasm'));
+  const coreModules = new Map(
+    Object.keys(files)
+      .filter((file) => !file.includes('/') && file.endsWith('.wasm'))
+      .map((file) => [file, files[file]!] as const),
+  );
   const entry: CachedComponent = {
     format: cacheFormat,
     transpiler: currentTranspiler(),
     glue: glueFile,
-    coreModules,
+    coreModules: [...coreModules.keys()],
     imports: importsOfGlue(source),
     runExport: exports.find(([key, kind]) => kind === 'instance' && key.startsWith('wasi:cli/run@'))?.[0],
+    sha256: Object.fromEntries([[glueFile, sha256(source)], ...[...coreModules].map(([file, core]) => [file, sha256(core)])]),
   };
-
-  mkdirSync(components, { recursive: true, mode: 0o700 });
-  const temp = join(components, `${hash}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
-  mkdirSync(temp);
   try {
-    writeFileSync(join(temp, glueFile), source);
-    for (const file of coreModules) writeFileSync(join(temp, file), files[file]!);
-    writeFileSync(join(temp, 'manifest.json'), JSON.stringify(entry, null, 2));
-    publish(temp, dir);
-  } finally {
-    rmSync(temp, { recursive: true, force: true });
+    mkdirSync(components, { recursive: true, mode: 0o700 });
+    const temp = join(components, `${hash}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+    mkdirSync(temp, { mode: 0o700 });
+    try {
+      writeFileSync(join(temp, glueFile), source, { mode: 0o644 });
+      for (const [file, core] of coreModules) writeFileSync(join(temp, file), core, { mode: 0o644 });
+      writeFileSync(join(temp, 'manifest.json'), JSON.stringify(entry, null, 2), { mode: 0o644 });
+      publish(temp, dir);
+    } finally {
+      rmSync(temp, { recursive: true, force: true });
+    }
+  } catch {
+    // A cache that cannot be written (read-only, full, another user's) only costs time.
   }
-  return { dir, entry: readEntry(dir) ?? entry };
+  return { entry, glue: source, coreModules };
 }
 
-/** Moves a finished entry into place; a stale one is moved aside first, a fresh one from another process wins. */
+/** Moves a finished entry into place; a stale or altered one is moved aside first, a good one from another process wins. */
 function publish(temp: string, dir: string): void {
   try {
     renameSync(temp, dir);

@@ -1,7 +1,4 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { LoadedProgram } from '../../platform.js';
 import { cachedComponent } from './component-cache.js';
 import { componentProgram, type ComponentCoreModule, type ComponentGlue, type ComponentShape } from './component-program.js';
@@ -18,14 +15,17 @@ interface Prepared {
 }
 
 async function prepare(bytes: Uint8Array, hash: string, name: string, store: InstrumentedStore | undefined): Promise<Prepared> {
-  const { dir, entry } = await cachedComponent(bytes, hash, name);
+  const { entry, glue, coreModules } = await cachedComponent(bytes, hash, name);
   const modules = new Map<string, ComponentCoreModule>();
-  for (const file of entry.coreModules) {
-    const core = readFileSync(join(dir, file));
-    modules.set(file, { module: await WebAssembly.compile(core), metered: new MeteredVariants(core, `${name} (${file})`, store, true) });
+  for (const [file, core] of coreModules) {
+    modules.set(file, { module: await WebAssembly.compile(core as BufferSource), metered: new MeteredVariants(core, `${name} (${file})`, store, true) });
   }
-  const glue = (await import(pathToFileURL(join(dir, entry.glue)).href)) as ComponentGlue;
-  return { glue, modules, shape: entry };
+  return { glue: await importGlue(glue), modules, shape: entry };
+}
+
+/** Imports glue from its checked SOURCE text, not from its file: a file changed after the check is never what runs. */
+export async function importGlue(source: string): Promise<ComponentGlue> {
+  return (await import(`data:text/javascript;base64,${Buffer.from(source, 'utf8').toString('base64')}`)) as ComponentGlue;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bindMounts, blockedPart } from '../../../src/backends/docker/mount-guard.js';
+import { blockedPart, ContainerMounts } from '../../../src/backends/docker/mount-guard.js';
 import { GoodbotError } from '../../../src/errors.js';
 import type { DockerSettings, ZoneSpec } from '../../../src/policy/types.js';
 import { makeTree, removeTree, tempDir } from '../../helpers/guests.js';
@@ -18,9 +18,15 @@ const zone = (name: string, hostPath: string, access: 'ro' | 'rw' = 'ro'): ZoneS
   guestPath: `/${name}`,
   hostPath,
 });
+/** The mounts for ZONES as the engine is given them (the held sources let go at once). */
+const bindMounts = (zones: ZoneSpec[]) => {
+  const mounts = ContainerMounts.open(zones, settings, socket);
+  mounts.close();
+  return mounts.binds.map(({ source, target, readOnly }) => ({ source, target, readOnly }));
+};
 const refusal = (zones: ZoneSpec[]) => {
   try {
-    bindMounts(zones, settings, socket);
+    bindMounts(zones);
   } catch (error) {
     expect(error).toBeInstanceOf(GoodbotError);
     return error as GoodbotError;
@@ -47,7 +53,7 @@ afterAll(() => removeTree(base));
 
 describe('container mounts', () => {
   it('mount a folder under a mount root, resolved, read-only as the zone says', () => {
-    expect(bindMounts([zone('data', join(base, 'root', 'data'))], settings, socket)).toEqual([
+    expect(bindMounts([zone('data', join(base, 'root', 'data'))])).toEqual([
       { source: join(base, 'root', 'data'), target: '/data', readOnly: true },
     ]);
   });
@@ -71,11 +77,11 @@ describe('container mounts', () => {
     expect(refusal([zone('root', join(base, 'root'))]).message).toContain('.aws');
   });
 
-  it('attack: .git/hooks itself cannot be a zone; a read-write project gets its hooks read-only', () => {
+  it('attack: .git/hooks itself cannot be a zone; a read-write project gets its whole .git read-only', () => {
     expect(refusal([zone('hooks', join(base, 'root', 'project', '.git', 'hooks'), 'rw')]).message).toContain('.git/hooks');
-    expect(bindMounts([zone('project', join(base, 'root', 'project'), 'rw')], settings, socket)).toEqual([
+    expect(bindMounts([zone('project', join(base, 'root', 'project'), 'rw')])).toEqual([
       { source: join(base, 'root', 'project'), target: '/project', readOnly: false },
-      { source: join(base, 'root', 'project', '.git', 'hooks'), target: '/project/.git/hooks', readOnly: true },
+      { source: join(base, 'root', 'project', '.git'), target: '/project/.git', readOnly: true },
     ]);
   });
 
