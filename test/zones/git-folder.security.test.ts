@@ -114,3 +114,15 @@ describe('.git folders are read-only to the guest', () => {
     expect(lines(result)).toEqual([expect.stringMatching(/^read: ok ref: refs\/heads\/\w+\|$/), 'ls: ok heads,tags', 'write: ok', 'rename: ok']);
   });
 });
+
+describe('a zone that opts in', () => {
+  it('with git: writable the guest may change .git folders (a wasm git or a build that commits needs it)', async () => {
+    const result = await runProbe(
+      { zones: [{ name: 'work', mode: 'rw', hostPath: work, git: 'writable' }] },
+      ['append', '/work/.git/config', '\n[user]\n\tname = guest\n'],
+      ['mkdir', '/work/sub/.git'],
+    );
+    expect(lines(result)).toEqual(['append: ok', 'mkdir: ok']);
+    expect(git('config', 'user.name').trim()).toBe('guest');
+  });
+});

@@ -23,6 +23,8 @@ export interface ContainerPlan {
   readonly memoryBytes: number;
   readonly cpus: number;
   readonly pids: number;
+  /** Descriptors each process may hold open (`limits.files`): its `RLIMIT_NOFILE`. */
+  readonly files: number;
   /** The run's internal network (see EgressNetwork); absent: no network at all. */
   readonly network?: string;
 }
@@ -88,6 +90,7 @@ export function containerOptions(plan: ContainerPlan): Docker.ContainerCreateOpt
       CapDrop: ['ALL'],
       SecurityOpt: ['no-new-privileges'],
       PidsLimit: plan.pids,
+      Ulimits: [{ Name: 'nofile', Soft: plan.files, Hard: plan.files }],
       Memory: plan.memoryBytes,
       MemorySwap: plan.memoryBytes,
       NanoCpus: Math.round(plan.cpus * 1e9),

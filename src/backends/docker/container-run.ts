@@ -12,6 +12,7 @@ import { EgressProxy } from './egress-proxy.js';
 import { closeHostToBridge, type HostFirewall } from './host-firewall.js';
 import { ContainerMounts } from './mount-guard.js';
 import { RunFiles } from './run-files.js';
+import { defaultDescriptorLimit } from '../../zones/descriptor-budget.js';
 
 /** How often a running container's run is asked whether it was cancelled. */
 const cancelPollMs = 50;
@@ -77,6 +78,7 @@ async function runWithMounts(job: ContainerJob, engine: Docker, image: string, m
         memoryBytes: policy.limits.memoryBytes ?? policy.docker.memoryBytes,
         cpus: policy.docker.cpus,
         pids: policy.docker.pids,
+        files: policy.limits.files ?? defaultDescriptorLimit,
         ...(network !== undefined && { network: network.name }),
       }),
     );

@@ -19,11 +19,16 @@ const plan: ContainerPlan = {
   memoryBytes: 256 << 20,
   cpus: 0.5,
   pids: 100,
+  files: 512,
 };
 
 describe('the container configuration', () => {
   const options = containerOptions(plan);
   const host = options.HostConfig!;
+
+  it('caps the descriptors each process may hold at limits.files', () => {
+    expect(host.Ulimits).toEqual([{ Name: 'nofile', Soft: 512, Hard: 512 }]);
+  });
 
   it('has no network, a read-only root, no capabilities and no privilege gain', () => {
     expect(host.NetworkMode).toBe('none');

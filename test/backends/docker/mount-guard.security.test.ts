@@ -122,6 +122,7 @@ describe('a path swapped for a symlink between the check and the mount', () => {
         binds: mounts.binds,
         memoryZones: [],
         runFilesDir: files.dir,
+        files: 1024,
         memoryBytes: 64 << 20,
         cpus: 1,
         pids: 64,
