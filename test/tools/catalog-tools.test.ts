@@ -122,6 +122,11 @@ describe('python3', () => {
   it('runs a script from stdin', async () => {
     expect((await run('python3', ['-'], 'print(6 * 7)\n')).stdout).toBe('42\n');
   });
+
+  it("names the errno in an OSError's message (WASI's numbers are not Linux's: ENOENT is 44)", async () => {
+    const result = await run('python3', ['-c', 'import errno\ntry:\n    open("/input/missing")\nexcept OSError as e:\n    print(e, e.errno == errno.ENOENT)']);
+    expect(result.stdout).toBe("[Errno ENOENT] No such file or directory: '/input/missing' True\n");
+  });
 });
 
 describe('python3 as the attacker', () => {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # CPython 3.11 (Debian bookworm's python3.11 source) as a WASI preview1 command
 # module, with zlib and sqlite3 (both from Debian sources) linked in statically.
-# Results in GOODBOT_OUT:
+# OSError's message shows the errno's name, not WASI's number
+# (oserror-errno-names.patch). Results in GOODBOT_OUT:
 #   python3.wasm                   the interpreter (prefix /usr/local)
 #   lib/python3.11/**.pyc          the stdlib as sourceless .pyc files
 #   lib/python3.11/lib-dynload/    empty; getpath wants it (no warning at start)
@@ -71,8 +72,10 @@ done
 
 # ---- CPython --------------------------------------------------------------
 debian_source python3.11/bookworm "$W/py"
-step "configuring CPython for wasm32-wasi"
 cd "$W/py"
+# OSError messages name the errno ("[Errno ENOENT] …"): WASI's numbers are not Linux's (ENOENT is 44).
+patch -p1 --forward --quiet <"$GOODBOT_RECIPE/oserror-errno-names.patch"
+step "configuring CPython for wasm32-wasi"
 # The host's python3.11 (same 3.11.2 source, same bytecode) runs freeze and
 # deepfreeze, so no build-python has to be compiled first. OPT drops the
 # default -g -O3: debug info doubled compile time and the module's size.
