@@ -65,6 +65,23 @@ describe('limits end runaway guests', () => {
   });
 });
 
+describe('memory-limit is a fact, not a guess', () => {
+  it.each([
+    ['div0', 'divide-by-zero'],
+    ['unreachable', 'unreachable'],
+  ])('attack: a trap (%s) under a memory cap below 4 MiB is trapped, not memory-limit', async (kind, trap) => {
+    const result = await run({ memory: '2MiB' }, ['trap', kind]);
+    expect(result.status).toBe('trapped');
+    expect(result.trap?.kind).toBe(trap);
+    expect(result.exitCode).toBe(ExitStatus.trap);
+  });
+
+  it('a malloc bomb under the same small cap still ends with memory-limit: its last memory.grow failed', async () => {
+    const result = await run({ memory: '2MiB' }, ['mallocbomb']);
+    expect(result.status).toBe('memory-limit');
+  });
+});
+
 describe('metered runs', () => {
   it('use the same fuel for the same work every time, and more for more work', async () => {
     const limits = { fuel: 100_000_000 };

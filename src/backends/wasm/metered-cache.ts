@@ -6,7 +6,7 @@ import type { InstrumentedModule } from '../../limits/instrument-fuel.js';
 import type { InstrumentedStore, MeteringOptions } from './metered-module.js';
 
 /** Bumped when the rewriter's output changes, so old entries are not reused. */
-const rewriterFormat = 8;
+const rewriterFormat = 9;
 
 /**
  * Instrumented modules on disk, by the sha256 of the original bytes and the
