@@ -221,6 +221,45 @@ describe('rg', () => {
     const result = await run('rg', ['-l', '--sort', 'path', 'needle', '/']);
     expect(result.stdout).toBe('/input/tree/a.txt\n/input/tree/sub/b.md\n');
   });
+
+  it('`rg PATTERN` without a path or a stdin searches its working folder, a zone, as native `rg PATTERN < /dev/null` does', async () => {
+    const result = await createSandbox(zones).exec({ program: 'rg', args: ['-n', '--sort', 'path', 'needle'], cwd: '/input/tree' }).result;
+    expect(result).toMatchObject({ status: 'exited', exitCode: 0 });
+    expect(result.stdout).toBe('a.txt:2:needle in a\nsub/b.md:1:needle in b\n');
+    const everywhere = await createSandbox(zones).exec({ program: 'rg', args: ['-l', '--sort', 'path', 'needle'] }).result;
+    expect(everywhere.stdout).toBe('input/tree/a.txt\ninput/tree/sub/b.md\n');
+  });
+
+  it('`rg PATTERN` with a stdin given searches the stdin (a pipe)', async () => {
+    const result = await createSandbox(zones).exec({ program: 'rg', args: ['needle'], cwd: '/input/tree', stdin: 'a needle from stdin\nhay\n' }).result;
+    expect(result.stdout).toBe('a needle from stdin\n');
+  });
+});
+
+describe('stdin as the guest sees it', () => {
+  const fd0 = 'import os, stat, sys; mode = os.fstat(0).st_mode; print(stat.S_ISCHR(mode), stat.S_ISFIFO(mode) or stat.S_ISREG(mode), os.isatty(0), sys.stdin.seekable())';
+
+  it('is /dev/null when the caller gives none: a character device, no terminal, seekable', async () => {
+    expect((await run('python3', ['-c', fd0])).stdout).toBe('True False False True\n');
+  });
+
+  it('is a pipe when the caller gives bytes: no character device, no terminal, not seekable', async () => {
+    expect((await run('python3', ['-c', fd0], '')).stdout).toBe('False False False False\n');
+  });
+});
+
+describe('a working folder for preview1 tools', () => {
+  it('relative paths resolve in it; paths under another zone still reach that zone', async () => {
+    const result = await createSandbox(zones).exec({ program: 'python3', args: ['-c', "print(open('a.txt').read().split()[0], open('/input/words.txt').readline().strip())"], cwd: '/input/tree' }).result;
+    expect(result.stdout).toBe('nothing pear\n');
+    expect((await createSandbox(zones).exec({ program: 'cat', args: ['sub/b.md'], cwd: '/input/tree' }).result).stdout).toBe('needle in b\n');
+  });
+
+  it('is confined as any preopen is: `..` above it is refused, even to a file of the same zone', async () => {
+    const result = await createSandbox(zones).exec({ program: 'cat', args: ['../words.txt'], cwd: '/input/tree' }).result;
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain('Operation not permitted');
+  });
 });
 
 describe('the busybox build', () => {

@@ -1,10 +1,10 @@
 import { concatBytes } from '../../bytes.js';
 import { Errno, FsError, fsError } from '../../zones/errno.js';
 import type { DirEntry, FileStat, FileType, TimeChange } from '../../zones/types.js';
-import type { ZoneNode } from '../../zones/zone-volume.js';
+import type { ZoneDir, ZoneNode } from '../../zones/zone-volume.js';
 import { ProcessExit, type WasiContext } from '../core/context.js';
 import { openRequestOf } from '../core/open-request.js';
-import { readInput, type BlockingWait } from '../core/stdio.js';
+import { readInput, type BlockingWait, type InputSource } from '../core/stdio.js';
 import {
   Clockid,
   Eventtype,
@@ -52,6 +52,8 @@ export class Preview1Host {
     for (const preopen of ctx.preopens) {
       this.fds.push({ kind: 'dir', dir: preopen.dir, preopenPath: preopen.guestPath });
     }
+    const workingDir = openWorkingDirectory(ctx);
+    if (workingDir !== undefined) this.fds.push({ kind: 'dir', dir: workingDir, preopenPath: '.' });
   }
 
   /** The import object for `wasi_snapshot_preview1`. */
@@ -117,7 +119,7 @@ export class Preview1Host {
         if (replaced) this.close(replaced);
       },
       fd_seek: (fd: number, offset: bigint, whence: number, out: number) => this.seek(fd, offset, whence, out),
-      fd_tell: (fd: number, out: number) => this.memory.setU64(out, BigInt(this.fds.seekable(fd).position)),
+      fd_tell: (fd: number, out: number) => this.memory.setU64(out, this.isNullStdin(fd) ? 0n : BigInt(this.fds.seekable(fd).position)),
       fd_write: (fd: number, iovs: number, count: number, out: number) => this.write(fd, iovs, count, out),
       path_create_directory: (fd: number, ptr: number, len: number) => {
         const { dir } = this.fds.dir(fd);
@@ -275,8 +277,9 @@ export class Preview1Host {
     let inheriting: bigint;
     switch (descriptor.kind) {
       case 'stdin':
-        filetype = descriptor.source.isTerminal ? Filetype.CHARACTER_DEVICE : Filetype.UNKNOWN;
-        base = inheriting = Rights.FD_READ;
+        filetype = stdinFiletype(descriptor.source);
+        // wasi-libc's isatty() is a character device that cannot seek: /dev/null can.
+        base = inheriting = descriptor.source.isNullDevice ? Rights.FD_READ | Rights.FD_SEEK | Rights.FD_TELL : Rights.FD_READ;
         break;
       case 'stdout':
       case 'stderr':
@@ -322,11 +325,11 @@ export class Preview1Host {
       this.writeFilestat(out, node.volume.stat(node));
       return;
     }
-    const terminal = descriptor.kind === 'stdin' ? descriptor.source.isTerminal : descriptor.sink.isTerminal;
+    const character = descriptor.kind === 'stdin' ? stdinFiletype(descriptor.source) === Filetype.CHARACTER_DEVICE : descriptor.sink.isTerminal;
     this.writeFilestat(out, {
       dev: 0n,
       ino: 0n,
-      type: terminal ? 'character-device' : 'unknown',
+      type: character ? 'character-device' : 'unknown',
       nlink: 0n,
       size: 0n,
       atimNs: 0n,
@@ -437,8 +440,15 @@ export class Preview1Host {
     this.memory.setU32(out, total);
   }
 
+  /** Whether FD is a stdin that is always at its end, which seeks as `/dev/null` does: to 0. */
+  private isNullStdin(fd: number): boolean {
+    const descriptor = this.fds.get(fd);
+    return descriptor.kind === 'stdin' && descriptor.source.isNullDevice === true;
+  }
+
   private seek(fd: number, offset: bigint, whence: number, out: number): void {
     if (whence !== Whence.SET && whence !== Whence.CUR && whence !== Whence.END) throw fsError('INVAL');
+    if (this.isNullStdin(fd)) return this.memory.setU64(out, 0n);
     const descriptor = this.fds.seekable(fd);
     const delta = BigInt.asIntN(64, offset);
     let base = 0n;
@@ -643,6 +653,38 @@ function errnoResult(call: (...args: never[]) => void | number, limits?: { wait:
     limits?.wait.checkpoint(limits.detail);
     return errno;
   };
+}
+
+/** How fd 0 looks to the guest: a terminal or `/dev/null` is a character device; a pipe, as in wasmtime, is `unknown`. */
+function stdinFiletype(source: InputSource): number {
+  return source.isTerminal || source.isNullDevice ? Filetype.CHARACTER_DEVICE : Filetype.UNKNOWN;
+}
+
+/**
+ * The run's working directory as a preopen named `.` (none when it is `/`).
+ * Preview1 has no working-directory setting: wasi-libc keeps its own (`/`
+ * at start) and resolves a relative path, as any path, against the preopen
+ * with the longest matching name, where `.` counts as `/`. Preopened last,
+ * it wins over the mount-point root, so `rg PATTERN` searches it and
+ * `cat notes.txt` reads it, as in `wasmtime --dir .`; paths under a zone
+ * still reach that zone. A working directory that does not resolve is left out.
+ */
+function openWorkingDirectory(ctx: WasiContext): ZoneDir | undefined {
+  const cwd = ctx.cwd.replace(/\/+$/, '');
+  if (cwd === '' || cwd === '/') return undefined;
+  const within = (base: string) => base === '/' || cwd === base || cwd.startsWith(`${base}/`);
+  const preopen = ctx.preopens.filter((candidate) => within(candidate.guestPath)).sort((a, b) => b.guestPath.length - a.guestPath.length)[0];
+  if (preopen === undefined) return undefined;
+  const relative = cwd.slice(preopen.guestPath === '/' ? 1 : preopen.guestPath.length + 1) || '.';
+  const request = openRequestOf({ follow: true, create: false, exclusive: false, truncate: false, directory: true, read: true, write: false, sync: false });
+  try {
+    const node = preopen.dir.volume.openAt(preopen.dir, relative, request);
+    if (node.kind === 'directory') return node;
+    node.volume.close(node);
+  } catch (error) {
+    if (!(error instanceof FsError)) throw error;
+  }
+  return undefined;
 }
 
 function lookupFollows(flags: number): boolean {
