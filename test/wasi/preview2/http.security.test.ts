@@ -117,6 +117,22 @@ describe('every refused request is an access.denied event', () => {
   });
 });
 
+describe('a fetch the script does not await', () => {
+  it('keeps the js run alive until it settles, as in node', async () => {
+    const code = `fetch('http://127.0.0.1:${servers.http}/late').then((response) => response.text()).then((text) => console.log('got', text))`;
+    const { result } = await runAudited({ network: { allow: [`127.0.0.1:${servers.http}`] }, limits: { timeout: '20s' } }, { program: 'js', args: ['-e', code] });
+    expect(result).toMatchObject({ status: 'exited', exitCode: 0 });
+    expect(lines(result)).toEqual([`got GET /late host=127.0.0.1:${servers.http}`]);
+  });
+
+  it('and one that never settles holds the run until its deadline, which ends it', async () => {
+    const code = `fetch('http://127.0.0.1:${servers.silent}/').then(() => console.log('answered'))`;
+    const { result } = await runAudited({ network: { allow: [`127.0.0.1:${servers.silent}`] }, limits: { timeout: '1s' } }, { program: 'js', args: ['-e', code] });
+    expect(result).toMatchObject({ status: 'timeout', exitCode: 124 });
+    expect(result.stdout).toBe('');
+  });
+});
+
 describe('raw wasi:http calls', () => {
   async function get(allow: string[], scheme: string, authority: string, path = '/'): Promise<RunResult> {
     const sandbox = createSandbox({ network: { allow }, limits: { timeout: '20s' } });
