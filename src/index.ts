@@ -21,7 +21,7 @@ export type { Policy, ZoneSpec, Denial, DenialReason } from './policy/types.js';
 export type { SandboxConfig, ZoneConfig, PolicyFile } from './policy/schema.js';
 export type { AuditEvent, AuditSink } from './audit/events.js';
 export type { TrapInfo, TrapKind } from './backends/wasm/trap.js';
-export type { InputSource, OutputSink } from './wasi/core/stdio.js';
+export type { BlockingWait, InputSource, OutputSink } from './wasi/core/stdio.js';
 export { JsonlAuditFile } from './audit/jsonl-file.js';
 export { loadPolicy } from './policy/load-file.js';
 export { compileSandboxConfig, compilePolicyFile } from './policy/compile.js';

@@ -16,7 +16,7 @@ import type { WasiClock } from './wasi/core/clock.js';
 import type { WasiContext } from './wasi/core/context.js';
 import { NetworkGate } from './wasi/core/network-gate.js';
 import { SeededRandom, VirtualClock } from './wasi/core/deterministic.js';
-import { BufferedInput, CallbackOutput, emptyInput, type InputSource } from './wasi/core/stdio.js';
+import { BufferedInput, CallbackOutput, emptyInput, type BlockingWait, type InputSource } from './wasi/core/stdio.js';
 import { DescriptorBudget } from './zones/descriptor-budget.js';
 import { DeviceFolderBackend } from './zones/device-folder.js';
 import { ZoneVolume } from './zones/zone-volume.js';
@@ -32,11 +32,11 @@ export interface ExecRequest {
   readonly stdin?: string | Uint8Array | InputSource;
   /** Variables for this run only, set by the (trusted) caller on top of the policy's. */
   readonly env?: Readonly<Record<string, string>>;
-  /** Working directory reported to components; default `/`. */
+  /** Working directory reported to components (`initial-cwd`); default `/`. */
   readonly cwd?: string;
-  /** Called with each chunk of output as the guest writes it. */
-  readonly onStdout?: (chunk: Uint8Array) => void;
-  readonly onStderr?: (chunk: Uint8Array) => void;
+  /** Called with each chunk of output as the guest writes it; one that may block waits as WAIT says (the run's deadline). */
+  readonly onStdout?: (chunk: Uint8Array, wait: BlockingWait) => void;
+  readonly onStderr?: (chunk: Uint8Array, wait: BlockingWait) => void;
   /** Tell the guest its stdout/stderr is a terminal. */
   readonly terminal?: { readonly stdin?: boolean; readonly stdout?: boolean; readonly stderr?: boolean };
   /** Keep stdout and stderr in the result (default true). */
@@ -166,12 +166,12 @@ export class Sandbox {
     const output = { stdout: [] as Uint8Array[], stderr: [] as Uint8Array[] };
     const collect = request.collectOutput ?? true;
     const outputEvents = request.outputEvents ?? true;
-    const sink = (stream: 'stdout' | 'stderr', callback?: (chunk: Uint8Array) => void) =>
+    const sink = (stream: 'stdout' | 'stderr', callback?: ExecRequest['onStdout']) =>
       new CallbackOutput((written) => {
         const chunk = limiter.admitOutput(written);
         if (chunk.length > 0) {
           if (collect) output[stream].push(chunk);
-          callback?.(chunk);
+          callback?.(chunk, limiter);
           if (outputEvents) events.push({ type: stream, data: chunk });
         }
         if (limiter.tripped !== undefined) throw limiter.tripped;
@@ -209,6 +209,7 @@ export class Sandbox {
         limiter,
       };
       const outcome: GuestOutcome = limiter.checkCancelled() ? { kind: 'limit', limit: limiter.tripped! } : runGuest(program, ctx);
+      limiter.guestEnded();
       const durationMs = performance.now() - started;
       // The first limit reached decides, even if the guest caught its error and exited.
       const limit = limiter.tripped ?? (outcome.kind === 'limit' ? outcome.limit : undefined);
@@ -334,7 +335,7 @@ function stdinOf(stdin: ExecRequest['stdin'], isTerminal: boolean): InputSource 
   if (stdin === undefined) return emptyInput;
   if (typeof stdin === 'string') return new BufferedInput(new TextEncoder().encode(stdin));
   if (stdin instanceof Uint8Array) return new BufferedInput(stdin);
-  return isTerminal ? { read: (max) => stdin.read(max), isTerminal } : stdin;
+  return isTerminal ? { read: (max, wait) => stdin.read(max, wait), isTerminal } : stdin;
 }
 
 function asGoodbotError(error: unknown): GoodbotError {

@@ -9,7 +9,8 @@ import { decodeChunks, type EventChannel, type RunEvent, type RunResult } from '
 import { findTool, isToolName } from '../tools/catalog.js';
 import { runAuthority } from '../run-authority.js';
 import { NetworkGate } from '../wasi/core/network-gate.js';
-import type { InputSource } from '../wasi/core/stdio.js';
+import { LimitInterrupt } from '../wasi/core/limit-interrupt.js';
+import { readInput, type BlockingWait, type InputSource } from '../wasi/core/stdio.js';
 import { defaultPath } from './container.js';
 
 /** Which backend runs PROGRAM under the policy's `backend`: `auto` takes WebAssembly where there is a build. */
@@ -34,8 +35,8 @@ export interface ContainerRunRequest {
   readonly events: EventChannel<RunEvent>;
   readonly collect: boolean;
   readonly outputEvents: boolean;
-  readonly onStdout?: (chunk: Uint8Array) => void;
-  readonly onStderr?: (chunk: Uint8Array) => void;
+  readonly onStdout?: (chunk: Uint8Array, wait: BlockingWait) => void;
+  readonly onStderr?: (chunk: Uint8Array, wait: BlockingWait) => void;
   readonly isCancelled: () => boolean;
   audit(event: AuditEvent): void;
 }
@@ -62,8 +63,9 @@ export async function runOnContainer(run: ContainerRunRequest): Promise<RunResul
   }
   const env = Object.fromEntries(guestEnvironment(policy.env, platform.hostEnv(), run.env));
   env['PATH'] ??= defaultPath;
-  const stdin = readAll(run.stdin);
   const started = performance.now();
+  const limiter = new RunLimiter(policy.limits, started, run.isCancelled);
+  const stdin = readAll(run.stdin, limiter);
   const argv = [run.command, ...run.args];
   events.push({ type: 'start', runId, program: run.command });
   run.audit({
@@ -82,7 +84,6 @@ export async function runOnContainer(run: ContainerRunRequest): Promise<RunResul
     run.audit(zoneMountEvent(runId, zone));
   }
 
-  const limiter = new RunLimiter(policy.limits, started, run.isCancelled);
   const authority = runAuthority(runId, events, (event) => run.audit(event));
   // No transport: the gate only decides; the Docker backend's egress proxy does the I/O.
   const network = policy.network.allow.length > 0 ? { gate: new NetworkGate(policy.network, authority, undefined), authority } : undefined;
@@ -100,10 +101,16 @@ export async function runOnContainer(run: ContainerRunRequest): Promise<RunResul
         ...(network !== undefined && { network }),
         onOutput: (stream, chunk) => {
           if (run.collect) output[stream].push(chunk);
-          (stream === 'stdout' ? run.onStdout : run.onStderr)?.(chunk);
+          try {
+            (stream === 'stdout' ? run.onStdout : run.onStderr)?.(chunk, limiter);
+          } catch (error) {
+            // A reader that held the output past the deadline: the run's timer stops the container.
+            if (!(error instanceof LimitInterrupt)) throw error;
+          }
           if (run.outputEvents) events.push({ type: stream, data: chunk });
         },
       });
+  limiter.guestEnded();
   const durationMs = performance.now() - started;
   const limit = limiter.tripped;
   const result: RunResult = {
@@ -125,13 +132,21 @@ export async function runOnContainer(run: ContainerRunRequest): Promise<RunResul
   return result;
 }
 
-/** The whole of stdin, read before the container starts (it gets it as a file). */
-function readAll(stdin: ContainerRunRequest['stdin']): Uint8Array {
+/**
+ * The whole of stdin, read before the container starts (it gets it as a
+ * file), within the run's deadline: a stdin that does not end by then ends
+ * the run (LIMITER records why; the container never starts).
+ */
+function readAll(stdin: ContainerRunRequest['stdin'], limiter: RunLimiter): Uint8Array {
   if (stdin === undefined) return new Uint8Array(0);
   if (typeof stdin === 'string') return new TextEncoder().encode(stdin);
   if (stdin instanceof Uint8Array) return stdin;
   const chunks: Uint8Array[] = [];
-  for (let chunk = stdin.read(65536); chunk.length > 0; chunk = stdin.read(65536)) chunks.push(chunk.slice());
+  try {
+    for (let chunk = readInput(stdin, 65536, limiter); chunk.length > 0; chunk = readInput(stdin, 65536, limiter)) chunks.push(chunk.slice());
+  } catch (error) {
+    if (!(error instanceof LimitInterrupt)) throw error;
+  }
   return concatBytes(chunks);
 }
 

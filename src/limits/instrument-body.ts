@@ -27,6 +27,8 @@ export interface FuelTargets {
   typeOfIndex: (typeIndex: number) => number;
   /** Which functions take and return the fuel counter (fuel-passing.ts). */
   passing: FuelPassing;
+  /** With a memory cap: the added i32 global every `memory.grow` stores its result in (-1: it failed). */
+  growGlobal?: number;
 }
 
 /**
@@ -210,6 +212,8 @@ class BodyInstrumenter {
   private syncKind: number[] = [];
   /** Right after calls: the callee used fuel from the global, so the local is reloaded. */
   private reloadAt: number[] = [];
+  /** Right after each `memory.grow`: its result is recorded in the grow global. */
+  private growAt: number[] = [];
   /** True where a passing callee returned the counter (it is popped into the local, not reloaded). */
   private reloadPops: boolean[] = [];
   /** Immediates re-encoded: shifted function indices, and labels that now cross wrapped loops' added labels. */
@@ -303,7 +307,7 @@ class BodyInstrumenter {
     this.segmentStart.length = this.segmentCost.length = this.segmentFlags.length = this.syncAt.length = this.syncKind.length = 0;
     this.reloadPops.length = 0;
     this.costInto.length = 0;
-    this.reloadAt.length = 0;
+    this.reloadAt.length = this.growAt.length = 0;
     this.patchStart.length = this.patchEnd.length = this.patchIndex.length = this.patchCrosses.length = 0;
     this.candidateWrapped.length = this.candidateOpenAt.length = this.candidateHeader.length = 0;
     this.wrapOpenAt.length = this.wrapCloseAt.length = this.wrapHeader.length = 0;
@@ -333,6 +337,7 @@ class BodyInstrumenter {
         this.patchIndex.push(decoder.localIndex + 1);
         this.patchCrosses.push(undefined);
       }
+      if (opcode === 0x40 && this.plan.growGlobal !== undefined) this.growAt.push(reader.pos); // memory.grow
       if (flow === Flow.plain) continue;
       if (passingModule && rulesOutFuelPassing(opcode)) throw new FuelPassingUnsupported();
       if (wrapLoops && (opcode === 0x06 || opcode === 0x09 || opcode === 0x18 || opcode === 0x1f)) return false;
@@ -511,21 +516,25 @@ class BodyInstrumenter {
     let patch = 0;
     let sync = 0;
     let reload = 0;
+    let grow = 0;
     let open = 0;
     let close = 0;
     const at = (list: number[], index: number) => (index < list.length ? list[index]! : Infinity);
     const copyUpTo = (limit: number) => {
       // Everything inserted strictly before LIMIT, in order. At one position:
-      // a reload (after a call), a wrapped loop's close (after its end), a
-      // wrapped loop's opening (before its loop), a sync (before the next
-      // instruction). Patches lie inside instructions, apart from all these.
+      // a reload (after a call), a grow record (after memory.grow, whose
+      // result it takes from the stack and puts back), a wrapped loop's close
+      // (after its end), a wrapped loop's opening (before its loop), a sync
+      // (before the next instruction). Patches lie inside instructions,
+      // apart from all these.
       for (;;) {
         const nextReload = at(this.reloadAt, reload);
+        const nextGrow = at(this.growAt, grow);
         const nextClose = at(this.wrapCloseAt, close);
         const nextOpen = at(this.wrapOpenAt, open);
         const nextSync = at(this.syncAt, sync);
         const nextPatch = at(this.patchStart, patch);
-        const next = Math.min(nextReload, nextClose, nextOpen, nextSync, nextPatch);
+        const next = Math.min(nextReload, nextGrow, nextClose, nextOpen, nextSync, nextPatch);
         if (next >= limit) break;
         out.copy(bytes, cursor, next);
         cursor = next;
@@ -533,6 +542,9 @@ class BodyInstrumenter {
           if (this.reloadPops[reload]) charge.writePop(out);
           else charge.writeLoad(out);
           reload++;
+        } else if (nextGrow === next) {
+          writeGrowRecord(out, this.plan.growGlobal!);
+          grow++;
         } else if (nextClose === next) {
           charge.writeWrapClose(out, this.segmentCost[this.wrapHeader[close]!]!);
           close++;
@@ -574,6 +586,14 @@ class BodyInstrumenter {
     copyUpTo(end);
     return entry ? { checks, entry } : { checks };
   }
+}
+
+/** After `memory.grow`: `global.set G; global.get G`, so G holds the last grow's result (-1 when the memory could not grow). */
+function writeGrowRecord(out: ByteWriter, growGlobal: number): void {
+  out.u8(0x24);
+  out.u32(growGlobal);
+  out.u8(0x23);
+  out.u32(growGlobal);
 }
 
 /** call, call_indirect, return, return_call*, throw, rethrow, throw_ref: the global must be current before them. */

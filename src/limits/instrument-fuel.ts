@@ -82,6 +82,7 @@ import {
   shiftFrom,
   writeExport,
   writeFunctionImport,
+  type ExportEntry,
   type FunctionIndexShift,
   type ImportSectionInfo,
   type TypeSectionInfo,
@@ -120,6 +121,9 @@ export interface InstrumentFuelOptions {
   importedMemoryCapped?: boolean;
 }
 
+/** Export name of the i32 global that holds the result of the module's last `memory.grow` (modules with a memory cap). */
+export const memoryGrowExport = 'goodbot_memory_grow';
+
 export interface InstrumentedModule {
   /** The instrumented module (a fresh buffer the caller owns). */
   bytes: Uint8Array<ArrayBuffer>;
@@ -134,6 +138,12 @@ export interface InstrumentedModule {
   functionCount: number;
   /** With `maxMemoryBytes`: the module's largest initial memory, in bytes (above the cap, it cannot start). */
   initialMemoryBytes?: number;
+  /**
+   * With `maxMemoryBytes`: the export of an added i32 global that each
+   * `memory.grow` sets to its result, so the host knows whether the last
+   * one failed (-1) and a trap after it is the cap's doing.
+   */
+  memoryGrowExport?: string;
 }
 
 /** Position of each known section id in the required order (tag 13 sits between memory and global). */
@@ -148,6 +158,8 @@ interface ModulePlan {
   outOfFuelType: number;
   outOfFuelFunction: number;
   fuelGlobal: number;
+  /** With a memory cap: the added global recording each `memory.grow`'s result (right after the fuel global). */
+  growGlobal?: number;
   shift: FunctionIndexShift;
   /** Parameter count of each defined function, in code-section order. */
   paramCounts: number[];
@@ -174,7 +186,7 @@ function rewrite(module: Uint8Array, sections: RawSection[], options: Instrument
   const importModule = options.importModule ?? 'goodbot:limits';
   const importName = options.importName ?? 'out_of_fuel';
   const fuelExport = options.fuelExport ?? 'goodbot_fuel';
-  const plan = planRewrite(module, sections, importModule, importName, passFuel);
+  const plan = planRewrite(module, sections, importModule, importName, passFuel, options.maxMemoryBytes !== undefined);
 
   const out = new ByteWriter(Math.ceil(module.length * 1.4) + 1024);
   out.bytes(module.subarray(0, 8));
@@ -197,10 +209,10 @@ function rewrite(module: Uint8Array, sections: RawSection[], options: Instrument
         writeSection(out, section.id, appendToVector(reader, [added.importEntry]));
         break;
       case SectionId.global:
-        writeSection(out, section.id, rewriteGlobalSection(reader, plan.shift, [added.fuelGlobal]));
+        writeSection(out, section.id, rewriteGlobalSection(reader, plan.shift, added.globals));
         break;
       case SectionId.export:
-        writeSection(out, section.id, rewriteExportSection(reader, plan.shift, [added.fuelExportEntry]));
+        writeSection(out, section.id, rewriteExportSection(reader, plan.shift, added.exports));
         break;
       case SectionId.start:
         writeSection(out, section.id, rewriteStartSection(reader, plan.shift));
@@ -240,6 +252,7 @@ function rewrite(module: Uint8Array, sections: RawSection[], options: Instrument
     importName,
     functionCount,
     ...(initialMemoryBytes !== undefined && { initialMemoryBytes }),
+    ...(plan.growGlobal !== undefined && { memoryGrowExport }),
   };
 }
 
@@ -254,7 +267,7 @@ function checkSectionOrder(sections: RawSection[]): void {
   }
 }
 
-function planRewrite(module: Uint8Array, sections: RawSection[], importModule: string, importName: string, passFuel: boolean): ModulePlan {
+function planRewrite(module: Uint8Array, sections: RawSection[], importModule: string, importName: string, passFuel: boolean, recordGrowth: boolean): ModulePlan {
   const find = (id: number) => sections.find((section) => section.id === id);
   const readerOf = (section: RawSection) => new WasmReader(module, section.payloadStart, section.end);
   const typeSection = find(SectionId.type);
@@ -292,6 +305,7 @@ function planRewrite(module: Uint8Array, sections: RawSection[], importModule: s
     outOfFuelType: types.count,
     outOfFuelFunction: imports.functions,
     fuelGlobal: imports.globals + definedGlobals,
+    ...(recordGrowth && { growGlobal: imports.globals + definedGlobals + 1 }),
     shift,
     paramCounts,
     functionTypes,
@@ -336,8 +350,9 @@ interface MissingSection {
 
 interface AddedSections {
   importEntry: Uint8Array;
-  fuelGlobal: Uint8Array;
-  fuelExportEntry: { name: string; kind: number; index: number };
+  /** The fuel global, and with a memory cap the grow record. */
+  globals: Uint8Array[];
+  exports: ExportEntry[];
   /** Sections the module lacks but the rewrite needs, written at their place in the order. */
   missing: MissingSection[];
 }
@@ -346,26 +361,33 @@ function addedSections(plan: ModulePlan, importModule: string, importName: strin
   const importWriter = new ByteWriter(64);
   writeFunctionImport(importWriter, importModule, importName, plan.outOfFuelType);
   const importEntry = importWriter.view();
-  const fuelGlobal = mutableI64Global(initialFuel);
-  const fuelExportEntry = { name: fuelExport, kind: 3, index: plan.fuelGlobal };
-  const single = (entry: Uint8Array) => {
-    const writer = new ByteWriter(entry.length + 5);
-    writer.u32(1);
-    writer.bytes(entry);
+  const globals = [mutableI64Global(initialFuel)];
+  const exports: ExportEntry[] = [{ name: fuelExport, kind: 3, index: plan.fuelGlobal }];
+  if (plan.growGlobal !== undefined) {
+    globals.push(Uint8Array.of(0x7f, 0x01, 0x41, 0x00, 0x0b)); // mutable i32, i32.const 0
+    exports.push({ name: memoryGrowExport, kind: 3, index: plan.growGlobal });
+  }
+  const vector = (entries: Uint8Array[]) => {
+    const writer = new ByteWriter(entries.reduce((sum, entry) => sum + entry.length, 5));
+    writer.u32(entries.length);
+    for (const entry of entries) writer.bytes(entry);
     return writer.view();
   };
-  const exportWriter = new ByteWriter(64);
-  writeExport(exportWriter, fuelExportEntry);
-  const candidates: Array<[number, boolean, Uint8Array]> = [
-    [SectionId.type, plan.types.count === 0, OUT_OF_FUEL_TYPE],
-    [SectionId.import, plan.imports.count === 0, importEntry],
-    [SectionId.global, plan.definedGlobals === 0, fuelGlobal],
-    [SectionId.export, !plan.hasExportSection, exportWriter.view()],
+  const exportEntries = exports.map((entry) => {
+    const writer = new ByteWriter(64);
+    writeExport(writer, entry);
+    return writer.view();
+  });
+  const candidates: Array<[number, boolean, Uint8Array[]]> = [
+    [SectionId.type, plan.types.count === 0, [OUT_OF_FUEL_TYPE]],
+    [SectionId.import, plan.imports.count === 0, [importEntry]],
+    [SectionId.global, plan.definedGlobals === 0, globals],
+    [SectionId.export, !plan.hasExportSection, exportEntries],
   ];
   const missing = candidates
     .filter(([, absent]) => absent)
-    .map(([id, , entry]) => ({ id, rank: sectionRank[id]!, payload: single(entry), written: false }));
-  return { importEntry, fuelGlobal, fuelExportEntry, missing };
+    .map(([id, , entries]) => ({ id, rank: sectionRank[id]!, payload: vector(entries), written: false }));
+  return { importEntry, globals, exports, missing };
 }
 
 function writeMissingSectionsBefore(out: ByteWriter, added: AddedSections, rank: number): void {

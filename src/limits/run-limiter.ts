@@ -1,5 +1,7 @@
 import type { Limits } from '../policy/types.js';
 import type { WasiClock } from '../wasi/core/clock.js';
+import { LimitInterrupt } from '../wasi/core/limit-interrupt.js';
+import type { BlockingWait } from '../wasi/core/stdio.js';
 
 /** Which limit ended a run (`cancelled`: the caller stopped it). */
 export type LimitKind = 'timeout' | 'fuel-exhausted' | 'memory-limit' | 'output-limit' | 'cancelled';
@@ -19,14 +21,18 @@ export class LimitExceeded {
  */
 export const fuelSlice = 1_000_000;
 
+/** The longest one piece of a guest's sleep lasts before a cancel is looked for again (25 ms). */
+const sleepSliceNs = 25_000_000n;
+
 /**
  * The limits of one run, enforced from the host side: it answers the metered
  * guest's out-of-fuel calls (hand out the next slice, or stop at the budget or
- * the deadline), cuts sleeps at the deadline and output at its cap, and
- * remembers the first limit that ended the run. Platform-neutral: the same
- * code stops a runaway guest on Node's main thread and in a browser worker.
+ * the deadline), cuts sleeps at the deadline and output at its cap, ends
+ * host calls that wait (stdin, the network) at the deadline, and remembers
+ * the first limit that ended the run. Platform-neutral: the same code stops a
+ * runaway guest on Node's main thread and in a browser worker.
  */
-export class RunLimiter {
+export class RunLimiter implements BlockingWait {
   /** The first limit reached, if any: it decides the run's status. */
   tripped: LimitExceeded | undefined;
   /** `performance.now()` at which the run times out. */
@@ -94,18 +100,24 @@ export class RunLimiter {
     this.fuelConsumed = Number(this.granted - left);
   }
 
-  /** CLOCK, with sleeps cut at the deadline (which then ends the run). */
+  /**
+   * CLOCK, with sleeps cut at the deadline (which then ends the run) and
+   * taken in slices, so a cancel ends a sleep within one. The slices add up
+   * to the sleep asked for exactly: a virtual clock moves as much as unsliced.
+   */
   clock(clock: WasiClock): WasiClock {
-    if (this.deadline === undefined) return clock;
     return {
       resolutionNs: clock.resolutionNs,
       wallNs: () => clock.wallNs(),
       monotonicNs: () => clock.monotonicNs(),
       sleep: (ns) => {
-        const left = this.deadline! - performance.now();
-        if (Number(ns) / 1e6 < left) return clock.sleep(ns);
-        if (left > 0) clock.sleep(BigInt(Math.ceil(left * 1e6)));
-        throw this.tripTimeout(' (while sleeping)');
+        for (let left = ns; left > 0n; ) {
+          this.checkpoint(' (while sleeping)');
+          const toDeadline = this.deadline === undefined ? sleepSliceNs : BigInt(Math.max(0, Math.ceil((this.deadline - performance.now()) * 1e6)));
+          const slice = [left, sleepSliceNs, toDeadline].reduce((a, b) => (b < a ? b : a));
+          if (slice > 0n) clock.sleep(slice);
+          left -= slice;
+        }
       },
     };
   }
@@ -126,6 +138,27 @@ export class RunLimiter {
     this.outputBytes = cap;
     this.trip('output-limit', `the run wrote more than its ${cap}-byte output cap (stdout and stderr together)`);
     return chunk.subarray(0, Math.max(0, room));
+  }
+
+  /**
+   * Between the slices of a host call that waits, and after a host call that
+   * may have taken long: throws a {@link LimitInterrupt} that ends the run
+   * once it was cancelled, reached another limit, or passed its deadline
+   * (DETAIL says where it was, e.g. ` (while reading stdin)`).
+   */
+  checkpoint(detail: string): void {
+    if (this.checkCancelled()) throw new LimitInterrupt(this.tripped!);
+    if (this.deadline !== undefined && performance.now() >= this.deadline) throw new LimitInterrupt(this.tripTimeout(detail));
+  }
+
+  /**
+   * The guest ended (it returned, exited or trapped). A run whose deadline
+   * passed meanwhile timed out, whatever the guest did: it may have been
+   * blocked in a host call that could not be cut, and a run past its
+   * deadline never reports `exited`.
+   */
+  guestEnded(): void {
+    if (this.deadline !== undefined && performance.now() >= this.deadline) this.tripTimeout(' (it ended after its deadline)');
   }
 
   /** Records that the run reached its deadline (DETAIL says where), and returns the limit to throw. */

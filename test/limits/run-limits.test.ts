@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createSandbox, ExitStatus, GoodbotError, type AuditEvent, type SandboxConfig } from '../../src/index.js';
+import { createSandbox, ExitStatus, GoodbotError, type AuditEvent, type InputSource, type SandboxConfig } from '../../src/index.js';
 import { goodbot, goodbotOnTerminal } from '../helpers/cli.js';
 import { guest, probe, removeTree, repoRoot, tempDir } from '../helpers/guests.js';
 
@@ -62,6 +62,71 @@ describe('limits end runaway guests', () => {
     expect(events.find((event) => event.event === 'limit.exceeded')).toMatchObject({ limit: 'timeout' });
     expect(events.at(-1)).toMatchObject({ event: 'run.exit', status: 'timeout', exitCode: 124 });
     expect(result.fuelConsumed).toBeGreaterThan(0);
+  });
+});
+
+describe('a deadline that passes inside a host call', () => {
+  /** Blocks the test's thread for MS, as a host call stuck in the kernel does. */
+  const stall = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+
+  it('attack: a stdin read that blocks past the deadline, and cannot be cut, still ends the run with timeout (not exited 0)', async () => {
+    let served = false;
+    const stuck: InputSource = {
+      read: () => {
+        if (served) return new Uint8Array(0);
+        served = true;
+        stall(1500);
+        return new TextEncoder().encode('late\n');
+      },
+    };
+    const result = await createSandbox({ limits: { timeout: '300ms' } }).exec({ program: probe(), args: ['cat'], stdin: stuck }).result;
+    expect(result).toMatchObject({ status: 'timeout', exitCode: ExitStatus.limit });
+    expect(result.limit?.message).toContain('300 ms timeout (while reading stdin)');
+  });
+
+  it('attack: a stdin that stays open without data is cut at the deadline when its source waits as it is told', async () => {
+    const open: InputSource = {
+      read: (_max, wait) => {
+        for (const until = performance.now() + 10_000; performance.now() < until; ) {
+          wait?.checkpoint(' (while reading stdin)');
+          stall(5);
+        }
+        return new Uint8Array(0);
+      },
+    };
+    const result = await createSandbox({ limits: { timeout: '300ms' } }).exec({ program: probe(), args: ['cat'], stdin: open }).result;
+    expect(result).toMatchObject({ status: 'timeout', exitCode: ExitStatus.limit });
+    expect(result.durationMs).toBeLessThan(3000);
+  });
+
+  it('attack: an output write held past the deadline by its reader ends the run with timeout, whatever the guest does next', async () => {
+    let stalled = false;
+    const onStdout = () => {
+      if (!stalled) stall(1000);
+      stalled = true;
+    };
+    const module = await createSandbox({ limits: { timeout: '300ms' } }).exec({ program: probe(), args: ['count', '10'], onStdout }).result;
+    expect(module).toMatchObject({ status: 'timeout', exitCode: ExitStatus.limit });
+    stalled = false;
+    const component = await createSandbox({ limits: { timeout: '300ms' } }).exec({ program: guest('probe.component.wasm'), args: ['count', '10'], onStdout }).result;
+    expect(component).toMatchObject({ status: 'timeout', exitCode: ExitStatus.limit });
+  });
+});
+
+describe('memory-limit is a fact, not a guess', () => {
+  it.each([
+    ['div0', 'divide-by-zero'],
+    ['unreachable', 'unreachable'],
+  ])('attack: a trap (%s) under a memory cap below 4 MiB is trapped, not memory-limit', async (kind, trap) => {
+    const result = await run({ memory: '2MiB' }, ['trap', kind]);
+    expect(result.status).toBe('trapped');
+    expect(result.trap?.kind).toBe(trap);
+    expect(result.exitCode).toBe(ExitStatus.trap);
+  });
+
+  it('a malloc bomb under the same small cap still ends with memory-limit: its last memory.grow failed', async () => {
+    const result = await run({ memory: '2MiB' }, ['mallocbomb']);
+    expect(result.status).toBe('memory-limit');
   });
 });
 

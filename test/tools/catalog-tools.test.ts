@@ -226,6 +226,29 @@ describe('rg', () => {
     const result = await run('rg', ['-l', '--sort', 'path', 'needle', '/']);
     expect(result.stdout).toBe('/input/tree/a.txt\n/input/tree/sub/b.md\n');
   });
+
+  it('`rg PATTERN` without a path or a stdin searches its working folder (the zones, from /), as native `rg PATTERN < /dev/null` does', async () => {
+    const result = await createSandbox(zones).exec({ program: 'rg', args: ['-l', '--sort', 'path', 'needle'] }).result;
+    expect(result).toMatchObject({ status: 'exited', exitCode: 0 });
+    expect(result.stdout).toBe('input/tree/a.txt\ninput/tree/sub/b.md\n');
+  });
+
+  it('`rg PATTERN` with a stdin given searches the stdin (a pipe)', async () => {
+    const result = await createSandbox(zones).exec({ program: 'rg', args: ['needle'], stdin: 'a needle from stdin\nhay\n' }).result;
+    expect(result.stdout).toBe('a needle from stdin\n');
+  });
+});
+
+describe('stdin as the guest sees it', () => {
+  const fd0 = 'import os, stat, sys; mode = os.fstat(0).st_mode; print(stat.S_ISCHR(mode), stat.S_ISFIFO(mode) or stat.S_ISREG(mode), os.isatty(0), sys.stdin.seekable())';
+
+  it('is /dev/null when the caller gives none: a character device, no terminal, seekable', async () => {
+    expect((await run('python3', ['-c', fd0])).stdout).toBe('True False False True\n');
+  });
+
+  it('is a pipe when the caller gives bytes: no character device, no terminal, not seekable', async () => {
+    expect((await run('python3', ['-c', fd0], '')).stdout).toBe('False False False False\n');
+  });
 });
 
 describe('the busybox build', () => {

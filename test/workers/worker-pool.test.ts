@@ -53,11 +53,12 @@ describe('the worker pool', () => {
       const result = await blocked.result;
       expect(result.status).toBe('timeout');
       expect(result.exitCode).toBe(124);
-      expect(result.limit?.message).toContain('its worker was terminated');
+      // The host stdin is read without blocking: the run ends at its deadline, its worker kept.
+      expect(result.limit?.message).toContain('(while reading stdin)');
     } finally {
       fifo.dispose();
     }
-    // The terminated worker was replaced: the pool still runs guests.
+    // The pool still runs guests.
     expect((await pool.exec({}, { program: probe(), args: ['count', '3'] }).result).stdout).toBe('count: ok 3\n');
   });
 
@@ -73,6 +74,15 @@ describe('the worker pool', () => {
     const forced = await unmetered.result;
     expect(forced.status).toBe('cancelled');
     expect(forced.limit?.message).toContain('its worker was terminated');
+  });
+
+  it('cancels a sleeping guest gracefully: its sleep ends within a slice, and its worker is kept', async () => {
+    // Cancelled once the guest is under way (its first line), whatever the worker's start-up took.
+    const sleeping = pool.exec({}, { program: probe(), args: ['count', '1', ';', 'sleep', '10000'], onStdout: () => sleeping.cancel() });
+    const result = await sleeping.result;
+    expect(result.status).toBe('cancelled');
+    expect(result.limit?.message).toBe('the run was cancelled');
+    expect(result.durationMs).toBeLessThan(2000);
   });
 
   it('attack: of 8 runs, 4 misbehave; each gets its own status and the good ones their output', async () => {

@@ -104,16 +104,18 @@ export class Metering {
   }
 
   /**
-   * Records the fuel used, and reads a trap near the memory cap as the cap's
-   * doing: the guest's allocation failed (`memory.grow` returned -1) and it gave
-   * up. "Near" is within max(4 MiB, 1/8 of the cap).
+   * Records the fuel used, and reads a trap as the memory cap's doing only
+   * when the instance's last `memory.grow` failed: its allocation got NULL
+   * at the cap and it gave up. Any other trap (a division by zero, an
+   * `unreachable` after memory grew fine) stays a trap, however small the cap.
    */
   settle(trapped: boolean): void {
     if (this.fuel) this.limiter.settleFuel();
     const cap = this.variant.maxMemoryBytes;
-    const memory = this.instance?.exports['memory'];
-    if (!trapped || cap === undefined || !(memory instanceof WebAssembly.Memory)) return;
-    if (memory.buffer.byteLength > cap - Math.max(4 << 20, cap / 8)) {
+    const { memoryGrowExport } = this.variant.layout;
+    if (!trapped || cap === undefined || memoryGrowExport === undefined) return;
+    const lastGrow = this.instance?.exports[memoryGrowExport];
+    if (lastGrow instanceof WebAssembly.Global && lastGrow.value === -1) {
       this.limiter.trip('memory-limit', `the program ran out of memory at its ${formatMiB(cap)} limit`);
     }
   }

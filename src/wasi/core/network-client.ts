@@ -1,7 +1,6 @@
 import type { RunLimiter } from '../../limits/run-limiter.js';
 import { canonicalText } from '../../policy/network-access.js';
 import { blockFor } from './clock.js';
-import { LimitInterrupt } from './limit-interrupt.js';
 import type { BrokerEvent, BrokerRequest, Failure, HttpRequestHead, NetworkTransport, SocketAddress } from './network-protocol.js';
 
 /** How long one blocking wait lasts before the run's cancellation is checked again. */
@@ -122,12 +121,7 @@ export class NetworkClient {
   }
 
   private checkLimits(): void {
-    const limiter = this.limiter;
-    if (limiter === undefined) return;
-    if (limiter.checkCancelled()) throw new LimitInterrupt(limiter.tripped!);
-    if (limiter.deadline !== undefined && performance.now() >= limiter.deadline) {
-      throw new LimitInterrupt(limiter.tripTimeout(' (while waiting for the network)'));
-    }
+    this.limiter?.checkpoint(' (while waiting for the network)');
   }
 }
 

@@ -33,8 +33,17 @@ export class NetworkGate {
 
   /** Records that OPERATION on TARGET was refused because the run has no network capability at all. */
   refuse(operation: string, target: string): void {
-    const detail = this.grant.allow.length === 0 ? 'the policy grants no network (network.allow is empty)' : 'this platform has no network';
-    this.authority.record({ operation, target, reason: 'network-denied', error: 'access-denied', detail });
+    this.deny(operation, target, this.grant.allow.length === 0 ? 'the policy grants no network (network.allow is empty)' : 'this platform has no network');
+  }
+
+  /**
+   * Records that OPERATION on TARGET was refused before any grant could
+   * decide it (an invalid destination, a request that cannot go out as it
+   * is), DETAIL saying why; ERROR is what the guest got. Every refusal of
+   * the network face is recorded, here or by the Authority's decisions.
+   */
+  deny(operation: string, target: string, detail: string, error = 'access-denied'): void {
+    this.authority.record({ operation, target, reason: 'network-denied', error, detail });
   }
 
   /** The host network (only when {@link enabled}). */

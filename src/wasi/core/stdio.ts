@@ -7,11 +7,42 @@ export interface OutputSink {
   readonly isTerminal?: boolean;
 }
 
+/**
+ * The run's deadline and cancellation, as a host call that waits must honour
+ * them (the run's limiter): it waits in slices that end by the deadline and
+ * calls `checkpoint` between them.
+ */
+export interface BlockingWait {
+  /** `performance.now()` at which the run times out, if it has a deadline. */
+  readonly deadline: number | undefined;
+  /** Throws, ending the run, once it was cancelled or its deadline passed; DETAIL says where it waited. */
+  checkpoint(detail: string): void;
+}
+
 /** Where a guest's stdin comes from. `read` blocks until data or end of input. */
 export interface InputSource {
-  /** Up to `max` bytes; an empty array means end of input. */
-  read(max: number): Uint8Array;
+  /**
+   * Up to `max` bytes; an empty array means end of input. A source that may
+   * wait long (a pipe that stays open) waits in slices and calls
+   * `wait.checkpoint` between them; one that ignores WAIT is still stopped
+   * right after it returns, but cannot be cut short.
+   */
+  read(max: number, wait?: BlockingWait): Uint8Array;
+  /** A terminal on the host: the guest sees a character device it may prompt on. */
   readonly isTerminal?: boolean;
+  /**
+   * Always at end of input, as `/dev/null`: the guest sees a character
+   * device that is no terminal, so tools that read a piped stdin when there
+   * is one (`rg PATTERN`) do not take it for input. Otherwise stdin is a pipe.
+   */
+  readonly isNullDevice?: boolean;
+}
+
+/** Reads up to MAX bytes of SOURCE for the guest: its wait honours WAIT, and a read that outlasted the run's limits ends the run. */
+export function readInput(source: InputSource, max: number, wait: BlockingWait | undefined): Uint8Array {
+  const chunk = source.read(max, wait);
+  wait?.checkpoint(' (while reading stdin)');
+  return chunk;
 }
 
 /** Stdin from bytes given up front (the API's `stdin` option). */
@@ -26,8 +57,8 @@ export class BufferedInput implements InputSource {
   }
 }
 
-/** Stdin that is always at end of input. */
-export const emptyInput: InputSource = { read: () => new Uint8Array(0) };
+/** Stdin when the caller gives none: always at end of input, like `/dev/null`. */
+export const emptyInput: InputSource = { read: () => new Uint8Array(0), isNullDevice: true };
 
 /** Discards output (and refuses nothing). */
 export const discardOutput: OutputSink = { write: () => {} };

@@ -1,9 +1,10 @@
 import { concatBytes } from '../../bytes.js';
 import { Errno, FsError, fsError } from '../../zones/errno.js';
-import type { FileStat, FileType, TimeChange } from '../../zones/types.js';
-import type { ZoneNode } from '../../zones/zone-volume.js';
+import type { DirEntry, FileStat, FileType, TimeChange } from '../../zones/types.js';
+import type { ZoneDir, ZoneNode } from '../../zones/zone-volume.js';
 import { ProcessExit, type WasiContext } from '../core/context.js';
 import { openRequestOf } from '../core/open-request.js';
+import { readInput, type BlockingWait, type InputSource } from '../core/stdio.js';
 import {
   Clockid,
   Eventtype,
@@ -116,7 +117,7 @@ export class Preview1Host {
         if (replaced) this.close(replaced);
       },
       fd_seek: (fd: number, offset: bigint, whence: number, out: number) => this.seek(fd, offset, whence, out),
-      fd_tell: (fd: number, out: number) => this.memory.setU64(out, BigInt(this.fds.seekable(fd).position)),
+      fd_tell: (fd: number, out: number) => this.memory.setU64(out, this.isNullStdin(fd) ? 0n : BigInt(this.fds.seekable(fd).position)),
       fd_write: (fd: number, iovs: number, count: number, out: number) => this.write(fd, iovs, count, out),
       path_create_directory: (fd: number, ptr: number, len: number) => {
         const { dir } = this.fds.dir(fd);
@@ -198,7 +199,10 @@ export class Preview1Host {
       sock_shutdown: (fd: number) => this.notSocket(fd),
     };
     const imports: Record<string, Preview1Function> = {};
-    for (const [name, call] of Object.entries(calls)) imports[name] = errnoResult(call);
+    const limiter = this.ctx.limiter;
+    for (const [name, call] of Object.entries(calls)) {
+      imports[name] = errnoResult(call, limiter === undefined || uncheckedCalls.has(name) ? undefined : { wait: limiter, detail: ` (during ${name})` });
+    }
     return imports;
   }
 
@@ -271,8 +275,9 @@ export class Preview1Host {
     let inheriting: bigint;
     switch (descriptor.kind) {
       case 'stdin':
-        filetype = descriptor.source.isTerminal ? Filetype.CHARACTER_DEVICE : Filetype.UNKNOWN;
-        base = inheriting = Rights.FD_READ;
+        filetype = stdinFiletype(descriptor.source);
+        // wasi-libc's isatty() is a character device that cannot seek: /dev/null can.
+        base = inheriting = descriptor.source.isNullDevice ? Rights.FD_READ | Rights.FD_SEEK | Rights.FD_TELL : Rights.FD_READ;
         break;
       case 'stdout':
       case 'stderr':
@@ -318,11 +323,11 @@ export class Preview1Host {
       this.writeFilestat(out, node.volume.stat(node));
       return;
     }
-    const terminal = descriptor.kind === 'stdin' ? descriptor.source.isTerminal : descriptor.sink.isTerminal;
+    const character = descriptor.kind === 'stdin' ? stdinFiletype(descriptor.source) === Filetype.CHARACTER_DEVICE : descriptor.sink.isTerminal;
     this.writeFilestat(out, {
       dev: 0n,
       ino: 0n,
-      type: terminal ? 'character-device' : 'unknown',
+      type: character ? 'character-device' : 'unknown',
       nlink: 0n,
       size: 0n,
       atimNs: 0n,
@@ -350,7 +355,7 @@ export class Preview1Host {
     if (descriptor.kind === 'stdin') {
       const target = buffers.find((b) => b.length > 0);
       if (!target) return this.memory.setU32(out, 0);
-      const chunk = descriptor.source.read(target.length);
+      const chunk = readInput(descriptor.source, target.length, this.ctx.limiter);
       this.memory.writeBytes(target.byteOffset, chunk);
       return this.memory.setU32(out, chunk.length);
     }
@@ -433,8 +438,15 @@ export class Preview1Host {
     this.memory.setU32(out, total);
   }
 
+  /** Whether FD is a stdin that is always at its end, which seeks as `/dev/null` does: to 0. */
+  private isNullStdin(fd: number): boolean {
+    const descriptor = this.fds.get(fd);
+    return descriptor.kind === 'stdin' && descriptor.source.isNullDevice === true;
+  }
+
   private seek(fd: number, offset: bigint, whence: number, out: number): void {
     if (whence !== Whence.SET && whence !== Whence.CUR && whence !== Whence.END) throw fsError('INVAL');
+    if (this.isNullStdin(fd)) return this.memory.setU64(out, 0n);
     const descriptor = this.fds.seekable(fd);
     const delta = BigInt.asIntN(64, offset);
     let base = 0n;
@@ -446,35 +458,34 @@ export class Preview1Host {
     this.memory.setU64(out, position);
   }
 
+  /**
+   * One page of a directory listing, from entry COOKIE on. The listing is
+   * read from the host once per pass (at cookie 0) and kept: each call costs
+   * only the entries it returns, so paging through a huge directory is linear.
+   */
   private readdir(fd: number, buf: number, len: number, cookie: bigint, out: number): void {
     const descriptor = this.fds.dir(fd);
     const { dir } = descriptor;
     if (cookie === 0n || descriptor.listing === undefined) descriptor.listing = dir.volume.readDir(dir);
-    const selfIno = dir.volume.stat(dir).ino;
-    const entries = [
-      { name: '.', type: 'directory' as FileType, ino: selfIno },
-      { name: '..', type: 'directory' as FileType, ino: selfIno },
-      ...descriptor.listing,
-    ];
-    const output = new Uint8Array(len);
+    const listing = descriptor.listing;
+    const dots = cookie < 2n ? dir.volume.stat(dir).ino : 0n;
+    const total = listing.length + 2;
+    const size = len >>> 0;
     let used = 0;
-    for (let i = Number(cookie); i < entries.length && used < len; i++) {
-      const entry = entries[i]!;
+    for (let i = cookie < BigInt(total) ? Number(cookie) : total; i < total && used < size; i++) {
+      const entry: DirEntry = i < 2 ? { name: i === 0 ? '.' : '..', type: 'directory', ino: dots } : listing[i - 2]!;
       const name = encoder.encode(entry.name);
-      const header = new DataView(new ArrayBuffer(24));
+      const record = new Uint8Array(24 + name.length);
+      const header = new DataView(record.buffer);
       header.setBigUint64(0, BigInt(i + 1), true);
       header.setBigUint64(8, entry.ino, true);
       header.setUint32(16, name.length, true);
       header.setUint8(20, filetypeCode(entry.type));
-      const headerBytes = new Uint8Array(header.buffer);
-      const headerPart = Math.min(24, len - used);
-      output.set(headerBytes.subarray(0, headerPart), used);
-      used += headerPart;
-      const namePart = Math.min(name.length, len - used);
-      output.set(name.subarray(0, namePart), used);
-      used += namePart;
+      record.set(name, 24);
+      const part = record.subarray(0, Math.min(record.length, size - used));
+      this.memory.writeBytes(buf + used, part);
+      used += part.length;
     }
-    this.memory.writeBytes(buf, output.subarray(0, used));
     this.memory.setU32(out, used);
   }
 
@@ -595,19 +606,67 @@ export class Preview1Host {
   }
 }
 
-/** Turns a host call into a preview1 function returning an errno. */
-function errnoResult(call: (...args: never[]) => void | number): Preview1Function {
+/**
+ * Calls not followed by a deadline check: those that never wait on the host
+ * (arguments, clocks, random bytes…), and reads and writes, the hot path,
+ * which wait only on stdin and output, whose waits end at the deadline
+ * themselves (a check after each would cost a clock read per write).
+ */
+const uncheckedCalls = new Set([
+  'fd_read',
+  'fd_write',
+  'fd_pread',
+  'fd_pwrite',
+  'fd_seek',
+  'fd_tell',
+  'args_get',
+  'args_sizes_get',
+  'environ_get',
+  'environ_sizes_get',
+  'clock_res_get',
+  'clock_time_get',
+  'fd_prestat_get',
+  'fd_prestat_dir_name',
+  'proc_exit',
+  'proc_raise',
+  'random_get',
+  'sched_yield',
+]);
+
+/**
+ * Turns a host call into a preview1 function returning an errno. With
+ * LIMITS, a call that touches the host (files, directories, stdio) is
+ * followed by a check of the run's deadline and cancellation: one that took
+ * the run past its deadline ends it there, whatever it returned.
+ */
+function errnoResult(call: (...args: never[]) => void | number, limits?: { wait: BlockingWait; detail: string }): Preview1Function {
   return (...args: never[]) => {
+    let errno: number = Errno.SUCCESS;
     try {
       call(...args);
-      return Errno.SUCCESS;
     } catch (error) {
-      if (error instanceof FsError) return Errno[error.errno];
-      throw error;
+      if (!(error instanceof FsError)) throw error;
+      errno = Errno[error.errno];
     }
+    limits?.wait.checkpoint(limits.detail);
+    return errno;
   };
 }
 
+/** How fd 0 looks to the guest: a terminal or `/dev/null` is a character device; a pipe, as in wasmtime, is `unknown`. */
+function stdinFiletype(source: InputSource): number {
+  return source.isTerminal || source.isNullDevice ? Filetype.CHARACTER_DEVICE : Filetype.UNKNOWN;
+}
+
+/**
+ * The run's working directory as a preopen named `.` (none when it is `/`).
+ * Preview1 has no working-directory setting: wasi-libc keeps its own (`/`
+ * at start) and resolves a relative path, as any path, against the preopen
+ * with the longest matching name, where `.` counts as `/`. Preopened last,
+ * it wins over the mount-point root, so `rg PATTERN` searches it and
+ * `cat notes.txt` reads it, as in `wasmtime --dir .`; paths under a zone
+ * still reach that zone. A working directory that does not resolve is left out.
+ */
 function lookupFollows(flags: number): boolean {
   if (flags & ~LOOKUP_SYMLINK_FOLLOW) throw fsError('INVAL');
   return (flags & LOOKUP_SYMLINK_FOLLOW) !== 0;

@@ -1,4 +1,5 @@
 import { ProcessExit, type WasiContext } from '../core/context.js';
+import { readInput } from '../core/stdio.js';
 import { dispose, type Interfaces } from './resource.js';
 import { InputStream, OutputStream } from './streams.js';
 
@@ -34,7 +35,7 @@ export function cliInterfaces(ctx: WasiContext): Interfaces {
         throw new ProcessExit(code);
       },
     },
-    'wasi:cli/stdin': { getStdin: () => new InputStream(ctx.stdin) },
+    'wasi:cli/stdin': { getStdin: () => new InputStream({ read: (max) => readInput(ctx.stdin, max, ctx.limiter) }) },
     'wasi:cli/stdout': { getStdout: () => new OutputStream(ctx.stdout) },
     'wasi:cli/stderr': { getStderr: () => new OutputStream(ctx.stderr) },
     'wasi:cli/terminal-input': { TerminalInput },

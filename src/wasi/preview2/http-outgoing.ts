@@ -1,6 +1,6 @@
 import { sendWindow, type Connection, type HeaderList, type NetworkClient } from '../core/network-client.js';
 import type { NetworkGate } from '../core/network-gate.js';
-import { parseHostPort } from '../../policy/host-port.js';
+import { parseHostPort, type HostPort } from '../../policy/host-port.js';
 import { fsError } from '../../zones/errno.js';
 import { latin1, tokenPattern, type Fields } from './http-fields.js';
 import { FutureIncomingResponse } from './http-incoming.js';
@@ -180,35 +180,49 @@ export class OutgoingRequest extends OutgoingMessage {
     return this.currentAuthority;
   }
 
+  /** An authority with user info (`user:password@host`) is taken here and refused, and recorded, when the request is sent. */
   setAuthority(authority: string | undefined): void {
-    if (authority !== undefined && /[\s\0/?#@]/.test(authority)) refuse();
+    if (authority !== undefined && /[\s\0/?#]/.test(authority)) refuse();
     this.currentAuthority = authority;
   }
 
-  /** Where the request would go, for the audit record; the query is left out, as it may hold secrets. */
+  /**
+   * Where the request would go, for the audit record; the query is left
+   * out, as it may hold secrets, and so is the authority's user info.
+   */
   target(): string {
     const scheme = this.currentScheme;
     const name = scheme === undefined || scheme.tag === 'HTTPS' ? 'https' : scheme.tag === 'HTTP' ? 'http' : scheme.val;
     const path = (this.path ?? '/').split('?')[0];
-    return `${name}://${this.currentAuthority ?? ''}${path}`;
+    return `${name}://${(this.currentAuthority ?? '').replace(/^.*@/, '')}${path}`;
+  }
+
+  /** What the request goes out as; one that cannot is refused, recorded with why, and fails with what the guest gets. */
+  private destination(gate: NetworkGate): { tls: boolean; method: string; authority: string; host: HostPort } {
+    const refuse = (code: HttpErrorCode, detail: string): never => {
+      gate.deny('http-request', this.target(), detail, code === denied ? 'access-denied' : code.tag);
+      throw code;
+    };
+    const scheme = this.currentScheme;
+    if (scheme?.tag === 'other') refuse({ tag: 'HTTP-protocol-error' }, `only http and https requests go out, not ${scheme.val}`);
+    const tls = scheme?.tag !== 'HTTP';
+    const method = methodName(this.currentMethod) ?? refuse({ tag: 'HTTP-request-method-invalid' }, 'CONNECT would open a tunnel past the policy');
+    const authority = this.currentAuthority ?? refuse({ tag: 'HTTP-request-URI-invalid' }, 'the request names no host');
+    if (authority.includes('@')) refuse(denied, 'the URL carries user info (user:password@), which is never sent');
+    const host = parseHostPort(authority, tls ? 443 : 80) ?? refuse({ tag: 'HTTP-request-URI-invalid' }, 'the authority is no host and port');
+    return { tls, method, authority, host };
   }
 
   /**
    * Sends the request through GATE: the host is looked up (a name only if a
    * grant could match it), the first address the policy grants is chosen,
    * and the request goes to exactly that address, TLS checked against the
-   * name. No scheme means HTTPS.
+   * name. No scheme means HTTPS. A request that cannot go out as it is
+   * (another scheme, CONNECT, user info, no valid host) is refused and
+   * recorded before anything is looked up.
    */
   send(gate: NetworkGate): FutureIncomingResponse {
-    const scheme = this.currentScheme;
-    if (scheme?.tag === 'other') throw { tag: 'HTTP-protocol-error' } satisfies HttpErrorCode;
-    const tls = scheme?.tag !== 'HTTP';
-    const method = methodName(this.currentMethod);
-    if (method === undefined) throw { tag: 'HTTP-request-method-invalid' } satisfies HttpErrorCode;
-    const authority = this.currentAuthority;
-    const host = authority === undefined ? undefined : parseHostPort(authority, tls ? 443 : 80);
-    if (authority === undefined || host === undefined) throw { tag: 'HTTP-request-URI-invalid' } satisfies HttpErrorCode;
-
+    const { tls, method, authority, host } = this.destination(gate);
     let addresses: readonly string[] = [host.name];
     if (!host.literal) {
       if (!gate.mayLookUpFor(host.name, 'http-request', this.target())) throw denied;

@@ -1,6 +1,6 @@
 import type { NetworkGate } from '../core/network-gate.js';
 import type { SocketAddress } from '../core/network-protocol.js';
-import { canonicalText } from '../../policy/network-access.js';
+import { addressTarget, canonicalText } from '../../policy/network-access.js';
 import type { SocketErrorCode } from './network-errors.js';
 import { dispose } from './resource.js';
 import { fromIpSocketAddress, isUnicastDestination, type Family, type IpSocketAddress } from './socket-address.js';
@@ -64,10 +64,25 @@ export function checkedDestination(address: IpSocketAddress, family: Family): So
   return { address: remote.address, port: remote.port };
 }
 
-/** A destination given by the guest; fails the call with `invalid-argument` when it is none. */
-export function destination(address: IpSocketAddress, family: Family): SocketAddress {
+/**
+ * A destination given by the guest for OPERATION (`tcp-connect`,
+ * `udp-send`); one that is none (the unspecified address, which reaches the
+ * host, multicast, broadcast, port 0, another family) fails the call with
+ * `invalid-argument`, recorded as a refusal.
+ */
+export function destination(gate: NetworkGate, operation: string, address: IpSocketAddress, family: Family): SocketAddress {
   const checked = checkedDestination(address, family);
-  return typeof checked === 'string' ? fail(checked) : checked;
+  if (typeof checked !== 'string') return checked;
+  refuseDestination(gate, operation, address);
+  return fail(checked);
+}
+
+const noDestination = "no destination: the unspecified, a multicast or a broadcast address, port 0, or another family than the socket's";
+
+/** Records that the guest gave ADDRESS for OPERATION and got `invalid-argument` (by default because it is no destination). */
+export function refuseDestination(gate: NetworkGate, operation: string, address: IpSocketAddress, detail = noDestination): void {
+  const { address: text, port } = fromIpSocketAddress(address);
+  gate.deny(operation, addressTarget(text, port), detail, 'invalid-argument');
 }
 
 /** Whether A and B are one peer (an IPv4-mapped address is its IPv4 address). */

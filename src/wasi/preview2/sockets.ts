@@ -46,7 +46,10 @@ export function socketInterfaces(ctx: WasiContext): Interfaces {
         const gate = gateFor('ip-name-lookup', name);
         const literal = name.startsWith('[') && name.endsWith(']') ? name.slice(1, -1) : name;
         const host = familyOf(literal) === undefined ? normalizeHostName(name) : literal;
-        if (host === undefined) fail('invalid-argument');
+        if (host === undefined) {
+          gate.deny('ip-name-lookup', name, 'not a host name or an IP address', 'invalid-argument');
+          fail('invalid-argument');
+        }
         if (!gate.mayResolve(name)) fail('access-denied');
         if (familyOf(host) !== undefined) return new ResolveAddressStream(gate, host, undefined, [host]);
         return new ResolveAddressStream(gate, host, gate.host.lookup(host), undefined);

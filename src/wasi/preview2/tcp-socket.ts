@@ -43,7 +43,7 @@ export class TcpSocket extends IpSocket {
   startConnect(_network: Network, remoteAddress: IpSocketAddress): void {
     if (this.state === 'binding' || this.state === 'connecting') fail('concurrency-conflict');
     if (this.state !== 'unbound' && this.state !== 'bound') fail('invalid-state');
-    const remote = destination(remoteAddress, this.family);
+    const remote = destination(this.gate, 'tcp-connect', remoteAddress, this.family);
     if (!this.gate.mayConnect('tcp', remote.address, remote.port)) fail('access-denied');
     this.connection = this.gate.host.connect(remote, { enabled: this.keepAlive, idleMs: Number(this.keepAliveIdleNs / 1_000_000n) });
     this.state = 'connecting';

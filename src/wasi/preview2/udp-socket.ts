@@ -1,7 +1,7 @@
 import type { DatagramSocket, NetworkClient } from '../core/network-client.js';
 import type { SocketAddress } from '../core/network-protocol.js';
 import { canonicalText } from '../../policy/network-access.js';
-import { checkedDestination, destination, fail, IpSocket, positive, samePeer, type Network } from './ip-socket.js';
+import { checkedDestination, destination, fail, IpSocket, positive, refuseDestination, samePeer, type Network } from './ip-socket.js';
 import { socketErrorCode, type SocketErrorCode } from './network-errors.js';
 import { Pollable } from './poll.js';
 import { dispose } from './resource.js';
@@ -43,7 +43,7 @@ export class UdpSocket extends IpSocket {
 
   stream(remoteAddress: IpSocketAddress | undefined): [IncomingDatagramStream, OutgoingDatagramStream] {
     if (this.bindTo !== undefined && this.socket === undefined) fail('concurrency-conflict');
-    const remote = remoteAddress === undefined ? undefined : destination(remoteAddress, this.family);
+    const remote = remoteAddress === undefined ? undefined : destination(this.gate, 'udp-send', remoteAddress, this.family);
     if (remote !== undefined && !this.mayReach(remote)) fail('access-denied');
     this.socket ??= this.gate.host.bindUdp(this.family, { address: unspecified(this.family), port: 0 });
     this.remote = remote;
@@ -70,6 +70,11 @@ export class UdpSocket extends IpSocket {
 
   get client(): NetworkClient {
     return this.gate.host;
+  }
+
+  /** Records that a datagram was to go to ADDRESS, which it may not (DETAIL: why, if not because it is no destination). */
+  refuseDestination(address: IpSocketAddress, detail?: string): void {
+    refuseDestination(this.gate, 'udp-send', address, detail);
   }
 
   localAddress(): IpSocketAddress {
@@ -165,9 +170,16 @@ export class OutgoingDatagramStream {
   private target(datagram: OutgoingDatagram): SocketAddress | SocketErrorCode {
     const connected = this.udp.remote;
     const given = datagram.remoteAddress === undefined ? undefined : checkedDestination(datagram.remoteAddress, this.udp.family);
-    if (typeof given === 'string') return given;
+    if (typeof given === 'string') {
+      this.udp.refuseDestination(datagram.remoteAddress!);
+      return given;
+    }
     const to = given ?? connected;
-    if (to === undefined || (connected !== undefined && !samePeer(to, connected))) return 'invalid-argument';
+    if (to === undefined) return 'invalid-argument';
+    if (connected !== undefined && !samePeer(to, connected)) {
+      this.udp.refuseDestination(datagram.remoteAddress!, 'the socket is connected to another address');
+      return 'invalid-argument';
+    }
     if (datagram.data.length > maxDatagram[this.udp.family]) return 'datagram-too-large';
     return this.udp.mayReach(to) ? to : 'access-denied';
   }

@@ -89,6 +89,50 @@ describe('fetch() in the js tool', () => {
   });
 });
 
+describe('every refused request is an access.denied event', () => {
+  it('attack: a JS guest fetching a URL with user info (user:password@) from a granted host: refused and audited, the password recorded nowhere', async () => {
+    const url = `http://user:hunter2@127.0.0.1:${servers.http}/`;
+    const { result, audit } = await fetchInJs([`127.0.0.1:${servers.http}`], [url]);
+    expect(lines(result)).toEqual(['failed']);
+    expect(result.denials).toEqual([
+      {
+        operation: 'http-request',
+        target: `http://127.0.0.1:${servers.http}/`,
+        reason: 'network-denied',
+        error: 'access-denied',
+        detail: 'the URL carries user info (user:password@), which is never sent',
+      },
+    ]);
+    expect(accesses(audit)).toEqual([`denied http-request http://127.0.0.1:${servers.http}/`]);
+    expect(JSON.stringify([result.denials, audit.filter((event) => event.event.startsWith('access.'))])).not.toContain('hunter2');
+  });
+
+  it('attack: raw wasi:http with user info in the authority gets HTTP-request-denied, recorded', async () => {
+    const { result, audit } = await runAudited(
+      { network: { allow: [`127.0.0.1:${servers.http}`] }, limits: { timeout: '20s' } },
+      { program: guest('netprobe.component.wasm'), args: ['get', 'http', `127.0.0.1:${servers.http}@127.0.0.1:${servers.unused}`, '/'] },
+    );
+    expect(lines(result)).toEqual(['http-fields: ok', 'http-request: ok', 'http-handle: HTTP-request-denied']);
+    expect(accesses(audit)).toEqual([`denied http-request http://127.0.0.1:${servers.unused}/`]);
+  });
+});
+
+describe('a fetch the script does not await', () => {
+  it('keeps the js run alive until it settles, as in node', async () => {
+    const code = `fetch('http://127.0.0.1:${servers.http}/late').then((response) => response.text()).then((text) => console.log('got', text))`;
+    const { result } = await runAudited({ network: { allow: [`127.0.0.1:${servers.http}`] }, limits: { timeout: '20s' } }, { program: 'js', args: ['-e', code] });
+    expect(result).toMatchObject({ status: 'exited', exitCode: 0 });
+    expect(lines(result)).toEqual([`got GET /late host=127.0.0.1:${servers.http}`]);
+  });
+
+  it('and one that never settles holds the run until its deadline, which ends it', async () => {
+    const code = `fetch('http://127.0.0.1:${servers.silent}/').then(() => console.log('answered'))`;
+    const { result } = await runAudited({ network: { allow: [`127.0.0.1:${servers.silent}`] }, limits: { timeout: '1s' } }, { program: 'js', args: ['-e', code] });
+    expect(result).toMatchObject({ status: 'timeout', exitCode: 124 });
+    expect(result.stdout).toBe('');
+  });
+});
+
 describe('raw wasi:http calls', () => {
   async function get(allow: string[], scheme: string, authority: string, path = '/'): Promise<RunResult> {
     const sandbox = createSandbox({ network: { allow }, limits: { timeout: '20s' } });

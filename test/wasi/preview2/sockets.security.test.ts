@@ -100,6 +100,27 @@ describe('UDP', () => {
   });
 });
 
+describe('every refused socket call is an access.denied event', () => {
+  it('attack: connecting to 0.0.0.0 (which reaches the host) with a grant for its port: invalid-argument, recorded', async () => {
+    const { result, audit } = await netprobe([`127.0.0.1:${servers.echo}`], ['tcp', '0.0.0.0', servers.echo, 'hi']);
+    expect(lines(result)).toEqual(['connect: invalid-argument']);
+    expect(result.denials).toEqual([expect.objectContaining({ operation: 'tcp-connect', target: `0.0.0.0:${servers.echo}`, error: 'invalid-argument' })]);
+    expect(accesses(audit)).toEqual([`denied tcp-connect 0.0.0.0:${servers.echo}`]);
+  });
+
+  it('attack: a datagram to 0.0.0.0: invalid-argument, recorded', async () => {
+    const { result, audit } = await netprobe([`127.0.0.1:${servers.udp}`], ['udp', '0.0.0.0', servers.udp, 'ping']);
+    expect(lines(result)).toEqual(['send: invalid-argument']);
+    expect(accesses(audit)).toEqual([`denied udp-send 0.0.0.0:${servers.udp}`]);
+  });
+
+  it('attack: looking up something that is no host name (data out through DNS): invalid-argument, recorded', async () => {
+    const { result, audit } = await netprobe(['api.example.com:443'], ['lookup', 'secret data!']);
+    expect(lines(result)).toEqual(['lookup: invalid-argument']);
+    expect(accesses(audit)).toEqual(['denied ip-name-lookup secret data!']);
+  });
+});
+
 describe('a run on a worker thread', () => {
   it('reaches a granted server, and its blocked socket still ends at the timeout', async () => {
     const pool = new WorkerPool({ size: 1 });

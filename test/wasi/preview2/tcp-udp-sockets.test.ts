@@ -40,13 +40,14 @@ describe('wasi:sockets/tcp', () => {
     expect(authority.denials.map((denial) => `${denial.operation} ${denial.target}`)).toEqual(['tcp-listen 0.0.0.0:8080', 'tcp-listen 0.0.0.0:0']);
   });
 
-  it('refuses what is no destination (port 0, the unspecified address, the other family) before asking the policy', () => {
+  it('refuses what is no destination (port 0, the unspecified address, the other family) before asking the policy, and records each refusal', () => {
     const { call, net, authority } = setup(['127.0.0.1:*']);
     const socket = call<TcpSocket>('wasi:sockets/tcp-create-socket', 'createTcpSocket', 'ipv4');
     expect(thrown(() => socket.startConnect(net, v4([127, 0, 0, 1], 0)))).toBe('invalid-argument');
     expect(thrown(() => socket.startConnect(net, v4([0, 0, 0, 0], 80)))).toBe('invalid-argument');
     expect(thrown(() => socket.startConnect(net, { tag: 'ipv6', val: { port: 80, flowInfo: 0, address: [0, 0, 0, 0, 0, 0, 0, 1], scopeId: 0 } }))).toBe('invalid-argument');
-    expect(authority.denials).toEqual([]);
+    const refused = (target: string) => expect.objectContaining({ operation: 'tcp-connect', target, reason: 'network-denied', error: 'invalid-argument' });
+    expect(authority.denials).toEqual([refused('127.0.0.1:0'), refused('0.0.0.0:80'), refused('[::1]:80')]);
   });
 
   it('connects through the broker: would-block until it reports the connection, then streams both ways', () => {

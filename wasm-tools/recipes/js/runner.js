@@ -30,9 +30,10 @@
 // Paths are absolute guest paths (/input/data.txt) or relative to the working
 // directory, and must lie in a mounted zone. File errors are Errors with a
 // node-like `code` (ENOENT, EACCES, EROFS, EEXIST, EISDIR, ENOTDIR...).
-// Exit status: 0, or process.exitCode, at the end (after pending timers); an
-// uncaught exception or rejection prints its message and stack to stderr and
-// exits with 1; exit(n) / process.exit(n) exit with n.
+// Exit status: 0, or process.exitCode, at the end (after pending timers,
+// fetches and body reads, as in node); an uncaught exception or rejection
+// prints its message and stack to stderr and exits with 1; exit(n) /
+// process.exit(n) exit with n.
 
 import { getArguments, getEnvironment, initialCwd } from 'wasi:cli/environment@WASI_VERSION';
 import { exitWithCode } from 'wasi:cli/exit@WASI_VERSION';
@@ -298,8 +299,45 @@ function trackTimers(scriptName) {
   };
 }
 
-async function settleTimers() {
-  while (pendingTimers.size > 0) await new Promise((resolve) => realSetTimeout(resolve, 1));
+// Host I/O the script started (a fetch, reading a body) and that has not
+// settled: node keeps running while any is pending, so we do too (until the
+// run's deadline, if it never settles).
+const pendingIo = new Set();
+
+function trackIo(promise) {
+  pendingIo.add(promise);
+  const settled = () => pendingIo.delete(promise);
+  promise.then(settled, settled);
+  return promise;
+}
+
+function trackedAsync(target, name) {
+  const real = target?.[name];
+  if (typeof real !== 'function') return;
+  target[name] = function (...values) {
+    return trackIo(real.apply(this, values));
+  };
+}
+
+function trackHostIo() {
+  trackedAsync(globalThis, 'fetch');
+  for (const Body of [globalThis.Response, globalThis.Request]) {
+    for (const name of ['arrayBuffer', 'blob', 'bytes', 'formData', 'json', 'text']) trackedAsync(Body?.prototype, name);
+  }
+  trackedAsync(globalThis.ReadableStreamDefaultReader?.prototype, 'read');
+}
+
+/** Waits, as node does before it exits, until no timer and no host I/O is pending. */
+async function settlePending() {
+  for (;;) {
+    if (pendingIo.size > 0) await Promise.allSettled([...pendingIo]);
+    else if (pendingTimers.size > 0) await new Promise((resolve) => realSetTimeout(resolve, 1));
+    else {
+      // One task later, the promise chains that follow settled I/O have run: they may have started more.
+      await new Promise((resolve) => realSetTimeout(resolve, 0));
+      if (pendingIo.size === 0 && pendingTimers.size === 0) return;
+    }
+  }
 }
 
 // ---- errors ---------------------------------------------------------------
@@ -441,6 +479,7 @@ async function main() {
   }
   const process = installGlobals(command);
   trackTimers(command.name);
+  trackHostIo();
   const source = command.source();
   let body;
   try {
@@ -455,7 +494,7 @@ async function main() {
   }
   try {
     await body();
-    await settleTimers();
+    await settlePending();
   } catch (error) {
     writeStream(getStderr, describe(error, command.name));
     exit(1);
