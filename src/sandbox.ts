@@ -161,7 +161,8 @@ export class Sandbox {
     const limiter = new RunLimiter(this.policy.limits, started, isCancelled);
     const platform = this.platform;
     const openNetwork = platform.openNetwork === undefined ? undefined : () => platform.openNetwork!();
-    const network = new NetworkGate(this.policy.network, authority, openNetwork, limiter);
+    const descriptors = new DescriptorBudget(this.policy.limits.files);
+    const network = new NetworkGate(this.policy.network, authority, openNetwork, limiter, descriptors);
     const volumes: ZoneVolume[] = [];
     const output = { stdout: [] as Uint8Array[], stderr: [] as Uint8Array[] };
     const collect = request.collectOutput ?? true;
@@ -184,7 +185,6 @@ export class Sandbox {
         stderr: sink('stderr', request.onStderr),
       };
       const random = this.policy.deterministic ? new SeededRandom(this.policy.deterministic.seed) : this.platform.random;
-      const descriptors = new DescriptorBudget(this.policy.limits.files);
       const specs = [...this.policy.zones, ...mounts];
       if (specs.length > 0 && !specs.some((spec) => overlaps(spec.guestPath, devicesZone.guestPath))) specs.push(devicesZone);
       const root = mountPointRoot(specs);

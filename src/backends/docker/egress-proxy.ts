@@ -127,6 +127,12 @@ export class EgressProxy {
     return address === undefined ? this.refused() : { address };
   }
 
+  /** A request that cannot go out as it is: recorded like any refusal, answered 400. */
+  private refuse(fail: (status: number, reason: string) => void, operation: string, target: string, why: string): void {
+    this.options.gate.deny(operation, target, why, '400');
+    fail(400, `goodbot egress proxy: ${why}`);
+  }
+
   private refused(): { status: number; reason: string } {
     return { status: 403, reason: `denied by the sandbox policy: ${this.options.authority.denials.at(-1)?.detail ?? 'not granted'}` };
   }
@@ -137,9 +143,13 @@ export class EgressProxy {
       res.writeHead(status, { 'content-type': 'text/plain', connection: 'close' }).end(`${reason}\n`);
     };
     const url = URL.canParse(req.url ?? '') ? new URL(req.url!) : undefined;
-    if (url === undefined || url.protocol !== 'http:') return fail(400, 'goodbot egress proxy: only absolute http:// URLs, or CONNECT for anything else');
+    if (url === undefined || url.protocol !== 'http:') {
+      return this.refuse(fail, 'http-request', withoutUserInfo(req.url ?? ''), 'only absolute http:// URLs, or CONNECT for anything else');
+    }
     const host = parseHostPort(url.host, 80);
-    if (host === undefined || url.username !== '' || url.password !== '') return fail(400, `goodbot egress proxy: '${url.host}' is not a host`);
+    if (host === undefined || url.username !== '' || url.password !== '') {
+      return this.refuse(fail, 'http-request', `http://${url.host}${url.pathname}`, `'${url.host}' is not a host${url.username !== '' ? ' (a URL with user info)' : ''}`);
+    }
     const chosen = await this.choose(host, 'http', `http://${url.host}${url.pathname}`);
     if (!('address' in chosen)) return fail(chosen.status, chosen.reason);
 
@@ -180,7 +190,7 @@ export class EgressProxy {
       client.end(`HTTP/1.1 ${status} ${status === 403 ? 'Forbidden' : status === 502 ? 'Bad Gateway' : 'Bad Request'}\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\n${reason}\n`);
     };
     const host = parseHostPort(req.url ?? '');
-    if (host === undefined) return fail(400, `goodbot egress proxy: CONNECT needs HOST:PORT, not '${req.url}'`);
+    if (host === undefined) return this.refuse(fail, 'tcp-connect', withoutUserInfo(req.url ?? ''), `CONNECT needs HOST:PORT, not '${withoutUserInfo(req.url ?? '')}'`);
     const chosen = await this.choose(host, 'tcp', req.url!);
     if (!('address' in chosen)) return fail(chosen.status, chosen.reason);
     if (client.destroyed) return;
@@ -198,4 +208,9 @@ export class EgressProxy {
       client.pipe(upstream);
     });
   }
+}
+
+/** TEXT with any `user:password@` of a URL left out, so no credential reaches the audit log. */
+function withoutUserInfo(text: string): string {
+  return text.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1');
 }

@@ -1,3 +1,4 @@
+import type { DescriptorBudget } from '../../zones/descriptor-budget.js';
 import type { RunLimiter } from '../../limits/run-limiter.js';
 import { canonicalText } from '../../policy/network-access.js';
 import { blockFor } from './clock.js';
@@ -26,12 +27,16 @@ export type HeaderList = readonly (readonly [string, string])[];
 export class NetworkClient {
   private nextId = 1;
   private readonly channels = new Map<number, Channel>();
+  /** Channels holding one of the run's descriptors. */
+  private readonly counted = new Set<number>();
   private transport: NetworkTransport | undefined;
   private closed = false;
 
   constructor(
     private readonly openTransport: () => NetworkTransport,
     private readonly limiter?: RunLimiter,
+    /** Each connection, socket and exchange holds one of the run's descriptors until it is closed (lookups hold none). */
+    private readonly descriptors?: DescriptorBudget,
   ) {}
 
   /** Resolves NAME to all its addresses. */
@@ -43,21 +48,21 @@ export class NetworkClient {
 
   /** Connects to exactly TO. */
   connect(to: SocketAddress, keepAlive: { enabled: boolean; idleMs: number }): Connection {
-    const connection = this.register(new Connection(this, this.nextId++));
+    const connection = this.register(new Connection(this, this.nextId++), `${to.address}:${to.port}`);
     this.post({ op: 'connect', id: connection.id, to, keepAlive: keepAlive.enabled, keepAliveIdleMs: keepAlive.idleMs });
     return connection;
   }
 
   /** Sends an HTTP request as HEAD says; its body follows through the connection's `send` and `finish`. */
   request(head: HttpRequestHead): Connection {
-    const exchange = this.register(new Connection(this, this.nextId++));
+    const exchange = this.register(new Connection(this, this.nextId++, true), `${head.address}:${head.port}`);
     this.post({ op: 'http', id: exchange.id, head });
     return exchange;
   }
 
   /** A UDP socket bound to LOCAL (port 0: an ephemeral port). */
   bindUdp(family: 'ipv4' | 'ipv6', local: SocketAddress): DatagramSocket {
-    const socket = this.register(new DatagramSocket(this, this.nextId++));
+    const socket = this.register(new DatagramSocket(this, this.nextId++), `udp ${family}`);
     this.post({ op: 'udp-bind', id: socket.id, family, local });
     return socket;
   }
@@ -71,6 +76,12 @@ export class NetworkClient {
   /** Stops routing events to CHANNEL (it was closed or is done). */
   forget(channel: Channel): void {
     this.channels.delete(channel.id);
+    this.release(channel);
+  }
+
+  /** CHANNEL's host socket is gone (an HTTP exchange that ended): its descriptor returns to the run. */
+  release(channel: Channel): void {
+    if (this.counted.delete(channel.id)) this.descriptors?.give();
   }
 
   /** Applies every event waiting, without blocking; true if there was one. */
@@ -111,11 +122,18 @@ export class NetworkClient {
   /** Closes every socket of the run and stops the broker. */
   close(): void {
     this.closed = true;
+    for (const _ of this.counted) this.descriptors?.give();
+    this.counted.clear();
     this.channels.clear();
     this.transport?.close();
   }
 
-  private register<T extends Channel>(channel: T): T {
+  /** Routes events to CHANNEL; one named by TARGET holds a descriptor of the run (the gate checked there is one). */
+  private register<T extends Channel>(channel: T, target?: string): T {
+    if (target !== undefined && this.descriptors !== undefined) {
+      this.descriptors.take(target);
+      this.counted.add(channel.id);
+    }
     this.channels.set(channel.id, channel);
     return channel;
   }
@@ -178,6 +196,15 @@ export class Connection extends Channel {
   private readonly chunks: Uint8Array[] = [];
   private buffered = 0;
 
+  constructor(
+    client: NetworkClient,
+    id: number,
+    /** An HTTP exchange: the broker's socket is gone once the response ended or failed. */
+    private readonly exchange = false,
+  ) {
+    super(client, id);
+  }
+
   apply(event: BrokerEvent): void {
     switch (event.type) {
       case 'opened':
@@ -199,9 +226,11 @@ export class Connection extends Channel {
       case 'ended':
         this.ended = true;
         this.trailers = event.trailers;
+        if (this.exchange) this.client.release(this);
         break;
       case 'failed':
         this.failure ??= event.failure;
+        if (this.exchange) this.client.release(this);
         break;
     }
   }

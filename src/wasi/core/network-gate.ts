@@ -2,6 +2,7 @@ import type { RunLimiter } from '../../limits/run-limiter.js';
 import type { Authority } from '../../policy/authority.js';
 import { canonicalText, decideConnect, type ConnectRequest } from '../../policy/network-access.js';
 import type { NetworkGrant } from '../../policy/types.js';
+import type { DescriptorBudget } from '../../zones/descriptor-budget.js';
 import { NetworkClient } from './network-client.js';
 import type { NetworkTransport } from './network-protocol.js';
 
@@ -24,7 +25,20 @@ export class NetworkGate {
     /** Opens the platform's network; absent when the platform has none (a browser). */
     private readonly openTransport: (() => NetworkTransport) | undefined,
     private readonly limiter?: RunLimiter,
+    /** The run's descriptor budget: each socket and HTTP exchange holds one while it is open. */
+    private readonly descriptors?: DescriptorBudget,
   ) {}
+
+  /**
+   * May the guest open one more socket or HTTP exchange for OPERATION on
+   * TARGET? Not past the run's descriptor budget (`limits.files`): a
+   * refusal is recorded as a `descriptor-limit` denial.
+   */
+  mayOpenChannel(operation: string, target: string): boolean {
+    if (this.descriptors === undefined || this.descriptors.open < this.descriptors.limit) return true;
+    this.authority.record({ operation, target, reason: 'descriptor-limit', error: 'EMFILE', detail: `the run already holds ${this.descriptors.limit} open descriptors (limits.files)` });
+    return false;
+  }
 
   /** Whether the guest has any socket capability: only with grants, on a platform with a network. */
   get enabled(): boolean {
@@ -48,7 +62,7 @@ export class NetworkGate {
 
   /** The host network (only when {@link enabled}). */
   get host(): NetworkClient {
-    return (this.client ??= new NetworkClient(this.openTransport!, this.limiter));
+    return (this.client ??= new NetworkClient(this.openTransport!, this.limiter, this.descriptors));
   }
 
   /** May the guest look up NAME? */

@@ -234,6 +234,7 @@ export class OutgoingRequest extends OutgoingMessage {
     const address = gate.chooseAddress(host.literal ? undefined : host.name, addresses, host.port);
     if (address === undefined) throw denied;
 
+    if (!gate.mayOpenChannel('http-request', this.target())) throw { tag: 'connection-limit-reached' } satisfies HttpErrorCode;
     const headers = this.fields.entries().map(([name, value]) => [name, latin1(value)] as const);
     const exchange = gate.host.request({
       tls,

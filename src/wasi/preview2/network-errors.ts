@@ -33,6 +33,7 @@ export type HttpErrorCode =
   | { tag: 'connection-refused' }
   | { tag: 'connection-terminated' }
   | { tag: 'connection-timeout' }
+  | { tag: 'connection-limit-reached' }
   | { tag: 'TLS-protocol-error' }
   | { tag: 'TLS-certificate-error' }
   | { tag: 'HTTP-request-denied' }

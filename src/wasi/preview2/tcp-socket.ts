@@ -45,6 +45,7 @@ export class TcpSocket extends IpSocket {
     if (this.state !== 'unbound' && this.state !== 'bound') fail('invalid-state');
     const remote = destination(this.gate, 'tcp-connect', remoteAddress, this.family);
     if (!this.gate.mayConnect('tcp', remote.address, remote.port)) fail('access-denied');
+    if (!this.gate.mayOpenChannel('tcp-connect', `${remote.address}:${remote.port}`)) fail('new-socket-limit');
     this.connection = this.gate.host.connect(remote, { enabled: this.keepAlive, idleMs: Number(this.keepAliveIdleNs / 1_000_000n) });
     this.state = 'connecting';
   }

@@ -38,6 +38,7 @@ export class UdpSocket extends IpSocket {
 
   finishBind(): void {
     if (this.bindTo === undefined || this.socket !== undefined) fail('not-in-progress');
+    if (!this.gate.mayOpenChannel('udp-bind', this.family)) fail('new-socket-limit');
     this.socket = this.gate.host.bindUdp(this.family, this.bindTo);
   }
 
@@ -45,6 +46,7 @@ export class UdpSocket extends IpSocket {
     if (this.bindTo !== undefined && this.socket === undefined) fail('concurrency-conflict');
     const remote = remoteAddress === undefined ? undefined : destination(this.gate, 'udp-send', remoteAddress, this.family);
     if (remote !== undefined && !this.mayReach(remote)) fail('access-denied');
+    if (this.socket === undefined && !this.gate.mayOpenChannel('udp-bind', this.family)) fail('new-socket-limit');
     this.socket ??= this.gate.host.bindUdp(this.family, { address: unspecified(this.family), port: 0 });
     this.remote = remote;
     return [new IncomingDatagramStream(this), new OutgoingDatagramStream(this)];

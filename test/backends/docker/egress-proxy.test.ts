@@ -37,6 +37,17 @@ function connectThrough(proxy: EgressProxy, target: string): Promise<{ answer: s
   });
 }
 
+/** Sends RAW to the proxy; resolves with everything it answers. */
+function rawRequest(proxy: EgressProxy, raw: string): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port: proxy.port }, () => socket.write(raw));
+    let answer = '';
+    socket.on('data', (chunk) => (answer += chunk));
+    socket.on('close', () => resolve(answer));
+    socket.on('error', () => resolve(answer));
+  });
+}
+
 describe('the egress proxy', () => {
   it('attack: a client from outside the run network gets no answer at all', async () => {
     const { proxy, authority } = await proxyFor([`127.0.0.1:${servers.http}`], '10.99.0.0/16');
@@ -101,12 +112,27 @@ describe('the egress proxy', () => {
     }
   });
 
-  it('answers a request that is not a proxy request with 400, deciding nothing', async () => {
+  it('answers a request that is not a proxy request with 400, and records the refusal', async () => {
     const { proxy, authority } = await proxyFor([`127.0.0.1:${servers.http}`], '127.0.0.0/8');
     try {
       const response = await fetch(`http://127.0.0.1:${proxy.port}/direct`);
       expect(response.status).toBe(400);
-      expect(authority.denials).toEqual([]);
+      expect(authority.denials).toMatchObject([{ operation: 'http-request', target: '/direct', reason: 'network-denied', error: '400' }]);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('attack: a URL with user info to a granted host is refused and recorded, without the password', async () => {
+    const { proxy, authority } = await proxyFor([`127.0.0.1:${servers.http}`], '127.0.0.0/8');
+    try {
+      const answer = await rawRequest(proxy, `GET http://user:hunter2@127.0.0.1:${servers.http}/x HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n`);
+      expect(answer).toMatch(/^HTTP\/1\.1 400/);
+      const bad = await connectThrough(proxy, 'no-port-here');
+      bad.socket.destroy();
+      expect(bad.answer).toMatch(/^HTTP\/1\.1 400/);
+      expect(authority.denials.map((d) => d.operation)).toEqual(['http-request', 'tcp-connect']);
+      expect(JSON.stringify(authority.denials)).not.toContain('hunter2');
     } finally {
       await proxy.close();
     }

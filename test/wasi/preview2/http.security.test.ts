@@ -156,3 +156,24 @@ describe('raw wasi:http calls', () => {
     expect(result.denials).toEqual([expect.objectContaining({ operation: 'http-request', target: `127.0.0.1:${servers.unused}` })]);
   });
 });
+
+describe('sockets and exchanges count against the run\'s descriptors (limits.files)', () => {
+  it('attack: a guest holding requests open to a server that never answers stops at its budget, not the host\'s', async () => {
+    const code = `let refused = 0;
+const pending = [];
+for (let i = 0; i < 6; i++) pending.push(fetch('http://127.0.0.1:${servers.silent}/').catch(() => { refused++; }));
+setTimeout(() => { console.log('refused', refused); }, 300);`;
+    const { result } = await runAudited(
+      { network: { allow: [`127.0.0.1:${servers.silent}`] }, limits: { timeout: '2s', files: 4 } },
+      { program: 'js', args: ['-e', code] },
+    );
+    expect(result.stdout).toBe('refused 2\n');
+    expect(result.denials.filter((d) => d.reason === 'descriptor-limit')).toHaveLength(2);
+  });
+
+  it('an exchange that ended gives its descriptor back: more requests than the budget, one after another, all succeed', async () => {
+    const code = `for (let i = 0; i < 10; i++) console.log((await fetch('http://127.0.0.1:${servers.http}/n' + i)).status);`;
+    const { result } = await runAudited({ network: { allow: [`127.0.0.1:${servers.http}`] }, limits: { timeout: '20s', files: 3 } }, { program: 'js', args: ['-e', code] });
+    expect(lines(result)).toEqual(Array(10).fill('200'));
+  });
+});
