@@ -13,6 +13,7 @@ import { ToolStore } from '../tools/tool-store.js';
 import { parseExecArguments } from './arguments.js';
 import { commandLineFailure } from './command-failure.js';
 import { hostOutput, HostStdin, writeAllSync } from './host-stdio.js';
+import type { BlockingWait } from '../wasi/core/stdio.js';
 
 /** `goodbot exec`: returns the process exit status. */
 export async function execCommand(argv: readonly string[]): Promise<number> {
@@ -88,9 +89,9 @@ function endLine(result: RunResult): string | undefined {
 class GuestOutputEnd {
   private midLine = false;
 
-  track(write: (chunk: Uint8Array) => void): (chunk: Uint8Array) => void {
-    return (chunk) => {
-      write(chunk);
+  track(write: (chunk: Uint8Array, wait: BlockingWait) => void): (chunk: Uint8Array, wait: BlockingWait) => void {
+    return (chunk, wait) => {
+      write(chunk, wait);
       if (chunk.length > 0) this.midLine = chunk[chunk.length - 1] !== 0x0a;
     };
   }

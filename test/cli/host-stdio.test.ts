@@ -1,5 +1,5 @@
 import { execFileSync, spawn, type StdioOptions } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { removeTree, repoRoot, tempDir } from '../helpers/guests.js';
@@ -16,12 +16,16 @@ interface Ended {
   readonly status: number | null;
   readonly stderr: string;
   readonly ms: number;
+  /** The run's audit records (goodbot's own account: into a pipe it prints no line about a limit). */
+  readonly audit: Record<string, unknown>[];
 }
 
 /** Runs `goodbot exec ARGS` with STDIO, keeping STDIN_OPEN's writing end open, and reads neither stdout nor stdin's end. */
 function goodbotHeld(args: string[], stdio: StdioOptions): Promise<Ended> {
   const started = performance.now();
-  const child = spawn(process.execPath, [join(repoRoot, 'dist', 'cli', 'main.js'), 'exec', ...args], { stdio });
+  const auditDir = tempDir('goodbot-audit-');
+  const auditFile = join(auditDir, 'audit.jsonl');
+  const child = spawn(process.execPath, [join(repoRoot, 'dist', 'cli', 'main.js'), 'exec', '--audit', auditFile, ...args], { stdio });
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   child.stdout?.pause();
@@ -31,14 +35,17 @@ function goodbotHeld(args: string[], stdio: StdioOptions): Promise<Ended> {
       clearTimeout(killer);
       child.stdin?.destroy();
       child.stdout?.destroy();
-      resolve({ status, stderr, ms: performance.now() - started });
+      const audit = readFileSync(auditFile, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
+      removeTree(auditDir);
+      resolve({ status, stderr, ms: performance.now() - started, audit });
     }),
   );
 }
 
 function expectStoppedAtDeadline(ended: Ended, where: string): void {
   expect(ended.status).toBe(124);
-  expect(ended.stderr).toContain(`stopped (timeout): the run took longer than its 1 s timeout (${where})`);
+  expect(ended.audit).toContainEqual(expect.objectContaining({ event: 'limit.exceeded', limit: 'timeout', message: `the run took longer than its 1 s timeout (${where})` }));
+  expect(ended.audit.at(-1)).toMatchObject({ event: 'run.exit', status: 'timeout', exitCode: 124 });
   // About a second, plus the CLI's start; far from the 15 s after which the test kills it.
   expect(ended.ms).toBeLessThan(6000);
 }
