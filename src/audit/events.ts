@@ -11,8 +11,11 @@ export type AuditEvent =
       args: readonly string[];
       backend: string;
       policyDigest: string;
-      /** Guest environment; values of variables not in `audit.revealEnv` are `[redacted]`. */
-      env: Readonly<Record<string, string>>;
+      /**
+       * Guest environment; values of variables not in `audit.revealEnv` are
+       * `[redacted]`. Absent when the run ended before it was built (cancelled while queued).
+       */
+      env?: Readonly<Record<string, string>>;
     }
   | {
       event: 'zone.mount';

@@ -1,6 +1,5 @@
-import type { AuditEvent } from '../audit/events.js';
-import type { Policy } from '../policy/types.js';
-import type { RunEvent, RunResult } from '../run.js';
+import type { RunOutcome, RunStart } from '../backends/backend.js';
+import type { Allowance, Denial, Policy, ZoneSpec } from '../policy/types.js';
 
 /** What a worker run may take as stdin: bytes, or a host fd the worker reads (blocking). */
 export type WorkerStdin = string | Uint8Array | { readonly hostFd: number; readonly isTerminal?: boolean };
@@ -26,12 +25,19 @@ export interface RunMessage {
   readonly cancel: Int32Array;
 }
 
+/** One call a backend made on its run's reporter, carried to the recorder on the main thread. */
+export type RunFact =
+  | { readonly kind: 'started'; readonly start: RunStart }
+  | { readonly kind: 'zone'; readonly spec: ZoneSpec }
+  | { readonly kind: 'denied'; readonly denial: Denial }
+  | { readonly kind: 'allowed'; readonly allowance: Allowance }
+  | { readonly kind: 'output'; readonly stream: 'stdout' | 'stderr'; readonly chunk: Uint8Array };
+
 /** Worker -> main thread. */
 export type WorkerMessage =
   | { readonly type: 'ready' }
-  | { readonly type: 'event'; readonly runId: string; readonly event: Exclude<RunEvent, { type: 'end' | 'error' }> }
-  | { readonly type: 'audit'; readonly event: AuditEvent }
-  | { readonly type: 'end'; readonly runId: string; readonly result: RunResult }
+  | { readonly type: 'fact'; readonly runId: string; readonly fact: RunFact }
+  | { readonly type: 'end'; readonly runId: string; readonly outcome: RunOutcome }
   | { readonly type: 'error'; readonly runId: string; readonly error: SerializedError };
 
 export interface SerializedError {

@@ -1,18 +1,26 @@
 import { parentPort } from 'node:worker_threads';
+import type { Backend, RunReporter } from '../backends/backend.js';
+import { chooseBackend } from '../backends/choose-backend.js';
+import { ContainerBackend } from '../backends/container-backend.js';
+import { WasmBackend } from '../backends/wasm/wasm-backend.js';
 import { HostStdin } from '../cli/host-stdio.js';
 import { GoodbotError } from '../errors.js';
 import { createNodePlatform } from '../node-platform.js';
-import { Sandbox } from '../sandbox.js';
 import type { InputSource } from '../wasi/core/stdio.js';
-import type { RunMessage, WorkerMessage, WorkerStdin } from './protocol.js';
+import type { RunFact, RunMessage, WorkerMessage, WorkerStdin } from './protocol.js';
 
 /**
- * A pool worker: runs one guest at a time with the Node platform and posts
- * its events back. Programs stay compiled in this worker between runs.
+ * A pool worker: carries out one run at a time on the Node platform's
+ * backends and posts what its backend reports, as it happens, to the pool,
+ * whose recorder writes the run's events and audit trail. Programs stay
+ * compiled in this worker between runs.
  */
 const port = parentPort!;
 const post = (message: WorkerMessage) => port.postMessage(message);
-const platform = createNodePlatform({ audit: { record: (event) => post({ type: 'audit', event }) } });
+const platform = createNodePlatform();
+const backends: Record<'wasm' | 'docker', Backend> = { wasm: new WasmBackend(platform), docker: new ContainerBackend(platform) };
+/** The main thread cancels through the shared cell of each run; nothing aborts this. */
+const neverAborted = new AbortController().signal;
 
 port.on('message', (message: RunMessage) => {
   void runOne(message);
@@ -20,26 +28,25 @@ port.on('message', (message: RunMessage) => {
 post({ type: 'ready' });
 
 async function runOne({ runId, policy, request: { stdin, ...request }, cancel }: RunMessage): Promise<void> {
-  const sandbox = new Sandbox(policy, platform);
+  const report = (fact: RunFact) => post({ type: 'fact', runId, fact });
+  const reporter: RunReporter = {
+    started: (start) => report({ kind: 'started', start }),
+    zoneMounted: (spec) => report({ kind: 'zone', spec }),
+    denied: (denial) => report({ kind: 'denied', denial }),
+    allowed: (allowance) => report({ kind: 'allowed', allowance }),
+    // Posted as written, so output streams even while this thread is busy running the guest.
+    output: (stream, chunk) => report({ kind: 'output', stream, chunk }),
+  };
   try {
-    // Output is posted as it is written (the main thread collects it), so it
-    // streams even while this thread is busy running the guest.
-    const run = sandbox.exec(
-      {
-        ...request,
-        ...(stdin !== undefined && { stdin: stdinOf(stdin) }),
-        collectOutput: false,
-        outputEvents: false,
-        onStdout: (data) => post({ type: 'event', runId, event: { type: 'stdout', data } }),
-        onStderr: (data) => post({ type: 'event', runId, event: { type: 'stderr', data } }),
-      },
-      { runId, isCancelled: () => Atomics.load(cancel, 0) === 1 },
-    );
-    for await (const event of run.events) {
-      if (event.type === 'end' || event.type === 'error' || event.type === 'start') continue;
-      post({ type: 'event', runId, event });
-    }
-    post({ type: 'end', runId, result: await run.result });
+    const outcome = await backends[chooseBackend(policy.backend, request.program)].run({
+      runId,
+      policy,
+      request: { ...request, ...(stdin !== undefined && { stdin: stdinOf(stdin) }) },
+      reporter,
+      signal: neverAborted,
+      isCancelled: () => Atomics.load(cancel, 0) === 1,
+    });
+    post({ type: 'end', runId, outcome });
   } catch (error) {
     const failure = error instanceof GoodbotError ? error : new GoodbotError('runtime', String((error as Error)?.message ?? error));
     post({ type: 'error', runId, error: { kind: failure.kind, message: failure.message, ...failure.toJSON() } });

@@ -2,19 +2,21 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { cwd } from 'node:process';
 import type { Worker } from 'node:worker_threads';
-import type { AuditEvent, AuditSink } from '../audit/events.js';
-import { chooseBackend } from '../backends/container-sandbox.js';
+import type { AuditSink } from '../audit/events.js';
+import { unboundedWait, type Backend, type BackendJob, type RunOutcome, type RunStart } from '../backends/backend.js';
+import { chooseBackend } from '../backends/choose-backend.js';
 import { containerStopGraceMs } from '../backends/container.js';
 import { detectProgramKind } from '../backends/wasm/program-kind.js';
 import { ExitStatus, GoodbotError, type ErrorKind } from '../errors.js';
 import { timeoutMessage, type LimitKind } from '../limits/run-limiter.js';
 import { compileSandboxConfig, isCompiledPolicy } from '../policy/compile.js';
+import { policyDigest } from '../policy/digest.js';
 import type { SandboxConfig } from '../policy/schema.js';
-import type { Denial, Policy } from '../policy/types.js';
-import { decodeChunks, EventChannel, type RunEvent, type RunResult } from '../run.js';
-import { findTool, isToolName } from '../tools/catalog.js';
+import type { Policy } from '../policy/types.js';
+import { startRun } from '../run/start-run.js';
 import type { Run } from '../sandbox.js';
-import type { RunMessage, WorkerMessage, WorkerRequest } from './protocol.js';
+import { findTool, isToolName } from '../tools/catalog.js';
+import type { RunFact, RunMessage, SerializedError, WorkerMessage, WorkerRequest } from './protocol.js';
 import { startWorker } from './start-worker.js';
 
 export interface WorkerPoolOptions {
@@ -34,22 +36,21 @@ export interface PoolRequest extends WorkerRequest {
   readonly onStderr?: (chunk: Uint8Array) => void;
 }
 
-interface Job {
-  readonly runId: string;
-  readonly policy: Policy;
-  readonly request: PoolRequest;
-  readonly events: EventChannel<RunEvent>;
+/** A run the pool carries out: queued, then on a worker, until its outcome is settled once. */
+interface PoolJob {
+  readonly job: BackendJob;
+  readonly request: WorkerRequest;
   readonly cancel: Int32Array;
-  readonly started: number;
-  readonly output: { stdout: Uint8Array[]; stderr: Uint8Array[] };
-  readonly denials: Denial[];
-  resolve(result: RunResult): void;
+  readonly queuedAt: number;
+  resolve(outcome: RunOutcome): void;
   reject(error: GoodbotError): void;
-  /** Set once the job ended, by the worker or by the pool. */
+  /** Set once the outcome is settled, by the worker or by the pool. */
   done: boolean;
   backstop?: ReturnType<typeof setTimeout>;
-  /** The run's audit trail: whether its `run.start` and its last record (`run.exit`/`run.error`) were written. */
-  readonly audit: { started: boolean; ended: boolean; programKind?: RunResult['program']['kind'] };
+  /** What the worker reported when the program started. */
+  start?: RunStart;
+  /** Refusals the worker reported. */
+  denials: number;
 }
 
 interface Slot {
@@ -57,7 +58,7 @@ interface Slot {
   ready: Promise<void>;
   /** Set once the worker said it is ready; a worker that dies before is not replaced. */
   started: boolean;
-  job: Job | undefined;
+  job: PoolJob | undefined;
 }
 
 /**
@@ -67,19 +68,17 @@ interface Slot {
  * adds the hard backstop: a run still going a grace period past its deadline,
  * or after `cancel()`, has its worker terminated, and the worker is replaced.
  *
- * The audit log gets every record a worker writes for a run, and the pool
- * keeps each run's trail whole: a run whose `run.start` was written ends
- * with exactly one `run.exit` or `run.error` (the pool writes it when it
- * stops the run itself, or the worker died), and a run stopped before its
- * `run.start` (cancelled while queued) gets no record at all. A record a
- * stopped worker sends after the pool ended its run is dropped.
+ * The pool is a backend like the others: a worker runs the WebAssembly or
+ * container backend and posts what it reports; the run's recorder, on this
+ * thread, writes every event and audit record. So a run the pool stops
+ * itself (backstop, cancel while queued) gets the same whole trail, closed
+ * by `run.exit`, and what a stopped worker still says is dropped.
  */
 export class WorkerPool {
   private readonly slots: Slot[] = [];
-  private readonly queue: Job[] = [];
-  /** Runs whose trail may still get records from a worker, by run id. */
-  private readonly trails = new Map<string, Job>();
+  private readonly queue: PoolJob[] = [];
   private readonly graceMs: number;
+  private readonly digests = new WeakMap<Policy, Promise<string>>();
   private closed = false;
 
   constructor(private readonly options: WorkerPoolOptions = {}) {
@@ -95,43 +94,27 @@ export class WorkerPool {
 
   /** Queues a run under POLICY (compiled, or a `sandbox` config whose relative paths are taken from the current directory). */
   exec(policy: Policy | SandboxConfig, request: PoolRequest): Run {
-    const compiled = isCompiledPolicy(policy) ? policy : compileSandboxConfig(policy, { file: '<api>', baseDir: cwd() });
-    return this.enqueue(compiled, request);
-  }
-
-  private enqueue(policy: Policy, request: PoolRequest): Run {
     if (this.closed) throw new GoodbotError('usage', 'the worker pool is closed', { hint: 'create a new pool' });
-    const runId = globalThis.crypto.randomUUID();
-    const events = new EventChannel<RunEvent>();
-    let resolve!: (result: RunResult) => void;
-    let reject!: (error: GoodbotError) => void;
-    const result = new Promise<RunResult>((ok, fail) => {
-      resolve = ok;
-      reject = fail;
-    });
-    result.catch(() => {});
-    const job: Job = {
-      runId,
-      policy,
-      request,
-      events,
-      cancel: new Int32Array(new SharedArrayBuffer(4)),
-      started: performance.now(),
-      output: { stdout: [], stderr: [] },
-      denials: [],
-      resolve,
-      reject,
-      done: false,
-      audit: { started: false, ended: false },
+    const compiled = isCompiledPolicy(policy) ? policy : compileSandboxConfig(policy, { file: '<api>', baseDir: cwd() });
+    const { onStdout, onStderr, stdin, ...workerRequest } = request;
+    const backend: Backend = {
+      name: chooseBackend(compiled.backend, request.program),
+      run: (job) => this.schedule(job, { ...workerRequest, ...(stdin !== undefined && { stdin }) }),
     };
-    this.trails.set(runId, job);
-    events.push({ type: 'start', runId, program: programName(request.program) });
-    this.queue.push(job);
-    this.dispatch();
-    return { id: runId, events, result, cancel: () => this.cancel(job) };
+    return startRun({
+      policy: compiled,
+      request: {
+        ...workerRequest,
+        ...(onStdout !== undefined && { onStdout: (chunk: Uint8Array) => onStdout(chunk) }),
+        ...(onStderr !== undefined && { onStderr: (chunk: Uint8Array) => onStderr(chunk) }),
+      },
+      backend,
+      policyDigest: () => this.digestOf(compiled),
+      ...(this.options.audit !== undefined && { audit: this.options.audit }),
+    });
   }
 
-  /** Stops the workers; queued runs are rejected, and so are runs still going. */
+  /** Stops the workers; queued runs fail, and so do runs still going. */
   async close(): Promise<void> {
     this.closed = true;
     for (const job of this.queue.splice(0)) this.fail(job, 'runtime', 'the worker pool was closed before the run started');
@@ -143,6 +126,33 @@ export class WorkerPool {
       }
     }
     await Promise.all(this.slots.map((slot) => slot.worker.terminate()));
+  }
+
+  private digestOf(policy: Policy): Promise<string> {
+    let digest = this.digests.get(policy);
+    if (digest === undefined) this.digests.set(policy, (digest = policyDigest(policy)));
+    return digest;
+  }
+
+  /** The pool's part of a run: queue it, hand it to a worker, and settle its outcome once. */
+  private schedule(job: BackendJob, request: WorkerRequest): Promise<RunOutcome> {
+    return new Promise<RunOutcome>((resolve, reject) => {
+      const entry: PoolJob = {
+        job,
+        request,
+        cancel: new Int32Array(new SharedArrayBuffer(4)),
+        queuedAt: performance.now(),
+        resolve,
+        reject,
+        done: false,
+        denials: 0,
+      };
+      if (this.closed) return this.fail(entry, 'runtime', 'the worker pool was closed before the run started');
+      if (job.signal.aborted) return this.cancel(entry);
+      job.signal.addEventListener('abort', () => this.cancel(entry), { once: true });
+      this.queue.push(entry);
+      this.dispatch();
+    });
   }
 
   /** Starts a worker, into SLOT when it replaces one (a slot's identity is what jobs refer to). */
@@ -171,148 +181,108 @@ export class WorkerPool {
   private dispatch(): void {
     for (const slot of this.slots) {
       if (slot.job !== undefined) continue;
-      const job = this.queue.shift();
-      if (job === undefined) return;
-      if (job.done) continue;
-      slot.job = job;
+      const entry = this.queue.shift();
+      if (entry === undefined) return;
+      if (entry.done) continue;
+      slot.job = entry;
       slot.worker.ref(); // a running job keeps the process alive until it ends
-      const { onStdout: _out, onStderr: _err, ...request } = job.request;
-      const message: RunMessage = { type: 'run', runId: job.runId, policy: job.policy, request, cancel: job.cancel };
+      const { runId, policy } = entry.job;
+      const message: RunMessage = { type: 'run', runId, policy, request: entry.request, cancel: entry.cancel };
       slot.worker.postMessage(message);
-      const timeout = job.policy.limits.timeoutMs;
+      const timeout = policy.limits.timeoutMs;
       if (timeout !== undefined) {
         // A container gets SIGTERM at its deadline and SIGKILL after a grace period; the worker waits for that.
-        const grace = this.graceMs + (chooseBackend(job.policy.backend, job.request.program) === 'docker' ? containerStopGraceMs + 1000 : 0);
-        job.backstop = setTimeout(() => this.stop(slot, job, 'timeout', timeoutMessage(timeout)), timeout + grace);
+        const grace = this.graceMs + (chooseBackend(policy.backend, entry.request.program) === 'docker' ? containerStopGraceMs + 1000 : 0);
+        entry.backstop = setTimeout(() => this.stop(slot, entry, 'timeout', timeoutMessage(timeout)), timeout + grace);
       }
     }
   }
 
   private onMessage(slot: Slot, message: WorkerMessage): void {
-    if (message.type === 'audit') {
-      this.relayAudit(message.event);
-      return;
-    }
-    const job = slot.job;
-    if (message.type === 'ready' || job === undefined || message.runId !== job.runId || job.done) return;
-    if (message.type === 'event') {
-      const event = message.event;
-      if (event.type === 'stdout' || event.type === 'stderr') {
-        job.output[event.type].push(event.data);
-        (event.type === 'stdout' ? job.request.onStdout : job.request.onStderr)?.(event.data);
-      }
-      if (event.type === 'denied') job.denials.push(event.denial);
-      job.events.push(event);
-      return;
-    }
-    this.finish(slot, job);
-    if (message.type === 'end') {
-      const result = { ...message.result, stdout: decodeChunks(job.output.stdout), stderr: decodeChunks(job.output.stderr) };
-      this.endTrail(job, result);
-      job.events.push({ type: 'end', result });
-      job.events.close();
-      job.resolve(result);
-    } else {
-      this.fail(job, message.error.kind as ErrorKind, message.error.message, message.error);
-    }
+    const entry = slot.job;
+    if (message.type === 'ready' || entry === undefined || message.runId !== entry.job.runId || entry.done) return;
+    if (message.type === 'fact') return this.relay(entry, message.fact);
+    this.finish(slot, entry);
+    if (message.type === 'end') entry.resolve(message.outcome);
+    else this.fail(entry, message.error.kind as ErrorKind, message.error.message, message.error);
     this.dispatch();
   }
 
-  /** A worker's audit record, passed on unless the pool has ended that run's trail. */
-  private relayAudit(event: AuditEvent): void {
-    const job = this.trails.get(event.runId);
-    if (job === undefined) return;
-    if (event.event === 'run.start') {
-      job.audit.started = true;
-      job.audit.programKind = event.programKind as RunResult['program']['kind'];
+  /** Passes what the worker's backend reported on to the run's recorder. */
+  private relay(entry: PoolJob, fact: RunFact): void {
+    const reporter = entry.job.reporter;
+    switch (fact.kind) {
+      case 'started':
+        entry.start = fact.start;
+        return reporter.started(fact.start);
+      case 'zone':
+        return reporter.zoneMounted(fact.spec);
+      case 'denied':
+        entry.denials++;
+        return reporter.denied(fact.denial);
+      case 'allowed':
+        return reporter.allowed(fact.allowance);
+      case 'output':
+        // The chunk has left the worker: nothing here can hold up the guest.
+        return reporter.output(fact.stream, fact.chunk, unboundedWait);
     }
-    if (event.event === 'run.exit' || event.event === 'run.error') this.closeTrail(job);
-    this.options.audit?.record(event);
   }
 
-  /** Writes the run's `run.exit` (after a `limit.exceeded` for a limit) if its trail began and has no end yet. */
-  private endTrail(job: Job, result: RunResult): void {
-    if (job.audit.started && !job.audit.ended) {
-      const time = new Date().toISOString();
-      if (result.limit) this.options.audit?.record({ event: 'limit.exceeded', time, runId: job.runId, limit: result.limit.kind, message: result.limit.message });
-      this.options.audit?.record({
-        event: 'run.exit',
-        time,
-        runId: job.runId,
-        status: result.status,
-        exitCode: result.exitCode,
-        durationMs: result.durationMs,
-        denials: result.denials.length,
-        ...(result.trap && { trap: result.trap }),
-      });
-    }
-    this.closeTrail(job);
-  }
-
-  private closeTrail(job: Job): void {
-    job.audit.ended = true;
-    this.trails.delete(job.runId);
-  }
-
-  private cancel(job: Job): void {
-    if (job.done) return;
-    const slot = this.slots.find((candidate) => candidate.job === job);
+  private cancel(entry: PoolJob): void {
+    if (entry.done) return;
+    const slot = this.slots.find((candidate) => candidate.job === entry);
     if (slot === undefined) {
       // Still queued: it never starts.
-      job.done = true;
-      this.settleStopped(job, 'cancelled', 'the run was cancelled before it started');
+      entry.done = true;
+      this.settleStopped(entry, 'cancelled', 'the run was cancelled before it started');
       return;
     }
-    Atomics.store(job.cancel, 0, 1);
-    setTimeout(() => this.stop(slot, job, 'cancelled', 'the run was cancelled'), this.graceMs).unref();
+    Atomics.store(entry.cancel, 0, 1);
+    setTimeout(() => this.stop(slot, entry, 'cancelled', 'the run was cancelled'), this.graceMs).unref();
   }
 
   /** The backstop: the guest did not stop itself in time; terminate its worker. */
-  private stop(slot: Slot, job: Job, limit: LimitKind, message: string): void {
-    if (job.done || slot.job !== job) return;
-    this.finish(slot, job);
+  private stop(slot: Slot, entry: PoolJob, limit: LimitKind, message: string): void {
+    if (entry.done || slot.job !== entry) return;
+    this.finish(slot, entry);
     const worker = slot.worker;
     worker.removeAllListeners('exit');
     worker.removeAllListeners('error');
     void worker.terminate();
     this.spawn(slot);
-    this.settleStopped(job, limit, `${message} (its worker was terminated)`);
+    this.settleStopped(entry, limit, `${message} (its worker was terminated)`);
     this.dispatch();
   }
 
-  private settleStopped(job: Job, limit: LimitKind, message: string): void {
-    const docker = chooseBackend(job.policy.backend, job.request.program) === 'docker';
-    const result: RunResult = {
-      runId: job.runId,
+  /** The outcome of a run the pool stopped itself, as far as the pool knows it. */
+  private settleStopped(entry: PoolJob, limit: LimitKind, message: string): void {
+    const { policy } = entry.job;
+    const program = entry.request.program;
+    const docker = chooseBackend(policy.backend, program) === 'docker';
+    entry.resolve({
       status: limit,
       exitCode: ExitStatus.limit,
-      durationMs: performance.now() - job.started,
-      stdout: decodeChunks(job.output.stdout),
-      stderr: decodeChunks(job.output.stderr),
-      denials: job.denials,
+      durationMs: performance.now() - entry.queuedAt,
+      denialCount: entry.denials,
       limit: { kind: limit, message },
       backend: docker ? 'docker' : 'wasm',
-      program: { name: programName(job.request.program), kind: docker ? 'container' : (job.audit.programKind ?? wasmProgramKind(job.request.program)) },
-    };
-    this.endTrail(job, result);
-    job.events.push({ type: 'end', result });
-    job.events.close();
-    job.resolve(result);
+      program: { name: programName(program), kind: entry.start?.programKind ?? (docker ? 'container' : wasmProgramKind(program)) },
+    });
   }
 
-  private finish(slot: Slot, job: Job): void {
-    job.done = true;
-    if (job.backstop) clearTimeout(job.backstop);
+  private finish(slot: Slot, entry: PoolJob): void {
+    entry.done = true;
+    if (entry.backstop) clearTimeout(entry.backstop);
     slot.job = undefined;
     slot.worker.unref();
   }
 
   private onWorkerGone(slot: Slot, why: string): void {
     if (this.closed) return;
-    const job = slot.job;
-    if (job !== undefined && !job.done) {
-      this.finish(slot, job);
-      this.fail(job, 'runtime', `${why} while running ${programName(job.request.program)}`);
+    const entry = slot.job;
+    if (entry !== undefined && !entry.done) {
+      this.finish(slot, entry);
+      this.fail(entry, 'runtime', `${why} while running ${programName(entry.request.program)}`);
     }
     if (!slot.started) {
       // It never came up: replacing it would fail the same way, in a loop.
@@ -324,21 +294,16 @@ export class WorkerPool {
     this.dispatch();
   }
 
-  private fail(job: Job, kind: ErrorKind, message: string, details: { hint?: string; field?: string; file?: string; path?: string } = {}): void {
-    job.done = true;
-    if (job.audit.started && !job.audit.ended) {
-      this.options.audit?.record({ event: 'run.error', time: new Date().toISOString(), runId: job.runId, kind, message });
-    }
-    this.closeTrail(job);
-    const error = new GoodbotError(kind, message, {
-      ...(details.hint !== undefined && { hint: details.hint }),
-      ...(details.field !== undefined && { field: details.field }),
-      ...(details.file !== undefined && { file: details.file }),
-      ...(details.path !== undefined && { path: details.path }),
-    });
-    job.events.push({ type: 'error', error });
-    job.events.close();
-    job.reject(error);
+  private fail(entry: PoolJob, kind: ErrorKind, message: string, details: Partial<SerializedError> = {}): void {
+    entry.done = true;
+    entry.reject(
+      new GoodbotError(kind, message, {
+        ...(details.hint !== undefined && { hint: details.hint }),
+        ...(details.field !== undefined && { field: details.field }),
+        ...(details.file !== undefined && { file: details.file }),
+        ...(details.path !== undefined && { path: details.path }),
+      }),
+    );
   }
 }
 

@@ -112,8 +112,8 @@ describe('the worker pool', () => {
 
 /**
  * The audit trail of each run is whole: one `run.start`, then its records,
- * then exactly one `run.exit` or `run.error`, last; a run that never started
- * has no record. Checked on runs the pool itself stops.
+ * then exactly one `run.exit` or `run.error`, last; a run cancelled while
+ * queued too. Checked on runs the pool itself stops.
  */
 describe("the worker pool's audit trail", () => {
   let small: WorkerPool;
@@ -145,14 +145,16 @@ describe("the worker pool's audit trail", () => {
     }
   });
 
-  it('attack: a run cancelled while queued gets no record at all, not a limit record without a start', async () => {
+  it('attack: a run cancelled while queued gets a whole trail (run.start, limit.exceeded, run.exit), not a limit record without a start', async () => {
     const busy = small.exec({ limits: { timeout: '2s' } }, { program: probe(), args: ['sleep', '500'] });
     const queued = small.exec({}, { program: guest('probe.component.wasm'), args: ['count', '3'] });
     queued.cancel();
     const result = await queued.result;
     expect(result).toMatchObject({ status: 'cancelled', program: { kind: 'component' } });
     await busy.result;
-    expect(recordsOf(queued.id)).toEqual([]);
+    expect(recordsOf(queued.id)).toEqual(['run.start', 'limit.exceeded', 'run.exit']);
+    expect(trail.find((event) => event.runId === queued.id && event.event === 'run.start')).toMatchObject({ programKind: 'component', backend: 'wasm' });
+    expect(trail.find((event) => event.runId === queued.id && event.event === 'run.exit')).toMatchObject({ status: 'cancelled', exitCode: 124 });
     expect(recordsOf(busy.id)).toEqual(['run.start', 'run.exit']);
   });
 

@@ -1,0 +1,106 @@
+import { concatBytes } from '../bytes.js';
+import { ExitStatus, GoodbotError } from '../errors.js';
+import { RunLimiter } from '../limits/run-limiter.js';
+import { guestEnvironment } from '../policy/environment.js';
+import type { Platform } from '../platform.js';
+import type { ExecRequest } from '../sandbox.js';
+import { LimitInterrupt } from '../wasi/core/limit-interrupt.js';
+import { NetworkGate } from '../wasi/core/network-gate.js';
+import { readInput } from '../wasi/core/stdio.js';
+import { reportingAuthority, type Backend, type BackendJob, type RunOutcome } from './backend.js';
+import { defaultPath } from './container.js';
+
+/**
+ * A run in a hardened container, with the same policy, events, audit
+ * records, statuses and exit codes as a WebAssembly run: the zones become
+ * mounts, the environment is the policy's grant, and the limits that apply
+ * to a container (timeout, memory, output, cancel) end it the same way.
+ * Network grants are decided by the same gate as on the wasm backend, for
+ * each request the container makes through its egress proxy.
+ * Fuel counts WebAssembly instructions and is refused here.
+ */
+export class ContainerBackend implements Backend {
+  readonly name = 'docker';
+
+  constructor(private readonly platform: Platform) {}
+
+  async run(job: BackendJob): Promise<RunOutcome> {
+    const { runId, policy, request, reporter } = job;
+    const platform = this.platform;
+    if (platform.runContainer === undefined) {
+      throw new GoodbotError('usage', 'this platform has no container backend', { hint: "use backend 'wasm'", field: 'sandbox.backend' });
+    }
+    if (policy.limits.fuel !== undefined) {
+      throw new GoodbotError('policy', 'fuel counts WebAssembly instructions and cannot limit a container', {
+        field: 'sandbox.limits.fuel',
+        hint: 'limit the container with a timeout and memory instead',
+      });
+    }
+    if (typeof request.program !== 'string') {
+      throw new GoodbotError('usage', 'a container runs a command by name, not WebAssembly bytes', { hint: "use backend 'wasm'", field: 'sandbox.backend' });
+    }
+    const command = request.program;
+    const env = Object.fromEntries(guestEnvironment(policy.env, platform.hostEnv(), request.env));
+    env['PATH'] ??= defaultPath;
+    const started = performance.now();
+    const limiter = new RunLimiter(policy.limits, started, () => job.isCancelled());
+    const stdin = readAll(request.stdin, limiter);
+    const argv = [command, ...(request.args ?? [])];
+    reporter.started({ program: command, programKind: 'container', args: argv, backend: 'docker', env: Object.entries(env) });
+    for (const zone of policy.zones) reporter.zoneMounted(zone);
+
+    const authority = reportingAuthority(reporter);
+    // No transport: the gate only decides; the Docker backend's egress proxy does the I/O.
+    const network = policy.network.allow.length > 0 ? { gate: new NetworkGate(policy.network, authority, undefined), authority } : undefined;
+    const outcome = limiter.checkCancelled()
+      ? undefined
+      : await platform.runContainer({
+          runId,
+          policy,
+          argv,
+          cwd: request.cwd ?? '/',
+          env,
+          stdin,
+          limiter,
+          ...(network !== undefined && { network }),
+          onOutput: (stream, chunk) => {
+            try {
+              reporter.output(stream, chunk, limiter);
+            } catch (error) {
+              // A reader that held the output past the deadline: the run's timer stops the container.
+              if (!(error instanceof LimitInterrupt)) throw error;
+            }
+          },
+        });
+    limiter.guestEnded();
+    const limit = limiter.tripped;
+    return {
+      status: limit ? limit.limit : 'exited',
+      exitCode: limit ? ExitStatus.limit : outcome!.exitCode,
+      durationMs: performance.now() - started,
+      denialCount: authority.denialCount,
+      ...(limit && { limit: { kind: limit.limit, message: limit.message } }),
+      backend: 'docker',
+      program: { name: command, kind: 'container' },
+      ...(outcome && { image: outcome.image }),
+    };
+  }
+}
+
+/**
+ * The whole of stdin, read before the container starts (it gets it as a
+ * file), within the run's deadline: a stdin that does not end by then ends
+ * the run (LIMITER records why; the container never starts).
+ */
+function readAll(stdin: ExecRequest['stdin'], limiter: RunLimiter): Uint8Array {
+  if (stdin === undefined) return new Uint8Array(0);
+  if (typeof stdin === 'string') return new TextEncoder().encode(stdin);
+  if (stdin instanceof Uint8Array) return stdin;
+  const chunks: Uint8Array[] = [];
+  try {
+    for (let chunk = readInput(stdin, 65536, limiter); chunk.length > 0; chunk = readInput(stdin, 65536, limiter)) chunks.push(chunk.slice());
+  } catch (error) {
+    if (!(error instanceof LimitInterrupt)) throw error;
+  }
+  return concatBytes(chunks);
+}
