@@ -1,7 +1,5 @@
 import type { Backend } from './backends/backend.js';
-import { chooseBackend } from './backends/choose-backend.js';
-import { ContainerBackend } from './backends/container-backend.js';
-import { WasmBackend } from './backends/wasm/wasm-backend.js';
+import { chooseBackend, platformBackends, type BackendName } from './backends/registry.js';
 import type { Platform } from './platform.js';
 import { policyDigest } from './policy/digest.js';
 import type { Policy } from './policy/types.js';
@@ -66,13 +64,13 @@ export interface Run {
  */
 export class Sandbox {
   private digest: Promise<string> | undefined;
-  private readonly backends: { readonly wasm: Backend; readonly docker: Backend };
+  private readonly backends: Readonly<Record<BackendName, Backend>>;
 
   constructor(
     readonly policy: Policy,
     private readonly platform: Platform,
   ) {
-    this.backends = { wasm: new WasmBackend(platform), docker: new ContainerBackend(platform) };
+    this.backends = platformBackends(platform);
   }
 
   /**

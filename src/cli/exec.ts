@@ -1,6 +1,6 @@
 import { isatty } from 'node:tty';
 import { JsonlAuditFile } from '../audit/jsonl-file.js';
-import { chooseBackend } from '../backends/choose-backend.js';
+import { chooseBackend } from '../backends/registry.js';
 import { exitStatusFor } from '../errors.js';
 import { createNodePlatform } from '../node-platform.js';
 import { policyFromCommandLine } from '../policy/load-file.js';

@@ -1,8 +1,6 @@
 import { parentPort } from 'node:worker_threads';
-import type { Backend, RunReporter } from '../backends/backend.js';
-import { chooseBackend } from '../backends/choose-backend.js';
-import { ContainerBackend } from '../backends/container-backend.js';
-import { WasmBackend } from '../backends/wasm/wasm-backend.js';
+import type { RunReporter } from '../backends/backend.js';
+import { chooseBackend, platformBackends } from '../backends/registry.js';
 import { HostStdin } from '../cli/host-stdio.js';
 import { GoodbotError } from '../errors.js';
 import { createNodePlatform } from '../node-platform.js';
@@ -18,7 +16,7 @@ import type { RunFact, RunMessage, WorkerMessage, WorkerStdin } from './protocol
 const port = parentPort!;
 const post = (message: WorkerMessage) => port.postMessage(message);
 const platform = createNodePlatform();
-const backends: Record<'wasm' | 'docker', Backend> = { wasm: new WasmBackend(platform), docker: new ContainerBackend(platform) };
+const backends = platformBackends(platform);
 /** The main thread cancels through the shared cell of each run; nothing aborts this. */
 const neverAborted = new AbortController().signal;
 

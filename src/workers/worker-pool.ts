@@ -4,7 +4,7 @@ import { cwd } from 'node:process';
 import type { Worker } from 'node:worker_threads';
 import type { AuditSink } from '../audit/events.js';
 import { unboundedWait, type Backend, type BackendJob, type RunOutcome, type RunStart } from '../backends/backend.js';
-import { chooseBackend } from '../backends/choose-backend.js';
+import { chooseBackend } from '../backends/registry.js';
 import { containerStopGraceMs } from '../backends/container.js';
 import { detectProgramKind } from '../backends/wasm/program-kind.js';
 import { ExitStatus, GoodbotError, type ErrorKind } from '../errors.js';

@@ -1,0 +1,22 @@
+import type { Platform } from '../platform.js';
+import type { Policy } from '../policy/types.js';
+import { findTool, isToolName } from '../tools/catalog.js';
+import type { Backend } from './backend.js';
+import { ContainerBackend } from './container-backend.js';
+import { WasmBackend } from './wasm/wasm-backend.js';
+
+/** The names of the ways to run a program; a policy's `backend` picks one, or `auto`. */
+export type BackendName = Exclude<Policy['backend'], 'auto'>;
+
+/** Every backend, on PLATFORM: the one place a new backend is registered. */
+export function platformBackends(platform: Platform): Readonly<Record<BackendName, Backend>> {
+  return { wasm: new WasmBackend(platform), docker: new ContainerBackend(platform) };
+}
+
+/** Which backend runs PROGRAM under the policy's `backend`: `auto` takes WebAssembly where there is a build. */
+export function chooseBackend(backend: Policy['backend'], program: string | Uint8Array): BackendName {
+  if (backend === 'wasm' || typeof program !== 'string') return 'wasm';
+  if (backend === 'docker') return 'docker';
+  const wasm = isToolName(program) ? findTool(program) !== undefined : program.endsWith('.wasm');
+  return wasm ? 'wasm' : 'docker';
+}
