@@ -145,6 +145,6 @@ function asGoodbotError(error: unknown): GoodbotError {
 }
 
 /** An audit record's timestamp. */
-export function now(): string {
+function now(): string {
   return new Date().toISOString();
 }
