@@ -3,7 +3,10 @@ import { Errno, FsError, fsError } from '../../zones/errno.js';
 import type { DirEntry, FileStat, FileType, TimeChange } from '../../zones/types.js';
 import type { ZoneDir, ZoneNode } from '../../zones/zone-volume.js';
 import { ProcessExit, type WasiContext } from '../core/context.js';
+import { checkAdviceLength, fileOffset, fileSize, seekTarget, writeOffset } from '../core/file-offsets.js';
+import { linkSourceFollows } from '../core/link-source.js';
 import { openRequestOf } from '../core/open-request.js';
+import { timeChangeOf } from '../core/time-changes.js';
 import { readInput, type BlockingWait, type InputSource } from '../core/stdio.js';
 import {
   Clockid,
@@ -29,7 +32,6 @@ import {
 import { DescriptorTable, type Descriptor, type DirDescriptor, type FileDescriptor } from './descriptors.js';
 import { GuestMemory } from './guest-memory.js';
 
-const i64Max = (1n << 63n) - 1n;
 const encoder = new TextEncoder();
 
 type Preview1Function = (...args: never[]) => number;
@@ -63,9 +65,10 @@ export class Preview1Host {
       environ_sizes_get: (count: number, size: number) => this.writeSizes(this.envStrings(), count, size),
       clock_res_get: (id: number, out: number) => this.memory.setU64(out, this.clockResolution(id)),
       clock_time_get: (id: number, _precision: bigint, out: number) => this.memory.setU64(out, this.clockNow(id)),
-      fd_advise: (fd: number, _offset: bigint, _len: bigint, advice: number) => {
+      fd_advise: (fd: number, _offset: bigint, len: bigint, advice: number) => {
         if (advice > 5) throw fsError('INVAL');
         this.fds.file(fd);
+        checkAdviceLength(len);
       },
       fd_allocate: (fd: number) => {
         this.fds.file(fd);
@@ -84,8 +87,7 @@ export class Preview1Host {
       fd_filestat_get: (fd: number, out: number) => this.fdFilestat(fd, out),
       fd_filestat_set_size: (fd: number, size: bigint) => {
         const { file } = this.fds.file(fd);
-        if (size > i64Max) throw fsError('INVAL');
-        this.volumeOf(file).setSize(file, Number(size));
+        this.volumeOf(file).setSize(file, fileSize(size));
       },
       fd_filestat_set_times: (fd: number, atim: bigint, mtim: bigint, flags: number) => {
         const [a, m] = timeChanges(atim, mtim, flags);
@@ -146,8 +148,7 @@ export class Preview1Host {
         const follow = lookupFollows(oldFlags);
         const from = this.fds.dir(oldFd).dir;
         const to = this.fds.dir(newFd).dir;
-        if (follow) throw fsError('INVAL', 'path_link does not follow symlinks');
-        from.volume.linkAt(from, this.memory.string(oldPtr, oldLen), false, to, this.memory.string(newPtr, newLen));
+        from.volume.linkAt(from, this.memory.string(oldPtr, oldLen), linkSourceFollows(follow), to, this.memory.string(newPtr, newLen));
       },
       path_open: (
         fd: number,
@@ -370,8 +371,7 @@ export class Preview1Host {
     const descriptor = this.fds.get(fd);
     if (descriptor.kind === 'stdin') throw fsError('SPIPE');
     if (descriptor.kind !== 'file') throw fsError('BADF', `fd ${fd} cannot be read`);
-    if (offset > i64Max) throw fsError('INVAL');
-    this.memory.setU32(out, this.readInto(descriptor, buffers, Number(offset)));
+    this.memory.setU32(out, this.readInto(descriptor, buffers, fileOffset(offset)));
   }
 
   private readInto(descriptor: FileDescriptor, buffers: Uint8Array[], position: number): number {
@@ -406,6 +406,7 @@ export class Preview1Host {
         if (written < buffer.length) break;
       }
     } else {
+      writeOffset(BigInt(descriptor.position), byteLength(buffers));
       for (const buffer of buffers) {
         if (buffer.length === 0) continue;
         const written = file.volume.write(file, buffer, descriptor.position);
@@ -422,10 +423,10 @@ export class Preview1Host {
     const descriptor = this.fds.get(fd);
     if (descriptor.kind === 'stdout' || descriptor.kind === 'stderr') throw fsError('SPIPE');
     if (descriptor.kind !== 'file') throw fsError('BADF', `fd ${fd} cannot be written`);
-    if (offset > i64Max) throw fsError('INVAL');
     const { file } = descriptor;
     let total = 0;
-    let position = Number(offset);
+    // In append mode the offset is ignored (Linux's pwrite, wasmtime): the bytes go at the end.
+    let position = descriptor.append ? 0 : writeOffset(offset, byteLength(buffers));
     for (const buffer of buffers) {
       if (buffer.length === 0) continue;
       const written = descriptor.append
@@ -448,14 +449,11 @@ export class Preview1Host {
     if (whence !== Whence.SET && whence !== Whence.CUR && whence !== Whence.END) throw fsError('INVAL');
     if (this.isNullStdin(fd)) return this.memory.setU64(out, 0n);
     const descriptor = this.fds.seekable(fd);
-    const delta = BigInt.asIntN(64, offset);
-    let base = 0n;
-    if (whence === Whence.CUR) base = BigInt(descriptor.position);
+    let base: number | bigint = 0;
+    if (whence === Whence.CUR) base = descriptor.position;
     if (whence === Whence.END) base = descriptor.file.volume.stat(descriptor.file).size;
-    const position = base + delta;
-    if (position < 0n || position > BigInt(Number.MAX_SAFE_INTEGER)) throw fsError('INVAL');
-    descriptor.position = Number(position);
-    this.memory.setU64(out, position);
+    descriptor.position = seekTarget(base, offset);
+    this.memory.setU64(out, BigInt(descriptor.position));
   }
 
   /**
@@ -463,7 +461,9 @@ export class Preview1Host {
    * read from the host once per pass (at cookie 0) and kept: each call costs
    * only the entries it returns, so paging through a huge directory is linear.
    */
-  private readdir(fd: number, buf: number, len: number, cookie: bigint, out: number): void {
+  private readdir(fd: number, buf: number, len: number, rawCookie: bigint, out: number): void {
+    // A u64 reaches JS as a signed i64: take it back to its value, so a cookie past the end stays past it.
+    const cookie = BigInt.asUintN(64, rawCookie);
     const descriptor = this.fds.dir(fd);
     const { dir } = descriptor;
     if (cookie === 0n || descriptor.listing === undefined) descriptor.listing = dir.volume.readDir(dir);
@@ -678,13 +678,13 @@ function checkRights(base: bigint, inheriting: bigint): void {
 
 function timeChanges(atim: bigint, mtim: bigint, flags: number): [TimeChange, TimeChange] {
   if (flags & ~fstflagsAll) throw fsError('INVAL');
-  const pick = (value: bigint, set: number, now: number): TimeChange => {
-    if (flags & set && flags & now) throw fsError('INVAL', 'a time cannot be both given and now');
-    if (flags & set) return value;
-    if (flags & now) return 'now';
-    return undefined;
-  };
+  const pick = (value: bigint, set: number, now: number): TimeChange =>
+    timeChangeOf({ given: flags & set ? value : undefined, now: (flags & now) !== 0 });
   return [pick(atim, Fstflags.ATIM, Fstflags.ATIM_NOW), pick(mtim, Fstflags.MTIM, Fstflags.MTIM_NOW)];
+}
+
+function byteLength(buffers: readonly Uint8Array[]): number {
+  return buffers.reduce((sum, buffer) => sum + buffer.length, 0);
 }
 
 function filetypeCode(type: FileType): number {
