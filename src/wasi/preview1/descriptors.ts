@@ -116,3 +116,9 @@ export class DescriptorTable {
     return this.used.entries();
   }
 }
+
+/** Closes what a descriptor holds in its volume (stdio holds nothing to close). */
+export function closeDescriptor(descriptor: Descriptor): void {
+  if (descriptor.kind === 'file') descriptor.file.volume.close(descriptor.file);
+  else if (descriptor.kind === 'dir') descriptor.dir.volume.close(descriptor.dir);
+}

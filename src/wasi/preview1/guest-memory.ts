@@ -3,6 +3,9 @@ import { fsError } from '../../zones/errno.js';
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 const utf8Encoder = new TextEncoder();
 
+/** wasm32's SSIZE_MAX: the most bytes one read or write may move. */
+const maxIovecTotal = 0x7fffffff;
+
 /**
  * Typed access to a guest's linear memory. The views are refreshed whenever
  * the memory has grown (which detaches the old buffer). Out-of-bounds
@@ -70,12 +73,19 @@ export class GuestMemory {
     }
   }
 
-  /** The buffers of an iovec/ciovec array, as live windows. */
+  /**
+   * The buffers of an iovec/ciovec array, as live windows. Their lengths
+   * together must fit wasm32's `ssize_t`, as readv/writev's must (EINVAL):
+   * buffers may repeat, and a larger total would wrap the u32 count the call returns.
+   */
   iovecs(ptr: number, count: number): Uint8Array[] {
     const result: Uint8Array[] = [];
+    let total = 0;
     for (let i = 0; i < count; i++) {
       const base = this.u32(ptr + i * 8);
       const len = this.u32(ptr + i * 8 + 4);
+      total += len;
+      if (total > maxIovecTotal) throw fsError('INVAL', 'the buffers hold more than a call may return');
       result.push(this.slice(base, len));
     }
     return result;

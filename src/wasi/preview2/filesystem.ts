@@ -2,7 +2,10 @@ import { fsError, FsError } from '../../zones/errno.js';
 import type { DirEntry, FileStat, TimeChange } from '../../zones/types.js';
 import type { ZoneDir, ZoneFile, ZoneNode } from '../../zones/zone-volume.js';
 import type { WasiContext } from '../core/context.js';
+import { checkAdviceLength, fileOffset, fileSize, writeOffset } from '../core/file-offsets.js';
+import { linkSourceFollows } from '../core/link-source.js';
 import { openRequestOf } from '../core/open-request.js';
+import { timeChangeOf } from '../core/time-changes.js';
 import { datetimeOf, type Datetime } from './clocks.js';
 import { filesystemErrorCodeOf, fsCall } from './error-codes.js';
 import { IoError } from './io-error.js';
@@ -68,19 +71,22 @@ export class Descriptor {
   ) {}
 
   readViaStream(offset: bigint): InputStream {
-    return fsCall(() => new InputStream(new FileReader(this.readable(), position(offset))));
+    return fsCall(() => new InputStream(new FileReader(this.readable(), fileOffset(offset))));
   }
 
   writeViaStream(offset: bigint): OutputStream {
-    return fsCall(() => new OutputStream(new FileWriter(this.writable(), position(offset))));
+    return fsCall(() => new OutputStream(new FileWriter(this.writable(), offset)));
   }
 
   appendViaStream(): OutputStream {
     return fsCall(() => new OutputStream(new FileAppender(this.writable())));
   }
 
-  advise(_offset: bigint, _length: bigint, _advice: string): void {
-    fsCall(() => this.file());
+  advise(_offset: bigint, length: bigint, _advice: string): void {
+    fsCall(() => {
+      this.file();
+      checkAdviceLength(length);
+    });
   }
 
   syncData(): void {
@@ -99,7 +105,7 @@ export class Descriptor {
   }
 
   setSize(size: bigint): void {
-    fsCall(() => this.node.volume.setSize(this.file(), position(size)));
+    fsCall(() => this.node.volume.setSize(this.file(), fileSize(size)));
   }
 
   setTimes(atim: NewTimestamp, mtim: NewTimestamp): void {
@@ -110,14 +116,14 @@ export class Descriptor {
     return fsCall(() => {
       const file = this.readable();
       const into = new Uint8Array(length < BigInt(maxRead) ? Number(length) : maxRead);
-      const n = file.volume.read(file, into, position(offset));
+      const n = file.volume.read(file, into, fileOffset(offset));
       return [into.subarray(0, n), n === 0];
     });
   }
 
   write(buffer: Uint8Array, offset: bigint): bigint {
     return fsCall(() => {
-      new FileWriter(this.writable(), position(offset)).write(buffer);
+      new FileWriter(this.writable(), offset).write(buffer);
       return BigInt(buffer.length);
     });
   }
@@ -162,8 +168,7 @@ export class Descriptor {
     fsCall(() => {
       const dir = this.dir();
       const to = target.dir();
-      if (oldFlags.symlinkFollow) throw fsError('INVAL', 'link-at does not follow symlinks');
-      dir.volume.linkAt(dir, oldPath, false, to, newPath);
+      dir.volume.linkAt(dir, oldPath, linkSourceFollows(oldFlags.symlinkFollow === true), to, newPath);
     });
   }
 
@@ -301,12 +306,17 @@ class FileReader implements ByteSource {
 
 /** Writes a file from a position the stream keeps and advances; all bytes or an error. */
 class FileWriter implements ByteSink {
+  private position: number;
+
   constructor(
     private readonly file: ZoneFile,
-    private position: number,
-  ) {}
+    offset: bigint,
+  ) {
+    this.position = writeOffset(offset, 0);
+  }
 
   write(data: Uint8Array): void {
+    writeOffset(BigInt(this.position), data.length);
     for (let done = 0; done < data.length; ) {
       const n = this.file.volume.write(this.file, data.subarray(done), this.position);
       if (n === 0) throw fsError('IO', `${this.file.guestPath}: the write made no progress`);
@@ -329,20 +339,14 @@ class FileAppender implements ByteSink {
   }
 }
 
-/** A guest offset or size as a JS number; beyond 2^53 it cannot name a real position. */
-function position(value: bigint): number {
-  if (value > BigInt(Number.MAX_SAFE_INTEGER)) throw fsError('INVAL', `offset ${value} is too large`);
-  return Number(value);
-}
-
 function timeChange(time: NewTimestamp): TimeChange {
   switch (time.tag) {
     case 'no-change':
-      return undefined;
+      return timeChangeOf({});
     case 'now':
-      return 'now';
+      return timeChangeOf({ now: true });
     case 'timestamp':
-      return time.val.seconds * 1_000_000_000n + BigInt(time.val.nanoseconds);
+      return timeChangeOf({ given: time.val.seconds * 1_000_000_000n + BigInt(time.val.nanoseconds) });
   }
 }
 
