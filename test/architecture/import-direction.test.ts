@@ -58,7 +58,9 @@ describe('the import checker', () => {
         fix: expect.stringContaining("move what it needs down to 'bottom' or below"),
       },
     ]);
-    expect(describeViolation(violations[0]!)).toMatch(/^src\/bottom\/b\.ts:2: import type \{ A \} from '\.\.\/top\/a\.js';\n {2}breaks: .+\n {2}fix: .+$/);
+    expect(describeViolation(violations[0]!)).toMatch(
+      /^src\/bottom\/b\.ts:2: import type \{ A \} from '\.\.\/top\/a\.js';\n {2}breaks: .+\n {2}fix: .+$/,
+    );
   });
 
   it('sees re-exports, import() and import types', () => {
@@ -81,7 +83,13 @@ describe('the import checker', () => {
     const violations = checkImports(
       [
         file('src/top/host.ts', "import { readFileSync } from 'node:fs';", "import Docker from 'dockerode';"),
-        file('src/top/a.ts', "import { z } from 'zod';", "import { host } from './host.js';", "import { join } from 'path';", "import Docker from 'dockerode';"),
+        file(
+          'src/top/a.ts',
+          "import { z } from 'zod';",
+          "import { host } from './host.js';",
+          "import { join } from 'path';",
+          "import Docker from 'dockerode';",
+        ),
       ],
       fixtureRules,
     );
@@ -100,8 +108,13 @@ describe('the import checker', () => {
         { name: 'fixed long ago', from: 'src/bottom/', to: 'src/top/gone.ts', fix: 'nothing' },
       ],
     };
-    const violations = checkImports([file('src/top/a.ts', 'export const a = 1;'), file('src/bottom/b.ts', "import { a } from '../top/a.js';")], rules);
-    expect(violations.map((violation) => violation.rule)).toEqual(["the exception 'fixed long ago' (src/bottom/ -> src/top/gone.ts) matches no import any more"]);
+    const violations = checkImports(
+      [file('src/top/a.ts', 'export const a = 1;'), file('src/bottom/b.ts', "import { a } from '../top/a.js';")],
+      rules,
+    );
+    expect(violations.map((violation) => violation.rule)).toEqual([
+      "the exception 'fixed long ago' (src/bottom/ -> src/top/gone.ts) matches no import any more",
+    ]);
   });
 
   it('fails on a file that sits in no layer and on an import out of src/', () => {
@@ -110,8 +123,14 @@ describe('the import checker', () => {
   });
 
   it('lets the longest prefix decide, so a file can sit in another layer than its folder', () => {
-    const rules: ImportRules = { ...fixtureRules, layers: [{ name: 'top', modules: ['src/top/', 'src/bottom/up.ts'] }, ...fixtureRules.layers.slice(1)] };
-    const violations = checkImports([file('src/bottom/up.ts', "import { a } from '../top/a.js';"), file('src/top/a.ts', 'export const a = 1;')], rules);
+    const rules: ImportRules = {
+      ...fixtureRules,
+      layers: [{ name: 'top', modules: ['src/top/', 'src/bottom/up.ts'] }, ...fixtureRules.layers.slice(1)],
+    };
+    const violations = checkImports(
+      [file('src/bottom/up.ts', "import { a } from '../top/a.js';"), file('src/top/a.ts', 'export const a = 1;')],
+      rules,
+    );
     expect(violations).toEqual([]);
   });
 

@@ -185,15 +185,16 @@ export function checkImports(files: readonly SourceFile[], rules: ImportRules): 
   const used = new Set<ImportException>();
   for (const file of files) {
     if (!layerOf(rules, file.path)) {
-      violations.push({ file: file.path, line: 1, statement: '', rule: 'the file sits in no layer', fix: `add it (or its folder) to a layer in ${tableFile}` });
+      violations.push(wholeFile(file.path, 'the file sits in no layer', `add it (or its folder) to a layer in ${tableFile}`));
     }
     const { sites, parseErrors } = importsOf(file);
-    for (const message of parseErrors) violations.push({ file: file.path, line: 1, statement: '', rule: `does not parse: ${message}`, fix: 'fix the syntax' });
+    for (const message of parseErrors) violations.push(wholeFile(file.path, `does not parse: ${message}`, 'fix the syntax'));
     for (const site of sites) {
       const target = targetOf(file.path, site.specifier);
       const broken = breach(rules, file.path, target);
       if (!broken) continue;
-      const excused = target.kind === 'module' && rules.exceptions.find((exception) => covers(exception.from, file.path) && covers(exception.to, target.path));
+      const excused =
+        target.kind === 'module' && rules.exceptions.find((exception) => covers(exception.from, file.path) && covers(exception.to, target.path));
       if (excused) {
         used.add(excused);
         continue;
@@ -203,15 +204,15 @@ export function checkImports(files: readonly SourceFile[], rules: ImportRules): 
   }
   for (const exception of rules.exceptions) {
     if (used.has(exception)) continue;
-    violations.push({
-      file: tableFile,
-      line: 1,
-      statement: '',
-      rule: `the exception '${exception.name}' (${exception.from} -> ${exception.to}) matches no import any more`,
-      fix: `delete it from ${tableFile}`,
-    });
+    const rule = `the exception '${exception.name}' (${exception.from} -> ${exception.to}) matches no import any more`;
+    violations.push(wholeFile(tableFile, rule, `delete it from ${tableFile}`));
   }
   return violations;
+}
+
+/** A violation of a file or of the table rather than of one import. */
+function wholeFile(file: string, rule: string, fix: string): Violation {
+  return { file, line: 1, statement: '', rule, fix };
 }
 
 export function describeViolation(violation: Violation): string {
