@@ -1,7 +1,7 @@
 import { concatBytes } from '../../bytes.js';
 import { Errno, FsError, fsError } from '../../zones/errno.js';
 import type { DirEntry, FileStat, FileType, TimeChange } from '../../zones/types.js';
-import type { ZoneDir, ZoneNode } from '../../zones/zone-volume.js';
+import type { ZoneNode } from '../../zones/zone-volume.js';
 import { ProcessExit, type WasiContext } from '../core/context.js';
 import { openRequestOf } from '../core/open-request.js';
 import { readInput, type BlockingWait, type InputSource } from '../core/stdio.js';
