@@ -137,7 +137,7 @@ function dockerRun(image: string | undefined, zone: string, command: string[], c
       everyRounds: dockerEvery,
       run: () => {
         const result = spawnSync('docker', ['run', '--rm', '--network', 'none', '-v', `${zone}:/input:ro`, image, ...command]);
-        if (result.status !== 0) throw new Error(`docker run ${command.join(' ')}: exit ${result.status}: ${result.stderr}`);
+        if (result.status !== 0) throw new Error(`docker run ${command.join(' ')}: exit ${result.status}: ${result.stderr.toString()}`);
         check(result.stdout);
       },
     },

@@ -1,4 +1,3 @@
-import type { AuditEvent } from './audit/events.js';
 import type { TrapInfo } from './backends/wasm/trap.js';
 import type { LimitKind } from './limits/run-limiter.js';
 import type { Denial } from './policy/types.js';
@@ -87,5 +86,3 @@ export class EventChannel<T> implements AsyncIterable<T> {
     };
   }
 }
-
-export type { AuditEvent };

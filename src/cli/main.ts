@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
+import { inspect } from 'node:util';
 import { execHelp, mainHelp } from './arguments.js';
 
 /** The `goodbot` command line. */
@@ -34,7 +35,13 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    console.error(`goodbot: ${(error as Error)?.stack ?? error}`);
+    console.error(`goodbot: ${crashReport(error)}`);
     process.exitCode = 125;
   },
 );
+
+/** An error's stack; anything else thrown (an object with no stack) as inspect shows it, not as `[object Object]`. */
+function crashReport(error: unknown): string {
+  if (error instanceof Error) return error.stack ?? error.message;
+  return typeof error === 'string' ? error : inspect(error);
+}

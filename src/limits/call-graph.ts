@@ -89,8 +89,8 @@ class CheckPlanner {
 
   constructor(
     private readonly sites: CallSites,
-    private readonly imported: number,
-    private readonly typeOf: (functionIndex: number) => number,
+    imported: number,
+    typeOf: (functionIndex: number) => number,
   ) {
     this.functions = sites.functionCount;
     this.host = this.functions;

@@ -91,7 +91,7 @@ import { capMemorySection, wasmPageBytes } from './memory-cap.js';
 import { readSections, SectionId, WasmReader, WasmRewriteError, type RawSection } from './wasm-reader.js';
 import { ByteWriter, writeSection } from './wasm-writer.js';
 
-export { WasmRewriteError, type RewriteErrorKind } from './wasm-reader.js';
+export { WasmRewriteError } from './wasm-reader.js';
 
 export interface InstrumentFuelOptions {
   /** Module name of the added out-of-fuel import. Default `goodbot:limits`. */

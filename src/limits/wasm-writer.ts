@@ -98,26 +98,9 @@ export class ByteWriter {
   }
 }
 
-/** Writes `vec(item)`: a u32 count then the items. */
-export function writeVector<T>(out: ByteWriter, items: readonly T[], writeItem: (out: ByteWriter, item: T) => void): void {
-  out.u32(items.length);
-  for (const item of items) writeItem(out, item);
-}
-
 /** Writes a whole section: id, payload size, payload. */
 export function writeSection(out: ByteWriter, id: number, payload: Uint8Array): void {
   out.u8(id);
   out.u32(payload.length);
   out.bytes(payload);
-}
-
-/** Number of bytes `u32` LEB128 encoding of `value` takes. */
-export function u32Size(value: number): number {
-  let size = 1;
-  let rest = value >>> 7;
-  while (rest !== 0) {
-    size++;
-    rest >>>= 7;
-  }
-  return size;
 }

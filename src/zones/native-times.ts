@@ -4,10 +4,10 @@ import { fileURLToPath } from 'node:url';
 import { getSystemErrorName } from 'node:util';
 import type { TimeChange } from './types.js';
 
-/** The fs-times addon (src/zones/native/fs-times.c): ns-exact utimensat/futimens. */
+/** The fs-times addon (src/zones/native/fs-times.c): ns-exact utimensat/futimens, plain functions that need no `this`. */
 interface FsTimesAddon {
-  setPathTimes(path: string, atim: bigint, mtim: bigint, noFollow: boolean): void;
-  setFdTimes(fd: number, atim: bigint, mtim: bigint): void;
+  readonly setPathTimes: (path: string, atim: bigint, mtim: bigint, noFollow: boolean) => void;
+  readonly setFdTimes: (fd: number, atim: bigint, mtim: bigint) => void;
 }
 
 const packageRoot = fileURLToPath(new URL('../..', import.meta.url));

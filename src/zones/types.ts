@@ -52,7 +52,3 @@ export const readOnlyOpen: OpenRequest = {
   read: true,
   write: false,
 };
-
-export function isSpecialFile(type: FileType): boolean {
-  return type !== 'directory' && type !== 'regular-file' && type !== 'symbolic-link';
-}

@@ -1,18 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { instrumentFuel, WasmRewriteError, type InstrumentedModule } from '../../src/limits/instrument-fuel.js';
-import {
-  EMPTY_BLOCK,
-  I32,
-  Section,
-  body,
-  exportEntry,
-  funcType,
-  moduleBytes,
-  section,
-  simpleModule,
-  uleb,
-  vec,
-} from './wasm-builder.js';
+import { instrumentFuel, type InstrumentedModule } from '../../src/limits/instrument-fuel.js';
+import { EMPTY_BLOCK, I32, simpleModule } from './wasm-builder.js';
 
 class OutOfFuel extends Error {}
 

@@ -98,7 +98,7 @@ class ProgramGenerator {
     return relative === this.labels.length - 1;
   }
 
-  private nested(opcode: number, kind: Label, depth: number, inside: () => void): void {
+  private nested(opcode: number, kind: Label, inside: () => void): void {
     this.emit(opcode, EMPTY_BLOCK);
     this.labels.push(kind);
     inside();
@@ -133,7 +133,7 @@ class ProgramGenerator {
       }
       case 4: // if, with or without else
         this.condition();
-        this.nested(0x04, 'if', depth, () => {
+        this.nested(0x04, 'if', () => {
           this.statements(depth - 1);
           if (this.chance(2)) {
             this.emit(0x05);
@@ -142,7 +142,7 @@ class ProgramGenerator {
         });
         return;
       case 5:
-        this.nested(0x02, 'block', depth, () => this.statements(depth - 1));
+        this.nested(0x02, 'block', () => this.statements(depth - 1));
         return;
       case 6: {
         // A loop run 1-3 times: counter = n; loop { ...; br_if 0 (--counter != 0) }
@@ -150,7 +150,7 @@ class ProgramGenerator {
         const counter = COUNTER + this.loops++;
         this.emit(0x41, 1 + Math.floor(this.pick(3)));
         this.emit(0x21, counter);
-        this.nested(0x03, 'loop', depth, () => {
+        this.nested(0x03, 'loop', () => {
           this.statements(depth - 1);
           this.emit(0x20, counter);
           this.emit(0x41, 1);

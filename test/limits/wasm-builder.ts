@@ -4,7 +4,6 @@
  */
 export const I32 = 0x7f;
 export const I64 = 0x7e;
-export const V128 = 0x7b;
 export const FUNCREF = 0x70;
 export const EMPTY_BLOCK = 0x40;
 

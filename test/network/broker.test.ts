@@ -37,7 +37,7 @@ describe('the network broker', () => {
 
   it('connects to exactly the address given, relays both ways, and reports the end', async () => {
     const port = await listen((socket) => {
-      socket.on('data', (chunk) => socket.end(`got ${chunk}`));
+      socket.on('data', (chunk: Buffer) => socket.end(`got ${chunk.toString()}`));
     });
     const { broker, events } = brokerWithEvents();
     broker.handle({ op: 'connect', id: 7, to: { address: '127.0.0.1', port }, keepAlive: false, keepAliveIdleMs: 1000 });

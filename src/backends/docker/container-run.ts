@@ -27,7 +27,7 @@ const cancelPollMs = 50;
  * only way out is the run's egress proxy; both go when the run ends.
  */
 export async function runContainer(job: ContainerJob, engine: Docker = dockerEngine(), toolDirs: readonly string[] = []): Promise<ContainerOutcome> {
-  const { policy, limiter } = job;
+  const { policy } = job;
   const image = policy.docker.image ?? toolsImageRef();
   const mounts = ContainerMounts.open(policy.zones, policy.docker, engineSocket(), toolDirs);
   try {

@@ -6,8 +6,6 @@ import { cacheRoot } from '../../host-dirs.js';
 import { readOwnFile, sha256 } from './cache-file.js';
 import { importsOfGlue, type ComponentShape } from './component-program.js';
 
-export { cacheRoot } from '../../host-dirs.js';
-
 /** Bumped when what we write (file names, the glue patch, the manifest) changes. */
 const cacheFormat = 3;
 

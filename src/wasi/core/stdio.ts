@@ -60,9 +60,6 @@ export class BufferedInput implements InputSource {
 /** Stdin when the caller gives none: always at end of input, like `/dev/null`. */
 export const emptyInput: InputSource = { read: () => new Uint8Array(0), isNullDevice: true };
 
-/** Discards output (and refuses nothing). */
-export const discardOutput: OutputSink = { write: () => {} };
-
 /** Calls `onChunk` with a copy of each write; used for streaming and collecting. */
 export class CallbackOutput implements OutputSink {
   constructor(
