@@ -17,7 +17,7 @@ export async function coldStart(options: { rounds: number; root: string }): Prom
   const zone = join(tmpdir(), 'goodbot-bench-cold');
   mkdirSync(zone, { recursive: true });
   writeFileSync(join(zone, 'file.txt'), 'x'.repeat(4095) + '\n');
-  const cli = join(options.root, 'dist', 'cli', 'main.js');
+  const cli = join(options.root, 'dist', 'node', 'cli', 'main.js');
   const guest = join(options.root, '.cache', 'guests', 'cat.wasm');
   const component = join(options.root, '.cache', 'guests', 'cat.component.wasm');
   const run = (command: string, args: string[]) => () => {

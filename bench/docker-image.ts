@@ -8,7 +8,7 @@ import { join } from 'node:path';
  */
 export function toolsImage(root: string, cwd: string): string | undefined {
   if (spawnSync('docker', ['info'], { stdio: 'ignore' }).status !== 0) return undefined;
-  const cli = join(root, 'dist', 'cli', 'main.js');
+  const cli = join(root, 'dist', 'node', 'cli', 'main.js');
   const result = spawnSync(process.execPath, [cli, 'exec', '--backend=docker', '--json', '--', 'true'], { cwd, encoding: 'utf8' });
   if (result.status !== 0) throw new Error(`goodbot exec --backend=docker true failed: ${result.stderr}`);
   return (JSON.parse(result.stdout) as { image: string }).image;

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { createSandbox } from '../src/index.js';
+import { createSandbox } from '../src/node/index.js';
 import { interleaved, type Timing } from './interleaved.js';
 
 /**

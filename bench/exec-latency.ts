@@ -3,9 +3,9 @@ import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WASI } from 'node:wasi';
-import { createSandbox } from '../src/index.js';
+import { createSandbox } from '../src/node/index.js';
 import { findRecipe } from '../src/tools/catalog.js';
-import { ToolStore } from '../src/tools/tool-store.js';
+import { ToolStore } from '../src/node/tools/tool-store.js';
 import { interleaved, type Contender, type Timing } from './interleaved.js';
 import { preview2ShimRunner } from './preview2-shim.js';
 

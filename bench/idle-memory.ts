@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Run } from '../src/index.js';
+import type { Run } from '../src/node/index.js';
 
 export interface IdleMemoryRow {
   readonly name: string;
@@ -30,8 +30,8 @@ export async function idleMemory(options: { count: number; dockerCount: number; 
 
 async function goodbotIdle(count: number): Promise<IdleMemoryRow> {
   // The built library, as users run it: from src, each worker would also load tsx and transpile goodbot.
-  const built = pathToFileURL(join(import.meta.dirname, '..', 'dist', 'index.js')).href;
-  const { WorkerPool } = (await import(built)) as typeof import('../src/index.js');
+  const built = pathToFileURL(join(import.meta.dirname, '..', 'dist', 'node', 'index.js')).href;
+  const { WorkerPool } = (await import(built)) as typeof import('../src/node/index.js');
   (globalThis as { gc?: () => void }).gc?.();
   const before = residentMiB(process.pid);
   const pool = new WorkerPool({ size: count });

@@ -1,10 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { createSandbox } from '../src/index.js';
+import { createSandbox } from '../src/node/index.js';
 import { instrumentFuel } from '../src/limits/instrument-fuel.js';
 import { findRecipe } from '../src/tools/catalog.js';
-import { ToolStore } from '../src/tools/tool-store.js';
+import { ToolStore } from '../src/node/tools/tool-store.js';
 import { interleaved, type Timing } from './interleaved.js';
 
 /**

@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import * as shimModule from '@bytecodealliance/preview2-shim';
-import { cachedComponent } from '../src/backends/wasm/component-cache.js';
-import { importGlue } from '../src/backends/wasm/component-loader.js';
+import { cachedComponent } from '../src/node/platform/component-cache.js';
+import { importGlue } from '../src/node/platform/component-loader.js';
 
 /**
  * A peer: the same component run by jco's glue over

@@ -1,7 +1,7 @@
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createSandbox, WorkerPool } from '../src/index.js';
+import { createSandbox, WorkerPool } from '../src/node/index.js';
 
 /** The small tool both measurements run: print a 4 KiB file from an input zone. */
 function catJob(guestsDir: string) {

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createSandbox } from '../src/index.js';
+import { createSandbox } from '../src/node/index.js';
 import { interleaved, type Contender, type Timing } from './interleaved.js';
 
 /**

@@ -73,7 +73,7 @@ npx tsc -p tsconfig.json
 
 # 6. The fs-times addon: nanosecond-exact timestamps for host-folder zones.
 addon=.cache/native/fs-times.node
-source_file=src/zones/native/fs-times.c
+source_file=src/node/zones/native/fs-times.c
 node_include="$(node -p "require('path').join(process.execPath, '..', '..', 'include', 'node')")"
 [ -f "$node_include/node_api.h" ] || node_include=/usr/include/node
 if [ ! -f "$addon" ] || [ "$source_file" -nt "$addon" ]; then
@@ -92,11 +92,11 @@ node wasm-tools/build-guests.mjs
 #    npm packages. Each build is cached by its recipe's hash: the first run
 #    takes minutes (progress below), later runs none.
 step "building the tool catalog"
-node dist/cli/main.js tools build --default
+node dist/node/cli/main.js tools build --default
 
 # 9. The Docker backend's tools image (wasm-tools/images/tools): debootstrap
 #    from apt's Debian mirror, imported into the engine as goodbot/tools:<hash>.
 #    About two minutes the first time; later runs only check that it is there.
 step "building the Docker tools image"
-node dist/cli/main.js docker build-image >/dev/null
+node dist/node/cli/main.js docker build-image >/dev/null
 step "setup done"

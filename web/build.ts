@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { packFolder } from '../src/browser/folder-archive.js';
 import { findRecipe, toolCatalog, type ToolMount } from '../src/tools/catalog.js';
-import { ToolStore, type BuildRecord } from '../src/tools/tool-store.js';
+import { ToolStore, type BuildRecord } from '../src/node/tools/tool-store.js';
 import { artifactPath, folderArchivePath, pageRecipes, type ToolManifest } from './tool-manifest.js';
 
 const webDir = dirname(fileURLToPath(import.meta.url));

@@ -1,4 +1,4 @@
-import type { RunResult, WorkerMessage } from '../src/core.js';
+import type { RunResult, WorkerMessage } from '../src/browser/index.js';
 import { defaultTimeoutMs, examples, initialFiles, pageTools, type Example } from './examples.js';
 import { pagePolicy, showPolicy } from './policy-view.js';
 import { RunClient } from './run-client.js';

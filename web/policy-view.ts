@@ -1,4 +1,4 @@
-import type { SandboxConfig } from '../src/core.js';
+import type { SandboxConfig } from '../src/browser/index.js';
 
 /** The policy of a page run: the two zones, only the chosen tool, no variables, no network, a deadline. */
 export function pagePolicy(tool: string, files: Record<string, string>, timeoutMs: number): SandboxConfig {

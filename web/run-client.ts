@@ -1,4 +1,4 @@
-import type { PreloadRequest, RunRequest, RunResult, WorkerMessage } from '../src/core.js';
+import type { PreloadRequest, RunRequest, RunResult, WorkerMessage } from '../src/browser/index.js';
 
 /** What the page hears about one run. */
 export interface RunListener {

@@ -1,4 +1,5 @@
 import type { Allowance, Denial, ZoneSpec } from '../policy/types.js';
+import { redacted } from '../policy/environment.js';
 
 /** One line of the audit log (JSONL). Values of secret variables never appear. */
 export type AuditEvent =
@@ -51,8 +52,6 @@ export type AuditEvent =
 export interface AuditSink {
   record(event: AuditEvent): void;
 }
-
-export const redacted = '[redacted]';
 
 /** The environment as the audit log shows it: only revealed names keep their values. */
 export function redactEnvironment(

@@ -1,8 +1,8 @@
 import { Authority } from '../policy/authority.js';
 import type { Allowance, Denial, Policy, ZoneSpec } from '../policy/types.js';
-import type { RunResult } from '../run.js';
-import type { ExecRequest } from '../sandbox.js';
-import type { BlockingWait } from '../wasi/core/stdio.js';
+import type { RunResult } from './run-result.js';
+import type { ExecRequest } from './exec-request.js';
+import type { BlockingWait } from '../limits/blocking-wait.js';
 
 /** What a run's `run.start` record says: known once the backend has found and loaded the program. */
 export interface RunStart {

@@ -2,11 +2,11 @@ import { concatBytes } from '../bytes.js';
 import { ExitStatus, GoodbotError } from '../errors.js';
 import { RunLimiter } from '../limits/run-limiter.js';
 import { guestEnvironment } from '../policy/environment.js';
-import type { Platform } from '../platform.js';
-import type { ExecRequest } from '../sandbox.js';
-import { LimitInterrupt } from '../wasi/core/limit-interrupt.js';
-import { NetworkGate } from '../wasi/core/network-gate.js';
-import { readInput } from '../wasi/core/stdio.js';
+import type { Platform } from './platform.js';
+import type { ExecRequest } from './exec-request.js';
+import { LimitInterrupt } from '../limits/limit-interrupt.js';
+import { NetworkGate } from '../wasi/common/network-gate.js';
+import { readInput } from '../wasi/common/stdio.js';
 import { reportingAuthority, type Backend, type BackendJob, type RunOutcome } from './backend.js';
 import { defaultPath } from './container.js';
 

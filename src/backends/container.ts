@@ -1,7 +1,7 @@
 import type { RunLimiter } from '../limits/run-limiter.js';
 import type { Authority } from '../policy/authority.js';
 import type { Policy } from '../policy/types.js';
-import type { NetworkGate } from '../wasi/core/network-gate.js';
+import type { NetworkGate } from '../wasi/common/network-gate.js';
 
 /**
  * A run for a container backend, as the platform-neutral sandbox hands it

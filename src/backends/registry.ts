@@ -1,4 +1,4 @@
-import type { Platform } from '../platform.js';
+import type { Platform } from './platform.js';
 import type { Policy } from '../policy/types.js';
 import { findTool, isToolName } from '../tools/catalog.js';
 import type { Backend } from './backend.js';

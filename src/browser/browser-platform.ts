@@ -3,14 +3,15 @@ import type { AuditSink } from '../audit/events.js';
 import { moduleProgram } from '../backends/wasm/module-program.js';
 import { detectProgramKind } from '../backends/wasm/program-kind.js';
 import { GoodbotError } from '../errors.js';
-import type { LoadedProgram, Platform, ToolLaunch } from '../platform.js';
+import type { Platform, ToolLaunch } from '../backends/platform.js';
+import type { LoadedProgram } from '../backends/wasm/loaded-program.js';
 import type { ZoneSpec } from '../policy/types.js';
 import { findTool, mountZoneName, recipeOf, type ToolEntry, type ToolMount } from '../tools/catalog.js';
-import { HostClock } from '../wasi/core/clock.js';
-import { secureRandom } from '../wasi/core/random.js';
-import { MemoryFolderBackend } from '../zones/memory-folder.js';
-import { memoryZoneBackend } from '../zones/memory-zone.js';
-import type { VolumeBackend } from '../zones/volume-backend.js';
+import { HostClock } from '../limits/clock.js';
+import { secureRandom } from '../wasi/common/random.js';
+import { MemoryFolderStore } from '../zones/memory-folder.js';
+import { memoryZoneStore } from '../zones/memory-zone.js';
+import type { FolderStore } from '../zones/folder-store.js';
 import { readZoneFiles, type ZoneFiles } from './zone-files.js';
 
 export interface BrowserPlatformOptions {
@@ -103,7 +104,7 @@ export function createBrowserPlatform(options: BrowserPlatformOptions): Platform
         };
       },
     }),
-    zoneBackend: (spec) => memoryBackend(spec, options),
+    zoneStore: (spec) => memoryStore(spec, options),
     hostEnv: () => options.hostEnv ?? {},
     ...(options.audit !== undefined && { audit: options.audit }),
     createClock: () => new HostClock(),
@@ -126,20 +127,20 @@ function browserTool(name: string, withFolders: boolean): ToolEntry {
   return tool;
 }
 
-function memoryBackend(spec: ZoneSpec, options: BrowserPlatformOptions): VolumeBackend<unknown, unknown> {
+function memoryStore(spec: ZoneSpec, options: BrowserPlatformOptions): FolderStore<unknown, unknown> {
   if (spec.kind !== 'memory') {
     throw new GoodbotError('policy', `zone '${spec.name}' is a host folder; the browser has only in-memory zones`, {
       hint: "give the zone `files` (or mode 'tmpfs') instead of a hostPath",
     });
   }
-  const backend = memoryZoneBackend(spec, () => options.Volume);
+  const store = memoryZoneStore(spec, () => options.Volume);
   const onZoneFiles = options.onZoneFiles;
-  if (spec.access === 'rw' && onZoneFiles !== undefined && backend instanceof MemoryFolderBackend) {
-    const dispose = backend.dispose.bind(backend);
-    backend.dispose = () => {
-      onZoneFiles(spec, readZoneFiles(backend.volume));
+  if (spec.access === 'rw' && onZoneFiles !== undefined && store instanceof MemoryFolderStore) {
+    const dispose = store.dispose.bind(store);
+    store.dispose = () => {
+      onZoneFiles(spec, readZoneFiles(store.volume));
       dispose();
     };
   }
-  return backend as VolumeBackend<unknown, unknown>;
+  return store as FolderStore<unknown, unknown>;
 }

@@ -1,7 +1,7 @@
 import { GoodbotError } from '../errors.js';
-import type { Platform } from '../platform.js';
+import type { Platform } from '../backends/platform.js';
 import { compileSandboxConfig } from '../policy/compile.js';
-import { Sandbox } from '../sandbox.js';
+import { Sandbox } from '../run/sandbox.js';
 import type { ZoneFiles } from './zone-files.js';
 import type { RunRequest, WorkerScope } from './worker-protocol.js';
 

@@ -1,6 +1,6 @@
 import type { SandboxConfig } from '../policy/schema.js';
 import type { Denial } from '../policy/types.js';
-import type { RunResult } from '../run.js';
+import type { RunResult } from '../backends/run-result.js';
 
 /** The page asks the worker for one run: a catalog tool under a policy (compiled in the worker). */
 export interface RunRequest {

@@ -1,7 +1,7 @@
 import type { Limits } from '../policy/types.js';
-import type { WasiClock } from '../wasi/core/clock.js';
-import { LimitInterrupt } from '../wasi/core/limit-interrupt.js';
-import type { BlockingWait } from '../wasi/core/stdio.js';
+import type { WasiClock } from './clock.js';
+import { LimitInterrupt } from './limit-interrupt.js';
+import type { BlockingWait } from './blocking-wait.js';
 
 /** Which limit ended a run (`cancelled`: the caller stopped it). */
 export type LimitKind = 'timeout' | 'fuel-exhausted' | 'memory-limit' | 'output-limit' | 'cancelled';

@@ -1,4 +1,4 @@
-import { redacted } from '../audit/events.js';
+import { redacted } from './environment.js';
 import type { Policy, ZoneSpec } from './types.js';
 
 /** Canonical JSON: object keys sorted, bytes as hex, so equal policies give equal text. */

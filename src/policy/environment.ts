@@ -1,5 +1,7 @@
 import type { EnvGrant } from './types.js';
 
+export const redacted = '[redacted]';
+
 /**
  * The guest's whole environment: the tool's own defaults (python's, say), host variables the grant allows (exact names,
  * or prefixes ending in `*`), then the grant's fixed values, then the caller's

@@ -2,9 +2,10 @@ import { redactEnvironment, zoneMountEvent, type AuditEvent, type AuditSink } fr
 import type { RunOutcome, RunReporter, RunStart } from '../backends/backend.js';
 import { GoodbotError } from '../errors.js';
 import type { Allowance, Denial, ZoneSpec } from '../policy/types.js';
-import { decodeChunks, type EventChannel, type RunEvent, type RunResult } from '../run.js';
-import type { ExecRequest } from '../sandbox.js';
-import type { BlockingWait } from '../wasi/core/stdio.js';
+import { decodeChunks, type EventChannel, type RunEvent } from './events.js';
+import type { RunResult } from '../backends/run-result.js';
+import type { ExecRequest } from '../backends/exec-request.js';
+import type { BlockingWait } from '../limits/blocking-wait.js';
 
 /** What a recorder needs besides the facts its backend reports. */
 export interface RunRecording {

@@ -1,8 +1,10 @@
 import type { AuditSink } from '../audit/events.js';
 import type { Backend } from '../backends/backend.js';
 import type { Policy } from '../policy/types.js';
-import { EventChannel, type RunEvent, type RunResult } from '../run.js';
-import type { ExecRequest, Run } from '../sandbox.js';
+import { EventChannel, type RunEvent } from './events.js';
+import type { RunResult } from '../backends/run-result.js';
+import type { Run } from './sandbox.js';
+import type { ExecRequest } from '../backends/exec-request.js';
 import { RunRecorder } from './recorder.js';
 
 /** A run about to start: what to run, under which policy, on which backend. */

@@ -1,4 +1,4 @@
-import { denied } from './errno.js';
+import { denied } from '../errno.js';
 
 /** Descriptors a run may hold open at once unless its policy says otherwise (`limits.files`), as Linux's default soft limit. */
 export const defaultDescriptorLimit = 1024;

@@ -1,7 +1,7 @@
-import { FsError } from './errno.js';
-import { FixedFolderBackend } from './fixed-folder.js';
+import { ErrnoError } from '../errno.js';
+import { FixedFolderStore } from './fixed-folder.js';
 import type { DirEntry, FileStat } from './types.js';
-import type { FileOpenMode, VolumeBackend } from './volume-backend.js';
+import type { FileOpenMode, FolderStore } from './folder-store.js';
 
 /** What the devices read from and write to: the run's own streams and random bytes (structurally the WASI core's). */
 export interface DeviceStreams {
@@ -33,7 +33,7 @@ const isDevice = (name: string): name is DeviceName => (deviceNames as readonly 
  * the run's own streams (so output through them meets the same output cap).
  * Nothing can be created, removed or changed in it. Platform-neutral.
  */
-export class DeviceFolderBackend extends FixedFolderBackend implements VolumeBackend<DeviceFolder, DeviceHandle> {
+export class DeviceFolderStore extends FixedFolderStore implements FolderStore<DeviceFolder, DeviceHandle> {
   readonly holdsDevices = true;
   private readonly createdNs = BigInt(Date.now()) * 1_000_000n;
 
@@ -53,12 +53,12 @@ export class DeviceFolderBackend extends FixedFolderBackend implements VolumeBac
 
   openDirAt(_dir: DeviceFolder, name: string): DeviceFolder {
     if (name === '.') return folder;
-    throw new FsError(isDevice(name) ? 'NOTDIR' : 'NOENT');
+    throw new ErrnoError(isDevice(name) ? 'NOTDIR' : 'NOENT');
   }
 
   openFileAt(_dir: DeviceFolder, name: string, mode: FileOpenMode): DeviceHandle {
-    if (!isDevice(name)) throw new FsError(mode.create ? 'ROFS' : 'NOENT');
-    if (mode.exclusive) throw new FsError('EXIST');
+    if (!isDevice(name)) throw new ErrnoError(mode.create ? 'ROFS' : 'NOENT');
+    if (mode.exclusive) throw new ErrnoError('EXIST');
     return { device: name };
   }
 
@@ -92,16 +92,16 @@ export class DeviceFolderBackend extends FixedFolderBackend implements VolumeBac
         return chunk.length;
       }
       default:
-        throw new FsError('BADF', `/dev/${file.device} is for writing`);
+        throw new ErrnoError('BADF', `/dev/${file.device} is for writing`);
     }
   }
 
   write(file: DeviceHandle, data: Uint8Array): number {
     switch (file.device) {
       case 'full':
-        throw new FsError('NOSPC', '/dev/full is always full');
+        throw new ErrnoError('NOSPC', '/dev/full is always full');
       case 'stdin':
-        throw new FsError('BADF', '/dev/stdin is for reading');
+        throw new ErrnoError('BADF', '/dev/stdin is for reading');
       case 'stdout':
         this.streams.stdout.write(data);
         return data.length;
@@ -114,11 +114,11 @@ export class DeviceFolderBackend extends FixedFolderBackend implements VolumeBac
   }
 
   setSize(): void {
-    throw new FsError('INVAL', 'a device has no size');
+    throw new ErrnoError('INVAL', 'a device has no size');
   }
 
   setFileTimes(): void {
-    throw new FsError('ROFS');
+    throw new ErrnoError('ROFS');
   }
 
   syncFile(): void {}

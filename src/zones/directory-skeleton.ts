@@ -1,7 +1,7 @@
-import { FsError } from './errno.js';
-import { FixedFolderBackend } from './fixed-folder.js';
+import { ErrnoError } from '../errno.js';
+import { FixedFolderStore } from './fixed-folder.js';
 import type { DirEntry, FileStat } from './types.js';
-import type { FileOpenMode, VolumeBackend } from './volume-backend.js';
+import type { FileOpenMode, FolderStore } from './folder-store.js';
 
 /** One directory of the skeleton. */
 interface SkeletonDir {
@@ -22,7 +22,7 @@ type NoFile = never;
  * zone is read-only, so {@link ZoneVolume} refuses first anyway).
  * Platform-neutral.
  */
-export class DirectorySkeletonBackend extends FixedFolderBackend implements VolumeBackend<SkeletonDir, NoFile> {
+export class DirectorySkeletonStore extends FixedFolderStore implements FolderStore<SkeletonDir, NoFile> {
   private readonly root: SkeletonDir;
   private nextIno = 1n;
   private readonly createdNs = BigInt(Date.now()) * 1_000_000n;
@@ -55,13 +55,13 @@ export class DirectorySkeletonBackend extends FixedFolderBackend implements Volu
 
   openDirAt(dir: SkeletonDir, name: string): SkeletonDir {
     const entry = name === '.' ? dir : dir.children.get(name);
-    if (!entry) throw new FsError('NOENT');
+    if (!entry) throw new ErrnoError('NOENT');
     return entry;
   }
 
   openFileAt(dir: SkeletonDir, name: string, mode: FileOpenMode): NoFile {
-    if (dir.children.has(name) || name === '.') throw new FsError('ISDIR');
-    throw new FsError(mode.create ? 'ROFS' : 'NOENT');
+    if (dir.children.has(name) || name === '.') throw new ErrnoError('ISDIR');
+    throw new ErrnoError(mode.create ? 'ROFS' : 'NOENT');
   }
 
   readDir(dir: SkeletonDir): DirEntry[] {
@@ -73,22 +73,22 @@ export class DirectorySkeletonBackend extends FixedFolderBackend implements Volu
   }
 
   statFile(): FileStat {
-    throw new FsError('BADF');
+    throw new ErrnoError('BADF');
   }
   read(): number {
-    throw new FsError('BADF');
+    throw new ErrnoError('BADF');
   }
   write(): number {
-    throw new FsError('BADF');
+    throw new ErrnoError('BADF');
   }
   setSize(): void {
-    throw new FsError('BADF');
+    throw new ErrnoError('BADF');
   }
   setFileTimes(): void {
-    throw new FsError('BADF');
+    throw new ErrnoError('BADF');
   }
   syncFile(): void {
-    throw new FsError('BADF');
+    throw new ErrnoError('BADF');
   }
   closeFile(): void {}
 

@@ -1,35 +1,35 @@
-import { FsError } from './errno.js';
+import { ErrnoError } from '../errno.js';
 
 /**
- * The part of a volume backend whose tree can never change (the mount-point
+ * The part of a folder store whose tree can never change (the mount-point
  * root, `/dev`): no symlinks, nothing to measure, and every change refused
  * with `EROFS` (ZoneVolume refuses first anyway: such zones are read-only).
  * Platform-neutral.
  */
-export abstract class FixedFolderBackend {
+export abstract class FixedFolderStore {
   readlinkAt(): string {
-    throw new FsError('INVAL');
+    throw new ErrnoError('INVAL');
   }
   mkdirAt(): void {
-    throw new FsError('ROFS');
+    throw new ErrnoError('ROFS');
   }
   rmdirAt(): void {
-    throw new FsError('ROFS');
+    throw new ErrnoError('ROFS');
   }
   unlinkAt(): void {
-    throw new FsError('ROFS');
+    throw new ErrnoError('ROFS');
   }
   renameAt(): void {
-    throw new FsError('ROFS');
+    throw new ErrnoError('ROFS');
   }
   linkAt(): void {
-    throw new FsError('ROFS');
+    throw new ErrnoError('ROFS');
   }
   symlinkAt(): void {
-    throw new FsError('ROFS');
+    throw new ErrnoError('ROFS');
   }
   setTimesAt(): void {
-    throw new FsError('ROFS');
+    throw new ErrnoError('ROFS');
   }
   closeDir(): void {}
   syncDir(): void {}

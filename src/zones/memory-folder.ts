@@ -1,9 +1,9 @@
 import type { Volume } from 'memfs';
-import { denied, toFsError } from './errno.js';
+import { denied, toErrnoError } from '../errno.js';
 import type { DirEntry, FileStat, FileType, TimeChange } from './types.js';
 import { byteLength } from './resolve.js';
 import { entryCharge } from './usage.js';
-import type { FileOpenMode, VolumeBackend } from './volume-backend.js';
+import type { FileOpenMode, FolderStore } from './folder-store.js';
 
 /** memfs takes Node's open flags; these are Linux's values. */
 const O = {
@@ -44,7 +44,7 @@ interface MemStat {
  * own files exists in it; resolution still goes through {@link ZoneVolume}
  * like any other zone. Timestamps have millisecond precision.
  */
-export class MemoryFolderBackend implements VolumeBackend<DirPath, MemFd> {
+export class MemoryFolderStore implements FolderStore<DirPath, MemFd> {
   readonly volume: InstanceType<typeof Volume>;
 
   /**
@@ -75,7 +75,7 @@ export class MemoryFolderBackend implements VolumeBackend<DirPath, MemFd> {
   openDirAt(dir: DirPath, name: string): DirPath {
     const path = at(dir, name);
     const stat = this.volume.lstatSync(path) as unknown as MemStat;
-    if (!stat.isDirectory()) throw toFsError({ code: stat.isSymbolicLink() ? 'ELOOP' : 'ENOTDIR' });
+    if (!stat.isDirectory()) throw toErrnoError({ code: stat.isSymbolicLink() ? 'ELOOP' : 'ENOTDIR' });
     return path;
   }
 

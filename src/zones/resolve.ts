@@ -1,4 +1,4 @@
-import { denied, fsError, type ErrnoName } from './errno.js';
+import { denied, errnoError, type ErrnoName } from '../errno.js';
 import type { FileStat } from './types.js';
 
 /**
@@ -75,7 +75,7 @@ export function resolveBeneath<D>(
   path: string,
   followFinal: boolean,
 ): Resolution<D> {
-  if (path.length === 0) throw fsError('NOENT', 'empty path');
+  if (path.length === 0) throw errnoError('NOENT', 'empty path');
   checkPathText(path, 'path');
   if (path.startsWith('/')) throw denied(escapeErrno, 'path-escape', `absolute path ${path}`);
 
@@ -96,7 +96,7 @@ export function resolveBeneath<D>(
   };
 
   const finish = (name: string, stat: FileStat | undefined): Resolution<D> => {
-    if (mustBeDir && stat && stat.type !== 'directory') throw fsError('NOTDIR', path);
+    if (mustBeDir && stat && stat.type !== 'directory') throw errnoError('NOTDIR', path);
     const dir = current;
     const depth = walked.length;
     const dirNames = [...names];
@@ -121,7 +121,7 @@ export function resolveBeneath<D>(
     for (;;) {
       const name = pending.pop();
       if (name === undefined) return finish('.', walker.lstatAt(current, '.'));
-      if (++steps > maxWalkSteps) throw fsError('LOOP', `${path}: resolving it takes more than ${maxWalkSteps} steps`);
+      if (++steps > maxWalkSteps) throw errnoError('LOOP', `${path}: resolving it takes more than ${maxWalkSteps} steps`);
       const last = pending.length === 0;
       if (name === '.') {
         if (last) return finish('.', walker.lstatAt(current, '.'));
@@ -138,24 +138,24 @@ export function resolveBeneath<D>(
         if (last) return finish('.', walker.lstatAt(current, '.'));
         continue;
       }
-      if (byteLength(name) > maxNameBytes) throw fsError('NAMETOOLONG', `a component of ${path} is longer than ${maxNameBytes} bytes`);
+      if (byteLength(name) > maxNameBytes) throw errnoError('NAMETOOLONG', `a component of ${path} is longer than ${maxNameBytes} bytes`);
       const stat = walker.lstatAt(current, name);
       if (stat?.type === 'symbolic-link' && (!last || followFinal || mustBeDir)) {
-        if (++follows > maxSymlinkFollows) throw fsError('LOOP', path);
+        if (++follows > maxSymlinkFollows) throw errnoError('LOOP', path);
         const target = walker.readlinkAt(current, name);
         if (target.startsWith('/')) {
           throw denied(escapeErrno, 'absolute-symlink', `${name} points to the absolute path ${target}`);
         }
-        if (target.length === 0) throw fsError('NOENT', `${name} is an empty symlink`);
-        if (byteLength(target) > maxPathBytes) throw fsError('NAMETOOLONG', `${name} points to a path longer than ${maxPathBytes} bytes`);
+        if (target.length === 0) throw errnoError('NOENT', `${name} is an empty symlink`);
+        if (byteLength(target) > maxPathBytes) throw errnoError('NAMETOOLONG', `${name} points to a path longer than ${maxPathBytes} bytes`);
         if (last && target.endsWith('/')) mustBeDir = true;
         const parts = splitComponents(target);
         for (let i = parts.length - 1; i >= 0; i--) pending.push(parts[i]!);
         continue;
       }
       if (last) return finish(name, stat);
-      if (stat === undefined) throw fsError('NOENT', path);
-      if (stat.type !== 'directory') throw fsError('NOTDIR', path);
+      if (stat === undefined) throw errnoError('NOENT', path);
+      if (stat.type !== 'directory') throw errnoError('NOTDIR', path);
       const child = walker.openDirAt(current, name);
       walked.push(current);
       names.push(name);
@@ -178,9 +178,9 @@ export function splitComponents(path: string): string[] {
  * one resolution is bounded by the text it was given.
  */
 export function checkPathText(text: string, what: 'path' | 'symlink target'): void {
-  if (text.includes('\0')) throw fsError('INVAL', `${what} contains a NUL byte`);
+  if (text.includes('\0')) throw errnoError('INVAL', `${what} contains a NUL byte`);
   if (text.length > maxPathBytes / 3 && byteLength(text) > maxPathBytes) {
-    throw fsError('NAMETOOLONG', `the ${what} is longer than ${maxPathBytes} bytes`);
+    throw errnoError('NAMETOOLONG', `the ${what} is longer than ${maxPathBytes} bytes`);
   }
 }
 

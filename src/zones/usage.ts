@@ -2,7 +2,7 @@ import { byteLength } from './resolve.js';
 import type { FileType } from './types.js';
 
 /**
- * What one entry costs against its zone's quota: the backend's cost of an
+ * What one entry costs against its zone's quota: the store's cost of an
  * entry of its type (an inode, a directory block, an in-memory node), its
  * name, and a symlink's target. A file's contents are charged apart, once
  * per inode, as they are written. Names and link targets cost host memory

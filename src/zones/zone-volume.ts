@@ -1,12 +1,12 @@
 import type { Authority } from '../policy/authority.js';
 import type { ZoneSpec } from '../policy/types.js';
 import { DescriptorBudget } from './descriptor-budget.js';
-import { denied, fsError, toFsError, type FsError } from './errno.js';
+import { denied, errnoError, toErrnoError, type ErrnoError } from '../errno.js';
 import { isGitFolderName, touchesGitFolder } from './git-folder.js';
 import { byteLength, checkPathText, escapeErrno, resolveBeneath, symlinkTargetProblem, type Resolution } from './resolve.js';
 import type { DirEntry, FileStat, FileType, OpenRequest, TimeChange } from './types.js';
 import { entryCharge } from './usage.js';
-import type { VolumeBackend } from './volume-backend.js';
+import type { FolderStore } from './folder-store.js';
 
 /** An open directory of a zone. The guest holds it as a preopen or an fd. */
 export class ZoneDir {
@@ -103,15 +103,15 @@ export class ZoneVolume<D = unknown, F = unknown> {
 
   constructor(
     readonly spec: ZoneSpec,
-    private readonly backend: VolumeBackend<D, F>,
+    private readonly store: FolderStore<D, F>,
     private readonly authority: Authority,
     options: ZoneMountOptions = {},
   ) {
     this.descriptors = options.descriptors ?? new DescriptorBudget();
     const rootInGit = spec.gitWritable !== true && (spec.hostPath ?? '').split('/').some(isGitFolderName);
-    this.root = new ZoneDir(this as ZoneVolume, backend.openRoot(), spec.guestPath, 0, rootInGit);
+    this.root = new ZoneDir(this as ZoneVolume, store.openRoot(), spec.guestPath, 0, rootInGit);
     this.handles.add(this.root);
-    this.quota = spec.quotaBytes === undefined ? undefined : new QuotaMeter(spec.quotaBytes, backend.measureUsage());
+    this.quota = spec.quotaBytes === undefined ? undefined : new QuotaMeter(spec.quotaBytes, store.measureUsage());
   }
 
   get readOnly(): boolean {
@@ -132,8 +132,8 @@ export class ZoneVolume<D = unknown, F = unknown> {
         const { stat, name } = res;
         const inGit = this.inGitFolder(dir, res, true);
         if (stat === undefined) {
-          if (!req.create) throw fsError('NOENT', target);
-          if (req.directory || res.mustBeDir) throw fsError(req.directory ? 'INVAL' : 'ISDIR', target);
+          if (!req.create) throw errnoError('NOENT', target);
+          if (req.directory || res.mustBeDir) throw errnoError(req.directory ? 'INVAL' : 'ISDIR', target);
           this.requireModify('create', target, inGit);
           const entry = this.entryCharge('regular-file', name);
           this.quota?.charge(entry, target);
@@ -144,26 +144,26 @@ export class ZoneVolume<D = unknown, F = unknown> {
             throw error;
           }
         }
-        if (req.create && req.exclusive) throw fsError('EXIST', target);
+        if (req.create && req.exclusive) throw errnoError('EXIST', target);
         switch (stat.type) {
           case 'directory': {
-            if (writes) throw fsError('ISDIR', target);
+            if (writes) throw errnoError('ISDIR', target);
             const depth = dir.depth + res.depth + (name === '.' ? 0 : 1);
-            return this.track(target, () => new ZoneDir(this as ZoneVolume, this.backend.openDirAt(res.dir, name), target, depth, inGit));
+            return this.track(target, () => new ZoneDir(this as ZoneVolume, this.store.openDirAt(res.dir, name), target, depth, inGit));
           }
           case 'regular-file': {
-            if (req.directory) throw fsError('NOTDIR', target);
+            if (req.directory) throw errnoError('NOTDIR', target);
             if (writes) this.requireModify(req.truncate ? 'truncate' : 'open-write', target, inGit);
             const file = this.openFile(target, res.dir, name, { read: req.read, write: req.write, create: false, exclusive: false, truncate: req.truncate }, req, inGit, false);
             if (req.truncate) this.quota?.refund(Number(stat.size));
             return file;
           }
           case 'symbolic-link':
-            throw fsError('LOOP', `${target} is a symlink and is not followed`);
+            throw errnoError('LOOP', `${target} is a symlink and is not followed`);
           default:
-            if (req.directory) throw fsError('NOTDIR', target);
+            if (req.directory) throw errnoError('NOTDIR', target);
             // Writing a device of /dev (null, stdout…) changes no zone: no read-only check, no quota, no truncation.
-            if (stat.type === 'character-device' && this.backend.holdsDevices) {
+            if (stat.type === 'character-device' && this.store.holdsDevices) {
               return this.openFile(target, res.dir, name, { read: req.read, write: req.write, create: false, exclusive: false, truncate: false }, req, false, true);
             }
             throw denied('ACCES', 'special-file', `${target} is a ${stat.type}; only regular files and directories can be opened`);
@@ -178,7 +178,7 @@ export class ZoneVolume<D = unknown, F = unknown> {
     const target = guestJoin(dir.guestPath, path);
     return this.guard('stat', target, () =>
       this.withResolved(dir, path, follow, (res) => {
-        if (res.stat === undefined) throw fsError('NOENT', target);
+        if (res.stat === undefined) throw errnoError('NOENT', target);
         return res.stat;
       }),
     );
@@ -188,9 +188,9 @@ export class ZoneVolume<D = unknown, F = unknown> {
     const target = guestJoin(dir.guestPath, path);
     this.guard('set-times', target, () =>
       this.withResolved(dir, path, follow, (res) => {
-        if (res.stat === undefined) throw fsError('NOENT', target);
+        if (res.stat === undefined) throw errnoError('NOENT', target);
         this.requireModify('set-times', target, this.inGitFolder(dir, res, true));
-        this.backend.setTimesAt(res.dir, res.name, atim, mtim);
+        this.store.setTimesAt(res.dir, res.name, atim, mtim);
       }),
     );
   }
@@ -199,9 +199,9 @@ export class ZoneVolume<D = unknown, F = unknown> {
     const target = guestJoin(dir.guestPath, path);
     this.guard('mkdir', target, () =>
       this.withResolved(dir, path, false, (res) => {
-        if (res.stat !== undefined) throw fsError('EXIST', target);
+        if (res.stat !== undefined) throw errnoError('EXIST', target);
         this.requireModify('mkdir', target, this.inGitFolder(dir, res, true));
-        this.charged(this.entryCharge('directory', res.name), target, () => this.backend.mkdirAt(res.dir, res.name));
+        this.charged(this.entryCharge('directory', res.name), target, () => this.store.mkdirAt(res.dir, res.name));
       }),
     );
   }
@@ -210,11 +210,11 @@ export class ZoneVolume<D = unknown, F = unknown> {
     const target = guestJoin(dir.guestPath, path);
     this.guard('rmdir', target, () =>
       this.withResolved(dir, path, false, (res) => {
-        if (res.stat === undefined) throw fsError('NOENT', target);
-        if (res.stat.type !== 'directory') throw fsError('NOTDIR', target);
-        if (res.name === '.') throw fsError('INVAL', `${target}: cannot remove a directory through itself`);
+        if (res.stat === undefined) throw errnoError('NOENT', target);
+        if (res.stat.type !== 'directory') throw errnoError('NOTDIR', target);
+        if (res.name === '.') throw errnoError('INVAL', `${target}: cannot remove a directory through itself`);
         this.requireModify('rmdir', target, this.inGitFolder(dir, res, true));
-        this.backend.rmdirAt(res.dir, res.name);
+        this.store.rmdirAt(res.dir, res.name);
         this.quota?.refund(this.entryCharge('directory', res.name));
       }),
     );
@@ -225,11 +225,11 @@ export class ZoneVolume<D = unknown, F = unknown> {
     this.guard('unlink', target, () =>
       this.withResolved(dir, path, false, (res) => {
         const { stat } = res;
-        if (stat === undefined) throw fsError('NOENT', target);
-        if (stat.type === 'directory') throw fsError('ISDIR', target);
+        if (stat === undefined) throw errnoError('NOENT', target);
+        if (stat.type === 'directory') throw errnoError('ISDIR', target);
         this.requireModify('unlink', target, this.inGitFolder(dir, res, true));
         const freed = this.quota && this.entryChargeOf(res.dir, res.name, stat);
-        this.backend.unlinkAt(res.dir, res.name);
+        this.store.unlinkAt(res.dir, res.name);
         if (freed !== undefined) this.releaseEntry(freed, stat);
       }),
     );
@@ -243,19 +243,19 @@ export class ZoneVolume<D = unknown, F = unknown> {
       if (other !== (this as ZoneVolume)) {
         this.requireModify('rename-out', target);
         other.requireModify('rename-in', destination);
-        throw fsError('XDEV', `${target} and ${destination} are in different zones`);
+        throw errnoError('XDEV', `${target} and ${destination} are in different zones`);
       }
       this.withResolved(dir, path, false, (from) => {
         const moved = from.stat;
-        if (moved === undefined) throw fsError('NOENT', target);
+        if (moved === undefined) throw errnoError('NOENT', target);
         this.withResolved(toDir, toPath, false, (to) => {
-          if (to.mustBeDir && moved.type !== 'directory') throw fsError('NOTDIR', destination);
+          if (to.mustBeDir && moved.type !== 'directory') throw errnoError('NOTDIR', destination);
           this.requireModify('rename', `${target} -> ${destination}`, this.inGitFolder(dir, from, true) || this.inGitFolder(toDir, to, true));
           this.checkLinksLandingAt(from, moved, this.depthOf(toDir, to), destination, this.depthOf(dir, from));
           const replaced = to.stat;
           const freed = replaced && this.quota && replaced.ino !== moved.ino ? this.entryChargeOf(to.dir, to.name, replaced) : undefined;
           const nameGrowth = byteDelta(from.name, to.name);
-          this.charged(nameGrowth, destination, () => this.backend.renameAt(from.dir, from.name, to.dir as D, to.name));
+          this.charged(nameGrowth, destination, () => this.store.renameAt(from.dir, from.name, to.dir as D, to.name));
           if (nameGrowth < 0) this.quota?.refund(-nameGrowth);
           if (replaced && freed !== undefined) this.releaseEntry(freed, replaced);
         });
@@ -274,16 +274,16 @@ export class ZoneVolume<D = unknown, F = unknown> {
       }
       this.withResolved(dir, path, follow, (from) => {
         const linked = from.stat;
-        if (linked === undefined) throw fsError('NOENT', target);
-        if (linked.type === 'directory') throw fsError('PERM', `${target} is a directory`);
+        if (linked === undefined) throw errnoError('NOENT', target);
+        if (linked.type === 'directory') throw errnoError('PERM', `${target} is a directory`);
         this.withResolved(toDir, toPath, false, (to) => {
-          if (to.stat !== undefined) throw fsError('EXIST', destination);
-          if (to.mustBeDir) throw fsError('NOENT', `${destination}: a hard link cannot end in /`);
+          if (to.stat !== undefined) throw errnoError('EXIST', destination);
+          if (to.mustBeDir) throw errnoError('NOENT', `${destination}: a hard link cannot end in /`);
           // A second name for a file of a .git folder would let the file change through that name.
           this.requireModify('link', destination, this.inGitFolder(dir, from, true) || this.inGitFolder(toDir, to, true));
           this.checkLinksLandingAt(from, linked, this.depthOf(toDir, to), destination);
           const entry = this.quota && this.entryChargeOf(from.dir, from.name, linked, to.name);
-          this.charged(entry ?? 0, destination, () => this.backend.linkAt(from.dir, from.name, to.dir as D, to.name));
+          this.charged(entry ?? 0, destination, () => this.store.linkAt(from.dir, from.name, to.dir as D, to.name));
         });
       });
     });
@@ -293,14 +293,14 @@ export class ZoneVolume<D = unknown, F = unknown> {
     const target = guestJoin(dir.guestPath, path);
     this.guard('symlink', `${target} -> ${linkTarget}`, () =>
       this.withResolved(dir, path, false, (res) => {
-        if (res.stat !== undefined) throw fsError('EXIST', target);
-        if (res.mustBeDir) throw fsError('NOENT', `${target}: a symlink cannot end in /`);
+        if (res.stat !== undefined) throw errnoError('EXIST', target);
+        if (res.mustBeDir) throw errnoError('NOENT', `${target}: a symlink cannot end in /`);
         this.requireModify('symlink', target, this.inGitFolder(dir, res, true));
-        if (linkTarget.length === 0) throw fsError('NOENT', 'empty symlink target');
+        if (linkTarget.length === 0) throw errnoError('NOENT', 'empty symlink target');
         checkPathText(linkTarget, 'symlink target');
         this.checkSymlinkTarget(linkTarget, this.depthOf(dir, res), `a symlink at ${target} to ${linkTarget}`);
         const entry = this.entryCharge('symbolic-link', res.name, linkTarget);
-        this.charged(entry, target, () => this.backend.symlinkAt(linkTarget, res.dir, res.name));
+        this.charged(entry, target, () => this.store.symlinkAt(linkTarget, res.dir, res.name));
       }),
     );
   }
@@ -309,55 +309,55 @@ export class ZoneVolume<D = unknown, F = unknown> {
     const target = guestJoin(dir.guestPath, path);
     return this.guard('readlink', target, () =>
       this.withResolved(dir, path, false, (res) => {
-        if (res.stat === undefined) throw fsError('NOENT', target);
-        if (res.stat.type !== 'symbolic-link') throw fsError('INVAL', `${target} is not a symlink`);
-        return this.backend.readlinkAt(res.dir, res.name);
+        if (res.stat === undefined) throw errnoError('NOENT', target);
+        if (res.stat.type !== 'symbolic-link') throw errnoError('INVAL', `${target} is not a symlink`);
+        return this.store.readlinkAt(res.dir, res.name);
       }),
     );
   }
 
   readDir(dir: ZoneDir): DirEntry[] {
-    return this.guard('readdir', dir.guestPath, () => this.backend.readDir(this.dirRef(dir)));
+    return this.guard('readdir', dir.guestPath, () => this.store.readDir(this.dirRef(dir)));
   }
 
   stat(node: ZoneNode): FileStat {
     return this.guard('stat', node.guestPath, () =>
-      node.kind === 'file' ? this.backend.statFile(this.fileRef(node)) : this.backend.statDir(this.dirRef(node)),
+      node.kind === 'file' ? this.store.statFile(this.fileRef(node)) : this.store.statDir(this.dirRef(node)),
     );
   }
 
   setTimes(node: ZoneNode, atim: TimeChange, mtim: TimeChange): void {
     this.guard('set-times', node.guestPath, () => {
       this.requireModify('set-times', node.guestPath, node.inGitFolder);
-      if (node.kind === 'file') this.backend.setFileTimes(this.fileRef(node), atim, mtim);
-      else this.backend.setTimesAt(this.dirRef(node), '.', atim, mtim);
+      if (node.kind === 'file') this.store.setFileTimes(this.fileRef(node), atim, mtim);
+      else this.store.setTimesAt(this.dirRef(node), '.', atim, mtim);
     });
   }
 
   sync(node: ZoneNode, dataOnly: boolean): void {
     this.guard('sync', node.guestPath, () => {
-      if (node.kind === 'file') this.backend.syncFile(this.fileRef(node), dataOnly);
-      else this.backend.syncDir(this.dirRef(node));
+      if (node.kind === 'file') this.store.syncFile(this.fileRef(node), dataOnly);
+      else this.store.syncDir(this.dirRef(node));
     });
   }
 
   read(file: ZoneFile, into: Uint8Array, position: number): number {
-    if (!file.readable) throw fsError('BADF', `${file.guestPath} is not open for reading`);
-    return this.guard('read', file.guestPath, () => this.backend.read(this.fileRef(file), into, position));
+    if (!file.readable) throw errnoError('BADF', `${file.guestPath} is not open for reading`);
+    return this.guard('read', file.guestPath, () => this.store.read(this.fileRef(file), into, position));
   }
 
   /** Writes at `position`; returns the bytes written. Fails before writing if the quota would be passed. */
   write(file: ZoneFile, data: Uint8Array, position: number): number {
-    if (!file.writable) throw fsError('BADF', `${file.guestPath} is not open for writing`);
+    if (!file.writable) throw errnoError('BADF', `${file.guestPath} is not open for writing`);
     return this.guard('write', file.guestPath, () => this.writeAt(this.fileRef(file), file, data, position));
   }
 
   /** Writes at the current end of the file; returns the bytes written and the new size. */
   append(file: ZoneFile, data: Uint8Array): { written: number; size: number } {
-    if (!file.writable) throw fsError('BADF', `${file.guestPath} is not open for writing`);
+    if (!file.writable) throw errnoError('BADF', `${file.guestPath} is not open for writing`);
     return this.guard('write', file.guestPath, () => {
       const ref = this.fileRef(file);
-      const end = Number(this.backend.statFile(ref).size);
+      const end = Number(this.store.statFile(ref).size);
       const written = this.writeAt(ref, file, data, end);
       return { written, size: end + written };
     });
@@ -366,27 +366,27 @@ export class ZoneVolume<D = unknown, F = unknown> {
   private writeAt(ref: F, file: ZoneFile, data: Uint8Array, position: number): number {
     let growth = 0;
     if (this.quota && !file.device) {
-      const size = Number(this.backend.statFile(ref).size);
+      const size = Number(this.store.statFile(ref).size);
       growth = Math.max(0, position + data.length - size);
       this.quota.charge(growth, file.guestPath);
     }
-    const written = this.backend.write(ref, data, position);
+    const written = this.store.write(ref, data, position);
     if (written < data.length) this.quota?.refund(Math.min(growth, data.length - written));
     return written;
   }
 
   setSize(file: ZoneFile, size: number): void {
-    if (!file.writable) throw fsError('INVAL', `${file.guestPath} is not open for writing`);
+    if (!file.writable) throw errnoError('INVAL', `${file.guestPath} is not open for writing`);
     this.guard('truncate', file.guestPath, () => {
       const ref = this.fileRef(file);
       if (this.quota && !file.device) {
-        const delta = size - Number(this.backend.statFile(ref).size);
+        const delta = size - Number(this.store.statFile(ref).size);
         this.quota.charge(delta, file.guestPath);
-        this.backend.setSize(ref, size);
+        this.store.setSize(ref, size);
         this.quota.refund(-delta);
         return;
       }
-      this.backend.setSize(ref, size);
+      this.store.setSize(ref, size);
     });
   }
 
@@ -398,19 +398,19 @@ export class ZoneVolume<D = unknown, F = unknown> {
     try {
       if (node.kind === 'file') {
         this.forgetOpenFile(node);
-        this.backend.closeFile(node.ref as F);
+        this.store.closeFile(node.ref as F);
       } else {
-        this.backend.closeDir(node.ref as D);
+        this.store.closeDir(node.ref as D);
       }
     } catch (error) {
-      toFsError(error);
+      toErrnoError(error);
     }
   }
 
-  /** Closes every handle of the run, the root included, and releases the backend. */
+  /** Closes every handle of the run, the root included, and releases the store. */
   unmount(): void {
     for (const node of [...this.handles]) this.close(node);
-    this.backend.dispose();
+    this.store.dispose();
   }
 
   /**
@@ -422,10 +422,10 @@ export class ZoneVolume<D = unknown, F = unknown> {
    */
   requireModify(operation: string, target: string, inGit = false): void {
     if (!this.authority.mayModify(this.spec, operation, target)) {
-      throw fsError('ROFS', `${target}: zone '${this.spec.name}' is read-only`);
+      throw errnoError('ROFS', `${target}: zone '${this.spec.name}' is read-only`);
     }
     if (inGit && !this.authority.mayModifyGitFolder(this.spec, operation, target)) {
-      throw fsError('ROFS', `${target}: .git folders are read-only in zone '${this.spec.name}' (zone option git: writable)`);
+      throw errnoError('ROFS', `${target}: .git folders are read-only in zone '${this.spec.name}' (zone option git: writable)`);
     }
   }
 
@@ -437,7 +437,7 @@ export class ZoneVolume<D = unknown, F = unknown> {
 
   /** Directories between the zone root and the folder RES's entry lies in, now. */
   private depthOf(dir: ZoneDir, res: Resolution<D>): number {
-    return this.backend.depthOf(this.dirRef(dir)) + res.depth;
+    return this.store.depthOf(this.dirRef(dir)) + res.depth;
   }
 
   /** Refuses a symlink target that would lead out of the zone from DEPTH (see {@link symlinkTargetProblem}). */
@@ -459,42 +459,42 @@ export class ZoneVolume<D = unknown, F = unknown> {
    */
   private checkLinksLandingAt(from: Resolution<D>, stat: FileStat, depth: number, destination: string, fromDepth?: number): void {
     if (stat.type === 'symbolic-link') {
-      this.checkSymlinkTarget(this.backend.readlinkAt(from.dir, from.name), depth, `${destination}, a symlink to`);
+      this.checkSymlinkTarget(this.store.readlinkAt(from.dir, from.name), depth, `${destination}, a symlink to`);
       return;
     }
     if (stat.type !== 'directory' || fromDepth === undefined || depth >= fromDepth) return;
-    const pending: { dir: D; depth: number }[] = [{ dir: this.backend.openDirAt(from.dir, from.name), depth: depth + 1 }];
+    const pending: { dir: D; depth: number }[] = [{ dir: this.store.openDirAt(from.dir, from.name), depth: depth + 1 }];
     let checked = 0;
     try {
       for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
         const { dir, depth: level } = next;
         try {
-          for (const entry of this.backend.readDir(dir)) {
+          for (const entry of this.store.readDir(dir)) {
             if (++checked > maxEntriesCheckedPerMove) {
-              throw fsError('XDEV', `${destination}: a folder of more than ${maxEntriesCheckedPerMove} entries is moved up by copying`);
+              throw errnoError('XDEV', `${destination}: a folder of more than ${maxEntriesCheckedPerMove} entries is moved up by copying`);
             }
             if (entry.type === 'symbolic-link') {
-              this.checkSymlinkTarget(this.backend.readlinkAt(dir, entry.name), level, `${destination}: the symlink ${entry.name} in it, to`);
+              this.checkSymlinkTarget(this.store.readlinkAt(dir, entry.name), level, `${destination}: the symlink ${entry.name} in it, to`);
             } else if (entry.type === 'directory') {
-              pending.push({ dir: this.backend.openDirAt(dir, entry.name), depth: level + 1 });
+              pending.push({ dir: this.store.openDirAt(dir, entry.name), depth: level + 1 });
             }
           }
         } finally {
-          this.backend.closeDir(dir);
+          this.store.closeDir(dir);
         }
       }
     } finally {
-      for (const left of pending) this.backend.closeDir(left.dir);
+      for (const left of pending) this.store.closeDir(left.dir);
     }
   }
 
   private entryCharge(type: FileType, name: string, linkTarget?: string): number {
-    return entryCharge((t) => this.backend.entryCost(t), type, name, linkTarget === undefined ? 0 : byteLength(linkTarget));
+    return entryCharge((t) => this.store.entryCost(t), type, name, linkTarget === undefined ? 0 : byteLength(linkTarget));
   }
 
   /** What STAT's entry NAME (in DIR) costs, under NEW_NAME when given (a hard link's second name). */
   private entryChargeOf(dir: D, name: string, stat: FileStat, newName?: string): number {
-    const target = stat.type === 'symbolic-link' ? this.backend.readlinkAt(dir, name) : undefined;
+    const target = stat.type === 'symbolic-link' ? this.store.readlinkAt(dir, name) : undefined;
     return this.entryCharge(stat.type, newName ?? name, target);
   }
 
@@ -528,12 +528,12 @@ export class ZoneVolume<D = unknown, F = unknown> {
     device: boolean,
   ): ZoneFile {
     return this.track(target, () => {
-      const ref = this.backend.openFileAt(dir, name, mode);
+      const ref = this.store.openFileAt(dir, name, mode);
       let identity: string;
       try {
-        identity = identityOf(this.backend.statFile(ref));
+        identity = identityOf(this.store.statFile(ref));
       } catch (error) {
-        this.backend.closeFile(ref);
+        this.store.closeFile(ref);
         throw error;
       }
       this.openFiles.set(identity, (this.openFiles.get(identity) ?? 0) + 1);
@@ -551,9 +551,9 @@ export class ZoneVolume<D = unknown, F = unknown> {
     this.openFiles.delete(file.identity);
     if (this.unlinkedOpen.delete(file.identity)) {
       try {
-        this.quota?.refund(Number(this.backend.statFile(file.ref as F).size));
+        this.quota?.refund(Number(this.store.statFile(file.ref as F).size));
       } catch (error) {
-        toFsError(error);
+        toErrnoError(error);
       }
     }
   }
@@ -561,7 +561,7 @@ export class ZoneVolume<D = unknown, F = unknown> {
   private resolve(dir: ZoneDir, path: string, follow: boolean): Resolution<D> {
     if (this.isMountPointRoot) checkPathText(path, 'path');
     const effective = this.isMountPointRoot ? withoutDotDotAboveRoot(path, dir.depth) : path;
-    return resolveBeneath(this.backend, this.dirRef(dir), effective, follow);
+    return resolveBeneath(this.store, this.dirRef(dir), effective, follow);
   }
 
   /** The guest's `/` of mount points: there, as in POSIX, `/..` is `/` (nothing lies above it to escape to). */
@@ -593,21 +593,21 @@ export class ZoneVolume<D = unknown, F = unknown> {
   }
 
   private dirRef(dir: ZoneDir): D {
-    if (dir.closed || dir.volume !== (this as ZoneVolume)) throw fsError('BADF', dir.guestPath);
+    if (dir.closed || dir.volume !== (this as ZoneVolume)) throw errnoError('BADF', dir.guestPath);
     return dir.ref as D;
   }
 
   private fileRef(file: ZoneFile): F {
-    if (file.closed || file.volume !== (this as ZoneVolume)) throw fsError('BADF', file.guestPath);
+    if (file.closed || file.volume !== (this as ZoneVolume)) throw errnoError('BADF', file.guestPath);
     return file.ref as F;
   }
 
-  /** Runs `body`, turning host errors into FsErrors and recording policy refusals. */
+  /** Runs `body`, turning host errors into ErrnoErrors and recording policy refusals. */
   private guard<T>(operation: string, target: string, body: () => T): T {
     try {
       return body();
     } catch (error) {
-      const failure: FsError = toFsError(error);
+      const failure: ErrnoError = toErrnoError(error);
       if (failure.denial) {
         this.authority.record({
           operation,

@@ -29,7 +29,7 @@ describe('imports in src/', () => {
   it('fail on a wrong import added to a real file', () => {
     const real = readSources(root);
     const policyFile = real.find((source) => source.path.startsWith('src/policy/'))!.path;
-    const wasiFile = real.find((source) => source.path.startsWith('src/wasi/core/'))!.path;
+    const wasiFile = real.find((source) => source.path.startsWith('src/wasi/common/'))!.path;
     const upward = "import { execCommand } from '../cli/exec.js';";
     const nodeInPortable = "import { readFileSync } from 'node:fs';";
     const sources = real.map((source) => {

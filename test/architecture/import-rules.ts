@@ -10,7 +10,7 @@ import { parseSync } from 'oxc-parser';
 
 export interface Layer {
   readonly name: string;
-  /** Path prefixes: `src/cli/` is a folder, `src/run.ts` one file. */
+  /** Path prefixes: `src/node/cli/` is a folder, `src/run/events.ts` one file. */
   readonly modules: readonly string[];
 }
 

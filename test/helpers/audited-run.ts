@@ -1,4 +1,4 @@
-import { createSandbox, type AuditEvent, type ExecRequest, type RunResult, type SandboxConfig } from '../../src/index.js';
+import { createSandbox, type AuditEvent, type ExecRequest, type RunResult, type SandboxConfig } from '../../src/node/index.js';
 
 /** Runs REQUEST in a sandbox with CONFIG, keeping the run's audit events. */
 export async function runAudited(config: SandboxConfig, request: ExecRequest): Promise<{ result: RunResult; audit: AuditEvent[] }> {

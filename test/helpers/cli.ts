@@ -10,7 +10,7 @@ export interface CliResult {
 
 /** Runs the built `goodbot` CLI as a user would, in CWD. */
 export function goodbot(cwd: string, args: string[], options: { input?: string; env?: Record<string, string> } = {}): CliResult {
-  const result = spawnSync(process.execPath, [join(repoRoot, 'dist', 'cli', 'main.js'), ...args], {
+  const result = spawnSync(process.execPath, [join(repoRoot, 'dist', 'node', 'cli', 'main.js'), ...args], {
     cwd,
     input: options.input ?? '',
     env: { ...process.env, ...options.env },
@@ -21,7 +21,7 @@ export function goodbot(cwd: string, args: string[], options: { input?: string; 
 
 /** Runs `goodbot` in CWD with a terminal (a pty from util-linux's `script`) as its stdin, stdout and stderr, which it then shares. */
 export function goodbotOnTerminal(cwd: string, args: string[]): { readonly status: number | null; readonly output: string } {
-  const command = [process.execPath, join(repoRoot, 'dist', 'cli', 'main.js'), ...args].map(shellQuote).join(' ');
+  const command = [process.execPath, join(repoRoot, 'dist', 'node', 'cli', 'main.js'), ...args].map(shellQuote).join(' ');
   const result = spawnSync('script', ['-qec', command, '/dev/null'], { cwd, input: '', encoding: 'utf8' });
   return { status: result.status, output: result.stdout.replace(/\r\n/g, '\n') };
 }

@@ -1,5 +1,5 @@
 import type Docker from 'dockerode';
-import { dockerEngine } from '../../src/backends/docker/engine.js';
+import { dockerEngine } from '../../src/node/docker/engine.js';
 
 export interface ContainerResult {
   readonly exitCode: number;

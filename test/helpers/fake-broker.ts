@@ -1,4 +1,4 @@
-import type { BrokerEvent, BrokerRequest, NetworkTransport } from '../../src/wasi/core/network-protocol.js';
+import type { BrokerEvent, BrokerRequest, NetworkTransport } from '../../src/wasi/common/network-protocol.js';
 
 /** A network broker that answers only with the events a test queues, and keeps what it was asked. */
 export class FakeBroker implements NetworkTransport {

@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { createSandbox, type RunResult, type SandboxConfig } from '../../src/index.js';
+import { createSandbox, type RunResult, type SandboxConfig } from '../../src/node/index.js';
 
 export const repoRoot = resolve(import.meta.dirname, '../..');
 

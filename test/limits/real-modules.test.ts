@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { instrumentFuel } from '../../src/limits/instrument-fuel.js';
 import { findRecipe } from '../../src/tools/catalog.js';
-import { ToolStore } from '../../src/tools/tool-store.js';
+import { ToolStore } from '../../src/node/tools/tool-store.js';
 
 const root = join(import.meta.dirname, '..', '..', '.cache');
 const guests = ['probe.wasm', 'cat.wasm', 'wasi-checks.wasm', 'sjlj-test.wasm'].map((name) => ({

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createSandbox, ExitStatus, type AuditEvent, type InputSource, type SandboxConfig } from '../../src/index.js';
+import { createSandbox, ExitStatus, type AuditEvent, type InputSource, type SandboxConfig } from '../../src/node/index.js';
 import { goodbot, goodbotOnTerminal } from '../helpers/cli.js';
 import { guest, probe, removeTree, repoRoot, tempDir } from '../helpers/guests.js';
 

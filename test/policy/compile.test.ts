@@ -6,7 +6,7 @@ import { compilePolicyFile, compileSandboxConfig, defaultMemoryQuota } from '../
 import { policyDigest } from '../../src/policy/digest.js';
 import { guestEnvironment } from '../../src/policy/environment.js';
 import { configFromFlags, mergeConfigs, parseDirFlag } from '../../src/policy/flags.js';
-import { loadPolicy, policyFromCommandLine } from '../../src/policy/load-file.js';
+import { loadPolicy, policyFromCommandLine } from '../../src/node/policy/load-file.js';
 import { parseDuration, parseSize } from '../../src/policy/units.js';
 import { removeTree, tempDir } from '../helpers/guests.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { compileSandboxConfig } from '../../src/policy/compile.js';
 import { configFromFlags, parseDirFlag, type PolicyFlags } from '../../src/policy/flags.js';
-import { policyFromCommandLine } from '../../src/policy/load-file.js';
+import { policyFromCommandLine } from '../../src/node/policy/load-file.js';
 import { thrownGoodbotError as thrown } from '../helpers/thrown.js';
 
 /** No flag or policy value that looks like a restriction may be ignored or read as a grant. */

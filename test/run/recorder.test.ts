@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditEvent } from '../../src/audit/events.js';
 import type { Backend, RunOutcome } from '../../src/backends/backend.js';
 import { compileSandboxConfig } from '../../src/policy/compile.js';
-import type { RunEvent } from '../../src/run.js';
+import type { RunEvent } from '../../src/run/events.js';
 import { startRun } from '../../src/run/start-run.js';
-import { createSandbox, WorkerPool, type SandboxConfig } from '../../src/index.js';
+import { createSandbox, WorkerPool, type SandboxConfig } from '../../src/node/index.js';
 import { probe } from '../helpers/guests.js';
 
 /**

@@ -3,9 +3,9 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSandbox, type RunResult, type SandboxConfig } from '../../src/index.js';
+import { createSandbox, type RunResult, type SandboxConfig } from '../../src/node/index.js';
 import { busyboxApplets, findRecipe } from '../../src/tools/catalog.js';
-import { ToolStore } from '../../src/tools/tool-store.js';
+import { ToolStore } from '../../src/node/tools/tool-store.js';
 import { makeTree, removeTree, tempDir } from '../helpers/guests.js';
 
 /**

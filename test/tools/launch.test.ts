@@ -1,10 +1,10 @@
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createSandbox, GoodbotError, type AuditEvent } from '../../src/index.js';
+import { createSandbox, GoodbotError, type AuditEvent } from '../../src/node/index.js';
 import { compileSandboxConfig } from '../../src/policy/compile.js';
 import { findRecipe, isToolName, toolCatalog, toolRecipes } from '../../src/tools/catalog.js';
-import { ToolStore } from '../../src/tools/tool-store.js';
+import { ToolStore } from '../../src/node/tools/tool-store.js';
 import { removeTree, tempDir } from '../helpers/guests.js';
 
 const emptyCache = tempDir('goodbot-empty-tools-');

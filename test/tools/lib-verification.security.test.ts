@@ -1,9 +1,9 @@
 import { appendFileSync, cpSync, existsSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createSandbox, GoodbotError, type Sandbox } from '../../src/index.js';
+import { createSandbox, GoodbotError, type Sandbox } from '../../src/node/index.js';
 import { findRecipe } from '../../src/tools/catalog.js';
-import { ToolStore } from '../../src/tools/tool-store.js';
+import { ToolStore } from '../../src/node/tools/tool-store.js';
 import { removeTree, tempDir } from '../helpers/guests.js';
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createSandbox } from '../../src/index.js';
+import { createSandbox } from '../../src/node/index.js';
 import { guest } from '../helpers/guests.js';
 
 /** wasm-tools/lib/sjlj: the setjmp/longjmp runtime lua, jq and python are built with. */

@@ -1,13 +1,13 @@
 import { Volume } from 'memfs';
 import { Authority } from '../../src/policy/authority.js';
 import type { ZoneSpec } from '../../src/policy/types.js';
-import type { WasiContext } from '../../src/wasi/core/context.js';
-import { BufferedInput, CallbackOutput } from '../../src/wasi/core/stdio.js';
+import type { WasiContext } from '../../src/wasi/common/context.js';
+import { BufferedInput, CallbackOutput } from '../../src/wasi/common/stdio.js';
 import { Preview1Host } from '../../src/wasi/preview1/host.js';
 import type { Descriptor } from '../../src/wasi/preview2/filesystem.js';
 import { createPreview2Imports } from '../../src/wasi/preview2/index.js';
-import { Errno, type ErrnoName } from '../../src/zones/errno.js';
-import { MemoryFolderBackend } from '../../src/zones/memory-folder.js';
+import { Errno, type ErrnoName } from '../../src/errno.js';
+import { MemoryFolderStore } from '../../src/zones/memory-folder.js';
 import { ZoneVolume } from '../../src/zones/zone-volume.js';
 import type { FilesystemErrorCode } from '../../src/wasi/preview2/error-codes.js';
 import { filesystemErrorCodeOf } from '../../src/wasi/preview2/error-codes.js';
@@ -116,7 +116,7 @@ export interface BothFaces {
 export function bothFaces(files: Readonly<Record<string, string>> = { 'a.txt': 'abcdef' }): BothFaces {
   const authority = new Authority();
   const spec: ZoneSpec = { name: 'work', kind: 'memory', access: 'rw', guestPath: '/work' };
-  const volume = new ZoneVolume(spec, new MemoryFolderBackend(Volume, files), authority);
+  const volume = new ZoneVolume(spec, new MemoryFolderStore(Volume, files), authority);
   const ctx: WasiContext = {
     args: ['tool'],
     env: [],

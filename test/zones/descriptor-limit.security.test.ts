@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSandbox } from '../../src/index.js';
+import { createSandbox } from '../../src/node/index.js';
 import { lines, makeTree, probe, removeTree, runProbe, tempDir } from '../helpers/guests.js';
 
 /**

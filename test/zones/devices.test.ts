@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createSandbox } from '../../src/index.js';
+import { createSandbox } from '../../src/node/index.js';
 import { lines, probe, runProbe } from '../helpers/guests.js';
 
 /** /dev for a run: null, zero, full, random, urandom, stdin, stdout, stderr, as tools and scripts expect them. */

@@ -3,7 +3,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SandboxConfig } from '../../src/index.js';
+import type { SandboxConfig } from '../../src/node/index.js';
 import { lines, makeTree, removeTree, runProbe, tempDir, type TreeEntry } from '../helpers/guests.js';
 
 /**

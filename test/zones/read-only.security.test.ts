@@ -1,7 +1,7 @@
 import { lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SandboxConfig } from '../../src/index.js';
+import type { SandboxConfig } from '../../src/node/index.js';
 import { lines, makeTree, removeTree, runProbe, tempDir } from '../helpers/guests.js';
 
 /**

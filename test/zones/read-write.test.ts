@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SandboxConfig } from '../../src/index.js';
+import type { SandboxConfig } from '../../src/node/index.js';
 import { lines, makeTree, removeTree, runProbe, tempDir } from '../helpers/guests.js';
 
 /** The positive side: what a guest is allowed to do works, at any size. */

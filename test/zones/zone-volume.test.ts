@@ -3,10 +3,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Authority } from '../../src/policy/authority.js';
 import type { ZoneSpec } from '../../src/policy/types.js';
 import { DescriptorBudget } from '../../src/zones/descriptor-budget.js';
-import { HostFolderBackend } from '../../src/zones/host-folder.js';
-import { MemoryFolderBackend } from '../../src/zones/memory-folder.js';
+import { HostFolderStore } from '../../src/node/zones/host-folder.js';
+import { MemoryFolderStore } from '../../src/zones/memory-folder.js';
 import { readOnlyOpen, type OpenRequest } from '../../src/zones/types.js';
-import type { VolumeBackend } from '../../src/zones/volume-backend.js';
+import type { FolderStore } from '../../src/zones/folder-store.js';
 import { ZoneVolume, type ZoneFile } from '../../src/zones/zone-volume.js';
 import { removeTree, tempDir } from '../helpers/guests.js';
 
@@ -26,18 +26,18 @@ beforeEach(() => {
 });
 afterEach(() => removeTree(folder));
 
-const backends: Record<string, () => [ZoneSpec, () => VolumeBackend<unknown, unknown>]> = {
+const stores: Record<string, () => [ZoneSpec, () => FolderStore<unknown, unknown>]> = {
   memory: () => {
-    const memory = new MemoryFolderBackend(Volume);
-    return [spec('memory'), () => memory as VolumeBackend<unknown, unknown>];
+    const memory = new MemoryFolderStore(Volume);
+    return [spec('memory'), () => memory as FolderStore<unknown, unknown>];
   },
-  host: () => [spec('host', folder), () => new HostFolderBackend(folder) as VolumeBackend<unknown, unknown>],
+  host: () => [spec('host', folder), () => new HostFolderStore(folder) as FolderStore<unknown, unknown>],
 };
 
-describe.each(Object.keys(backends))('the quota of a %s zone', (kind) => {
+describe.each(Object.keys(stores))('the quota of a %s zone', (kind) => {
   it('always equals what a fresh measurement of the zone finds, whatever the guest changes', () => {
-    const [zone, backend] = backends[kind]!();
-    const shared = backend();
+    const [zone, store] = stores[kind]!();
+    const shared = store();
     const volume = new ZoneVolume(zone, shared, new Authority());
     const { root } = volume;
     const write = (path: string, text: string) => {
@@ -70,8 +70,8 @@ describe.each(Object.keys(backends))('the quota of a %s zone', (kind) => {
   });
 
   it('keeps an unlinked file charged while it is open and frees it with its last handle', () => {
-    const [zone, backend] = backends[kind]!();
-    const volume = new ZoneVolume(zone, backend(), new Authority());
+    const [zone, store] = stores[kind]!();
+    const volume = new ZoneVolume(zone, store(), new Authority());
     const file = volume.openAt(volume.root, 'held', { ...writeNew, read: true }) as ZoneFile;
     volume.write(file, new Uint8Array(10_000), 0);
     const second = volume.openAt(volume.root, 'held', readOnlyOpen);
@@ -90,8 +90,8 @@ describe.each(Object.keys(backends))('the quota of a %s zone', (kind) => {
 describe('the descriptor budget', () => {
   it('is shared by the zones of a run and returns descriptors as they close', () => {
     const budget = new DescriptorBudget(3);
-    const a = new ZoneVolume(spec('memory'), new MemoryFolderBackend(Volume, { f: 'x' }) as VolumeBackend<unknown, unknown>, new Authority(), { descriptors: budget });
-    const b = new ZoneVolume(spec('memory'), new MemoryFolderBackend(Volume, { f: 'x' }) as VolumeBackend<unknown, unknown>, new Authority(), { descriptors: budget });
+    const a = new ZoneVolume(spec('memory'), new MemoryFolderStore(Volume, { f: 'x' }) as FolderStore<unknown, unknown>, new Authority(), { descriptors: budget });
+    const b = new ZoneVolume(spec('memory'), new MemoryFolderStore(Volume, { f: 'x' }) as FolderStore<unknown, unknown>, new Authority(), { descriptors: budget });
     const held = [a.openAt(a.root, 'f', readOnlyOpen), b.openAt(b.root, 'f', readOnlyOpen), a.openAt(a.root, '.', readOnlyOpen)];
     expect(() => b.openAt(b.root, 'f', readOnlyOpen)).toThrow(expect.objectContaining({ errno: 'MFILE' }));
     a.close(held[0]!);

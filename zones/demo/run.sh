@@ -3,7 +3,7 @@
 # and cannot do. Run it through `npm run demo`, which sets everything up first.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
-goodbot() { node dist/cli/main.js "$@"; }
+goodbot() { node dist/node/cli/main.js "$@"; }
 guests=.cache/guests
 policy=zones/demo/policy.yaml
 show() { printf '\n\033[1m$ goodbot %s\033[0m\n' "$*"; goodbot "$@"; printf '(exit status %s)\n' "$?"; }

@@ -1,5 +1,5 @@
 import { Preview1Host } from '../../wasi/preview1/host.js';
-import type { WasiContext } from '../../wasi/core/context.js';
+import type { WasiContext } from '../../wasi/common/context.js';
 import type { Metering } from './metered-module.js';
 import { outcomeOf, type GuestOutcome } from './outcome.js';
 

@@ -1,6 +1,6 @@
 import { GoodbotError } from '../../errors.js';
-import type { LoadedProgram } from '../../platform.js';
-import { ProcessExit, type WasiContext } from '../../wasi/core/context.js';
+import type { LoadedProgram } from './loaded-program.js';
+import { ProcessExit, type WasiContext } from '../../wasi/common/context.js';
 import { createPreview2Imports, providedImports, type Interfaces } from '../../wasi/preview2/index.js';
 import { Metering, meteredVariant, type MeteredModule, type MeteredVariants } from './metered-module.js';
 import { outcomeOf, type GuestOutcome } from './outcome.js';

@@ -1,9 +1,9 @@
-import type { LoadedProgram } from '../../platform.js';
+import type { LoadedProgram } from './loaded-program.js';
 import { LimitExceeded } from '../../limits/run-limiter.js';
 import { runCommandModule } from './command-module.js';
 import { Metering, MeteredVariants, meteredVariant, type InstrumentedStore } from './metered-module.js';
 import { checkCommandModule, compileModule } from './program-kind.js';
-import { isRubyReactor, runRubyReactor } from './ruby-reactor.js';
+import { isRubyReactor, runRubyReactor } from '../../tools/ruby/reactor.js';
 
 /**
  * A preview1 core module's bytes as a runnable program: compiled and checked

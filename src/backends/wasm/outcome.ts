@@ -1,6 +1,6 @@
 import { LimitExceeded } from '../../limits/run-limiter.js';
-import { ProcessExit } from '../../wasi/core/context.js';
-import { LimitInterrupt } from '../../wasi/core/limit-interrupt.js';
+import { ProcessExit } from '../../wasi/common/context.js';
+import { LimitInterrupt } from '../../limits/limit-interrupt.js';
 import { trapOf, type TrapInfo } from './trap.js';
 
 /** How a guest ended: it exited (or returned: code 0), it trapped, or a limit stopped it. */

@@ -4,16 +4,17 @@ import type { Authority } from '../../policy/authority.js';
 import { guestEnvironment } from '../../policy/environment.js';
 import { overlaps } from '../../policy/guest-path.js';
 import type { Policy, ZoneSpec } from '../../policy/types.js';
-import type { LoadedProgram, Platform, ToolLaunch } from '../../platform.js';
-import type { ExecRequest } from '../../sandbox.js';
+import type { Platform, ToolLaunch } from '../platform.js';
+import type { LoadedProgram } from './loaded-program.js';
+import type { ExecRequest } from '../exec-request.js';
 import { isToolName } from '../../tools/catalog.js';
-import type { WasiClock } from '../../wasi/core/clock.js';
-import type { WasiContext } from '../../wasi/core/context.js';
-import { SeededRandom, VirtualClock } from '../../wasi/core/deterministic.js';
-import { NetworkGate } from '../../wasi/core/network-gate.js';
-import { BufferedInput, CallbackOutput, emptyInput, type InputSource } from '../../wasi/core/stdio.js';
+import type { WasiClock } from '../../limits/clock.js';
+import type { WasiContext } from '../../wasi/common/context.js';
+import { SeededRandom, VirtualClock } from '../../wasi/common/deterministic.js';
+import { NetworkGate } from '../../wasi/common/network-gate.js';
+import { BufferedInput, CallbackOutput, emptyInput, type InputSource } from '../../wasi/common/stdio.js';
 import { DescriptorBudget } from '../../zones/descriptor-budget.js';
-import { DeviceFolderBackend } from '../../zones/device-folder.js';
+import { DeviceFolderStore } from '../../zones/device-folder.js';
 import { ZoneVolume } from '../../zones/zone-volume.js';
 import { reportingAuthority, type Backend, type BackendJob, type RunOutcome } from '../backend.js';
 import type { GuestOutcome } from './outcome.js';
@@ -57,7 +58,7 @@ export class WasmBackend implements Backend {
       if (specs.length > 0 && !specs.some((spec) => overlaps(spec.guestPath, devicesZone.guestPath))) specs.push(devicesZone);
       const root = mountPointRoot(specs);
       for (const spec of root ? [...specs, root] : specs) {
-        const backend = spec.kind === 'devices' ? new DeviceFolderBackend({ ...stdio, random }) : this.platform.zoneBackend(spec);
+        const backend = spec.kind === 'devices' ? new DeviceFolderStore({ ...stdio, random }) : this.platform.zoneStore(spec);
         volumes.push(new ZoneVolume(spec, backend, authority, { descriptors }));
         reporter.zoneMounted(spec);
       }
@@ -138,7 +139,7 @@ export class WasmBackend implements Backend {
 }
 
 /**
- * The run's `/dev` (null, zero, stdin…: see DeviceFolderBackend), mounted
+ * The run's `/dev` (null, zero, stdin…: see DeviceFolderStore), mounted
  * after the zones unless one of them takes that place. A run without zones
  * sees no filesystem at all, as before: no `/dev` either.
  */

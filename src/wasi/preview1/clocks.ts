@@ -1,4 +1,4 @@
-import { fsError } from '../../zones/errno.js';
+import { errnoError } from '../../errno.js';
 import { Clockid } from './constants.js';
 import type { HostCalls, HostState } from './host-state.js';
 
@@ -21,7 +21,7 @@ export function clockCalls({ ctx, memory }: HostState): HostCalls {
 
 function checkClock(id: number): void {
   if (id === Clockid.PROCESS_CPUTIME_ID || id === Clockid.THREAD_CPUTIME_ID) {
-    throw fsError('BADF', 'CPU-time clocks are not supported');
+    throw errnoError('BADF', 'CPU-time clocks are not supported');
   }
-  if (id !== Clockid.REALTIME && id !== Clockid.MONOTONIC) throw fsError('INVAL');
+  if (id !== Clockid.REALTIME && id !== Clockid.MONOTONIC) throw errnoError('INVAL');
 }

@@ -1,7 +1,7 @@
-import { fsError } from '../../zones/errno.js';
+import { errnoError } from '../../errno.js';
 import type { DirEntry } from '../../zones/types.js';
 import type { ZoneDir, ZoneFile } from '../../zones/zone-volume.js';
-import type { InputSource, OutputSink } from '../core/stdio.js';
+import type { InputSource, OutputSink } from '../common/stdio.js';
 
 export interface StdinDescriptor {
   readonly kind: 'stdin';
@@ -48,7 +48,7 @@ export class DescriptorTable {
       this.free.sort((a, b) => a - b);
       fd = this.free.pop()!;
     } else {
-      if (this.next > 0x7fffffff) throw fsError('NFILE', 'descriptor table is full');
+      if (this.next > 0x7fffffff) throw errnoError('NFILE', 'descriptor table is full');
       fd = this.next++;
     }
     this.used.set(fd, descriptor);
@@ -57,7 +57,7 @@ export class DescriptorTable {
 
   get(fd: number): Descriptor {
     const descriptor = this.used.get(fd);
-    if (!descriptor) throw fsError('BADF', `fd ${fd} is not open`);
+    if (!descriptor) throw errnoError('BADF', `fd ${fd} is not open`);
     return descriptor;
   }
 
@@ -75,7 +75,7 @@ export class DescriptorTable {
 
   /** Moves `from` onto `to` (which must be open); returns what `to` held. */
   renumber(from: number, to: number): Descriptor | undefined {
-    if (!this.used.has(to)) throw fsError('BADF', `fd ${to} is not open`);
+    if (!this.used.has(to)) throw errnoError('BADF', `fd ${to} is not open`);
     const descriptor = this.get(from);
     if (from === to) return undefined;
     const replaced = this.used.get(to);
@@ -87,20 +87,20 @@ export class DescriptorTable {
 
   file(fd: number): FileDescriptor {
     const descriptor = this.get(fd);
-    if (descriptor.kind !== 'file') throw fsError('BADF', `fd ${fd} is not a file`);
+    if (descriptor.kind !== 'file') throw errnoError('BADF', `fd ${fd} is not a file`);
     return descriptor;
   }
 
   dir(fd: number): DirDescriptor {
     const descriptor = this.get(fd);
-    if (descriptor.kind !== 'dir') throw fsError('BADF', `fd ${fd} is not a directory`);
+    if (descriptor.kind !== 'dir') throw errnoError('BADF', `fd ${fd} is not a directory`);
     return descriptor;
   }
 
   /** A file or directory (not stdio). */
   node(fd: number): FileDescriptor | DirDescriptor {
     const descriptor = this.get(fd);
-    if (descriptor.kind !== 'file' && descriptor.kind !== 'dir') throw fsError('BADF', `fd ${fd} is stdio`);
+    if (descriptor.kind !== 'file' && descriptor.kind !== 'dir') throw errnoError('BADF', `fd ${fd} is stdio`);
     return descriptor;
   }
 
@@ -108,8 +108,8 @@ export class DescriptorTable {
   seekable(fd: number): FileDescriptor {
     const descriptor = this.get(fd);
     if (descriptor.kind === 'file') return descriptor;
-    if (descriptor.kind === 'dir') throw fsError('BADF', `fd ${fd} is a directory`);
-    throw fsError('SPIPE', `fd ${fd} is a stream`);
+    if (descriptor.kind === 'dir') throw errnoError('BADF', `fd ${fd} is a directory`);
+    throw errnoError('SPIPE', `fd ${fd} is a stream`);
   }
 
   entries(): IterableIterator<[number, Descriptor]> {

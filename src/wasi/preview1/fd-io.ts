@@ -1,7 +1,7 @@
 import { concatBytes } from '../../bytes.js';
-import { fsError } from '../../zones/errno.js';
-import { fileOffset, seekTarget, writeOffset } from '../core/file-offsets.js';
-import { readInput } from '../core/stdio.js';
+import { errnoError } from '../../errno.js';
+import { fileOffset, seekTarget, writeOffset } from '../common/file-offsets.js';
+import { readInput } from '../common/stdio.js';
 import { Whence } from './constants.js';
 import type { FileDescriptor } from './descriptors.js';
 import type { HostCalls, HostState } from './host-state.js';
@@ -32,7 +32,7 @@ export function fdIoCalls(host: HostState): HostCalls {
         memory.writeBytes(target.byteOffset, chunk);
         return memory.setU32(out, chunk.length);
       }
-      if (descriptor.kind !== 'file') throw fsError('BADF', `fd ${fd} cannot be read`);
+      if (descriptor.kind !== 'file') throw errnoError('BADF', `fd ${fd} cannot be read`);
       const total = readInto(descriptor, buffers, descriptor.position);
       descriptor.position += total;
       memory.setU32(out, total);
@@ -41,8 +41,8 @@ export function fdIoCalls(host: HostState): HostCalls {
     fd_pread: (fd: number, iovs: number, count: number, offset: bigint, out: number) => {
       const buffers = memory.iovecs(iovs, count);
       const descriptor = fds.get(fd);
-      if (descriptor.kind === 'stdin') throw fsError('SPIPE');
-      if (descriptor.kind !== 'file') throw fsError('BADF', `fd ${fd} cannot be read`);
+      if (descriptor.kind === 'stdin') throw errnoError('SPIPE');
+      if (descriptor.kind !== 'file') throw errnoError('BADF', `fd ${fd} cannot be read`);
       memory.setU32(out, readInto(descriptor, buffers, fileOffset(offset)));
     },
 
@@ -54,7 +54,7 @@ export function fdIoCalls(host: HostState): HostCalls {
         if (data.length > 0) descriptor.sink.write(data);
         return memory.setU32(out, data.length);
       }
-      if (descriptor.kind !== 'file') throw fsError('BADF', `fd ${fd} cannot be written`);
+      if (descriptor.kind !== 'file') throw errnoError('BADF', `fd ${fd} cannot be written`);
       const { file } = descriptor;
       let total = 0;
       if (descriptor.append) {
@@ -81,8 +81,8 @@ export function fdIoCalls(host: HostState): HostCalls {
     fd_pwrite: (fd: number, iovs: number, count: number, offset: bigint, out: number) => {
       const buffers = memory.iovecs(iovs, count);
       const descriptor = fds.get(fd);
-      if (descriptor.kind === 'stdout' || descriptor.kind === 'stderr') throw fsError('SPIPE');
-      if (descriptor.kind !== 'file') throw fsError('BADF', `fd ${fd} cannot be written`);
+      if (descriptor.kind === 'stdout' || descriptor.kind === 'stderr') throw errnoError('SPIPE');
+      if (descriptor.kind !== 'file') throw errnoError('BADF', `fd ${fd} cannot be written`);
       const { file } = descriptor;
       let total = 0;
       // In append mode the offset is ignored (Linux's pwrite, wasmtime): the bytes go at the end.
@@ -100,7 +100,7 @@ export function fdIoCalls(host: HostState): HostCalls {
     },
 
     fd_seek: (fd: number, offset: bigint, whence: number, out: number) => {
-      if (whence !== Whence.SET && whence !== Whence.CUR && whence !== Whence.END) throw fsError('INVAL');
+      if (whence !== Whence.SET && whence !== Whence.CUR && whence !== Whence.END) throw errnoError('INVAL');
       if (isNullStdin(fd)) return memory.setU64(out, 0n);
       const descriptor = fds.seekable(fd);
       let base: number | bigint = 0;

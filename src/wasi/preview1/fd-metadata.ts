@@ -1,6 +1,6 @@
-import { fsError } from '../../zones/errno.js';
+import { errnoError } from '../../errno.js';
 import type { ZoneNode } from '../../zones/zone-volume.js';
-import { checkAdviceLength, fileSize } from '../core/file-offsets.js';
+import { checkAdviceLength, fileSize } from '../common/file-offsets.js';
 import { directoryRights, Fdflags, fdflagsAll, fileRights, Filetype, preopenRightsBase, preopenRightsInheriting, Rights } from './constants.js';
 import type { DirDescriptor, FileDescriptor } from './descriptors.js';
 import { stdinFiletype, writeFilestat } from './filestat.js';
@@ -62,9 +62,9 @@ export function fdMetadataCalls(host: HostState): HostCalls {
   };
 
   const setFdflags = (fd: number, flags: number): void => {
-    if (flags & ~fdflagsAll) throw fsError('INVAL');
+    if (flags & ~fdflagsAll) throw errnoError('INVAL');
     const descriptor = fds.file(fd);
-    if (flags & (Fdflags.DSYNC | Fdflags.RSYNC | Fdflags.SYNC)) throw fsError('INVAL', 'sync flags are not supported');
+    if (flags & (Fdflags.DSYNC | Fdflags.RSYNC | Fdflags.SYNC)) throw errnoError('INVAL', 'sync flags are not supported');
     descriptor.append = (flags & Fdflags.APPEND) !== 0;
     descriptor.nonblock = (flags & Fdflags.NONBLOCK) !== 0;
   };
@@ -91,13 +91,13 @@ export function fdMetadataCalls(host: HostState): HostCalls {
 
   return {
     fd_advise: (fd: number, _offset: bigint, len: bigint, advice: number) => {
-      if (advice > 5) throw fsError('INVAL');
+      if (advice > 5) throw errnoError('INVAL');
       fds.file(fd);
       checkAdviceLength(len);
     },
     fd_allocate: (fd: number) => {
       fds.file(fd);
-      throw fsError('NOTSUP', 'fd_allocate is not supported');
+      throw errnoError('NOTSUP', 'fd_allocate is not supported');
     },
     fd_datasync: (fd: number) => sync(fd, true),
     fd_sync: (fd: number) => sync(fd, false),
@@ -106,7 +106,7 @@ export function fdMetadataCalls(host: HostState): HostCalls {
     fd_fdstat_set_rights: (fd: number, base: bigint, inheriting: bigint) => {
       checkRights(base, inheriting);
       fds.node(fd);
-      throw fsError('NOTSUP', 'rights cannot be changed');
+      throw errnoError('NOTSUP', 'rights cannot be changed');
     },
     fd_filestat_get: (fd: number, out: number) => filestat(fd, out),
     fd_filestat_set_size: (fd: number, size: bigint) => {

@@ -1,4 +1,4 @@
-import { fsError } from '../../zones/errno.js';
+import { errnoError } from '../../errno.js';
 import { closeDescriptor } from './descriptors.js';
 import type { HostCalls, HostState } from './host-state.js';
 
@@ -17,15 +17,15 @@ export function fdNumberCalls({ memory, fds }: HostState): HostCalls {
     },
     fd_prestat_get: (fd: number, out: number) => {
       const descriptor = fds.get(fd);
-      if (descriptor.kind !== 'dir' || descriptor.preopenPath === undefined) throw fsError('BADF');
+      if (descriptor.kind !== 'dir' || descriptor.preopenPath === undefined) throw errnoError('BADF');
       memory.setU32(out, 0);
       memory.setU32(out + 4, encoder.encode(descriptor.preopenPath).length);
     },
     fd_prestat_dir_name: (fd: number, ptr: number, len: number) => {
       const descriptor = fds.get(fd);
-      if (descriptor.kind !== 'dir' || descriptor.preopenPath === undefined) throw fsError('NOTDIR');
+      if (descriptor.kind !== 'dir' || descriptor.preopenPath === undefined) throw errnoError('NOTDIR');
       const name = encoder.encode(descriptor.preopenPath);
-      if (name.length > len) throw fsError('NAMETOOLONG');
+      if (name.length > len) throw errnoError('NAMETOOLONG');
       memory.writeBytes(ptr, name);
     },
   };

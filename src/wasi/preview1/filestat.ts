@@ -1,5 +1,5 @@
 import type { FileStat, FileType } from '../../zones/types.js';
-import type { InputSource } from '../core/stdio.js';
+import type { InputSource } from '../common/stdio.js';
 import { Filetype } from './constants.js';
 import type { GuestMemory } from './guest-memory.js';
 

@@ -1,4 +1,4 @@
-import { fsError } from '../../zones/errno.js';
+import { errnoError } from '../../errno.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 const utf8Encoder = new TextEncoder();
@@ -69,7 +69,7 @@ export class GuestMemory {
     try {
       return utf8.decode(raw);
     } catch {
-      throw fsError('ILSEQ', 'string is not valid UTF-8');
+      throw errnoError('ILSEQ', 'string is not valid UTF-8');
     }
   }
 
@@ -85,7 +85,7 @@ export class GuestMemory {
       const base = this.u32(ptr + i * 8);
       const len = this.u32(ptr + i * 8 + 4);
       total += len;
-      if (total > maxIovecTotal) throw fsError('INVAL', 'the buffers hold more than a call may return');
+      if (total > maxIovecTotal) throw errnoError('INVAL', 'the buffers hold more than a call may return');
       result.push(this.slice(base, len));
     }
     return result;

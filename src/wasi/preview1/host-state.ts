@@ -1,4 +1,4 @@
-import type { WasiContext } from '../core/context.js';
+import type { WasiContext } from '../common/context.js';
 import type { DescriptorTable } from './descriptors.js';
 import type { GuestMemory } from './guest-memory.js';
 
@@ -11,7 +11,7 @@ export interface HostState {
 
 /**
  * Preview1 functions by name, as one WASI domain implements them: each
- * writes its results into guest memory and fails with an FsError, which
+ * writes its results into guest memory and fails with an ErrnoError, which
  * the host turns into the errno it returns.
  */
 export type HostCalls = Record<string, (...args: never[]) => void | number>;

@@ -1,6 +1,6 @@
-import { Errno, FsError } from '../../zones/errno.js';
-import type { WasiContext } from '../core/context.js';
-import type { BlockingWait } from '../core/stdio.js';
+import { Errno, ErrnoError } from '../../errno.js';
+import type { WasiContext } from '../common/context.js';
+import type { BlockingWait } from '../../limits/blocking-wait.js';
 import { clockCalls } from './clocks.js';
 import { closeDescriptor, DescriptorTable } from './descriptors.js';
 import { environmentCalls } from './environment.js';
@@ -111,7 +111,7 @@ function errnoResult(call: (...args: never[]) => void | number, limits?: { wait:
     try {
       call(...args);
     } catch (error) {
-      if (!(error instanceof FsError)) throw error;
+      if (!(error instanceof ErrnoError)) throw error;
       errno = Errno[error.errno];
     }
     limits?.wait.checkpoint(limits.detail);

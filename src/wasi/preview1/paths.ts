@@ -1,6 +1,6 @@
-import { fsError } from '../../zones/errno.js';
-import { linkSourceFollows } from '../core/link-source.js';
-import { openRequestOf } from '../core/open-request.js';
+import { errnoError } from '../../errno.js';
+import { linkSourceFollows } from '../common/link-source.js';
+import { openRequestOf } from '../common/open-request.js';
 import { Fdflags, fdflagsAll, Oflags, oflagsAll, Rights } from './constants.js';
 import { closeDescriptor, type Descriptor } from './descriptors.js';
 import { writeFilestat } from './filestat.js';
@@ -28,13 +28,13 @@ export function pathCalls({ memory, fds }: HostState): HostCalls {
     out: number,
   ): void => {
     const follow = lookupFollows(dirflags);
-    if (oflags & ~oflagsAll) throw fsError('INVAL');
-    if (fdflags & ~fdflagsAll) throw fsError('INVAL');
+    if (oflags & ~oflagsAll) throw errnoError('INVAL');
+    if (fdflags & ~fdflagsAll) throw errnoError('INVAL');
     checkRights(base, inheriting);
     const path = memory.string(ptr, len);
     const descriptor = fds.get(fd);
-    if (descriptor.kind === 'file') throw fsError('NOTDIR', `fd ${fd} is a file`);
-    if (descriptor.kind !== 'dir') throw fsError('BADF', `fd ${fd} is not a directory`);
+    if (descriptor.kind === 'file') throw errnoError('NOTDIR', `fd ${fd} is a file`);
+    if (descriptor.kind !== 'dir') throw errnoError('BADF', `fd ${fd} is not a directory`);
     const request = openRequestOf({
       follow,
       create: (oflags & Oflags.CREAT) !== 0,

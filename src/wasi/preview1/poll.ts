@@ -1,4 +1,4 @@
-import { fsError } from '../../zones/errno.js';
+import { errnoError } from '../../errno.js';
 import { Clockid, Eventtype, EVENTRWFLAGS_HANGUP, SUBCLOCKFLAGS_ABSTIME } from './constants.js';
 import type { HostCalls, HostState } from './host-state.js';
 
@@ -10,7 +10,7 @@ import type { HostCalls, HostState } from './host-state.js';
 export function pollCalls({ ctx, memory: m, fds }: HostState): HostCalls {
   return {
     poll_oneoff: (input: number, output: number, count: number, out: number) => {
-      if (count === 0) throw fsError('INVAL', 'poll_oneoff needs at least one subscription');
+      if (count === 0) throw errnoError('INVAL', 'poll_oneoff needs at least one subscription');
       const clock = ctx.clock;
       const now = clock.monotonicNs();
       const clocks: { userdata: bigint; deadline: bigint }[] = [];
@@ -23,7 +23,7 @@ export function pollCalls({ ctx, memory: m, fds }: HostState): HostCalls {
           const id = m.u32(sub + 16);
           const timeout = m.u64(sub + 24);
           const absolute = (m.u16(sub + 40) & SUBCLOCKFLAGS_ABSTIME) !== 0;
-          if (id !== Clockid.REALTIME && id !== Clockid.MONOTONIC) throw fsError('INVAL', 'unsupported clock');
+          if (id !== Clockid.REALTIME && id !== Clockid.MONOTONIC) throw errnoError('INVAL', 'unsupported clock');
           let deadline = now + timeout;
           if (absolute) deadline = id === Clockid.MONOTONIC ? timeout : now + (timeout - clock.wallNs());
           clocks.push({ userdata, deadline });
@@ -37,12 +37,12 @@ export function pollCalls({ ctx, memory: m, fds }: HostState): HostCalls {
               const left = file.volume.stat(file).size - BigInt(descriptor.position);
               const nbytes = left > 0n ? left : 0n;
               ready.push({ userdata, type: tag, nbytes, flags: nbytes === 0n ? EVENTRWFLAGS_HANGUP : 0 });
-            } else throw fsError('BADF', `fd ${fd} cannot be polled for reading`);
+            } else throw errnoError('BADF', `fd ${fd} cannot be polled for reading`);
           } else if (descriptor.kind === 'stdout' || descriptor.kind === 'stderr' || descriptor.kind === 'file') {
             ready.push({ userdata, type: tag, nbytes: 1n, flags: 0 });
-          } else throw fsError('BADF', `fd ${fd} cannot be polled for writing`);
+          } else throw errnoError('BADF', `fd ${fd} cannot be polled for writing`);
         } else {
-          throw fsError('INVAL', 'unknown subscription type');
+          throw errnoError('INVAL', 'unknown subscription type');
         }
       }
       if (ready.length === 0 && clocks.length > 0) {

@@ -1,5 +1,5 @@
-import { fsError } from '../../zones/errno.js';
-import { ProcessExit } from '../core/context.js';
+import { errnoError } from '../../errno.js';
+import { ProcessExit } from '../common/context.js';
 import type { HostCalls } from './host-state.js';
 
 /** `proc_*` and `sched_yield`: exit unwinds the guest with its code; signals are not supported. */
@@ -9,7 +9,7 @@ export function procCalls(): HostCalls {
       throw new ProcessExit(code >>> 0);
     },
     proc_raise: () => {
-      throw fsError('NOTSUP', 'signals are not supported');
+      throw errnoError('NOTSUP', 'signals are not supported');
     },
     sched_yield: () => {},
   };

@@ -1,4 +1,4 @@
-import { fsError } from '../../zones/errno.js';
+import { errnoError } from '../../errno.js';
 import type { HostCalls, HostState } from './host-state.js';
 
 /**
@@ -8,7 +8,7 @@ import type { HostCalls, HostState } from './host-state.js';
 export function socketCalls({ fds }: HostState): HostCalls {
   const notSocket = (fd: number): void => {
     fds.get(fd);
-    throw fsError('NOTSOCK', 'sockets are not available');
+    throw errnoError('NOTSOCK', 'sockets are not available');
   };
   return {
     sock_accept: (fd: number) => notSocket(fd),

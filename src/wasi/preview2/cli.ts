@@ -1,5 +1,5 @@
-import { ProcessExit, type WasiContext } from '../core/context.js';
-import { readInput } from '../core/stdio.js';
+import { ProcessExit, type WasiContext } from '../common/context.js';
+import { readInput } from '../common/stdio.js';
 import { dispose, type Interfaces } from './resource.js';
 import { InputStream, OutputStream } from './streams.js';
 

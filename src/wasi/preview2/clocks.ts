@@ -1,4 +1,4 @@
-import type { WasiContext } from '../core/context.js';
+import type { WasiContext } from '../common/context.js';
 import { Pollable } from './poll.js';
 import type { Interfaces } from './resource.js';
 

@@ -1,5 +1,5 @@
-import { sendWindow, type Connection, type NetworkClient } from '../core/network-client.js';
-import { fsError } from '../../zones/errno.js';
+import { sendWindow, type Connection, type NetworkClient } from '../common/network-client.js';
+import { errnoError } from '../../errno.js';
 import { streamFailure } from './network-errors.js';
 import { InputStream, OutputStream } from './streams.js';
 
@@ -35,7 +35,7 @@ export function connectionOutput(connection: Connection, client: NetworkClient):
     write: (data) => {
       client.pump();
       if (connection.failure !== undefined) throw streamFailure(connection.failure);
-      if (connection.sendFinished) throw fsError('PIPE', 'the sending side was shut down');
+      if (connection.sendFinished) throw errnoError('PIPE', 'the sending side was shut down');
       connection.send(data);
     },
     queue: {

@@ -1,4 +1,4 @@
-import { FsError, type ErrnoName } from '../../zones/errno.js';
+import { ErrnoError, type ErrnoName } from '../../errno.js';
 
 /** `wasi:filesystem/types` `error-code`: the values the glue accepts, in WIT spelling. */
 export type FilesystemErrorCode =
@@ -92,7 +92,7 @@ export function filesystemErrorCodeOf(errno: ErrnoName): FilesystemErrorCode {
 }
 
 /**
- * Runs a filesystem operation for the guest. An {@link FsError} is thrown on
+ * Runs a filesystem operation for the guest. An {@link ErrnoError} is thrown on
  * as its error-code string, which the glue returns to the guest as `err`;
  * anything else is a host failure and propagates unchanged.
  */
@@ -100,7 +100,7 @@ export function fsCall<T>(body: () => T): T {
   try {
     return body();
   } catch (error) {
-    if (error instanceof FsError) throw filesystemErrorCodeOf(error.errno);
+    if (error instanceof ErrnoError) throw filesystemErrorCodeOf(error.errno);
     throw error;
   }
 }

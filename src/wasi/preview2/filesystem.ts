@@ -1,11 +1,11 @@
-import { fsError, FsError } from '../../zones/errno.js';
+import { errnoError, ErrnoError } from '../../errno.js';
 import type { DirEntry, FileStat, TimeChange } from '../../zones/types.js';
 import type { ZoneDir, ZoneFile, ZoneNode } from '../../zones/zone-volume.js';
-import type { WasiContext } from '../core/context.js';
-import { checkAdviceLength, fileOffset, fileSize, writeOffset } from '../core/file-offsets.js';
-import { linkSourceFollows } from '../core/link-source.js';
-import { openRequestOf } from '../core/open-request.js';
-import { timeChangeOf } from '../core/time-changes.js';
+import type { WasiContext } from '../common/context.js';
+import { checkAdviceLength, fileOffset, fileSize, writeOffset } from '../common/file-offsets.js';
+import { linkSourceFollows } from '../common/link-source.js';
+import { openRequestOf } from '../common/open-request.js';
+import { timeChangeOf } from '../common/time-changes.js';
 import { datetimeOf, type Datetime } from './clocks.js';
 import { filesystemErrorCodeOf, fsCall } from './error-codes.js';
 import { IoError } from './io-error.js';
@@ -230,7 +230,7 @@ export class Descriptor {
       const b = other.node.volume.stat(other.node);
       return a.dev === b.dev && a.ino === b.ino;
     } catch (error) {
-      if (error instanceof FsError) return false;
+      if (error instanceof ErrnoError) return false;
       throw error;
     }
   }
@@ -251,24 +251,24 @@ export class Descriptor {
   }
 
   private dir(): ZoneDir {
-    if (this.node.kind !== 'directory') throw fsError('NOTDIR', `${this.node.guestPath} is a file`);
+    if (this.node.kind !== 'directory') throw errnoError('NOTDIR', `${this.node.guestPath} is a file`);
     return this.node;
   }
 
   private file(): ZoneFile {
-    if (this.node.kind !== 'file') throw fsError('BADF', `${this.node.guestPath} is a directory`);
+    if (this.node.kind !== 'file') throw errnoError('BADF', `${this.node.guestPath} is a directory`);
     return this.node;
   }
 
   private readable(): ZoneFile {
     const file = this.file();
-    if (!file.readable) throw fsError('BADF', `${file.guestPath} is not open for reading`);
+    if (!file.readable) throw errnoError('BADF', `${file.guestPath} is not open for reading`);
     return file;
   }
 
   private writable(): ZoneFile {
     const file = this.file();
-    if (!file.writable) throw fsError('BADF', `${file.guestPath} is not open for writing`);
+    if (!file.writable) throw errnoError('BADF', `${file.guestPath} is not open for writing`);
     return file;
   }
 }
@@ -319,7 +319,7 @@ class FileWriter implements ByteSink {
     writeOffset(BigInt(this.position), data.length);
     for (let done = 0; done < data.length; ) {
       const n = this.file.volume.write(this.file, data.subarray(done), this.position);
-      if (n === 0) throw fsError('IO', `${this.file.guestPath}: the write made no progress`);
+      if (n === 0) throw errnoError('IO', `${this.file.guestPath}: the write made no progress`);
       done += n;
       this.position += n;
     }
@@ -333,7 +333,7 @@ class FileAppender implements ByteSink {
   write(data: Uint8Array): void {
     for (let done = 0; done < data.length; ) {
       const { written } = this.file.volume.append(this.file, data.subarray(done));
-      if (written === 0) throw fsError('IO', `${this.file.guestPath}: the write made no progress`);
+      if (written === 0) throw errnoError('IO', `${this.file.guestPath}: the write made no progress`);
       done += written;
     }
   }

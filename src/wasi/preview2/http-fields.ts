@@ -1,4 +1,4 @@
-import type { HeaderList } from '../core/network-client.js';
+import type { HeaderList } from '../common/network-client.js';
 import { dispose } from './resource.js';
 
 export type FieldEntry = [name: string, value: Uint8Array];

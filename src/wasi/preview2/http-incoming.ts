@@ -1,4 +1,4 @@
-import type { Connection, NetworkClient } from '../core/network-client.js';
+import type { Connection, NetworkClient } from '../common/network-client.js';
 import { connectionInput } from './connection-streams.js';
 import { receivedFields, type Fields } from './http-fields.js';
 import { httpErrorCode, type HttpErrorCode } from './network-errors.js';

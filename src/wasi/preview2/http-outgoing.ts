@@ -1,7 +1,7 @@
-import { sendWindow, type Connection, type HeaderList, type NetworkClient } from '../core/network-client.js';
-import type { NetworkGate } from '../core/network-gate.js';
+import { sendWindow, type Connection, type HeaderList, type NetworkClient } from '../common/network-client.js';
+import type { NetworkGate } from '../common/network-gate.js';
 import { parseHostPort, type HostPort } from '../../policy/host-port.js';
-import { fsError } from '../../zones/errno.js';
+import { errnoError } from '../../errno.js';
 import { latin1, tokenPattern, type Fields } from './http-fields.js';
 import { FutureIncomingResponse } from './http-incoming.js';
 import { httpErrorCode, streamFailure, type HttpErrorCode } from './network-errors.js';
@@ -30,7 +30,7 @@ class RequestBody implements ByteSink {
 
   write(data: Uint8Array): void {
     if (this.exchange === undefined) {
-      if (this.pendingBytes + data.length > sendWindow) throw fsError('NOBUFS', `a request body is kept only up to ${sendWindow} bytes before the request is sent`);
+      if (this.pendingBytes + data.length > sendWindow) throw errnoError('NOBUFS', `a request body is kept only up to ${sendWindow} bytes before the request is sent`);
       this.pending.push(data.slice());
       this.pendingBytes += data.length;
       return;

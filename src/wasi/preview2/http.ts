@@ -1,4 +1,4 @@
-import type { WasiContext } from '../core/context.js';
+import type { WasiContext } from '../common/context.js';
 import { Fields } from './http-fields.js';
 import { FutureIncomingResponse, FutureTrailers, IncomingBody, IncomingResponse } from './http-incoming.js';
 import { denied, OutgoingBody, OutgoingRequest, OutgoingResponse, RequestOptions } from './http-outgoing.js';

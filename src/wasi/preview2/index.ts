@@ -1,4 +1,4 @@
-import type { WasiContext } from '../core/context.js';
+import type { WasiContext } from '../common/context.js';
 import { cliInterfaces } from './cli.js';
 import { clockInterfaces } from './clocks.js';
 import { filesystemInterfaces } from './filesystem.js';

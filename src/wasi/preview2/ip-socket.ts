@@ -1,5 +1,5 @@
-import type { NetworkGate } from '../core/network-gate.js';
-import type { SocketAddress } from '../core/network-protocol.js';
+import type { NetworkGate } from '../common/network-gate.js';
+import type { SocketAddress } from '../common/network-protocol.js';
 import { addressTarget, canonicalText } from '../../policy/network-access.js';
 import type { SocketErrorCode } from './network-errors.js';
 import { dispose } from './resource.js';

@@ -1,5 +1,5 @@
-import type { Failure, FailureKind } from '../core/network-protocol.js';
-import { FsError, type ErrnoName } from '../../zones/errno.js';
+import type { Failure, FailureKind } from '../common/network-protocol.js';
+import { ErrnoError, type ErrnoName } from '../../errno.js';
 
 /** `wasi:sockets/network` `error-code`, in WIT spelling. */
 export type SocketErrorCode =
@@ -64,8 +64,8 @@ const errnos: Partial<Record<FailureKind, ErrnoName>> = {
 };
 
 /** The stream error of a connection that failed. */
-export function streamFailure(failure: Failure): FsError {
-  return new FsError(errnos[failure.kind] ?? 'IO', failure.message);
+export function streamFailure(failure: Failure): ErrnoError {
+  return new ErrnoError(errnos[failure.kind] ?? 'IO', failure.message);
 }
 
 /** `network-error-code` of a stream error: the sockets code its errno stands for. */

@@ -1,4 +1,4 @@
-import type { WasiClock } from '../core/clock.js';
+import type { WasiClock } from '../../limits/clock.js';
 import { dispose, type Interfaces } from './resource.js';
 
 /** What makes a non-timer pollable ready: the run's network (see `NetworkClient.wait`). */

@@ -1,5 +1,5 @@
-import type { RandomSource } from '../core/random.js';
-import type { WasiContext } from '../core/context.js';
+import type { RandomSource } from '../common/random.js';
+import type { WasiContext } from '../common/context.js';
 import type { Interfaces } from './resource.js';
 
 /** The most bytes one call may ask for; more is a guest bug, not worth a host allocation. */

@@ -1,5 +1,5 @@
-import type { Lookup } from '../core/network-client.js';
-import type { NetworkGate } from '../core/network-gate.js';
+import type { Lookup } from '../common/network-client.js';
+import type { NetworkGate } from '../common/network-gate.js';
 import { fail } from './ip-socket.js';
 import { socketErrorCode } from './network-errors.js';
 import { Pollable } from './poll.js';

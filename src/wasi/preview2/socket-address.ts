@@ -1,5 +1,5 @@
 import ipaddr from 'ipaddr.js';
-import type { SocketAddress } from '../core/network-protocol.js';
+import type { SocketAddress } from '../common/network-protocol.js';
 
 /** `wasi:sockets/network` `ip-address-family`. */
 export type Family = 'ipv4' | 'ipv6';

@@ -1,5 +1,5 @@
-import type { WasiContext } from '../core/context.js';
-import type { NetworkGate } from '../core/network-gate.js';
+import type { WasiContext } from '../common/context.js';
+import type { NetworkGate } from '../common/network-gate.js';
 import { normalizeHostName } from '../../policy/network-grant.js';
 import { IoError } from './io-error.js';
 import { fail, Network } from './ip-socket.js';

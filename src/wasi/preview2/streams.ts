@@ -1,10 +1,10 @@
 import { LimitExceeded } from '../../limits/run-limiter.js';
-import { FsError } from '../../zones/errno.js';
+import { ErrnoError } from '../../errno.js';
 import { IoError } from './io-error.js';
 import { Pollable, type Waiter } from './poll.js';
 import { dispose, type Interfaces } from './resource.js';
 
-/** Where an input stream's bytes come from: up to `max` bytes, none at the end. Fails with FsError. */
+/** Where an input stream's bytes come from: up to `max` bytes, none at the end. Fails with ErrnoError. */
 export interface ByteSource {
   /** Blocks until there are bytes or the end. */
   read(max: number): Uint8Array;
@@ -16,7 +16,7 @@ export interface ByteSource {
   readonly readiness?: Readiness;
 }
 
-/** Where an output stream's bytes go: all of them, or an FsError. */
+/** Where an output stream's bytes go: all of them, or an ErrnoError. */
 export interface ByteSink {
   write(data: Uint8Array): void;
   /** A sink that queues what it takes (a socket): how much, and waiting for it to go out. */
@@ -35,7 +35,7 @@ export interface SinkQueue {
   room(): number;
   /** Ready when there is room, or the sink failed. */
   readonly readiness: Readiness;
-  /** Blocks until everything taken went out; fails with FsError. */
+  /** Blocks until everything taken went out; fails with ErrnoError. */
   flush(): void;
 }
 
@@ -50,7 +50,7 @@ const writePermit = 1 << 20;
 
 const closed: StreamError = { tag: 'closed' };
 
-function failed(error: FsError): StreamError {
+function failed(error: ErrnoError): StreamError {
   return { tag: 'last-operation-failed', val: new IoError(error) };
 }
 
@@ -85,7 +85,7 @@ export class InputStream {
     try {
       chunk = this.source.read(max);
     } catch (error) {
-      if (!(error instanceof FsError)) throw error;
+      if (!(error instanceof ErrnoError)) throw error;
       this.open = false;
       throw failed(error);
     }
@@ -199,7 +199,7 @@ export class OutputStream {
         this.open = false;
         throw closed;
       }
-      if (!(error instanceof FsError)) throw error;
+      if (!(error instanceof ErrnoError)) throw error;
       this.open = false;
       throw failed(error);
     }

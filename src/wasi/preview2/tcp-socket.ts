@@ -1,5 +1,5 @@
-import type { Connection } from '../core/network-client.js';
-import type { SocketAddress } from '../core/network-protocol.js';
+import type { Connection } from '../common/network-client.js';
+import type { SocketAddress } from '../common/network-protocol.js';
 import { connectionInput, connectionOutput } from './connection-streams.js';
 import { destination, fail, IpSocket, positive, type Network } from './ip-socket.js';
 import { socketErrorCode } from './network-errors.js';

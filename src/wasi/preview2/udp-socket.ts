@@ -1,5 +1,5 @@
-import type { DatagramSocket, NetworkClient } from '../core/network-client.js';
-import type { SocketAddress } from '../core/network-protocol.js';
+import type { DatagramSocket, NetworkClient } from '../common/network-client.js';
+import type { SocketAddress } from '../common/network-protocol.js';
 import { canonicalText } from '../../policy/network-access.js';
 import { checkedDestination, destination, fail, IpSocket, positive, refuseDestination, samePeer, type Network } from './ip-socket.js';
 import { socketErrorCode, type SocketErrorCode } from './network-errors.js';

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSandbox, GoodbotError } from '../../../src/index.js';
+import { createSandbox, GoodbotError } from '../../../src/node/index.js';
 import { probe, removeTree, tempDir } from '../../helpers/guests.js';
 
 /** Exit codes survive exactly; a trap ends the run, never the host. */

@@ -13,7 +13,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { createSandbox, type RunResult, type SandboxConfig } from '../../../src/index.js';
+import { createSandbox, type RunResult, type SandboxConfig } from '../../../src/node/index.js';
 
 const repoRoot = resolve(import.meta.dirname, '../../..');
 const program = join(repoRoot, '.cache/guests/wasi-checks.wasm');

@@ -1,7 +1,7 @@
 import { closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSandbox } from '../../../src/index.js';
+import { createSandbox } from '../../../src/node/index.js';
 import { removeTree, tempDir } from '../../helpers/guests.js';
 import { body, exportEntry, funcType, I32, I64, moduleBytes, section, Section, sleb, str, uleb, vec } from '../../limits/wasm-builder.js';
 

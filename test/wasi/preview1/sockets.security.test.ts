@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createSandbox } from '../../../src/index.js';
+import { createSandbox } from '../../../src/node/index.js';
 import { guest } from '../../helpers/guests.js';
 
 describe('preview1 sockets', () => {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSandbox, type Sandbox } from '../../../src/index.js';
+import { createSandbox, type Sandbox } from '../../../src/node/index.js';
 import { guest, makeTree, removeTree, tempDir } from '../../helpers/guests.js';
 
 /*

@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import { _setPreopens } from '@bytecodealliance/preview2-shim/filesystem';
 import { componentEmbed, componentNew } from 'jco-transpiler';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cachedComponent } from '../../../src/backends/wasm/component-cache.js';
-import { loadComponent } from '../../../src/backends/wasm/component-loader.js';
-import { createSandbox, GoodbotError } from '../../../src/index.js';
+import { cachedComponent } from '../../../src/node/platform/component-cache.js';
+import { loadComponent } from '../../../src/node/platform/component-loader.js';
+import { createSandbox, GoodbotError } from '../../../src/node/index.js';
 import { guest, removeTree, repoRoot, tempDir } from '../../helpers/guests.js';
 
 /*

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { Authority } from '../../../src/policy/authority.js';
 import type { ZoneSpec } from '../../../src/policy/types.js';
-import type { WasiClock } from '../../../src/wasi/core/clock.js';
-import { ProcessExit, type WasiContext } from '../../../src/wasi/core/context.js';
-import { BufferedInput, brokenPipe, CallbackOutput } from '../../../src/wasi/core/stdio.js';
+import type { WasiClock } from '../../../src/limits/clock.js';
+import { ProcessExit, type WasiContext } from '../../../src/wasi/common/context.js';
+import { BufferedInput, brokenPipe, CallbackOutput } from '../../../src/wasi/common/stdio.js';
 import type { Descriptor, DirectoryEntryStream } from '../../../src/wasi/preview2/filesystem.js';
 import type { Fields } from '../../../src/wasi/preview2/http-fields.js';
 import type { OutgoingRequest } from '../../../src/wasi/preview2/http-outgoing.js';
@@ -11,7 +11,7 @@ import { createPreview2Imports, providedImports } from '../../../src/wasi/previe
 import type { Pollable } from '../../../src/wasi/preview2/poll.js';
 import type { InputStream, OutputStream } from '../../../src/wasi/preview2/streams.js';
 import { Volume } from 'memfs';
-import { MemoryFolderBackend } from '../../../src/zones/memory-folder.js';
+import { MemoryFolderStore } from '../../../src/zones/memory-folder.js';
 import { ZoneVolume } from '../../../src/zones/zone-volume.js';
 import { thrown } from '../../helpers/thrown.js';
 
@@ -41,7 +41,7 @@ class FakeClock implements WasiClock {
 function setup(options: { access?: 'ro' | 'rw'; stdout?: CallbackOutput | typeof brokenPipe } = {}) {
   const authority = new Authority();
   const spec: ZoneSpec = { name: 'work', kind: 'memory', access: options.access ?? 'rw', guestPath: '/work' };
-  const volume = new ZoneVolume(spec, new MemoryFolderBackend(Volume, { 'a.txt': 'abcdef', 'sub/b.txt': 'b' }), authority);
+  const volume = new ZoneVolume(spec, new MemoryFolderStore(Volume, { 'a.txt': 'abcdef', 'sub/b.txt': 'b' }), authority);
   const out: Uint8Array[] = [];
   const clock = new FakeClock();
   const ctx: WasiContext = {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSandbox, type RunResult } from '../../../src/index.js';
+import { createSandbox, type RunResult } from '../../../src/node/index.js';
 import { accesses, runAudited } from '../../helpers/audited-run.js';
 import { guest, lines } from '../../helpers/guests.js';
 import { startLoopbackServers, type LoopbackServers } from '../../helpers/loopback-servers.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { WorkerPool } from '../../../src/index.js';
-import { runningBrokers } from '../../../src/network/broker-transport.js';
+import { WorkerPool } from '../../../src/node/index.js';
+import { runningBrokers } from '../../../src/node/network/broker-transport.js';
 import { accesses, runAudited } from '../../helpers/audited-run.js';
 import { guest, lines } from '../../helpers/guests.js';
 import { startLoopbackServers, type LoopbackServers } from '../../helpers/loopback-servers.js';

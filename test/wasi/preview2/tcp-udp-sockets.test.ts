@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Authority } from '../../../src/policy/authority.js';
 import { parseNetworkAllow } from '../../../src/policy/network-grant.js';
-import type { WasiContext } from '../../../src/wasi/core/context.js';
-import { NetworkGate } from '../../../src/wasi/core/network-gate.js';
+import type { WasiContext } from '../../../src/wasi/common/context.js';
+import { NetworkGate } from '../../../src/wasi/common/network-gate.js';
 import type { Network } from '../../../src/wasi/preview2/ip-socket.js';
 import type { IpSocketAddress } from '../../../src/wasi/preview2/socket-address.js';
 import { socketInterfaces } from '../../../src/wasi/preview2/sockets.js';

@@ -1,0 +1,28 @@
+import type { InputSource } from '../wasi/common/stdio.js';
+import type { BlockingWait } from '../limits/blocking-wait.js';
+
+/** One request to run a program in the sandbox. */
+export interface ExecRequest {
+  /** A `.wasm` path, a catalog tool name, or the bytes of a module or component. */
+  readonly program: string | Uint8Array;
+  readonly args?: readonly string[];
+  /** The guest's argv[0]; defaults to the program's name. */
+  readonly argv0?: string;
+  /** Bytes for stdin, or a source read on demand; default: empty. */
+  readonly stdin?: string | Uint8Array | InputSource;
+  /** Variables for this run only, set by the (trusted) caller on top of the policy's. */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Working directory reported to components (`initial-cwd`); default `/`. */
+  readonly cwd?: string;
+  /** Called with each chunk of output as the guest writes it; one that may block waits as WAIT says (the run's deadline). */
+  readonly onStdout?: (chunk: Uint8Array, wait: BlockingWait) => void;
+  readonly onStderr?: (chunk: Uint8Array, wait: BlockingWait) => void;
+  /** Tell the guest its stdout/stderr is a terminal. */
+  readonly terminal?: { readonly stdin?: boolean; readonly stdout?: boolean; readonly stderr?: boolean };
+  /** Keep stdout and stderr in the result (default true). */
+  readonly collectOutput?: boolean;
+  /** Deliver `stdout`/`stderr` events on `run.events` (default true). */
+  readonly outputEvents?: boolean;
+  /** Aborting it cancels the run, as {@link Run.cancel} does. */
+  readonly signal?: AbortSignal;
+}

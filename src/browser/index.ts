@@ -1,0 +1,39 @@
+/**
+ * The platform-neutral core: policy, zones logic, in-memory zones, the WASI
+ * host and the sandbox. Nothing reachable from here imports `node:*`, so the
+ * browser build reuses it unchanged (a test bundles it to check).
+ */
+export { GoodbotError, ExitStatus, exitStatusFor, type ErrorKind } from '../errors.js';
+export { Sandbox, type Run } from '../run/sandbox.js';
+export type { ExecRequest } from '../backends/exec-request.js';
+export type { Platform, ToolLaunch } from '../backends/platform.js';
+export type { LoadedProgram } from '../backends/wasm/loaded-program.js';
+export { EventChannel, type RunEvent } from '../run/events.js';
+export type { RunStatus, RunResult } from '../backends/run-result.js';
+export { compileSandboxConfig, compilePolicyFile, isCompiledPolicy, type PolicySource } from '../policy/compile.js';
+export type { SandboxConfig, ZoneConfig, PolicyFile } from '../policy/schema.js';
+export type { Policy, ZoneSpec, Denial, DenialReason } from '../policy/types.js';
+export { Authority } from '../policy/authority.js';
+export { policyDigest } from '../policy/digest.js';
+export { guestEnvironment } from '../policy/environment.js';
+export { ZoneVolume, ZoneDir, ZoneFile } from '../zones/zone-volume.js';
+export { MemoryFolderStore } from '../zones/memory-folder.js';
+export { createBrowserPlatform, type BrowserPlatformOptions } from './browser-platform.js';
+export { readZoneFiles, type ZoneFiles } from './zone-files.js';
+export { packFolder, unpackFolder } from './folder-archive.js';
+export { serveRuns, type PlatformFactory } from './run-server.js';
+export type { PreloadRequest, RunRequest, WorkerMessage, WorkerScope } from './worker-protocol.js';
+export type { FolderStore } from '../zones/folder-store.js';
+export { Preview1Host } from '../wasi/preview1/host.js';
+export { createPreview2Imports } from '../wasi/preview2/index.js';
+export { HostClock, type WasiClock } from '../limits/clock.js';
+export { secureRandom, type RandomSource } from '../wasi/common/random.js';
+export { BufferedInput, CallbackOutput, type InputSource, type OutputSink } from '../wasi/common/stdio.js';
+export type { WasiContext } from '../wasi/common/context.js';
+export { runCommandModule } from '../backends/wasm/command-module.js';
+export { detectProgramKind, compileModule, checkCommandModule } from '../backends/wasm/program-kind.js';
+export { componentProgram, type ComponentGlue } from '../backends/wasm/component-program.js';
+export { isRubyReactor, runRubyReactor } from '../tools/ruby/reactor.js';
+export { toolCatalog, toolRecipes, findTool, isToolName, type ToolEntry, type ToolMount, type ToolRecipe } from '../tools/catalog.js';
+export { instrumentFuel, WasmRewriteError, type InstrumentedModule } from '../limits/instrument-fuel.js';
+export type { AuditEvent, AuditSink } from '../audit/events.js';

@@ -1,0 +1,70 @@
+import { engineStatus, dockerEngine } from '../docker/engine.js';
+import { toolsImageRef } from '../docker/image.js';
+import { removeOrphanFirewallRules } from '../docker/host-firewall.js';
+import { removeOrphanContainers, removeOrphanNetworks } from '../docker/orphans.js';
+import { GoodbotError } from '../../errors.js';
+import { reportFailure } from './command-failure.js';
+
+export const doctorHelp = `usage: goodbot doctor
+
+Checks what the Docker backend needs and cleans up after it:
+  engine       whether a Docker engine answers on its socket ($DOCKER_HOST, or
+               /var/run/docker.sock), and its version
+  tools image  whether the engine has the current tools image
+               (build it: goodbot docker build-image)
+  orphans      removes goodbot's containers whose goodbot process is gone, and
+               those that have exited
+
+Exit status: 0 when the engine answers, 125 when it does not (with how to
+start one).`;
+
+/** `goodbot doctor`: returns the process exit status. */
+export async function doctorCommand(args: string[]): Promise<number> {
+  if (args[0] === '--help' || args[0] === '-h') {
+    console.log(doctorHelp);
+    return 0;
+  }
+  try {
+    if (args.length > 0) throw new GoodbotError('usage', `goodbot doctor takes no arguments (got ${args[0]})`, { hint: 'see goodbot doctor --help' });
+    await checkEngine();
+    return 0;
+  } catch (error) {
+    return reportFailure(error);
+  }
+}
+
+async function checkEngine(): Promise<void> {
+  const engine = dockerEngine();
+  const status = await engineStatus(engine);
+  report('engine', `reachable on ${status.socket} (Docker ${status.version}, API ${status.apiVersion})`);
+
+  const ref = toolsImageRef();
+  const image = await engine
+    .getImage(ref)
+    .inspect()
+    .catch((error: { statusCode?: number }) => {
+      if (error.statusCode === 404) return undefined;
+      throw error;
+    });
+  report('tools image', image ? `${ref} present (${mebibytes(image.Size)})` : `${ref} missing (build it: goodbot docker build-image)`);
+
+  const removed = await removeOrphanContainers(engine);
+  const networks = await removeOrphanNetworks(engine);
+  const rules = await removeOrphanFirewallRules();
+  if (removed.length === 0 && networks.length === 0 && rules.length === 0) report('orphans', 'none');
+  for (const orphan of removed) {
+    report('orphans', `removed ${orphan.id.slice(0, 12)} of run ${orphan.runId} (${orphan.state}): ${orphan.reason}`);
+  }
+  for (const orphan of networks) {
+    report('orphans', `removed network ${orphan.name} of run ${orphan.runId}: its process ${orphan.pid} is gone`);
+  }
+  for (const runId of rules) report('orphans', `removed the host firewall rules of run ${runId}: its process is gone`);
+}
+
+function report(what: string, text: string): void {
+  console.log(`${`${what}:`.padEnd(13)}${text}`);
+}
+
+function mebibytes(bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}

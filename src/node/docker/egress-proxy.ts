@@ -1,0 +1,216 @@
+import ipaddr from 'ipaddr.js';
+import { lookup } from 'node:dns/promises';
+import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { connect, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { Authority } from '../../policy/authority.js';
+import { parseHostPort, type HostPort } from '../../policy/host-port.js';
+import type { NetworkGate } from '../../wasi/common/network-gate.js';
+
+/** Where the proxy listens and whom it serves. */
+export interface EgressProxyOptions {
+  /** The run's network capability: every request is decided and recorded there, as for a WebAssembly run. */
+  readonly gate: NetworkGate;
+  /** The gate's authority, for the reason a refusal gives the client. */
+  readonly authority: Authority;
+  /** The address to listen on: the internal network's gateway, the host's side of it. */
+  readonly listenAddress: string;
+  /** The network's subnet (CIDR): a connection from anywhere else is closed unanswered. */
+  readonly clientSubnet: string;
+  /** All addresses of NAME; the system resolver by default. */
+  readonly resolve?: (name: string) => Promise<string[]>;
+}
+
+/** Headers that belong to one hop, never forwarded. */
+const hopByHop = new Set(['connection', 'keep-alive', 'proxy-authorization', 'proxy-authenticate', 'proxy-connection', 'te', 'trailer', 'upgrade']);
+
+async function resolveAll(name: string): Promise<string[]> {
+  return (await lookup(name, { all: true, verbatim: true })).map((entry) => entry.address);
+}
+
+/**
+ * The only way out of a container with network grants: an HTTP proxy on the
+ * host, for one run. It forwards plain HTTP requests (absolute URLs) and
+ * tunnels CONNECT (HTTPS and any TCP). Each request's host is looked up here
+ * (a name only if some grant could match it), each address is checked by the
+ * run's {@link NetworkGate} (protocol `http` or `tcp`, with the name), and the
+ * proxy connects to exactly the address that was checked, so DNS rebinding
+ * cannot slip a private address past a name grant. A refusal answers 403 and
+ * is a denial of the run. No redirect is followed (the client sees it, and
+ * its next request is decided anew).
+ */
+export class EgressProxy {
+  private readonly sockets = new Set<Duplex>();
+  private closed = false;
+  private readonly resolve: (name: string) => Promise<string[]>;
+  private readonly subnet: [ipaddr.IPv4 | ipaddr.IPv6, number];
+
+  private constructor(
+    private readonly server: Server,
+    private readonly options: EgressProxyOptions,
+    /** `http://ADDRESS:PORT`, for the container's proxy variables. */
+    readonly url: string,
+    readonly port: number,
+  ) {
+    this.resolve = options.resolve ?? resolveAll;
+    this.subnet = ipaddr.parseCIDR(options.clientSubnet);
+  }
+
+  /** Starts a proxy on OPTIONS.listenAddress, on a port the system picks. */
+  static async start(options: EgressProxyOptions): Promise<EgressProxy> {
+    const server = createServer();
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ host: options.listenAddress, port: 0, exclusive: true }, () => resolve());
+    });
+    const { port } = server.address() as { port: number };
+    const host = options.listenAddress.includes(':') ? `[${options.listenAddress}]` : options.listenAddress;
+    const proxy = new EgressProxy(server, options, `http://${host}:${port}`, port);
+    server.on('connection', (socket: Socket) => proxy.admit(socket));
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => void proxy.forward(req, res));
+    server.on('connect', (req: IncomingMessage, socket: Duplex, head: Buffer) => void proxy.tunnel(req, socket, head));
+    return proxy;
+  }
+
+  /** Stops listening and closes every connection, to clients and to destinations. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const socket of this.sockets) socket.destroy();
+    this.sockets.clear();
+    await closed;
+  }
+
+  /** How many connections are open (clients and destinations). */
+  get openConnections(): number {
+    return this.sockets.size;
+  }
+
+  /** Keeps SOCKET to close with the run; one opened after the run ended (a lookup was under way) is closed at once. */
+  private track(socket: Duplex): void {
+    if (this.closed) {
+      socket.destroy();
+      return;
+    }
+    this.sockets.add(socket);
+    socket.once('close', () => this.sockets.delete(socket));
+    socket.on('error', () => socket.destroy());
+  }
+
+  /** Serves only clients on the run's network. */
+  private admit(socket: Socket): void {
+    const from = socket.remoteAddress === undefined ? undefined : ipaddr.process(socket.remoteAddress);
+    if (from === undefined || from.kind() !== this.subnet[0].kind() || !from.match(this.subnet)) {
+      socket.destroy();
+      return;
+    }
+    this.track(socket);
+  }
+
+  /**
+   * The address to use for HOST, decided and recorded by the gate, or the
+   * reason there is none (a refusal, or a failed lookup).
+   */
+  private async choose(host: HostPort, protocol: 'http' | 'tcp', target: string): Promise<{ address: string } | { status: number; reason: string }> {
+    let addresses = [host.name];
+    if (!host.literal) {
+      if (!this.options.gate.mayLookUpFor(host.name, protocol === 'http' ? 'http-request' : 'tcp-connect', target)) return this.refused();
+      try {
+        addresses = await this.resolve(host.name);
+      } catch (error) {
+        return { status: 502, reason: `lookup of ${host.name} failed: ${(error as Error).message}` };
+      }
+      // The run ended during the lookup: nothing more is decided or recorded for it.
+      if (this.closed) return { status: 503, reason: 'the run has ended' };
+    }
+    const address = this.options.gate.chooseAddress(host.literal ? undefined : host.name, addresses, host.port, protocol);
+    return address === undefined ? this.refused() : { address };
+  }
+
+  /** A request that cannot go out as it is: recorded like any refusal, answered 400. */
+  private refuse(fail: (status: number, reason: string) => void, operation: string, target: string, why: string): void {
+    this.options.gate.deny(operation, target, why, '400');
+    fail(400, `goodbot egress proxy: ${why}`);
+  }
+
+  private refused(): { status: number; reason: string } {
+    return { status: 403, reason: `denied by the sandbox policy: ${this.options.authority.denials.at(-1)?.detail ?? 'not granted'}` };
+  }
+
+  /** A plain HTTP request with an absolute URL. */
+  private async forward(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const fail = (status: number, reason: string) => {
+      res.writeHead(status, { 'content-type': 'text/plain', connection: 'close' }).end(`${reason}\n`);
+    };
+    const url = URL.canParse(req.url ?? '') ? new URL(req.url!) : undefined;
+    if (url === undefined || url.protocol !== 'http:') {
+      return this.refuse(fail, 'http-request', withoutUserInfo(req.url ?? ''), 'only absolute http:// URLs, or CONNECT for anything else');
+    }
+    const host = parseHostPort(url.host, 80);
+    if (host === undefined || url.username !== '' || url.password !== '') {
+      return this.refuse(fail, 'http-request', `http://${url.host}${url.pathname}`, `'${url.host}' is not a host${url.username !== '' ? ' (a URL with user info)' : ''}`);
+    }
+    const chosen = await this.choose(host, 'http', `http://${url.host}${url.pathname}`);
+    if (!('address' in chosen)) return fail(chosen.status, chosen.reason);
+
+    // The Host header is the URL's, as on the wasm backend: the client cannot name another virtual host at a granted address.
+    const headers: [string, string][] = [['host', url.host]];
+    for (let i = 0; i < req.rawHeaders.length; i += 2) {
+      const name = req.rawHeaders[i]!.toLowerCase();
+      if (!hopByHop.has(name) && name !== 'host') headers.push([req.rawHeaders[i]!, req.rawHeaders[i + 1]!]);
+    }
+    const upstream = request({
+      host: chosen.address,
+      port: host.port,
+      method: req.method,
+      path: `${url.pathname}${url.search}`,
+      headers: [...headers.flat(), 'connection', 'close'],
+      setHost: false,
+      agent: false,
+    });
+    upstream.on('socket', (socket) => this.track(socket));
+    upstream.on('error', (error) => {
+      if (res.headersSent) res.destroy();
+      else fail(502, `goodbot egress proxy: ${host.name}:${host.port}: ${error.message}`);
+    });
+    upstream.on('response', (answer) => {
+      const forwarded: string[] = [];
+      for (let i = 0; i < answer.rawHeaders.length; i += 2) {
+        if (!hopByHop.has(answer.rawHeaders[i]!.toLowerCase())) forwarded.push(answer.rawHeaders[i]!, answer.rawHeaders[i + 1]!);
+      }
+      res.writeHead(answer.statusCode ?? 502, answer.statusMessage, forwarded);
+      answer.pipe(res);
+    });
+    req.pipe(upstream);
+  }
+
+  /** A CONNECT tunnel to `HOST:PORT`. */
+  private async tunnel(req: IncomingMessage, client: Duplex, head: Buffer): Promise<void> {
+    const fail = (status: number, reason: string) => {
+      client.end(`HTTP/1.1 ${status} ${status === 403 ? 'Forbidden' : status === 502 ? 'Bad Gateway' : 'Bad Request'}\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\n${reason}\n`);
+    };
+    const host = parseHostPort(req.url ?? '');
+    if (host === undefined) return this.refuse(fail, 'tcp-connect', withoutUserInfo(req.url ?? ''), `CONNECT needs HOST:PORT, not '${withoutUserInfo(req.url ?? '')}'`);
+    const chosen = await this.choose(host, 'tcp', req.url!);
+    if (!('address' in chosen)) return fail(chosen.status, chosen.reason);
+    if (client.destroyed) return;
+    const upstream = connect({ host: chosen.address, port: host.port });
+    this.track(upstream);
+    upstream.once('error', (error) => fail(502, `goodbot egress proxy: ${req.url}: ${error.message}`));
+    upstream.once('connect', () => {
+      upstream.removeAllListeners('error');
+      upstream.on('error', () => client.destroy());
+      client.on('close', () => upstream.destroy());
+      upstream.on('close', () => client.destroy());
+      client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+      if (head.length > 0) upstream.write(head);
+      upstream.pipe(client);
+      client.pipe(upstream);
+    });
+  }
+}
+
+/** TEXT with any `user:password@` of a URL left out, so no credential reaches the audit log. */
+function withoutUserInfo(text: string): string {
+  return text.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1');
+}

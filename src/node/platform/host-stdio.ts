@@ -1,0 +1,145 @@
+import { constants, fstatSync, openSync, readSync, writeSync } from 'node:fs';
+import { Socket } from 'node:net';
+import { blockFor } from '../../limits/clock.js';
+import type { InputSource } from '../../wasi/common/stdio.js';
+import type { BlockingWait } from '../../limits/blocking-wait.js';
+import { errnoError } from '../../errno.js';
+
+/** The first and the longest wait between two tries of a non-blocking fd that is not ready. */
+const firstIdleMs = 0.5;
+const longestIdleMs = 20;
+
+/**
+ * Waits before the next try of a non-blocking fd that answered EAGAIN: the
+ * waits grow from IDLE to {@link longestIdleMs} and end at WAIT's deadline,
+ * where (or at a cancel) `checkpoint` ends the run. Returns the next wait.
+ */
+function idle(idleMs: number, wait: BlockingWait | undefined, detail: string): number {
+  wait?.checkpoint(detail);
+  blockFor(Math.min(idleMs, (wait?.deadline ?? Infinity) - performance.now()));
+  return Math.min(idleMs * 2, longestIdleMs);
+}
+
+/**
+ * Writes all of `data` to a host fd synchronously. A full pipe that does not
+ * block (ours, or one another process left non-blocking) answers EAGAIN:
+ * wait and retry, until WAIT's deadline.
+ */
+export function writeAllSync(fd: number, data: Uint8Array, wait?: BlockingWait): void {
+  let offset = 0;
+  let idleMs = firstIdleMs;
+  while (offset < data.length) {
+    try {
+      offset += writeSync(fd, data, offset, data.length - offset);
+      idleMs = firstIdleMs;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
+      idleMs = idle(idleMs, wait, ' (while writing its output)');
+    }
+  }
+}
+
+/**
+ * A guest output stream that writes through to host fd FD, without blocking
+ * past the run's deadline when the reader stops reading (see
+ * {@link nonBlockingFd}). A reader that went away (EPIPE: `goodbot exec --
+ * yes | head`) is the guest's broken pipe, not a host failure: its write
+ * fails with EPIPE, as it would natively.
+ */
+export function hostOutput(fd: number): (chunk: Uint8Array, wait?: BlockingWait) => void {
+  return (chunk, wait) => {
+    try {
+      writeAllSync(nonBlockingFd(fd, 'write'), chunk, wait);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EPIPE') throw errnoError('PIPE');
+      throw error;
+    }
+  };
+}
+
+/**
+ * A host fd (stdin, fd 0, for `goodbot exec`), read on demand. A pipe or a
+ * terminal is read without blocking, waiting in slices that end at the run's
+ * deadline or cancellation (see {@link nonBlockingFd}), so a stdin that
+ * stays open without data cannot hold a run past its deadline. `/dev/null`
+ * (a character device that is no terminal) reaches the guest as such.
+ */
+export class HostStdin implements InputSource {
+  readonly isNullDevice: boolean;
+  private ended = false;
+
+  constructor(
+    readonly isTerminal: boolean,
+    private readonly fd = 0,
+  ) {
+    this.isNullDevice = !isTerminal && isCharacterDevice(fd);
+  }
+
+  read(max: number, wait?: BlockingWait): Uint8Array {
+    if (this.ended) return new Uint8Array(0);
+    const reader = nonBlockingFd(this.fd, 'read');
+    const buffer = new Uint8Array(Math.min(max, 1 << 20));
+    for (let idleMs = firstIdleMs; ; ) {
+      try {
+        const n = readSync(reader, buffer, 0, buffer.length, null);
+        if (n === 0) this.ended = true;
+        return buffer.subarray(0, n);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'EOF') {
+          this.ended = true;
+          return new Uint8Array(0);
+        }
+        if (code !== 'EAGAIN') throw error;
+        idleMs = idle(idleMs, wait, ' (while reading stdin)');
+      }
+    }
+  }
+}
+
+function isCharacterDevice(fd: number): boolean {
+  try {
+    return fstatSync(fd).isCharacterDevice();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The non-blocking fd of each host pipe, terminal or socket already used (by
+ * fd, direction, device and inode), shared by the runs of the process: one
+ * opening each, never closed. A socket's entry holds the `net.Socket` that
+ * keeps it non-blocking (closing that would close the fd).
+ */
+const nonBlocking = new Map<string, { fd: number; socket?: Socket }>();
+
+/**
+ * An fd to do I/O on FD's pipe, terminal or socket without blocking (EAGAIN
+ * when it is not ready), or FD itself where there is no way (then a read or
+ * write may block, and the run is stopped only when it returns). A pipe or a
+ * terminal is opened again through `/proc/self/fd` with O_NONBLOCK: a file
+ * description of our own, so the flag touches no other process holding the
+ * same pipe or terminal (output goes only to pipes this way: a terminal does
+ * not hold writes back). A socket (Node's child_process gives its children
+ * socket pairs) cannot be opened again: libuv makes it non-blocking when a
+ * `net.Socket` takes it, and Node restores the flag when the process exits.
+ * Regular files and devices never block for long.
+ */
+function nonBlockingFd(fd: number, direction: 'read' | 'write'): number {
+  try {
+    const stat = fstatSync(fd);
+    const reopen = stat.isFIFO() || (direction === 'read' && stat.isCharacterDevice());
+    if (!reopen && !stat.isSocket()) return fd;
+    const key = `${fd}:${direction}:${stat.dev}:${stat.ino}`;
+    let entry = nonBlocking.get(key);
+    if (entry === undefined) {
+      const flags = (direction === 'read' ? constants.O_RDONLY : constants.O_WRONLY) | constants.O_NONBLOCK | constants.O_NOCTTY;
+      entry = reopen ? { fd: openSync(`/proc/self/fd/${fd}`, flags) } : { fd, socket: new Socket({ fd, readable: false, writable: false }) };
+      nonBlocking.set(key, entry);
+    }
+    return entry.fd;
+  } catch {
+    // No /proc (not Linux), a pipe without a reader, or a socket libuv cannot take: blocking I/O.
+    return fd;
+  }
+}

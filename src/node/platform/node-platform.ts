@@ -1,0 +1,82 @@
+import { createRequire } from 'node:module';
+import { mkdirSync } from 'node:fs';
+import type { AuditSink } from '../../audit/events.js';
+import { loadComponent } from './component-loader.js';
+import { MeteredDiskCache } from './metered-cache.js';
+import { ProgramLoader } from './program-loader.js';
+import { BrokerTransport } from '../network/broker-transport.js';
+import type { Platform } from '../../backends/platform.js';
+import { ToolLauncher } from './tool-launcher.js';
+import { ToolStore } from '../tools/tool-store.js';
+import type { ZoneSpec } from '../../policy/types.js';
+import { HostClock } from '../../limits/clock.js';
+import { secureRandom } from '../../wasi/common/random.js';
+import { GuardedHostFolder, zoneField } from '../zones/guarded-host-folder.js';
+import { HostFolderStore } from '../zones/host-folder.js';
+import { memoryZoneStore } from '../../zones/memory-zone.js';
+import { realPathOf, refuseProtected } from '../zones/protected-paths.js';
+import type { FolderStore } from '../../zones/folder-store.js';
+
+export interface NodePlatformOptions {
+  /** Where audit events go (e.g. a {@link JsonlAuditFile}). */
+  readonly audit?: AuditSink;
+  /** The environment policy grants draw from; default `process.env`. */
+  readonly hostEnv?: Readonly<Record<string, string | undefined>>;
+  /** Where catalog tools are built and found; default: the package's own `.cache/tools`. */
+  readonly toolStore?: ToolStore;
+}
+
+/** One loader per process, so every sandbox shares compiled programs. */
+let sharedLoader: ProgramLoader | undefined;
+function programLoader(): ProgramLoader {
+  return (sharedLoader ??= new ProgramLoader(loadComponent, new MeteredDiskCache()));
+}
+
+const launchers = new WeakMap<ToolStore, ToolLauncher>();
+let defaultStore: ToolStore | undefined;
+function toolLauncher(store: ToolStore = (defaultStore ??= new ToolStore())): ToolLauncher {
+  let launcher = launchers.get(store);
+  if (launcher === undefined) {
+    launcher = new ToolLauncher(store, (path, bytes) => programLoader().load(path, bytes));
+    launchers.set(store, launcher);
+  }
+  return launcher;
+}
+
+/** The Node platform: host-folder zones on Linux, files from disk, `process.env`, a network broker thread per run that uses the network. */
+export function createNodePlatform(options: NodePlatformOptions = {}): Platform {
+  const toolDirs = options.toolStore === undefined ? [] : [options.toolStore.cacheDir];
+  return {
+    loadProgram: (program) => programLoader().load(program),
+    launchTool: (name) => toolLauncher(options.toolStore).launch(name),
+    zoneStore: (spec) => zoneStoreFor(spec, toolDirs),
+    hostEnv: () => options.hostEnv ?? process.env,
+    ...(options.audit !== undefined && { audit: options.audit }),
+    // Loaded on first use: the Docker client is a large module tree that WebAssembly runs never need.
+    runContainer: async (job) => (await import('../docker/container-run.js')).runContainer(job, undefined, toolDirs),
+    openNetwork: () => new BrokerTransport(),
+    createClock: () => new HostClock(),
+    random: secureRandom,
+  };
+}
+
+/** TOOL_DIRS: the platform's tool build caches, which no zone may hand to a guest (see refuseProtected). */
+function zoneStoreFor(spec: ZoneSpec, toolDirs: readonly string[]): FolderStore<unknown, unknown> {
+  if (spec.kind === 'memory') {
+    return memoryZoneStore(spec, memfsVolume) as FolderStore<unknown, unknown>;
+  }
+  const hostPath = spec.hostPath!;
+  // Before creating anything; GuardedHostFolder checks again the folder actually opened.
+  refuseProtected(spec, realPathOf(hostPath), zoneField(spec), toolDirs);
+  if (spec.access === 'rw') mkdirSync(hostPath, { recursive: true });
+  HostFolderStore.check(hostPath, spec.name);
+  return new GuardedHostFolder(hostPath, spec, toolDirs) as FolderStore<unknown, unknown>;
+}
+
+let memfs: typeof import('memfs') | undefined;
+
+/** memfs' Volume class, loaded on the first in-memory zone (a cold start and every pool worker would pay for it otherwise). */
+function memfsVolume(): typeof import('memfs').Volume {
+  memfs ??= createRequire(import.meta.url)('memfs') as typeof import('memfs');
+  return memfs.Volume;
+}
