@@ -33,7 +33,6 @@ export type { WasiContext } from '../wasi/common/context.js';
 export { runCommandModule } from '../backends/wasm/command-module.js';
 export { detectProgramKind, compileModule, checkCommandModule } from '../backends/wasm/program-kind.js';
 export { componentProgram, type ComponentGlue } from '../backends/wasm/component-program.js';
-export { isRubyReactor, runRubyReactor } from '../tools/ruby/reactor.js';
 export { toolCatalog, toolRecipes, findTool, isToolName, type ToolEntry, type ToolMount, type ToolRecipe } from '../tools/catalog.js';
 export { instrumentFuel, WasmRewriteError, type InstrumentedModule } from '../limits/instrument-fuel.js';
 export type { AuditEvent, AuditSink } from '../audit/events.js';

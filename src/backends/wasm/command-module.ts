@@ -1,3 +1,4 @@
+import type { ReactorDriver } from '../../tools/reactor-driver.js';
 import { Preview1Host } from '../../wasi/preview1/host.js';
 import type { WasiContext } from '../../wasi/common/context.js';
 import type { Metering } from './metered-module.js';
@@ -10,17 +11,35 @@ import { outcomeOf, type GuestOutcome } from './outcome.js';
  * the instrumented variant runs, against the run's limits.
  */
 export function runCommandModule(module: WebAssembly.Module, ctx: WasiContext, metering?: Metering): GuestOutcome {
+  return runPreview1(module, ctx, metering, (instantiate) => {
+    (instantiate({}).exports['_start'] as () => void)();
+    return 0;
+  });
+}
+
+/** Runs a tool's reactor module as a command, as {@link runCommandModule} runs a command: DRIVER knows how. */
+export function runReactorModule(driver: ReactorDriver, module: WebAssembly.Module, ctx: WasiContext, metering?: Metering): GuestOutcome {
+  return runPreview1(module, ctx, metering, (instantiate) => driver.run(metering?.variant.module ?? module, ctx, instantiate));
+}
+
+/** What runs the guest once it can be instantiated; returns the exit code when the guest returns. */
+type Start = (instantiate: (imports: WebAssembly.Imports) => WebAssembly.Instance) => number;
+
+function runPreview1(module: WebAssembly.Module, ctx: WasiContext, metering: Metering | undefined, start: Start): GuestOutcome {
   const host = new Preview1Host(ctx);
   let outcome: GuestOutcome | undefined;
   try {
-    const instance = new WebAssembly.Instance(metering?.variant.module ?? module, {
-      ...metering?.imports(),
-      wasi_snapshot_preview1: host.imports(),
+    const code = start((imports) => {
+      const instance = new WebAssembly.Instance(metering?.variant.module ?? module, {
+        ...imports,
+        ...metering?.imports(),
+        wasi_snapshot_preview1: host.imports(),
+      });
+      metering?.attach(instance);
+      host.memory.bind(instance.exports['memory'] as WebAssembly.Memory);
+      return instance;
     });
-    metering?.attach(instance);
-    host.memory.bind(instance.exports['memory'] as WebAssembly.Memory);
-    (instance.exports['_start'] as () => void)();
-    outcome = { kind: 'exit', code: 0 };
+    outcome = { kind: 'exit', code };
   } catch (error) {
     outcome = outcomeOf(error);
   } finally {

@@ -1,9 +1,11 @@
 import type { LoadedProgram } from './loaded-program.js';
 import { LimitExceeded } from '../../limits/run-limiter.js';
-import { runCommandModule } from './command-module.js';
+import { runCommandModule, runReactorModule } from './command-module.js';
 import { Metering, MeteredVariants, meteredVariant, type InstrumentedStore } from './metered-module.js';
 import { checkCommandModule, compileModule } from './program-kind.js';
-import { isRubyReactor, runRubyReactor } from '../../tools/ruby/reactor.js';
+import { reactorDriverFor } from '../../tools/reactors.js';
+import type { GuestOutcome } from './outcome.js';
+import type { WasiContext } from '../../wasi/common/context.js';
 
 /**
  * A preview1 core module's bytes as a runnable program: compiled and checked
@@ -15,7 +17,10 @@ import { isRubyReactor, runRubyReactor } from '../../tools/ruby/reactor.js';
  */
 export function moduleProgram(bytes: Uint8Array, name: string, store?: InstrumentedStore, meterNow = false): LoadedProgram {
   const module = compileModule(bytes, name);
-  const run = isRubyReactor(module) ? runRubyReactor : (checkCommandModule(module, name), runCommandModule);
+  const driver = reactorDriverFor(module);
+  if (driver === undefined) checkCommandModule(module, name);
+  const run = (ctx: WasiContext, metering?: Metering): GuestOutcome =>
+    driver ? runReactorModule(driver, module, ctx, metering) : runCommandModule(module, ctx, metering);
   const metered = new MeteredVariants(bytes, name, store);
   if (meterNow) meteredVariant(metered, undefined, name);
   return {
@@ -23,7 +28,7 @@ export function moduleProgram(bytes: Uint8Array, name: string, store?: Instrumen
     kind: 'module',
     run: (ctx) => {
       const limiter = ctx.limiter;
-      if (limiter === undefined || !limiter.metered) return run(module, ctx);
+      if (limiter === undefined || !limiter.metered) return run(ctx);
       let metering: Metering;
       try {
         metering = new Metering(meteredVariant(metered, limiter.limits.memoryBytes, name), limiter);
@@ -31,7 +36,7 @@ export function moduleProgram(bytes: Uint8Array, name: string, store?: Instrumen
         if (error instanceof LimitExceeded) return { kind: 'limit', limit: error };
         throw error;
       }
-      return run(module, ctx, metering);
+      return run(ctx, metering);
     },
   };
 }

@@ -1,7 +1,8 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isRubyReactor, parseRubyArgs } from '../../../src/tools/ruby/reactor.js';
+import { parseRubyArgs } from '../../../src/tools/ruby/arguments.js';
+import { isRubyReactor } from '../../../src/tools/ruby/reactor.js';
 import { createSandbox, type Sandbox } from '../../../src/node/index.js';
 import { findRecipe } from '../../../src/tools/catalog.js';
 import { ToolStore } from '../../../src/node/tools/tool-store.js';
