@@ -1,7 +1,9 @@
 /**
- * The platform-neutral core: policy, zones logic, in-memory zones, the WASI
- * host and the sandbox. Nothing reachable from here imports `node:*`, so the
- * browser build reuses it unchanged (a test bundles it to check).
+ * goodbot's browser entry point (`goodbot/browser`): the sandbox with the
+ * browser platform (in-memory zones, the catalog's tools fetched by the page),
+ * and the portable pieces it is built from (policy, zones logic, the WASI
+ * host, the WebAssembly backend). Nothing reachable from here imports
+ * `node:*` or anything under src/node/ (a test bundles it to check).
  */
 export { GoodbotError, ExitStatus, exitStatusFor, type ErrorKind } from '../errors.js';
 export { Sandbox, type Run } from '../run/sandbox.js';

@@ -1,6 +1,7 @@
 /**
  * goodbot: run tools as WebAssembly in-process, with exactly the capabilities
- * a policy grants. This is the Node entry point.
+ * a policy grants. This is the Node entry point (`goodbot`); the browser's
+ * is src/browser/index.ts (`goodbot/browser`).
  *
  *   const sandbox = createSandbox({ zones: [{ name: 'input', mode: 'ro', hostPath: './data' }] });
  *   const run = sandbox.exec({ program: './tool.wasm', args: ['/input/file.txt'] });

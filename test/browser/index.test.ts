@@ -5,10 +5,10 @@ import { describe, expect, it } from 'vitest';
 import { repoRoot } from '../helpers/guests.js';
 
 /**
- * The platform-neutral core must run in a browser: nothing reachable from
+ * The browser entry point must run in a browser: nothing reachable from
  * src/browser/index.ts may import a Node built-in. Bundling it is the proof.
  */
-describe('platform-neutral core', () => {
+describe('the browser entry point', () => {
   it('imports no Node built-in, directly or through our own modules', async () => {
     const result = await build({
       entryPoints: [join(repoRoot, 'src', 'browser', 'index.ts')],
