@@ -1,10 +1,12 @@
 import type { DenialReason } from './policy/types.js';
 
 /**
- * The error vocabulary of zones and the WASI host core: preview1's errno names.
+ * WASI's errno: the error vocabulary of everything a guest calls (zones,
+ * streams, clocks, sockets, HTTP), as preview1's errno names.
  *
- * Volumes throw {@link ErrnoError}s carrying one of these names; the preview1 face
- * turns them into errno numbers and the preview2 face into `error-code` strings.
+ * Volumes and the WASI host throw {@link ErrnoError}s carrying one of these
+ * names; the preview1 face turns them into errno numbers and the preview2
+ * face into `error-code` strings.
  */
 export const Errno = {
   SUCCESS: 0,
@@ -89,9 +91,10 @@ export const Errno = {
 export type ErrnoName = Exclude<keyof typeof Errno, 'SUCCESS'>;
 
 /**
- * A failed filesystem or stream operation. Thrown by volumes and the core,
- * caught by the faces; it never reaches the guest as a JS exception.
- * A `denial` marks refusals made by the policy, which the core audits.
+ * A failed operation of the guest's (filesystem, stream, socket, clock).
+ * Thrown by volumes and the WASI host, caught by the faces; it never reaches
+ * the guest as a JS exception. A `denial` marks refusals made by the policy,
+ * which the WASI host audits.
  */
 export class ErrnoError {
   constructor(

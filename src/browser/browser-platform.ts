@@ -15,7 +15,7 @@ import type { FolderStore } from '../zones/folder-store.js';
 import { readZoneFiles, type ZoneFiles } from './zone-files.js';
 
 export interface BrowserPlatformOptions {
-  /** memfs' `Volume` class: the page bundles memfs and hands it in, so the core never imports it. */
+  /** memfs' `Volume` class: the page bundles memfs and hands it in, so the portable modules never import it. */
   readonly Volume: typeof Volume;
   /** The bytes of a catalog tool's built artifact (the page fetches them, checked against their digests). */
   readonly loadArtifact?: (tool: ToolEntry) => Promise<Uint8Array>;
@@ -37,8 +37,8 @@ export interface BrowserPlatformOptions {
  * bytes or catalog tools fetched by the page (a tool's own folders become
  * read-only memory zones, fetched once and reused), WebCrypto random bytes and
  * `performance.now()` clocks, no network and no containers. Only preview1
- * core modules run for now. Limits are the in-guest metering of the shared
- * core (fuel slices that check the deadline), so a runaway guest stops on
+ * core modules run for now. Limits are the in-guest metering of the
+ * WebAssembly backend (fuel slices that check the deadline), so a runaway guest stops on
  * time without `Worker.terminate()`, which Chromium honours only seconds later.
  * Runs block their thread: call it from a Web Worker, which may block (the
  * clock's sleep uses `Atomics.wait`, which needs a cross-origin isolated page).

@@ -1,5 +1,6 @@
 import type { EnvGrant } from './types.js';
 
+/** What the audit log (and the policy digest) shows for the value of a variable not in `audit.revealEnv`. */
 export const redacted = '[redacted]';
 
 /**

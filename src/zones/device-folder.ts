@@ -3,7 +3,7 @@ import { FixedFolderStore } from './fixed-folder.js';
 import type { DirEntry, FileStat } from './types.js';
 import type { FileOpenMode, FolderStore } from './folder-store.js';
 
-/** What the devices read from and write to: the run's own streams and random bytes (structurally the WASI core's). */
+/** What the devices read from and write to: the run's own streams and random bytes (structurally the WASI host's). */
 export interface DeviceStreams {
   readonly stdin: { read(max: number): Uint8Array };
   readonly stdout: { write(data: Uint8Array): void };

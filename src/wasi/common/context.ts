@@ -13,7 +13,7 @@ export interface Preopen {
 }
 
 /**
- * Everything one run's WASI host may touch: the capability core both faces
+ * Everything one run's WASI host may touch: the capabilities both faces
  * (preview1 imports, preview2 interfaces) are built on. Nothing here is shared
  * between runs, and nothing outside it is reachable from the guest.
  */

@@ -41,7 +41,7 @@ export type FilesystemErrorCode =
   | 'cross-device';
 
 /**
- * The error-code for each errno of the core. It is the inverse of the
+ * The error-code for each errno (src/errno.ts). It is the inverse of the
  * preview1 adapter's mapping, so a component built from a preview1 program
  * sees the same errno a core module gets from the preview1 face.
  */

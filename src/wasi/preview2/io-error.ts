@@ -3,7 +3,7 @@ import { dispose, type Interfaces } from './resource.js';
 
 /**
  * `wasi:io/error` `error`: why a stream operation failed. It carries the
- * core's {@link ErrnoError}, so `filesystem-error-code` can report the errno the
+ * WASI host's {@link ErrnoError}, so `filesystem-error-code` can report the errno the
  * preview1 adapter then hands to the program (EPIPE, ENOSPC, EBADF…).
  */
 export class IoError {

@@ -9,7 +9,7 @@ export interface Waiter {
 
 /**
  * `wasi:io/poll` `pollable`. Three kinds: ready at once (files and stdio,
- * whose reads and writes block in the core), a timer of
+ * whose reads and writes block in the WASI host), a timer of
  * `wasi:clocks/monotonic-clock` (ready when the run's clock reaches its
  * deadline), and a network condition (a connection established, bytes
  * received, send room), which the run's {@link Waiter} waits for.
