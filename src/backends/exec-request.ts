@@ -23,6 +23,6 @@ export interface ExecRequest {
   readonly collectOutput?: boolean;
   /** Deliver `stdout`/`stderr` events on `run.events` (default true). */
   readonly outputEvents?: boolean;
-  /** Aborting it cancels the run, as {@link Run.cancel} does. */
+  /** Aborting it cancels the run, as the run's `cancel()` does. */
   readonly signal?: AbortSignal;
 }

@@ -30,7 +30,7 @@ describe('imports in src/', () => {
     const real = readSources(root);
     const policyFile = real.find((source) => source.path.startsWith('src/policy/'))!.path;
     const wasiFile = real.find((source) => source.path.startsWith('src/wasi/common/'))!.path;
-    const upward = "import { execCommand } from '../cli/exec.js';";
+    const upward = "import { execCommand } from '../node/cli/exec.js';";
     const nodeInPortable = "import { readFileSync } from 'node:fs';";
     const sources = real.map((source) => {
       if (source.path === policyFile) return { ...source, text: `${source.text}${upward}\n` };

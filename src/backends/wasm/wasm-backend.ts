@@ -58,8 +58,8 @@ export class WasmBackend implements Backend {
       if (specs.length > 0 && !specs.some((spec) => overlaps(spec.guestPath, devicesZone.guestPath))) specs.push(devicesZone);
       const root = mountPointRoot(specs);
       for (const spec of root ? [...specs, root] : specs) {
-        const backend = spec.kind === 'devices' ? new DeviceFolderStore({ ...stdio, random }) : this.platform.zoneStore(spec);
-        volumes.push(new ZoneVolume(spec, backend, authority, { descriptors }));
+        const store = spec.kind === 'devices' ? new DeviceFolderStore({ ...stdio, random }) : this.platform.zoneStore(spec);
+        volumes.push(new ZoneVolume(spec, store, authority, { descriptors }));
         reporter.zoneMounted(spec);
       }
       const ctx: WasiContext = {
