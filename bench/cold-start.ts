@@ -31,13 +31,25 @@ export async function coldStart(options: { rounds: number; root: string }): Prom
     image === undefined
       ? []
       : [
-          { name: 'goodbot exec, docker backend (cat)', run: run(process.execPath, [cli, 'exec', '--backend=docker', '--dir', '.::/input:ro', '--', 'cat', '/input/file.txt']) },
-          { name: 'docker run --rm (same image, no hardening)', run: run('docker', ['run', '--rm', '-v', `${zone}:/input:ro`, image, 'cat', '/input/file.txt']) },
+          {
+            name: 'goodbot exec, docker backend (cat)',
+            run: run(process.execPath, [cli, 'exec', '--backend=docker', '--dir', '.::/input:ro', '--', 'cat', '/input/file.txt']),
+          },
+          {
+            name: 'docker run --rm (same image, no hardening)',
+            run: run('docker', ['run', '--rm', '-v', `${zone}:/input:ro`, image, 'cat', '/input/file.txt']),
+          },
         ];
   return interleaved(
     [
-      { name: 'goodbot exec, wasm backend (cat.wasm)', run: run(process.execPath, [cli, 'exec', '--dir', '.::/input:ro', '--', guest, '/input/file.txt']) },
-      { name: 'goodbot exec, wasm backend (cat.component.wasm)', run: run(process.execPath, [cli, 'exec', '--dir', '.::/input:ro', '--', component, '/input/file.txt']) },
+      {
+        name: 'goodbot exec, wasm backend (cat.wasm)',
+        run: run(process.execPath, [cli, 'exec', '--dir', '.::/input:ro', '--', guest, '/input/file.txt']),
+      },
+      {
+        name: 'goodbot exec, wasm backend (cat.component.wasm)',
+        run: run(process.execPath, [cli, 'exec', '--dir', '.::/input:ro', '--', component, '/input/file.txt']),
+      },
       ...docker,
       { name: 'native spawn of /bin/cat', run: run('/bin/cat', [join(zone, 'file.txt')]) },
     ],

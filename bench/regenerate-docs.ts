@@ -9,7 +9,9 @@ import { chartOf, latestFullResults, renderSections, updateDocument, type BenchR
  */
 const root = join(import.meta.dirname, '..');
 const given = process.argv[2];
-const found = given ? { file: given, results: JSON.parse(readFileSync(given, 'utf8')) as BenchResults } : latestFullResults(join(root, 'bench', 'results'));
+const found = given
+  ? { file: given, results: JSON.parse(readFileSync(given, 'utf8')) as BenchResults }
+  : latestFullResults(join(root, 'bench', 'results'));
 if (found === undefined) throw new Error('no full run in bench/results: run npm run bench first');
 const docs = join(root, 'docs', 'benchmarks.md');
 writeFileSync(docs, updateDocument(readFileSync(docs, 'utf8'), renderSections(found.results)));

@@ -56,11 +56,21 @@ export function renderSections(results: BenchResults): Map<string, string> {
   sections.set('headline', headline(results));
   sections.set('latency-cat', timingTable(results.latency.cat, nativeRow(results.latency.cat)));
   sections.set('latency-wc', timingTable(results.latency.lineCount, nativeRow(results.latency.lineCount)));
-  sections.set('startup', timingTable(results.startup, (rows, row) => rows.find((other) => other.name.startsWith('native') && other.name.includes(row.name.includes('python') ? 'python' : 'lua')) ?? row));
+  sections.set(
+    'startup',
+    timingTable(
+      results.startup,
+      (rows, row) =>
+        rows.find((other) => other.name.startsWith('native') && other.name.includes(row.name.includes('python') ? 'python' : 'lua')) ?? row,
+    ),
+  );
   sections.set('metering', meteringTable(results.metering.overhead));
   sections.set('overshoot', overshootTable(results.metering.overshoot));
   sections.set('instrument', instrumentTable(results.metering.instrument));
-  sections.set('backends', results.backends ? timingTable(results.backends, nativeRow(results.backends)) : 'No Docker engine answered: not measured.');
+  sections.set(
+    'backends',
+    results.backends ? timingTable(results.backends, nativeRow(results.backends)) : 'No Docker engine answered: not measured.',
+  );
   sections.set('cold', timingTable(results.cold, nativeRow(results.cold)));
   sections.set('throughput', throughputTable(results.throughput));
   sections.set('growth', growthTable(results.growth));
@@ -99,23 +109,50 @@ function headline(results: BenchResults): string {
   const growth = results.growth;
   const flat = Math.abs(growth.heapGrowthMiB) <= targets.growthHeapMiB && growth.fdGrowth === 0;
   const rows: Array<[string, string, string, boolean | undefined]> = [
-    ['warm run (preview1 cat of 4 KiB) / native spawn of /bin/cat', ratio(warm.medianMs / native.medianMs), `at most ${ratio(targets.warmVsNativeSpawn)}`, warm.medianMs / native.medianMs <= targets.warmVsNativeSpawn],
+    [
+      'warm run (preview1 cat of 4 KiB) / native spawn of /bin/cat',
+      ratio(warm.medianMs / native.medianMs),
+      `at most ${ratio(targets.warmVsNativeSpawn)}`,
+      warm.medianMs / native.medianMs <= targets.warmVsNativeSpawn,
+    ],
     docker
-      ? ['`docker run` of cat / warm goodbot run', ratio(docker.medianMs / warm.medianMs, 0), `at least ${targets.dockerRunVsWarm}x`, docker.medianMs / warm.medianMs >= targets.dockerRunVsWarm]
+      ? [
+          '`docker run` of cat / warm goodbot run',
+          ratio(docker.medianMs / warm.medianMs, 0),
+          `at least ${targets.dockerRunVsWarm}x`,
+          docker.medianMs / warm.medianMs >= targets.dockerRunVsWarm,
+        ]
       : ['`docker run` of cat / warm goodbot run', 'no Docker engine', `at least ${targets.dockerRunVsWarm}x`, undefined],
-    ['metered / unmetered, geomean of 4 CPU-bound guests', ratio(overhead.geomeanMeteredVsUnmetered), `at most ${targets.meteringGeomean}x`, overhead.geomeanMeteredVsUnmetered <= targets.meteringGeomean],
+    [
+      'metered / unmetered, geomean of 4 CPU-bound guests',
+      ratio(overhead.geomeanMeteredVsUnmetered),
+      `at most ${targets.meteringGeomean}x`,
+      overhead.geomeanMeteredVsUnmetered <= targets.meteringGeomean,
+    ],
     [
       `memory over ${growth.samples.at(-1)?.runs ?? 0} sequential runs`,
       `heap ${signed(growth.heapGrowthMiB)} MiB, RSS ${signed(growth.rssGrowthMiB)} MiB, fds ${signed(growth.fdGrowth, 0)}`,
       'flat',
       flat,
     ],
-    ['deadline overshoot p99 (50 ms timeout on a spinning guest)', `${results.metering.overshoot.p99Ms.toFixed(2)} ms`, `at most ${targets.overshootP99Ms} ms`, results.metering.overshoot.p99Ms <= targets.overshootP99Ms],
+    [
+      'deadline overshoot p99 (50 ms timeout on a spinning guest)',
+      `${results.metering.overshoot.p99Ms.toFixed(2)} ms`,
+      `at most ${targets.overshootP99Ms} ms`,
+      results.metering.overshoot.p99Ms <= targets.overshootP99Ms,
+    ],
   ];
   const ruby = results.metering.instrument.find((row) => row.module === 'ruby.wasm');
-  if (ruby) rows.push(['instrumenting ruby.wasm (30 MB) for fuel', `${ruby.medianMs.toFixed(0)} ms`, `under ${targets.rubyInstrumentMs} ms`, ruby.medianMs < targets.rubyInstrumentMs]);
+  if (ruby)
+    rows.push([
+      'instrumenting ruby.wasm (30 MB) for fuel',
+      `${ruby.medianMs.toFixed(0)} ms`,
+      `under ${targets.rubyInstrumentMs} ms`,
+      ruby.medianMs < targets.rubyInstrumentMs,
+    ]);
   const lines = ['| claim | measured | target | |', '| --- | ---: | --- | --- |'];
-  for (const [claim, measured, target, met] of rows) lines.push(`| ${claim} | ${measured} | ${target} | ${met === undefined ? 'not measured' : met ? '**met**' : '**not met**'} |`);
+  for (const [claim, measured, target, met] of rows)
+    lines.push(`| ${claim} | ${measured} | ${target} | ${met === undefined ? 'not measured' : met ? '**met**' : '**not met**'} |`);
   return lines.join('\n');
 }
 
@@ -133,7 +170,9 @@ function nativeRow(rows: readonly Timing[]): (rows: readonly Timing[], row: Timi
 export function timingTable(rows: readonly Timing[], nativeOf: (rows: readonly Timing[], row: Timing) => Timing): string {
   const lines = ['| contender | median | p90 | p99 | samples | vs native |', '| --- | ---: | ---: | ---: | ---: | ---: |'];
   for (const row of rows) {
-    lines.push(`| ${row.name} | ${ms(row.medianMs)} | ${ms(row.p90Ms)} | ${ms(row.p99Ms)} | ${row.samples} | ${ratio(row.medianMs / nativeOf(rows, row).medianMs)} |`);
+    lines.push(
+      `| ${row.name} | ${ms(row.medianMs)} | ${ms(row.p90Ms)} | ${ms(row.p99Ms)} | ${row.samples} | ${ratio(row.medianMs / nativeOf(rows, row).medianMs)} |`,
+    );
   }
   return lines.join('\n');
 }
@@ -180,7 +219,8 @@ function throughputTable(rows: readonly ThroughputRow[]): string {
 
 function growthTable(growth: MemoryGrowth): string {
   const lines = ['| runs | heap (MiB) | RSS (MiB) | open fds |', '| ---: | ---: | ---: | ---: |'];
-  for (const sample of growth.samples) lines.push(`| ${sample.runs} | ${sample.heapMiB.toFixed(1)} | ${sample.rssMiB.toFixed(1)} | ${sample.openFds} |`);
+  for (const sample of growth.samples)
+    lines.push(`| ${sample.runs} | ${sample.heapMiB.toFixed(1)} | ${sample.rssMiB.toFixed(1)} | ${sample.openFds} |`);
   lines.push(
     '',
     `From the first sample to the last: heap ${signed(growth.heapGrowthMiB)} MiB, RSS ${signed(growth.rssGrowthMiB)} MiB, ` +

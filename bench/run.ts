@@ -36,7 +36,11 @@ function runSuite<Name extends SuiteName>(name: Name, options: Parameters<(typeo
   }
 }
 
-console.log(`machine: ${Object.entries(machine).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+console.log(
+  `machine: ${Object.entries(machine)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ')}`,
+);
 const dockerImage = toolsImage(root, tmpdir());
 if (dockerImage === undefined) console.log('no Docker engine answers: the Docker contenders are left out');
 

@@ -19,7 +19,10 @@ const witDeps = join(root, 'node_modules/@bytecodealliance/jco/lib/wit/builtin/0
 // guests use (exception handling); `npm run` puts binaryen's first. Keep it out.
 const clangEnv = {
   ...process.env,
-  PATH: (process.env.PATH ?? '').split(':').filter((dir) => !dir.endsWith('/node_modules/.bin')).join(':'),
+  PATH: (process.env.PATH ?? '')
+    .split(':')
+    .filter((dir) => !dir.endsWith('/node_modules/.bin'))
+    .join(':'),
 };
 const clangFlags = ['--target=wasm32-wasi', '--sysroot=/usr', '-O2', '-Wall', '-Werror', '-Wl,--strip-all'];
 
@@ -41,7 +44,9 @@ const guests = [
 ].filter((guest) => existsSync(join(sources, guest.source)));
 
 mkdirSync(out, { recursive: true });
-const headers = readdirSync(sources).filter((file) => file.endsWith('.h')).sort();
+const headers = readdirSync(sources)
+  .filter((file) => file.endsWith('.h'))
+  .sort();
 const adapter = readFileSync(adapterPath);
 const stampOf = (guest) => {
   const hash = createHash('sha256');

@@ -93,7 +93,9 @@ export async function buildWebDemo(outDir = defaultWebOut, store = new ToolStore
 function recordedFolder(buildDir: string, record: BuildRecord, mount: ToolMount): Record<string, Uint8Array> {
   const prefix = `${mount.from}/`;
   const files: Record<string, Uint8Array> = {};
-  for (const [path, built] of Object.entries(record.files).filter(([path]) => path.startsWith(prefix)).sort(([a], [b]) => (a < b ? -1 : 1))) {
+  for (const [path, built] of Object.entries(record.files)
+    .filter(([path]) => path.startsWith(prefix))
+    .sort(([a], [b]) => (a < b ? -1 : 1))) {
     const bytes = new Uint8Array(readFileSync(join(buildDir, path)));
     if (sha256(bytes) !== built.sha256) throw new Error(`${join(buildDir, path)} was changed after it was built: rebuild it`);
     files[path.slice(prefix.length)] = bytes;

@@ -1,11 +1,18 @@
 /** The input zone's files when the page opens. */
 export const initialFiles: Record<string, string> = {
   'words.txt': 'pear\napple\nfig\nbanana\napple\ncherry\n',
-  'tools.json': JSON.stringify(
-    { tools: [{ name: 'jq', kind: 'preview1', kib: 1013 }, { name: 'lua', kind: 'preview1', kib: 324 }, { name: 'js', kind: 'preview2', kib: 12439 }] },
-    null,
-    2,
-  ) + '\n',
+  'tools.json':
+    JSON.stringify(
+      {
+        tools: [
+          { name: 'jq', kind: 'preview1', kib: 1013 },
+          { name: 'lua', kind: 'preview1', kib: 324 },
+          { name: 'js', kind: 'preview2', kib: 12439 },
+        ],
+      },
+      null,
+      2,
+    ) + '\n',
   'hello.lua': 'local n = 0\nfor line in io.lines("/input/words.txt") do n = n + #line end\nprint("letters in words.txt: " .. n)\n',
   'runaway.lua': '-- never ends: the deadline stops it\nwhile true do end\n',
   'count.py': [
@@ -41,7 +48,7 @@ export const examples: readonly Example[] = [
   { label: 'sort', tool: 'sort', args: '-u /input/words.txt', about: 'BusyBox sort on a file of the input zone' },
   { label: 'sort stdin', tool: 'sort', args: '-r', stdin: 'kiwi\nplum\napple\nmango\n', about: 'no file argument: sort reads the stdin box' },
   { label: 'sort to a file', tool: 'sort', args: '-o /output/sorted.txt /input/words.txt', about: 'writes its result into the output zone' },
-  { label: 'jq', tool: 'jq', args: "-r '.tools[] | select(.kind == \"preview1\") | .name' /input/tools.json", about: 'a JSON query' },
+  { label: 'jq', tool: 'jq', args: '-r \'.tools[] | select(.kind == "preview1") | .name\' /input/tools.json', about: 'a JSON query' },
   { label: 'lua', tool: 'lua', args: '/input/hello.lua', about: 'a Lua script reading the input zone' },
   {
     label: 'sqlite3',
@@ -49,12 +56,36 @@ export const examples: readonly Example[] = [
     args: "/output/fruit.db \"create table fruit(name); insert into fruit values ('fig'), ('pear'); select count(*) from fruit;\"",
     about: 'a database written into the output zone',
   },
-  { label: 'python', tool: 'python3', args: '/input/count.py', about: 'CPython counting words into the output zone (loaded on first use: 17 MB, 6 MB gzipped)' },
+  {
+    label: 'python',
+    tool: 'python3',
+    args: '/input/count.py',
+    about: 'CPython counting words into the output zone (loaded on first use: 17 MB, 6 MB gzipped)',
+  },
   { label: 'write to input', tool: 'touch', args: '/input/new.txt', about: 'the input zone is read-only: the guest gets EROFS' },
   { label: 'runaway', tool: 'lua', args: '/input/runaway.lua', timeoutMs: 1000, about: 'an endless loop that the 1 s deadline stops, or Cancel' },
 ];
 
 /** The tools offered in the picker, in order (all must run in the browser build). */
 export const pageTools: readonly string[] = [
-  'cat', 'wc', 'sort', 'uniq', 'grep', 'head', 'tail', 'sed', 'awk', 'tr', 'cut', 'ls', 'cp', 'touch', 'tee', 'sha256sum', 'jq', 'lua', 'sqlite3', 'python3',
+  'cat',
+  'wc',
+  'sort',
+  'uniq',
+  'grep',
+  'head',
+  'tail',
+  'sed',
+  'awk',
+  'tr',
+  'cut',
+  'ls',
+  'cp',
+  'touch',
+  'tee',
+  'sha256sum',
+  'jq',
+  'lua',
+  'sqlite3',
+  'python3',
 ];

@@ -37,14 +37,16 @@ let firstResult = true;
 
 function showFiles(): void {
   ui.inputFiles.replaceChildren(
-    ...Object.keys(files).sort().map((name) => {
-      const button = document.createElement('button');
-      button.type = 'button';
-      button.textContent = name;
-      button.className = name === editing ? 'active' : '';
-      button.addEventListener('click', () => edit(name));
-      return button;
-    }),
+    ...Object.keys(files)
+      .sort()
+      .map((name) => {
+        const button = document.createElement('button');
+        button.type = 'button';
+        button.textContent = name;
+        button.className = name === editing ? 'active' : '';
+        button.addEventListener('click', () => edit(name));
+        return button;
+      }),
   );
 }
 

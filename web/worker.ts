@@ -1,5 +1,13 @@
 import { Volume } from 'memfs';
-import { createBrowserPlatform, serveRuns, unpackFolder, type ToolEntry, type ToolMount, type WorkerScope, type ZoneFiles } from '../src/browser/index.js';
+import {
+  createBrowserPlatform,
+  serveRuns,
+  unpackFolder,
+  type ToolEntry,
+  type ToolMount,
+  type WorkerScope,
+  type ZoneFiles,
+} from '../src/browser/index.js';
 import { artifactPath, folderArchivePath, type ToolManifest } from './tool-manifest.js';
 
 /**

@@ -54,10 +54,7 @@ export interface AuditSink {
 }
 
 /** The environment as the audit log shows it: only revealed names keep their values. */
-export function redactEnvironment(
-  env: readonly (readonly [string, string])[],
-  reveal: readonly string[],
-): Record<string, string> {
+export function redactEnvironment(env: readonly (readonly [string, string])[], reveal: readonly string[]): Record<string, string> {
   const shown = new Set(reveal);
   const result: Record<string, string> = {};
   for (const [name, value] of env) result[name] = shown.has(name) ? value : redacted;

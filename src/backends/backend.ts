@@ -70,6 +70,5 @@ export function reportingAuthority(reporter: RunReporter): Authority {
   );
 }
 
-
 /** The wait handed to an output callback when nothing bounds it (the guest already wrote the chunk elsewhere, e.g. in a worker). */
 export const unboundedWait: BlockingWait = { deadline: undefined, checkpoint: () => {} };

@@ -37,7 +37,10 @@ export class ContainerBackend implements Backend {
       });
     }
     if (typeof request.program !== 'string') {
-      throw new GoodbotError('usage', 'a container runs a command by name, not WebAssembly bytes', { hint: "use backend 'wasm'", field: 'sandbox.backend' });
+      throw new GoodbotError('usage', 'a container runs a command by name, not WebAssembly bytes', {
+        hint: "use backend 'wasm'",
+        field: 'sandbox.backend',
+      });
     }
     const command = request.program;
     const env = Object.fromEntries(guestEnvironment(policy.env, platform.hostEnv(), request.env));

@@ -18,7 +18,10 @@ export function serveRuns(scope: WorkerScope, platformFor: PlatformFactory): voi
   let current: RunRequest | undefined;
   const zoneFiles = (zone: string, files: ZoneFiles) => {
     if (current === undefined) return;
-    scope.postMessage({ type: 'zone-files', id: current.id, zone, files }, Object.values(files).map((bytes) => bytes.buffer));
+    scope.postMessage(
+      { type: 'zone-files', id: current.id, zone, files },
+      Object.values(files).map((bytes) => bytes.buffer),
+    );
   };
   const platform = platformFor(zoneFiles);
   let queue = Promise.resolve();
@@ -26,7 +29,12 @@ export function serveRuns(scope: WorkerScope, platformFor: PlatformFactory): voi
     const request = event.data;
     if (request?.type === 'preload') {
       // A tool that fails to load fails again, with its message, when it is run.
-      queue = queue.then(() => platform.launchTool?.(request.tool).then(() => undefined, () => undefined));
+      queue = queue.then(() =>
+        platform.launchTool?.(request.tool).then(
+          () => undefined,
+          () => undefined,
+        ),
+      );
       return;
     }
     if (request?.type !== 'run') return;

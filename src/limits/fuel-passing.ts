@@ -67,7 +67,10 @@ export function planFuelPassing(
       const results = types.results[type]!;
       newType = append(functionType(concat(params, i64), concat(results, i64)));
       passingType.set(type, newType);
-      blockType.set(type, results.length === 0 ? Uint8Array.of(0x40) : results.length === 1 ? results : typeIndex(append(functionType(new Uint8Array(0), results))));
+      blockType.set(
+        type,
+        results.length === 0 ? Uint8Array.of(0x40) : results.length === 1 ? results : typeIndex(append(functionType(new Uint8Array(0), results))),
+      );
     }
     plan.newType[fn] = newType;
     plan.bodyBlockType[fn] = blockType.get(type);

@@ -10,7 +10,6 @@ import { InstructionDecoder, Flow } from './opcodes.js';
 import { SectionId, WasmReader } from './wasm-reader.js';
 import { ByteWriter, writeSection } from './wasm-writer.js';
 
-
 // -------------------------------------------------------------- code section
 
 /** What the body rewrite needs: where the fuel lives and what to call when it runs out. */

@@ -267,7 +267,14 @@ function checkSectionOrder(sections: RawSection[]): void {
   }
 }
 
-function planRewrite(module: Uint8Array, sections: RawSection[], importModule: string, importName: string, passFuel: boolean, recordGrowth: boolean): ModulePlan {
+function planRewrite(
+  module: Uint8Array,
+  sections: RawSection[],
+  importModule: string,
+  importName: string,
+  passFuel: boolean,
+  recordGrowth: boolean,
+): ModulePlan {
   const find = (id: number) => sections.find((section) => section.id === id);
   const readerOf = (section: RawSection) => new WasmReader(module, section.payloadStart, section.end);
   const typeSection = find(SectionId.type);
@@ -417,7 +424,8 @@ function writeCustomSection(out: ByteWriter, module: Uint8Array, section: RawSec
   const reader = new WasmReader(module, section.payloadStart, section.end);
   const imported = plan.outOfFuelFunction;
   // A function that passes fuel has one parameter more: its locals' indices move up by one.
-  const addedParam = (index: number) => (index >= imported && plan.passing.newType[index - imported]! >= 0 ? plan.paramCounts[index - imported]! : -1);
+  const addedParam = (index: number) =>
+    index >= imported && plan.passing.newType[index - imported]! >= 0 ? plan.paramCounts[index - imported]! : -1;
   const payload = rewriteNameSection(reader, plan.shift, { index: plan.outOfFuelFunction, name: addedName }, addedParam);
   if (payload) writeSection(out, SectionId.custom, payload);
 }

@@ -126,17 +126,12 @@ export function isTypedRefValueType(byte: number): boolean {
 }
 
 export function unsupportedTypedRefs(what: string, offset: number): WasmRewriteError {
-  return new WasmRewriteError(
-    'unsupported',
-    `module uses GC / typed function references (${what}); it cannot be metered`,
-    offset,
-  );
+  return new WasmRewriteError('unsupported', `module uses GC / typed function references (${what}); it cannot be metered`, offset);
 }
 
 /** SIMD opcodes (after 0xFD) that are not assigned in the final SIMD spec. */
 const unassignedSimd = new Set([
-  0x9a, 0xa2, 0xa5, 0xa6, 0xaf, 0xb0, 0xb2, 0xb3, 0xb4, 0xbb, 0xc2, 0xc5, 0xc6, 0xcf, 0xd0, 0xd2, 0xd3, 0xd4,
-  0xe2, 0xee,
+  0x9a, 0xa2, 0xa5, 0xa6, 0xaf, 0xb0, 0xb2, 0xb3, 0xb4, 0xbb, 0xc2, 0xc5, 0xc6, 0xcf, 0xd0, 0xd2, 0xd3, 0xd4, 0xe2, 0xee,
 ]);
 
 /**

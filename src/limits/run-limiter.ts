@@ -111,7 +111,7 @@ export class RunLimiter implements BlockingWait {
       wallNs: () => clock.wallNs(),
       monotonicNs: () => clock.monotonicNs(),
       sleep: (ns) => {
-        for (let left = ns; left > 0n; ) {
+        for (let left = ns; left > 0n;) {
           this.checkpoint(' (while sleeping)');
           const toDeadline = this.deadline === undefined ? sleepSliceNs : BigInt(Math.max(0, Math.ceil((this.deadline - performance.now()) * 1e6)));
           const slice = [left, sleepSliceNs, toDeadline].reduce((a, b) => (b < a ? b : a));

@@ -156,9 +156,7 @@ export function readSections(bytes: Uint8Array): RawSection[] {
     const isComponent = bytes[6] === 0x01 && bytes[7] === 0x00;
     throw new WasmRewriteError(
       'unsupported',
-      isComponent
-        ? 'this is a component, not a core module; instrument its core modules instead'
-        : 'unknown WebAssembly binary version',
+      isComponent ? 'this is a component, not a core module; instrument its core modules instead' : 'unknown WebAssembly binary version',
       4,
     );
   }

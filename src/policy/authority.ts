@@ -1,4 +1,13 @@
-import { addressTarget, connectTarget, decideConnect, decideListen, decideResolve, type ConnectRequest, type Decision, type ListenRequest } from './network-access.js';
+import {
+  addressTarget,
+  connectTarget,
+  decideConnect,
+  decideListen,
+  decideResolve,
+  type ConnectRequest,
+  type Decision,
+  type ListenRequest,
+} from './network-access.js';
 import type { Allowance, Denial, NetworkGrant, ToolGrant, ZoneSpec } from './types.js';
 
 /**

@@ -108,7 +108,8 @@ function normalize(config: Parsed, source: PolicySource, prefix: (string | numbe
   });
 
   const dockerMemory = parseSize(config.docker.memory);
-  if (!(dockerMemory! >= 6 * 1024 * 1024)) fail(['docker', 'memory'], `'${config.docker.memory}' is below Docker's 6MiB minimum`, "write e.g. '512MiB'");
+  if (!(dockerMemory! >= 6 * 1024 * 1024))
+    fail(['docker', 'memory'], `'${config.docker.memory}' is below Docker's 6MiB minimum`, "write e.g. '512MiB'");
 
   const policy: Policy = {
     backend: config.backend,

@@ -37,17 +37,13 @@ export async function policyDigest(policy: Policy): Promise<string> {
  */
 export function digestedPolicy(policy: Policy): unknown {
   const shown = new Set(policy.audit.revealEnv);
-  const set = Object.fromEntries(
-    Object.entries(policy.env.set).map(([name, value]) => [name, shown.has(name) ? value : redacted]),
-  );
+  const set = Object.fromEntries(Object.entries(policy.env.set).map(([name, value]) => [name, shown.has(name) ? value : redacted]));
   return { ...policy, env: { ...policy.env, set }, zones: policy.zones.map(zoneWithoutContents) };
 }
 
 function zoneWithoutContents(zone: ZoneSpec): unknown {
   if (zone.files === undefined) return zone;
-  const files = Object.fromEntries(
-    Object.entries(zone.files).map(([path, content]) => [path, { bytes: byteLength(content) }]),
-  );
+  const files = Object.fromEntries(Object.entries(zone.files).map(([path, content]) => [path, { bytes: byteLength(content) }]));
   return { ...zone, files };
 }
 

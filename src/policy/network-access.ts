@@ -92,7 +92,9 @@ export function addressTarget(text: string, port: number): string {
 
 /** `name:port (address)` or `address:port`, for records. */
 export function connectTarget(request: ConnectRequest): string {
-  return request.name === undefined ? addressTarget(request.address, request.port) : `${request.name}:${request.port} (${shownAddress(request.address)})`;
+  return request.name === undefined
+    ? addressTarget(request.address, request.port)
+    : `${request.name}:${request.port} (${shownAddress(request.address)})`;
 }
 
 /** May the guest reach REQUEST's address and port? */
@@ -119,7 +121,11 @@ export function decideConnect(grant: NetworkGrant, request: ConnectRequest): Dec
   const named = grant.allow.filter((rule): rule is NameRule => rule.kind === 'name' && nameCovered(rule, name));
   const byName = named.find((rule) => portGranted(rule, port));
   if (byName === undefined) {
-    return deny(named.length > 0 ? `port ${port} is not granted for ${name} (${named.map((rule) => rule.entry).join(', ')})` : `no network.allow entry grants ${name}`);
+    return deny(
+      named.length > 0
+        ? `port ${port} is not granted for ${name} (${named.map((rule) => rule.entry).join(', ')})`
+        : `no network.allow entry grants ${name}`,
+    );
   }
   if (!isPublicAddress(address)) {
     const range = address.range() === 'unicast' ? 'not global unicast' : address.range();
@@ -136,10 +142,15 @@ export function decideResolve(grant: NetworkGrant, name: string): Decision {
   const literal = parseAddress(unbracketed(name));
   const normalized = literal === undefined ? normalizeHostName(name) : undefined;
   const rule = grant.allow.find((candidate) =>
-    candidate.kind === 'address' ? literal !== undefined && addressCovered(candidate, literal) : normalized !== undefined && nameCovered(candidate, normalized),
+    candidate.kind === 'address'
+      ? literal !== undefined && addressCovered(candidate, literal)
+      : normalized !== undefined && nameCovered(candidate, normalized),
   );
   if (rule) return { allowed: true, rule };
-  return { allowed: false, why: literal === undefined && normalized === undefined ? `'${name}' is not a host name` : `no network.allow entry grants ${name}` };
+  return {
+    allowed: false,
+    why: literal === undefined && normalized === undefined ? `'${name}' is not a host name` : `no network.allow entry grants ${name}`,
+  };
 }
 
 /** Listening is never granted: the grammar has no entry for it yet. */

@@ -53,7 +53,26 @@ export interface EntryProblem {
 export const shortestPrefix = 8;
 
 /** Second-level labels that, under a two-letter country code, make a public suffix (`co.uk`, `com.au`). */
-const publicSecondLevels = new Set(['ac', 'co', 'com', 'ed', 'edu', 'go', 'gob', 'gov', 'gv', 'ltd', 'mil', 'ne', 'net', 'nom', 'or', 'org', 'plc', 'sch']);
+const publicSecondLevels = new Set([
+  'ac',
+  'co',
+  'com',
+  'ed',
+  'edu',
+  'go',
+  'gob',
+  'gov',
+  'gv',
+  'ltd',
+  'mil',
+  'ne',
+  'net',
+  'nom',
+  'or',
+  'org',
+  'plc',
+  'sch',
+]);
 
 const label = /^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$/;
 
@@ -68,7 +87,8 @@ export function parseNetworkEntry(entry: string): NetworkRule | EntryProblem {
   let portText: string;
   if (inBrackets) {
     const close = entry.indexOf(']');
-    if (close < 0 || entry[close + 1] !== ':') return bad('a bracketed IPv6 address needs a closing ] and then :PORT', 'write e.g. [::1]:8080 or [fd00::/8]:443');
+    if (close < 0 || entry[close + 1] !== ':')
+      return bad('a bracketed IPv6 address needs a closing ] and then :PORT', 'write e.g. [::1]:8080 or [fd00::/8]:443');
     host = entry.slice(1, close);
     portText = entry.slice(close + 2);
   } else {
@@ -79,17 +99,15 @@ export function parseNetworkEntry(entry: string): NetworkRule | EntryProblem {
     if (host.includes(':')) return bad('an IPv6 address must be in brackets', `write [${host}]:${portText}`);
   }
   const ports = parsePorts(portText);
-  if (ports === undefined) return bad(`'${portText}' is not a port, a port range or *`, 'write a port 1-65535, a range such as 8000-8099, or * for any port');
+  if (ports === undefined)
+    return bad(`'${portText}' is not a port, a port range or *`, 'write a port 1-65535, a range such as 8000-8099, or * for any port');
 
   if (inBrackets || /^[0-9.]+(?:\/.*)?$/.test(host)) return parseAddressRule(entry, host, inBrackets ? 'ipv6' : 'ipv4', ports, bad);
   return parseNameRule(entry, host, ports, bad);
 }
 
 /** The rules of a whole list; FAIL is told the index of the first bad entry. */
-export function parseNetworkAllow(
-  entries: readonly string[],
-  fail: (index: number, problem: string, hint: string) => never,
-): NetworkRule[] {
+export function parseNetworkAllow(entries: readonly string[], fail: (index: number, problem: string, hint: string) => never): NetworkRule[] {
   return entries.map((entry, index) => {
     const parsed = parseNetworkEntry(entry);
     return 'problem' in parsed ? fail(index, parsed.problem, parsed.hint) : parsed;
@@ -122,10 +140,12 @@ function parseAddressRule(
       : bad(`'${addressText}' is not an IPv6 address`, 'write e.g. [::1]:8080 or [fd00::/8]:443 (no %zone)');
   }
   const bits = family === 'ipv4' ? 32 : 128;
-  if (prefixText !== undefined && !/^(?:0|[1-9][0-9]{0,2})$/.test(prefixText)) return bad(`'/${prefixText}' is not a prefix length`, `write /N with N from ${shortestPrefix} to ${bits}`);
+  if (prefixText !== undefined && !/^(?:0|[1-9][0-9]{0,2})$/.test(prefixText))
+    return bad(`'/${prefixText}' is not a prefix length`, `write /N with N from ${shortestPrefix} to ${bits}`);
   const prefix = prefixText === undefined ? bits : Number(prefixText);
   if (prefix > bits) return bad(`an ${family === 'ipv4' ? 'IPv4' : 'IPv6'} prefix is at most /${bits}`);
-  if (prefix < shortestPrefix) return bad(`/${prefix} is too broad: it grants a large part of the Internet`, `grant the ranges you need, /${shortestPrefix} or longer`);
+  if (prefix < shortestPrefix)
+    return bad(`/${prefix} is too broad: it grants a large part of the Internet`, `grant the ranges you need, /${shortestPrefix} or longer`);
 
   const address = ipaddr.parse(addressText);
   if (address instanceof ipaddr.IPv6 && address.isIPv4MappedAddress()) {
@@ -135,13 +155,22 @@ function parseAddressRule(
   const network = (family === 'ipv4' ? ipaddr.IPv4 : ipaddr.IPv6).networkAddressFromCIDR(`${addressText}/${prefix}`);
   const canonical = canonicalAddress(network);
   if (network.range() === 'unspecified') {
-    return bad('the unspecified address (0.0.0.0, ::) is no destination: connecting to it reaches the host itself', 'grant 127.0.0.1 or [::1] if the host is what you mean');
+    return bad(
+      'the unspecified address (0.0.0.0, ::) is no destination: connecting to it reaches the host itself',
+      'grant 127.0.0.1 or [::1] if the host is what you mean',
+    );
   }
-  if (canonicalAddress(address) !== canonical) return bad(`${addressText}/${prefix} has bits set past the prefix`, `write ${bracketed(family, `${canonical}/${prefix}`)}`);
+  if (canonicalAddress(address) !== canonical)
+    return bad(`${addressText}/${prefix} has bits set past the prefix`, `write ${bracketed(family, `${canonical}/${prefix}`)}`);
   return { kind: 'address', entry, family, network: canonical, prefix, ports };
 }
 
-function parseNameRule(entry: string, host: string, ports: PortRange, bad: (problem: string, hint?: string) => EntryProblem): NameRule | EntryProblem {
+function parseNameRule(
+  entry: string,
+  host: string,
+  ports: PortRange,
+  bad: (problem: string, hint?: string) => EntryProblem,
+): NameRule | EntryProblem {
   if (host === '*') return bad('* would grant every host', 'name the hosts, e.g. api.example.com:443 or *.example.org:443');
   const subdomains = host.startsWith('*.');
   const base = subdomains ? host.slice(2) : host;

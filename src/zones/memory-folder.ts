@@ -81,12 +81,7 @@ export class MemoryFolderStore implements FolderStore<DirPath, MemFd> {
 
   openFileAt(dir: DirPath, name: string, mode: FileOpenMode): MemFd {
     const access = mode.write ? (mode.read ? O.RDWR : O.WRONLY) : O.RDONLY;
-    const flags =
-      access |
-      O.NOFOLLOW |
-      (mode.create ? O.CREAT : 0) |
-      (mode.exclusive ? O.EXCL : 0) |
-      (mode.truncate ? O.TRUNC : 0);
+    const flags = access | O.NOFOLLOW | (mode.create ? O.CREAT : 0) | (mode.exclusive ? O.EXCL : 0) | (mode.truncate ? O.TRUNC : 0);
     const path = at(dir, name);
     const existing = this.volume.lstatSync(path, { throwIfNoEntry: false }) as MemStat | undefined;
     if (existing && !existing.isFile()) throw denied('ACCES', 'special-file', `${name} is not a regular file`);

@@ -69,12 +69,7 @@ export const escapeErrno: ErrnoName = 'PERM';
  * A symlink in the final component is followed only when `followFinal` is set
  * or the path ends in `/`.
  */
-export function resolveBeneath<D>(
-  walker: DirectoryWalker<D>,
-  base: D,
-  path: string,
-  followFinal: boolean,
-): Resolution<D> {
+export function resolveBeneath<D>(walker: DirectoryWalker<D>, base: D, path: string, followFinal: boolean): Resolution<D> {
   if (path.length === 0) throw errnoError('NOENT', 'empty path');
   checkPathText(path, 'path');
   if (path.startsWith('/')) throw denied(escapeErrno, 'path-escape', `absolute path ${path}`);

@@ -1,13 +1,5 @@
 /** Kinds of filesystem objects, named as in `wasi:filesystem/types`. */
-export type FileType =
-  | 'unknown'
-  | 'block-device'
-  | 'character-device'
-  | 'directory'
-  | 'fifo'
-  | 'symbolic-link'
-  | 'regular-file'
-  | 'socket';
+export type FileType = 'unknown' | 'block-device' | 'character-device' | 'directory' | 'fifo' | 'symbolic-link' | 'regular-file' | 'socket';
 
 /** Metadata of a filesystem object; times are nanoseconds since the Unix epoch. */
 export interface FileStat {

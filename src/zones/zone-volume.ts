@@ -138,7 +138,15 @@ export class ZoneVolume<D = unknown, F = unknown> {
           const entry = this.entryCharge('regular-file', name);
           this.quota?.charge(entry, target);
           try {
-            return this.openFile(target, res.dir, name, { read: req.read, write: req.write, create: true, exclusive: true, truncate: false }, req, inGit, false);
+            return this.openFile(
+              target,
+              res.dir,
+              name,
+              { read: req.read, write: req.write, create: true, exclusive: true, truncate: false },
+              req,
+              inGit,
+              false,
+            );
           } catch (error) {
             this.quota?.refund(entry);
             throw error;
@@ -154,7 +162,15 @@ export class ZoneVolume<D = unknown, F = unknown> {
           case 'regular-file': {
             if (req.directory) throw errnoError('NOTDIR', target);
             if (writes) this.requireModify(req.truncate ? 'truncate' : 'open-write', target, inGit);
-            const file = this.openFile(target, res.dir, name, { read: req.read, write: req.write, create: false, exclusive: false, truncate: req.truncate }, req, inGit, false);
+            const file = this.openFile(
+              target,
+              res.dir,
+              name,
+              { read: req.read, write: req.write, create: false, exclusive: false, truncate: req.truncate },
+              req,
+              inGit,
+              false,
+            );
             if (req.truncate) this.quota?.refund(Number(stat.size));
             return file;
           }
@@ -164,7 +180,15 @@ export class ZoneVolume<D = unknown, F = unknown> {
             if (req.directory) throw errnoError('NOTDIR', target);
             // Writing a device of /dev (null, stdout…) changes no zone: no read-only check, no quota, no truncation.
             if (stat.type === 'character-device' && this.store.holdsDevices) {
-              return this.openFile(target, res.dir, name, { read: req.read, write: req.write, create: false, exclusive: false, truncate: false }, req, false, true);
+              return this.openFile(
+                target,
+                res.dir,
+                name,
+                { read: req.read, write: req.write, create: false, exclusive: false, truncate: false },
+                req,
+                false,
+                true,
+              );
             }
             throw denied('ACCES', 'special-file', `${target} is a ${stat.type}; only regular files and directories can be opened`);
         }

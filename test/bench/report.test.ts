@@ -8,7 +8,13 @@ const root = join(import.meta.dirname, '..', '..');
 describe('the benchmark report', () => {
   it('replaces what lies between each pair of markers and keeps the text around them', () => {
     const page = 'intro\n<!-- bench:a -->\nold\n<!-- /bench:a -->\nmiddle\n<!-- bench:b -->\n<!-- /bench:b -->\nend\n';
-    const updated = updateDocument(page, new Map([['a', 'new A'], ['b', 'new B']]));
+    const updated = updateDocument(
+      page,
+      new Map([
+        ['a', 'new A'],
+        ['b', 'new B'],
+      ]),
+    );
     expect(updated).toBe('intro\n<!-- bench:a -->\nnew A\n<!-- /bench:a -->\nmiddle\n<!-- bench:b -->\nnew B\n<!-- /bench:b -->\nend\n');
   });
 

@@ -29,7 +29,11 @@ const loadFolder = async (tool: ToolEntry, mount: ToolMount) => {
   return unpackFolder(packFolder(Object.fromEntries(filesUnder(dir).map((path) => [relative(dir, path), new Uint8Array(readFileSync(path))]))));
 };
 
-function sandbox(config: SandboxConfig, onZoneFiles?: (zone: string, files: ZoneFiles) => void, extra: Partial<BrowserPlatformOptions> = {}): Sandbox {
+function sandbox(
+  config: SandboxConfig,
+  onZoneFiles?: (zone: string, files: ZoneFiles) => void,
+  extra: Partial<BrowserPlatformOptions> = {},
+): Sandbox {
   const platform = createBrowserPlatform({ Volume, loadArtifact, onZoneFiles: (zone, files) => onZoneFiles?.(zone.name, files), ...extra });
   return new Sandbox(compileSandboxConfig(config, { file: '<test>', baseDir: '/' }), platform);
 }
@@ -39,7 +43,13 @@ describe('browser platform', () => {
   it('runs a catalog tool on memory zones and hands over the read-write zone files', async () => {
     const seen: Record<string, ZoneFiles> = {};
     const box = sandbox(
-      { zones: [{ name: 'input', mode: 'ro', files: { 'a.txt': 'b\na\n' } }, { name: 'output', mode: 'rw', files: { 's/.keep': '' } }], limits: { timeout: '5s' } },
+      {
+        zones: [
+          { name: 'input', mode: 'ro', files: { 'a.txt': 'b\na\n' } },
+          { name: 'output', mode: 'rw', files: { 's/.keep': '' } },
+        ],
+        limits: { timeout: '5s' },
+      },
       (zone, files) => (seen[zone] = files),
     );
     const result = await box.exec({ program: 'sort', args: ['-o', '/output/s/sorted.txt', '/input/a.txt'] }).result;
@@ -51,7 +61,9 @@ describe('browser platform', () => {
   });
 
   it('refuses host-folder zones, components, programs by path and tools that need folders of their own', async () => {
-    await expect(sandbox({ zones: [{ name: 'data', mode: 'ro', hostPath: '/tmp' }] }).exec({ program: 'cat' }).result).rejects.toThrow(/only in-memory zones/);
+    await expect(sandbox({ zones: [{ name: 'data', mode: 'ro', hostPath: '/tmp' }] }).exec({ program: 'cat' }).result).rejects.toThrow(
+      /only in-memory zones/,
+    );
     const component = new Uint8Array(readFileSync(guest('cat.component.wasm')));
     await expect(sandbox({}).exec({ program: component }).result).rejects.toThrow(/core modules only/);
     await expect(sandbox({}).exec({ program: '/bin/tool.wasm' }).result).rejects.toThrow(/no files to run programs from/);
@@ -59,7 +71,9 @@ describe('browser platform', () => {
   });
 
   it('runs python3 with its stdlib as a read-only memory zone filled from the folder archive', async () => {
-    const box = sandbox({ zones: [{ name: 'input', mode: 'ro', files: { 'w.txt': 'b a b\n' } }], limits: { timeout: '30s' } }, undefined, { loadFolder });
+    const box = sandbox({ zones: [{ name: 'input', mode: 'ro', files: { 'w.txt': 'b a b\n' } }], limits: { timeout: '30s' } }, undefined, {
+      loadFolder,
+    });
     const script = 'import collections, json; print(json.dumps(collections.Counter(open("/input/w.txt").read().split())))';
     const result = await box.exec({ program: 'python3', args: ['-c', script] }).result;
     expect(result).toMatchObject({ status: 'exited', exitCode: 0, stdout: '{"b": 2, "a": 1}\n' });
@@ -76,7 +90,7 @@ describe('shellWords', () => {
 
 describe('folder archives', () => {
   it('unpack to the files packed, and refuse a truncated archive', () => {
-    const files = { 'a.txt': new TextEncoder().encode('alpha'), 'sub/b.bin': new Uint8Array([0, 1, 2]), 'empty': new Uint8Array() };
+    const files = { 'a.txt': new TextEncoder().encode('alpha'), 'sub/b.bin': new Uint8Array([0, 1, 2]), empty: new Uint8Array() };
     const archive = packFolder(files);
     expect(unpackFolder(archive)).toEqual(files);
     expect(() => unpackFolder(archive.subarray(0, archive.length - 1))).toThrow(/truncated/);

@@ -26,7 +26,8 @@ describe('the browser entry point', () => {
     for (const [file, input] of Object.entries(result.metafile.inputs)) {
       for (const imported of input.imports) {
         if (builtins.has(imported.path) || imported.path.startsWith('node:')) offending.push(`${file} -> ${imported.path}`);
-        else if (imported.external) packages.add(imported.path.split('/')[0]!.startsWith('@') ? imported.path.split('/').slice(0, 2).join('/') : imported.path.split('/')[0]!);
+        else if (imported.external)
+          packages.add(imported.path.split('/')[0]!.startsWith('@') ? imported.path.split('/').slice(0, 2).join('/') : imported.path.split('/')[0]!);
       }
     }
     expect(offending).toEqual([]);

@@ -10,6 +10,8 @@ export async function runAudited(config: SandboxConfig, request: ExecRequest): P
 /** The network decisions of an audit log, in order: `allowed tcp-connect 127.0.0.1:80`, `denied …`. */
 export function accesses(audit: readonly AuditEvent[]): string[] {
   return audit.flatMap((event) =>
-    event.event === 'access.allowed' || event.event === 'access.denied' ? [`${event.event === 'access.allowed' ? 'allowed' : 'denied'} ${event.operation} ${event.target}`] : [],
+    event.event === 'access.allowed' || event.event === 'access.denied'
+      ? [`${event.event === 'access.allowed' ? 'allowed' : 'denied'} ${event.operation} ${event.target}`]
+      : [],
   );
 }

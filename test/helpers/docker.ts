@@ -32,7 +32,7 @@ export async function runInImage(image: string, cmd: string[], engine: Docker = 
 /** Splits the engine's multiplexed log stream (8-byte frame headers: stream, 0, 0, 0, size) into stdout and stderr. */
 function demultiplex(logs: Buffer): { stdout: string; stderr: string } {
   const parts: Record<number, Buffer[]> = { 1: [], 2: [] };
-  for (let at = 0; at + 8 <= logs.length; ) {
+  for (let at = 0; at + 8 <= logs.length;) {
     const size = logs.readUInt32BE(at + 4);
     parts[logs[at]!]?.push(logs.subarray(at + 8, at + 8 + size));
     at += 8 + size;

@@ -21,16 +21,37 @@ describe('opcode coverage', () => {
   it('a SIMD function computes the same value after instrumentation', () => {
     // mem[0..16] = splat(x) + [1,2,3,4]; v = load; v.lane3 = mem[4..8] (x + 2); shuffle lane 3 to lane 0; extract.
     const code = [
-      0x41, 0, 0x20, 0, ...simd(0x11), // i32.const 0; i32x4.splat x
+      0x41,
+      0,
+      0x20,
+      0,
+      ...simd(0x11), // i32.const 0; i32x4.splat x
       ...simd(0x0c, ...lanes(1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, 4, 0, 0, 0)), // v128.const
       ...simd(0xae), // i32x4.add
       ...simd(0x0b, ...memarg(4)), // v128.store
-      0x41, 4, 0x41, 0, ...simd(0x00, ...memarg(4)), // address 4; v128.load from 0
+      0x41,
+      4,
+      0x41,
+      0,
+      ...simd(0x00, ...memarg(4)), // address 4; v128.load from 0
       ...simd(0x56, ...memarg(2), 3), // v128.load32_lane lane 3
-      0x22, 1, 0x20, 1, // local.tee 1; local.get 1
+      0x22,
+      1,
+      0x20,
+      1, // local.tee 1; local.get 1
       ...simd(0x0d, ...lanes(12, 13, 14, 15, 4, 5, 6, 7, 8, 9, 10, 11, 0, 1, 2, 3)), // i8x16.shuffle
       ...simd(0x1b, 0), // i32x4.extract_lane 0 = x + 2
-      0x20, 0, 0x04, I32, 0x41, 1, 0x05, 0x41, 2, 0x0b, 0x6a, // + (x ? 1 : 2)
+      0x20,
+      0,
+      0x04,
+      I32,
+      0x41,
+      1,
+      0x05,
+      0x41,
+      2,
+      0x0b,
+      0x6a, // + (x ? 1 : 2)
     ];
     const bytes = simpleModule([{ name: 'simd', params: [I32], results: [I32], code, locals: [[1, 0x7b]] }], { memory: true });
     expect(WebAssembly.validate(bytes)).toBe(true);
@@ -43,16 +64,70 @@ describe('opcode coverage', () => {
 
   it('a bulk-memory function (with a DataCount section) computes the same value', () => {
     const code = [
-      0x41, 10, 0x41, 0, 0x41, 5, 0xfc, 8, 0, 0, // memory.init data 0: "hello" at 10
-      0x41, 20, 0x41, 0xc1, 0x00, 0x41, 3, 0xfc, 11, 0, // memory.fill "AAA" at 20
-      0x41, 30, 0x41, 10, 0x41, 5, 0xfc, 10, 0, 0, // memory.copy 10 -> 30
-      0xfc, 9, 0, // data.drop 0
-      0x41, 31, 0x28, ...memarg(0), // i32.load at 31: "ello"
-      0x41, 20, 0x2d, ...memarg(0), 0x6a, // + i32.load8_u at 20 ('A')
-      0x43, 0, 0, 0x80, 0x7f, 0xfc, 0, 0x6a, // + i32.trunc_sat_f32_s(+inf) = 2^31-1 (wraps)
-      0x41, 40, 0x41, 5, 0xfe, 0x1e, ...memarg(2), 0x6a, // + i32.atomic.rmw.add at 40 (old value 0)
-      0xfe, 0x03, 0x00, // atomic.fence
-      0x3f, 0, 0x6a, // + memory.size
+      0x41,
+      10,
+      0x41,
+      0,
+      0x41,
+      5,
+      0xfc,
+      8,
+      0,
+      0, // memory.init data 0: "hello" at 10
+      0x41,
+      20,
+      0x41,
+      0xc1,
+      0x00,
+      0x41,
+      3,
+      0xfc,
+      11,
+      0, // memory.fill "AAA" at 20
+      0x41,
+      30,
+      0x41,
+      10,
+      0x41,
+      5,
+      0xfc,
+      10,
+      0,
+      0, // memory.copy 10 -> 30
+      0xfc,
+      9,
+      0, // data.drop 0
+      0x41,
+      31,
+      0x28,
+      ...memarg(0), // i32.load at 31: "ello"
+      0x41,
+      20,
+      0x2d,
+      ...memarg(0),
+      0x6a, // + i32.load8_u at 20 ('A')
+      0x43,
+      0,
+      0,
+      0x80,
+      0x7f,
+      0xfc,
+      0,
+      0x6a, // + i32.trunc_sat_f32_s(+inf) = 2^31-1 (wraps)
+      0x41,
+      40,
+      0x41,
+      5,
+      0xfe,
+      0x1e,
+      ...memarg(2),
+      0x6a, // + i32.atomic.rmw.add at 40 (old value 0)
+      0xfe,
+      0x03,
+      0x00, // atomic.fence
+      0x3f,
+      0,
+      0x6a, // + memory.size
     ];
     const bytes = moduleBytes(
       section(Section.type, vec([funcType([], [I32])])),
@@ -131,8 +206,7 @@ describe('rejection', () => {
   });
 
   it('rejects GC and typed function reference instructions and types', () => {
-    const withCode = (code: number[], params: number[] = []) =>
-      simpleModule([{ name: 'f', params, results: [], code }]);
+    const withCode = (code: number[], params: number[] = []) => simpleModule([{ name: 'f', params, results: [], code }]);
     expectRejected(withCode([0xfb, 0x01, 0]), 'unsupported', /opcode 0xFB/); // struct.new
     expectRejected(withCode([0x20, 0, 0x14, 0]), 'unsupported', /opcode 0x14/); // call_ref
     expectRejected(withCode([0xd0, 0x00, 0x1a]), 'unsupported', /heap type/); // ref.null (type 0)

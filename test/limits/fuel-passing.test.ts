@@ -34,7 +34,20 @@ function moduleWithInner(options: { try?: boolean } = {}): Uint8Array<ArrayBuffe
   const call = [0x20, 0, 0x10, 1];
   const main = options.try ? [0x06, I32, ...call, 0x19, 0x41, 0, 0x0b] : call;
   const inner = [0x20, 0, 0x41, 1, 0x6a, 0x21, 1, 0x20, 1, 0x20, 1, 0x6a];
-  const names = [0x02, ...sized(vec([[...uleb(1), ...vec([[0, ...str('x')], [1, ...str('tmp')]])]]))];
+  const names = [
+    0x02,
+    ...sized(
+      vec([
+        [
+          ...uleb(1),
+          ...vec([
+            [0, ...str('x')],
+            [1, ...str('tmp')],
+          ]),
+        ],
+      ]),
+    ),
+  ];
   return moduleBytes(
     section(Section.type, vec([funcType([I32], [I32])])),
     section(Section.function, vec([[0], [0]])),

@@ -1,19 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { instrumentFuel } from '../../src/limits/instrument-fuel.js';
-import {
-  FUNCREF,
-  I32,
-  Section,
-  body,
-  customSection,
-  exportEntry,
-  funcType,
-  moduleBytes,
-  section,
-  str,
-  uleb,
-  vec,
-} from './wasm-builder.js';
+import { FUNCREF, I32, Section, body, customSection, exportEntry, funcType, moduleBytes, section, str, uleb, vec } from './wasm-builder.js';
 
 // Types: 0 () -> i32, 1 (i32) -> i32, 2 () -> ().
 // Imports: func 0 env.add1 (type 1). Defined functions start at index 1.
@@ -164,8 +151,9 @@ describe('function index shifting', () => {
   it('shifts function indices that grow past one LEB128 byte (127 -> 128)', () => {
     // 130 functions each returning its own index; function i calls i+1 to check call shifting at the boundary.
     const count = 130;
-    const bodies = Array.from({ length: count }, (_, i) =>
-      i < count - 1 ? [0x10, ...uleb(i + 1)] : [0x41, ...[0xc1, 0x00]], // last returns 65
+    const bodies = Array.from(
+      { length: count },
+      (_, i) => (i < count - 1 ? [0x10, ...uleb(i + 1)] : [0x41, ...[0xc1, 0x00]]), // last returns 65
     );
     const bytes = moduleBytes(
       section(Section.type, vec([funcType([], [I32])])),

@@ -163,8 +163,6 @@ describe('fuel accounting', () => {
     expect(result.functionCount).toBe(1);
     const { fuel } = instantiate(result, throwWhenEmpty);
     expect(fuel.value).toBe(42n);
-    expect(WebAssembly.Module.imports(new WebAssembly.Module(result.bytes))).toEqual([
-      { module: 'm', name: 'f', kind: 'function' },
-    ]);
+    expect(WebAssembly.Module.imports(new WebAssembly.Module(result.bytes))).toEqual([{ module: 'm', name: 'f', kind: 'function' }]);
   });
 });

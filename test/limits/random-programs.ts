@@ -214,7 +214,14 @@ export function programPair(seed: number): { plain: Uint8Array<ArrayBuffer>; cou
   const countedBody = (code: number[][]) => body([...code.flatMap((instruction) => [...count, ...instruction]), ...count], locals);
   const module = (bodies: number[][], counted: boolean) =>
     Uint8Array.from([
-      0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+      0x00,
+      0x61,
+      0x73,
+      0x6d,
+      0x01,
+      0x00,
+      0x00,
+      0x00,
       ...section(Section.type, vec([funcType([I32], [I32]), funcType([I32], Array<number>(helperResults).fill(I32))])),
       ...section(Section.function, vec([[0], [1]])),
       ...(counted ? section(Section.global, vec([[I64, 1, 0x42, 0, 0x0b]])) : []),

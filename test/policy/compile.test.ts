@@ -57,20 +57,45 @@ describe('compiling a policy', () => {
     ['an unknown mode', { zones: [{ name: 'a', mode: 'rwx', hostPath: '/x' }] }, 'sandbox.zones[0].mode', /"ro"\|"rw"\|"tmpfs"/],
     ['an unknown key (a typo)', { zones: [{ name: 'a', mode: 'ro', hostpath: '/x' }] }, 'sandbox.zones[0]', /hostpath/],
     ['a misspelt section', { envs: {} }, 'sandbox', /envs/],
-    ['a duplicate zone name', { zones: [{ name: 'a', mode: 'tmpfs' }, { name: 'a', mode: 'tmpfs', guestPath: '/b' }] }, 'sandbox.zones[1].name', /used twice/],
-    ['overlapping guest paths', { zones: [{ name: 'a', mode: 'tmpfs', guestPath: '/data' }, { name: 'b', mode: 'tmpfs', guestPath: '/data/sub' }] }, 'sandbox.zones[1].guestPath', /overlaps/],
+    [
+      'a duplicate zone name',
+      {
+        zones: [
+          { name: 'a', mode: 'tmpfs' },
+          { name: 'a', mode: 'tmpfs', guestPath: '/b' },
+        ],
+      },
+      'sandbox.zones[1].name',
+      /used twice/,
+    ],
+    [
+      'overlapping guest paths',
+      {
+        zones: [
+          { name: 'a', mode: 'tmpfs', guestPath: '/data' },
+          { name: 'b', mode: 'tmpfs', guestPath: '/data/sub' },
+        ],
+      },
+      'sandbox.zones[1].guestPath',
+      /overlaps/,
+    ],
     ['a ro zone without a host folder', { zones: [{ name: 'a', mode: 'ro' }] }, 'sandbox.zones[0].hostPath', /needs a hostPath/],
     ['a tmpfs zone with a host folder', { zones: [{ name: 'a', mode: 'tmpfs', hostPath: '/x' }] }, 'sandbox.zones[0].hostPath', /takes no hostPath/],
     ['a relative guest path', { zones: [{ name: 'a', mode: 'tmpfs', guestPath: 'data' }] }, 'sandbox.zones[0].guestPath', /absolute/],
     ['a bad quota', { zones: [{ name: 'a', mode: 'tmpfs', quota: 'lots' }] }, 'sandbox.zones[0].quota', /size/],
     ['a bad zone name', { zones: [{ name: '../x', mode: 'tmpfs' }] }, 'sandbox.zones[0].name', /zone name/],
     ['a bad variable name', { env: { allow: ['A-B'] } }, 'sandbox.env.allow[0]', /variable name/],
-    ['an over-broad network entry', { network: { allow: ['api.example.com:443', '*.com:443'] } }, 'sandbox.network.allow[1]', /'\*\.com:443': .*top-level domain/],
+    [
+      'an over-broad network entry',
+      { network: { allow: ['api.example.com:443', '*.com:443'] } },
+      'sandbox.network.allow[1]',
+      /'\*\.com:443': .*top-level domain/,
+    ],
     ['a network entry without a port', { network: { allow: ['example.com'] } }, 'sandbox.network.allow[0]', /'example\.com': no port/],
     ['a timeout that is not a duration', { limits: { timeout: 'soon' } }, 'sandbox.limits.timeout', /duration/],
     ['a zero memory limit', { limits: { memory: 0 } }, 'sandbox.limits.memory', /positive size/],
     ['a fuel budget that is not a whole number', { limits: { fuel: 1.5 } }, 'sandbox.limits.fuel', /expected int/],
-    ['a container memory below Docker\'s minimum', { docker: { memory: '1MiB' } }, 'sandbox.docker.memory', /6MiB minimum/],
+    ["a container memory below Docker's minimum", { docker: { memory: '1MiB' } }, 'sandbox.docker.memory', /6MiB minimum/],
     ['a container without CPUs', { docker: { cpus: 0 } }, 'sandbox.docker.cpus', /expected number to be >0/],
     ['an unknown docker setting', { docker: { privileged: true } }, 'sandbox.docker', /privileged/],
     ['an unknown backend', { backend: 'vm' }, 'sandbox.backend', /"wasm"\|"docker"\|"auto"/],
@@ -132,7 +157,10 @@ describe('the docker section', () => {
   });
 
   it('resolves mount roots against the policy folder and keeps an image override', () => {
-    const policy = compilePolicyFile({ sandbox: { backend: 'auto', docker: { mountRoots: ['./data', '/srv'], image: 'my/tools:1', cpus: 0.5 } } }, source);
+    const policy = compilePolicyFile(
+      { sandbox: { backend: 'auto', docker: { mountRoots: ['./data', '/srv'], image: 'my/tools:1', cpus: 0.5 } } },
+      source,
+    );
     expect(policy.backend).toBe('auto');
     expect(policy.docker).toMatchObject({ mountRoots: ['/work/project/data', '/srv'], image: 'my/tools:1', cpus: 0.5 });
   });
@@ -183,7 +211,7 @@ describe('command-line flags', () => {
     expect(error.field).toBe('--env 1BAD');
   });
 
-  it('adds --allow-net entries to network.allow, after the file\'s', () => {
+  it("adds --allow-net entries to network.allow, after the file's", () => {
     const config = configFromFlags({ dirs: [], env: [], allowNet: ['api.example.com:443', '[::1]:8080'] }, '/');
     expect(config.network).toEqual({ allow: ['api.example.com:443', '[::1]:8080'] });
     expect(configFromFlags({ dirs: [], env: [] }, '/').network).toBeUndefined();
@@ -197,12 +225,17 @@ describe('command-line flags', () => {
     expect(broad).toMatchObject({ kind: 'usage', file: '<command line>', field: '--allow-net *:443' });
     expect(broad.message).toMatch(/every host/);
     const portless = policyError(() => configFromFlags({ dirs: [], env: [], allowNet: ['example.com'] }, '/'));
-    expect(portless).toMatchObject({ field: '--allow-net example.com', hint: 'write example.com:PORT, example.com:FROM-TO, or example.com:* for any port' });
+    expect(portless).toMatchObject({
+      field: '--allow-net example.com',
+      hint: 'write example.com:PORT, example.com:FROM-TO, or example.com:* for any port',
+    });
   });
 
   it('compiles a valid --allow-net into a network rule', () => {
     const policy = policyFromCommandLine(undefined, { dirs: [], env: [], allowNet: ['api.example.com:443'] }, '/');
-    expect(policy.network.allow).toEqual([{ kind: 'name', entry: 'api.example.com:443', name: 'api.example.com', subdomains: false, ports: { from: 443, to: 443 } }]);
+    expect(policy.network.allow).toEqual([
+      { kind: 'name', entry: 'api.example.com:443', name: 'api.example.com', subdomains: false, ports: { from: 443, to: 443 } },
+    ]);
   });
 });
 

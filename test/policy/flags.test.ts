@@ -9,7 +9,16 @@ import { thrownGoodbotError as thrown } from '../helpers/thrown.js';
 const flags = (extra: Partial<PolicyFlags>): PolicyFlags => ({ dirs: [], env: [], ...extra });
 
 describe('--dir modes', () => {
-  for (const dir of ['/srv/x::/g:RO', '/srv/x::/g:ro ', '/srv/x::/g:Rw', '/srv/x::/g:readonly', '/srv/x::/g:r', '/srv/x::/g:', '/srv/x:RO', '/srv/x:ro ']) {
+  for (const dir of [
+    '/srv/x::/g:RO',
+    '/srv/x::/g:ro ',
+    '/srv/x::/g:Rw',
+    '/srv/x::/g:readonly',
+    '/srv/x::/g:r',
+    '/srv/x::/g:',
+    '/srv/x:RO',
+    '/srv/x:ro ',
+  ]) {
     it(`a mode suffix that is not exactly :ro or :rw cannot mount a read-write zone ('${dir}')`, () => {
       const error = thrown(() => parseDirFlag(dir, '/'));
       expect(error).toMatchObject({ kind: 'usage', file: '<command line>', field: `--dir ${dir}` });
@@ -66,7 +75,7 @@ describe('limit flags', () => {
     expect(policyFromCommandLine(undefined, flags({ limits: { memory: '5G' } }), '/').limits.memoryBytes).toBe(5 * 1024 ** 3);
   });
 
-  it('refuses a memory cap below Docker\'s minimum when a container may run, naming the field', () => {
+  it("refuses a memory cap below Docker's minimum when a container may run, naming the field", () => {
     const error = thrown(() => compileSandboxConfig({ backend: 'auto', limits: { memory: '1MiB' } }, { file: 'p.yaml', baseDir: '/' }));
     expect(error).toMatchObject({ kind: 'policy', field: 'limits.memory' });
     expect(error.message).toMatch(/6MiB minimum/);
@@ -74,7 +83,9 @@ describe('limit flags', () => {
   });
 
   it('refuses fuel above 2^53 in a file, naming the field', () => {
-    expect(thrown(() => compileSandboxConfig({ limits: { fuel: 2 ** 53 } }, { file: 'p.yaml', baseDir: '/' }))).toMatchObject({ field: 'limits.fuel' });
+    expect(thrown(() => compileSandboxConfig({ limits: { fuel: 2 ** 53 } }, { file: 'p.yaml', baseDir: '/' }))).toMatchObject({
+      field: 'limits.fuel',
+    });
   });
 });
 

@@ -70,7 +70,9 @@ describe('network decisions: host names', () => {
   });
 
   it('denies a granted name on another port: a granted web host cannot be used to reach its SSH port', () => {
-    expect(whyDenied(api, { name: 'api.example.com', address: publicV4, port: 22 })).toBe('port 22 is not granted for api.example.com (api.example.com:443)');
+    expect(whyDenied(api, { name: 'api.example.com', address: publicV4, port: 22 })).toBe(
+      'port 22 is not granted for api.example.com (api.example.com:443)',
+    );
   });
 
   it('honours port ranges and * ports', () => {
@@ -121,7 +123,9 @@ describe('network decisions: addresses and ranges', () => {
     const local = grant('127.0.0.1:8080', '[::1]:8080');
     expect(allowedBy(local, { name: '127.0.0.1', address: '127.0.0.1', port: 8080 })).toBe('127.0.0.1:8080');
     expect(allowedBy(local, { name: '[::1]', address: '::1', port: 8080 })).toBe('[::1]:8080');
-    expect(whyDenied(grant('10.0.0.0/8:80'), { name: '127.0.0.1', address: '10.0.0.1', port: 80 })).toBe("the name '127.0.0.1' is an address other than 10.0.0.1");
+    expect(whyDenied(grant('10.0.0.0/8:80'), { name: '127.0.0.1', address: '10.0.0.1', port: 80 })).toBe(
+      "the name '127.0.0.1' is an address other than 10.0.0.1",
+    );
   });
 
   it('an IPv4-mapped IPv6 address is its IPv4 address: ::ffff:127.0.0.1 cannot sneak past the loopback check or an IPv4 rule', () => {
@@ -196,7 +200,10 @@ describe('network decisions: name lookups', () => {
   });
 
   it('refuses looking up any other name: an ungranted lookup cannot leak data through DNS queries', () => {
-    expect(decideResolve(granted, 'secret-data.attacker.net')).toEqual({ allowed: false, why: 'no network.allow entry grants secret-data.attacker.net' });
+    expect(decideResolve(granted, 'secret-data.attacker.net')).toEqual({
+      allowed: false,
+      why: 'no network.allow entry grants secret-data.attacker.net',
+    });
     expect(decideResolve(granted, 'example.org').allowed).toBe(false);
     expect(decideResolve(granted, 'not a name').allowed).toBe(false);
   });

@@ -88,7 +88,12 @@ describe('descriptors', () => {
   const hostFds = () => readdirSync('/proc/self/fd').length;
 
   it('descriptors a guest leaves open are closed when its run ends, however it ends', async () => {
-    const config = { zones: [{ name: 'a', mode: 'ro' as const, hostPath: join(root, 'a') }, { name: 's', mode: 'tmpfs' as const }] };
+    const config = {
+      zones: [
+        { name: 'a', mode: 'ro' as const, hostPath: join(root, 'a') },
+        { name: 's', mode: 'tmpfs' as const },
+      ],
+    };
     const hold = Array.from({ length: 20 }, () => ['hold', '/a/only-a.txt']);
     await runProbe(config, ['exit', '0']);
     const before = hostFds();

@@ -39,7 +39,10 @@ describe('the order of a run trail', () => {
 
   it('a run with a tmpfs zone and no limit hit ends with run.exit right after its records', async () => {
     const trail: AuditEvent[] = [];
-    const result = await createSandbox(config, { audit: { record: (event) => trail.push(event) } }).exec({ program: probe(), args: ['write', '/notes/a', 'hi'] }).result;
+    const result = await createSandbox(config, { audit: { record: (event) => trail.push(event) } }).exec({
+      program: probe(),
+      args: ['write', '/notes/a', 'hi'],
+    }).result;
     expect(result.status).toBe('exited');
     expect(names(trail)).toEqual(['run.start', 'zone.mount', 'zone.mount', 'zone.mount', 'run.exit']);
   });
@@ -91,7 +94,10 @@ describe('the order of a run trail', () => {
 
   it('Docker: start, zones, limit, exit', async () => {
     const trail: AuditEvent[] = [];
-    const sandbox = createSandbox({ backend: 'docker', zones: [{ name: 'scratch', mode: 'tmpfs', guestPath: '/scratch' }], limits: { timeout: '2s' } }, { audit: { record: (event) => trail.push(event) } });
+    const sandbox = createSandbox(
+      { backend: 'docker', zones: [{ name: 'scratch', mode: 'tmpfs', guestPath: '/scratch' }], limits: { timeout: '2s' } },
+      { audit: { record: (event) => trail.push(event) } },
+    );
     const run = sandbox.exec({ program: 'sleep', args: ['30'] });
     const [types, result] = await Promise.all([eventTypes(run.events), run.result]);
     expect(result).toMatchObject({ status: 'timeout', exitCode: 124, backend: 'docker', program: { kind: 'container' } });
@@ -103,8 +109,21 @@ describe('the order of a run trail', () => {
 describe('the recorder as a backend sees it', () => {
   const policy = compileSandboxConfig({}, { file: '<test>', baseDir: '/' });
   const launch = (backend: Backend, trail: AuditEvent[]) =>
-    startRun({ policy, request: { program: 'scripted', args: ['a'] }, backend, policyDigest: async () => 'digest', audit: { record: (event) => trail.push(event) } });
-  const outcome: RunOutcome = { status: 'exited', exitCode: 0, durationMs: 1, denialCount: 0, backend: 'wasm', program: { name: 'scripted', kind: 'module' } };
+    startRun({
+      policy,
+      request: { program: 'scripted', args: ['a'] },
+      backend,
+      policyDigest: async () => 'digest',
+      audit: { record: (event) => trail.push(event) },
+    });
+  const outcome: RunOutcome = {
+    status: 'exited',
+    exitCode: 0,
+    durationMs: 1,
+    denialCount: 0,
+    backend: 'wasm',
+    program: { name: 'scripted', kind: 'module' },
+  };
 
   it('attack: a backend that keeps reporting after its outcome adds nothing to the trail or the result', async () => {
     const trail: AuditEvent[] = [];

@@ -50,16 +50,18 @@ async function run(program: string, args: string[], stdin?: string, config: Sand
 const output = (name: string) => readFileSync(join(root, 'out', name), 'utf8');
 
 describe('busybox applets', () => {
-  it('sort | uniq -c as two runs, the first run\'s output the second\'s stdin', async () => {
+  it("sort | uniq -c as two runs, the first run's output the second's stdin", async () => {
     const sorted = await run('sort', ['/input/words.txt']);
     expect(sorted.exitCode).toBe(0);
     const counted = await run('uniq', ['-c'], sorted.stdout);
     expect(counted.stdout.split('\n').map((line) => line.trim())).toEqual(['2 apple', '1 fig', '3 pear', '']);
   });
 
-  it('sha256sum matches the host\'s sha256sum', async () => {
+  it("sha256sum matches the host's sha256sum", async () => {
     const result = await run('sha256sum', ['/input/binary.bin']);
-    const host = createHash('sha256').update(readFileSync(join(root, 'in', 'binary.bin'))).digest('hex');
+    const host = createHash('sha256')
+      .update(readFileSync(join(root, 'in', 'binary.bin')))
+      .digest('hex');
     expect(result.stdout).toBe(`${host}  /input/binary.bin\n`);
   });
 
@@ -124,7 +126,10 @@ describe('python3', () => {
   });
 
   it("names the errno in an OSError's message (WASI's numbers are not Linux's: ENOENT is 44)", async () => {
-    const result = await run('python3', ['-c', 'import errno\ntry:\n    open("/input/missing")\nexcept OSError as e:\n    print(e, e.errno == errno.ENOENT)']);
+    const result = await run('python3', [
+      '-c',
+      'import errno\ntry:\n    open("/input/missing")\nexcept OSError as e:\n    print(e, e.errno == errno.ENOENT)',
+    ]);
     expect(result.stdout).toBe("[Errno ENOENT] No such file or directory: '/input/missing' True\n");
   });
 });
@@ -142,9 +147,7 @@ describe('python3 as the attacker', () => {
   });
 
   it('attack: "../" out of a zone is refused', async () => {
-    expect(await attempt(tryIt('print(open("/input/../../etc/passwd").read()[:20])'))).toMatch(
-      /^(FileNotFoundError|PermissionError)$/,
-    );
+    expect(await attempt(tryIt('print(open("/input/../../etc/passwd").read()[:20])'))).toMatch(/^(FileNotFoundError|PermissionError)$/);
   });
 
   it('attack: os.listdir("/") shows the mount points and nothing of the host', async () => {
@@ -175,13 +178,20 @@ describe('jq', () => {
   });
 
   it('takes --arg and matches regular expressions', async () => {
-    const result = await run('jq', ['-c', '--arg', 'tag', 'moving', '[.items[] | select(.tags | index($tag)) | .name | select(test("^g"))]', '/input/items.json']);
+    const result = await run('jq', [
+      '-c',
+      '--arg',
+      'tag',
+      'moving',
+      '[.items[] | select(.tags | index($tag)) | .name | select(test("^g"))]',
+      '/input/items.json',
+    ]);
     expect(result.stdout).toBe('["gear"]\n');
   });
 });
 
 describe('sqlite3', () => {
-  it('creates a database in /output that the host\'s sqlite3 can open', async () => {
+  it("creates a database in /output that the host's sqlite3 can open", async () => {
     const sql = "create table t(id integer primary key, name text); insert into t(name) values ('a'),('b'),('c'); select count(*) from t;";
     const result = await run('sqlite3', ['/output/test.db', sql]);
     expect(result.stderr).toBe('');
@@ -194,21 +204,24 @@ describe('sqlite3', () => {
 
 describe('lua, ruby and js', () => {
   it('lua reads a file and writes a result', async () => {
-    const code = 'local n = 0 for _ in io.lines("/input/words.txt") do n = n + 1 end local f = assert(io.open("/output/lua.txt", "w")) f:write(n, "\\n") f:close() print(n)';
+    const code =
+      'local n = 0 for _ in io.lines("/input/words.txt") do n = n + 1 end local f = assert(io.open("/output/lua.txt", "w")) f:write(n, "\\n") f:close() print(n)';
     const result = await run('lua', ['-e', code]);
     expect(result.stdout).toBe('6\n');
     expect(output('lua.txt')).toBe('6\n');
   });
 
   it('ruby reads a file and writes a result', async () => {
-    const code = 'words = File.readlines("/input/words.txt", chomp: true); File.write("/output/ruby.txt", words.tally.sort.map { |w, n| "#{w}:#{n}" }.join(",")); puts words.uniq.size';
+    const code =
+      'words = File.readlines("/input/words.txt", chomp: true); File.write("/output/ruby.txt", words.tally.sort.map { |w, n| "#{w}:#{n}" }.join(",")); puts words.uniq.size';
     const result = await run('ruby', ['-e', code]);
     expect(result.stdout).toBe('3\n');
     expect(output('ruby.txt')).toBe('apple:2,fig:1,pear:3');
   });
 
   it('js reads a file and writes a result', async () => {
-    const code = 'const words = readFile("/input/words.txt").trim().split("\\n"); writeFile("/output/js.txt", String(new Set(words).size)); console.log(words.length)';
+    const code =
+      'const words = readFile("/input/words.txt").trim().split("\\n"); writeFile("/output/js.txt", String(new Set(words).size)); console.log(words.length)';
     const result = await run('js', ['-e', code]);
     expect(result.stdout).toBe('6\n');
     expect(output('js.txt')).toBe('3');
@@ -240,7 +253,8 @@ describe('rg', () => {
 });
 
 describe('stdin as the guest sees it', () => {
-  const fd0 = 'import os, stat, sys; mode = os.fstat(0).st_mode; print(stat.S_ISCHR(mode), stat.S_ISFIFO(mode) or stat.S_ISREG(mode), os.isatty(0), sys.stdin.seekable())';
+  const fd0 =
+    'import os, stat, sys; mode = os.fstat(0).st_mode; print(stat.S_ISCHR(mode), stat.S_ISFIFO(mode) or stat.S_ISREG(mode), os.isatty(0), sys.stdin.seekable())';
 
   it('is /dev/null when the caller gives none: a character device, no terminal, seekable', async () => {
     expect((await run('python3', ['-c', fd0])).stdout).toBe('True False False True\n');

@@ -10,8 +10,14 @@ import { repoRoot } from '../helpers/guests.js';
 /** Debian's chromium, which setup installs; flags that keep it headless and offline (no sandbox: tests run as root). */
 const chromiumPath = '/usr/bin/chromium';
 const chromiumFlags = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
 ];
 /** Where the screenshot goes (gitignored). */
 const artifactsDir = join(repoRoot, '.cache', 'artifacts');
@@ -60,8 +66,14 @@ async function runEnd(page: Page, clickedAt: number, timeout = 30_000): Promise<
       runStatus: status.dataset['runStatus'],
       exitCode: Number(status.dataset['exitCode']),
       durationMs: Number(status.dataset['durationMs']),
-      stdout: spans.filter((span) => span.className !== 'stderr').map((span) => span.textContent).join(''),
-      stderr: spans.filter((span) => span.className === 'stderr').map((span) => span.textContent).join(''),
+      stdout: spans
+        .filter((span) => span.className !== 'stderr')
+        .map((span) => span.textContent)
+        .join(''),
+      stderr: spans
+        .filter((span) => span.className === 'stderr')
+        .map((span) => span.textContent)
+        .join(''),
       status: status.textContent ?? '',
       denials: document.getElementById('denials')!.textContent ?? '',
       pageMs: performance.now() - clicked,
@@ -91,7 +103,9 @@ describe('the web demo page in headless Chromium', () => {
     const first = await run(page, 'sort');
     expect(first.stdout).toBe('apple\nbanana\ncherry\nfig\npear\n');
     firstResultMs = Number(await page.evaluate(() => document.body.dataset['firstResultMs']));
-    console.log(`web demo: page load to first result ${firstResultMs} ms; bundles ${JSON.stringify(built.jsBytes)}; tools ${JSON.stringify(built.wasmBytes)}`);
+    console.log(
+      `web demo: page load to first result ${firstResultMs} ms; bundles ${JSON.stringify(built.jsBytes)}; tools ${JSON.stringify(built.wasmBytes)}`,
+    );
   });
 
   afterAll(async () => {
@@ -105,7 +119,13 @@ describe('the web demo page in headless Chromium', () => {
 
   it('is cross-origin isolated and ships every page tool', async () => {
     expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
-    expect(Object.keys(built.wasmBytes).sort()).toEqual(['busybox/busybox.wasm', 'jq/jq.wasm', 'lua/lua.wasm', 'python3/python3.wasm', 'sqlite3/sqlite3.wasm']);
+    expect(Object.keys(built.wasmBytes).sort()).toEqual([
+      'busybox/busybox.wasm',
+      'jq/jq.wasm',
+      'lua/lua.wasm',
+      'python3/python3.wasm',
+      'sqlite3/sqlite3.wasm',
+    ]);
     expect(Object.keys(built.folderBytes)).toEqual(['python3/lib.folder']);
     expect(firstResultMs).toBeGreaterThan(0);
   });
@@ -187,7 +207,9 @@ describe('the web demo page in headless Chromium', () => {
     expect(view.status).toContain('1 s timeout');
     expect(view.durationMs).toBeGreaterThanOrEqual(1000);
     expect(view.durationMs).toBeLessThan(1100);
-    console.log(`web demo: runaway stopped ${(view.durationMs - 1000).toFixed(1)} ms after its 1 s deadline (page saw ${view.pageMs.toFixed(0)} ms from click to end)`);
+    console.log(
+      `web demo: runaway stopped ${(view.durationMs - 1000).toFixed(1)} ms after its 1 s deadline (page saw ${view.pageMs.toFixed(0)} ms from click to end)`,
+    );
   });
 
   it('cancels the runaway example inside the guest, long before its deadline', async () => {

@@ -34,11 +34,8 @@ describe('descriptors per run', () => {
     expect(hostDescriptors()).toBeLessThanOrEqual(before + 2);
   });
 
-  it('the budget is the policy\'s limits.files and counts folders too', async () => {
-    const result = await runProbe(
-      { zones: [{ ...zone, hostPath: join(root, 'in') }], limits: { files: 10 } },
-      ['openmany', '/in/sub', '20'],
-    );
+  it("the budget is the policy's limits.files and counts folders too", async () => {
+    const result = await runProbe({ zones: [{ ...zone, hostPath: join(root, 'in') }], limits: { files: 10 } }, ['openmany', '/in/sub', '20']);
     expect(lines(result)).toEqual(['openmany: 10 EMFILE']);
   });
 

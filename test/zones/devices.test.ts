@@ -30,7 +30,7 @@ describe('/dev', () => {
     ]);
   });
 
-  it('/dev/stdin, /dev/stdout and /dev/stderr are the run\'s own streams, under the same output cap', async () => {
+  it("/dev/stdin, /dev/stdout and /dev/stderr are the run's own streams, under the same output cap", async () => {
     const sandbox = createSandbox({ ...scratch, limits: { maxOutput: '1KiB' } });
     const result = await sandbox.exec({
       program: probe(),

@@ -142,15 +142,7 @@ describe('links and renames across zones', () => {
       ['rename', '/output/a/b', '/output/c'],
       ['read', '/output/c/l'],
     );
-    expect(lines(result)).toEqual([
-      'mkdir: ok',
-      'mkdir: ok',
-      'write: ok',
-      'symlink: ok',
-      'read: ok inside',
-      'rename: EPERM',
-      'read: ENOENT',
-    ]);
+    expect(lines(result)).toEqual(['mkdir: ok', 'mkdir: ok', 'write: ok', 'symlink: ok', 'read: ok inside', 'rename: EPERM', 'read: ENOENT']);
     for (const name of ['a', 'c', 'f']) removeTree(join(root, 'output', name));
   });
 
@@ -185,20 +177,9 @@ describe('special files', () => {
     execFileSync('mkfifo', [join(zone, 'fifo')]);
     const zoneConfig: SandboxConfig = { zones: [{ name: 'z', mode: 'rw', hostPath: zone }] };
     const started = Date.now();
-    const result = await runProbe(
-      zoneConfig,
-      ['openloop', '/z/fifo', '200'],
-      ['read', '/z/fifo'],
-      ['write', '/z/fifo', 'x'],
-      ['stat', '/z/fifo'],
-    );
+    const result = await runProbe(zoneConfig, ['openloop', '/z/fifo', '200'], ['read', '/z/fifo'], ['write', '/z/fifo', 'x'], ['stat', '/z/fifo']);
     expect(Date.now() - started).toBeLessThan(10_000);
-    expect(lines(result)).toEqual([
-      'openloop: ok=0 err=200 secret=0',
-      'read: EACCES',
-      'write: EACCES',
-      'stat: ok unknown size=0 nlink=1',
-    ]);
+    expect(lines(result)).toEqual(['openloop: ok=0 err=200 secret=0', 'read: EACCES', 'write: EACCES', 'stat: ok unknown size=0 nlink=1']);
     expect(result.denials.every((d) => d.reason === 'special-file')).toBe(true);
     removeTree(zone);
   });
@@ -216,11 +197,7 @@ describe('special files', () => {
   it.runIf(process.getuid?.() === 0)('a device node planted in a zone is refused without being opened', async () => {
     const zone = tempDir();
     execFileSync('mknod', [join(zone, 'zero'), 'c', '1', '5']);
-    const result = await runProbe({ zones: [{ name: 'z', mode: 'rw', hostPath: zone }] }, ['read', '/z/zero'], [
-      'write',
-      '/z/zero',
-      'x',
-    ]);
+    const result = await runProbe({ zones: [{ name: 'z', mode: 'rw', hostPath: zone }] }, ['read', '/z/zero'], ['write', '/z/zero', 'x']);
     expect(lines(result)).toEqual(['read: EACCES', 'write: EACCES']);
     removeTree(zone);
   });
@@ -259,11 +236,7 @@ describe('check-then-open races', () => {
   }
 
   it('swapping a directory for a symlink to the outside while the guest opens through it never exposes the outside', async () => {
-    const counts = await openWhileSwapping(
-      { 'd/secret': 'public', 'd.link': { symlink: join(root, 'outside', 'dir') } },
-      'd',
-      '/z/d/secret',
-    );
+    const counts = await openWhileSwapping({ 'd/secret': 'public', 'd.link': { symlink: join(root, 'outside', 'dir') } }, 'd', '/z/d/secret');
     expect(counts.secret).toBe(0);
     expect(counts.ok + counts.err).toBe(20000);
     expect(counts.err).toBeGreaterThan(0);

@@ -71,11 +71,7 @@ describe('a quota counts every entry, not only contents', () => {
     });
 
     it(`empty folders and files cannot fill the host past the ${zone} zone's quota`, async () => {
-      const result = await runProbe(
-        { zones: zones() },
-        ['makemany', 'dir', `/${zone}/d`, '5000'],
-        ['makemany', 'file', `/${zone}/f`, '5000'],
-      );
+      const result = await runProbe({ zones: zones() }, ['makemany', 'dir', `/${zone}/d`, '5000'], ['makemany', 'file', `/${zone}/f`, '5000']);
       expect(lines(result)).toEqual([expect.stringMatching(/^makemany: \d+ ENOSPC$/), expect.stringMatching(/^makemany: \d+ ENOSPC$/)]);
       if (zone === 'out') expect(readdirSync(join(root, 'out')).length).toBeLessThan(5000);
     });

@@ -38,23 +38,12 @@ describe('zone quotas', () => {
       ['trunc', '/out/a'],
       ['fill', '/out/c', '150000'],
     );
-    expect(lines(result)).toEqual([
-      'fill: ok 150000',
-      'fill: ENOSPC after 0',
-      'unlink: ok',
-      'fill: ok 140000',
-      'trunc: ok',
-      'fill: ok 150000',
-    ]);
+    expect(lines(result)).toEqual(['fill: ok 150000', 'fill: ENOSPC after 0', 'unlink: ok', 'fill: ok 140000', 'trunc: ok', 'fill: ok 150000']);
   });
 
   it('an in-memory zone is capped too', async () => {
     // 80 KiB: the first 64 KiB chunk and the file's entry fit, the next chunk does not.
-    const result = await runProbe({ zones: [{ name: 'scratch', mode: 'tmpfs', quota: '80KiB' }] }, [
-      'fill',
-      '/scratch/x',
-      '100000',
-    ]);
+    const result = await runProbe({ zones: [{ name: 'scratch', mode: 'tmpfs', quota: '80KiB' }] }, ['fill', '/scratch/x', '100000']);
     expect(lines(result)).toEqual(['fill: ENOSPC after 65536']);
   });
 });

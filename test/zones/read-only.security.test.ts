@@ -96,7 +96,7 @@ describe('the root that holds the mount points is read-only and holds nothing el
   const attempts: [string, string[], string][] = [
     ['creating a file beside the zones', ['create', '/escape.txt'], 'create: EROFS'],
     ['making a directory beside the zones', ['mkdir', '/newdir'], 'mkdir: EROFS'],
-    ['removing a mount point (the zone\'s own root: rmdir of `.`)', ['rmdir', '/output'], 'rmdir: EINVAL'],
+    ["removing a mount point (the zone's own root: rmdir of `.`)", ['rmdir', '/output'], 'rmdir: EINVAL'],
     ['renaming a mount point', ['rename', '/input', '/moved'], 'rename: EROFS'],
     ['creating a symlink beside the zones', ['symlink', '/input', '/l'], 'symlink: EROFS'],
     ['opening a mount point for writing as a file', ['write', '/input', 'x'], 'write: EISDIR'],

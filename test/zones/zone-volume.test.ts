@@ -90,8 +90,12 @@ describe.each(Object.keys(stores))('the quota of a %s zone', (kind) => {
 describe('the descriptor budget', () => {
   it('is shared by the zones of a run and returns descriptors as they close', () => {
     const budget = new DescriptorBudget(3);
-    const a = new ZoneVolume(spec('memory'), new MemoryFolderStore(Volume, { f: 'x' }) as FolderStore<unknown, unknown>, new Authority(), { descriptors: budget });
-    const b = new ZoneVolume(spec('memory'), new MemoryFolderStore(Volume, { f: 'x' }) as FolderStore<unknown, unknown>, new Authority(), { descriptors: budget });
+    const a = new ZoneVolume(spec('memory'), new MemoryFolderStore(Volume, { f: 'x' }) as FolderStore<unknown, unknown>, new Authority(), {
+      descriptors: budget,
+    });
+    const b = new ZoneVolume(spec('memory'), new MemoryFolderStore(Volume, { f: 'x' }) as FolderStore<unknown, unknown>, new Authority(), {
+      descriptors: budget,
+    });
     const held = [a.openAt(a.root, 'f', readOnlyOpen), b.openAt(b.root, 'f', readOnlyOpen), a.openAt(a.root, '.', readOnlyOpen)];
     expect(() => b.openAt(b.root, 'f', readOnlyOpen)).toThrow(expect.objectContaining({ errno: 'MFILE' }));
     a.close(held[0]!);

@@ -9,11 +9,7 @@ type InstantiateCore = (module: WebAssembly.Module, imports?: WebAssembly.Import
 
 /** The module jco generates with `instantiation: 'sync'`. */
 export interface ComponentGlue {
-  instantiate(
-    getCoreModule: (path: string) => WebAssembly.Module,
-    imports: Interfaces,
-    instantiateCore?: InstantiateCore,
-  ): unknown;
+  instantiate(getCoreModule: (path: string) => WebAssembly.Module, imports: Interfaces, instantiateCore?: InstantiateCore): unknown;
 }
 
 /** What a transpiled component needs and offers, read once from its glue. */
@@ -153,7 +149,9 @@ export function componentProgram(
       try {
         const imports = createPreview2Imports(ctx);
         const exports = (
-          metered ? glue.instantiate(metered.getCoreModule, imports, metered.instantiateCore) : glue.instantiate(getCoreModule, imports, instantiateCore)
+          metered
+            ? glue.instantiate(metered.getCoreModule, imports, metered.instantiateCore)
+            : glue.instantiate(getCoreModule, imports, instantiateCore)
         ) as Record<string, { run(): void }>;
         exports[runExport]!.run();
         outcome = { kind: 'exit', code: 0 };

@@ -85,7 +85,10 @@ export class Metering {
   ) {
     const initial = variant.layout.initialMemoryBytes;
     if (variant.maxMemoryBytes !== undefined && initial !== undefined && initial > variant.maxMemoryBytes) {
-      throw limiter.trip('memory-limit', `the program needs ${formatMiB(initial)} of memory to start, over its ${formatMiB(variant.maxMemoryBytes)} limit`);
+      throw limiter.trip(
+        'memory-limit',
+        `the program needs ${formatMiB(initial)} of memory to start, over its ${formatMiB(variant.maxMemoryBytes)} limit`,
+      );
     }
   }
 

@@ -4,10 +4,7 @@ import { LimitInterrupt } from '../../limits/limit-interrupt.js';
 import { trapOf, type TrapInfo } from './trap.js';
 
 /** How a guest ended: it exited (or returned: code 0), it trapped, or a limit stopped it. */
-export type GuestOutcome =
-  | { kind: 'exit'; code: number }
-  | { kind: 'trap'; trap: TrapInfo }
-  | { kind: 'limit'; limit: LimitExceeded };
+export type GuestOutcome = { kind: 'exit'; code: number } | { kind: 'trap'; trap: TrapInfo } | { kind: 'limit'; limit: LimitExceeded };
 
 /** The outcome an exception from guest code means; host failures are rethrown. */
 export function outcomeOf(error: unknown): GuestOutcome {

@@ -38,11 +38,10 @@ export function compileModule(bytes: Uint8Array, name: string): WebAssembly.Modu
 export function checkCommandModule(module: WebAssembly.Module, name: string): void {
   for (const entry of WebAssembly.Module.imports(module)) {
     if (entry.module !== 'wasi_snapshot_preview1') {
-      throw new GoodbotError(
-        'invalid-program',
-        `${name} imports ${entry.module}.${entry.name}, which goodbot does not provide`,
-        { hint: 'only wasi_snapshot_preview1 imports are available to core modules', path: name },
-      );
+      throw new GoodbotError('invalid-program', `${name} imports ${entry.module}.${entry.name}, which goodbot does not provide`, {
+        hint: 'only wasi_snapshot_preview1 imports are available to core modules',
+        path: name,
+      });
     }
   }
   const exports = WebAssembly.Module.exports(module);

@@ -28,7 +28,17 @@ const flags = new Set(['--json', '--build', '--deterministic']);
  * PROGRAM are the guest's.
  */
 export function parseExecArguments(argv: readonly string[]): ExecArguments {
-  const parsed: ExecArguments = { dirs: [], env: [], allowNet: [], json: false, build: false, limits: {}, deterministic: false, program: '', args: [] };
+  const parsed: ExecArguments = {
+    dirs: [],
+    env: [],
+    allowNet: [],
+    json: false,
+    build: false,
+    limits: {},
+    deterministic: false,
+    program: '',
+    args: [],
+  };
   let i = 0;
   for (; i < argv.length; i++) {
     const word = argv[i]!;

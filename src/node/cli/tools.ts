@@ -1,6 +1,15 @@
 import { GoodbotError } from '../../errors.js';
 import { buildRecipe, formatSeconds } from '../tools/builder.js';
-import { findRecipe, findTool, recipeOf, toolCatalog, withToolSuggestion, toolRecipes, type ToolEntry, type ToolRecipe } from '../../tools/catalog.js';
+import {
+  findRecipe,
+  findTool,
+  recipeOf,
+  toolCatalog,
+  withToolSuggestion,
+  toolRecipes,
+  type ToolEntry,
+  type ToolRecipe,
+} from '../../tools/catalog.js';
 import { ToolStore } from '../tools/tool-store.js';
 import { toolsHelp } from './arguments.js';
 import { commandLineFailure, reportFailure } from './command-failure.js';
@@ -57,11 +66,7 @@ async function buildTools(store: ToolStore, args: readonly string[]): Promise<nu
       throw new GoodbotError('usage', `unknown option ${flag}`, { hint: 'see goodbot tools --help' });
     }
   }
-  const recipes = flags.has('--all')
-    ? [...toolRecipes]
-    : flags.has('--default')
-      ? toolRecipes.filter((recipe) => recipe.default)
-      : recipesFor(names);
+  const recipes = flags.has('--all') ? [...toolRecipes] : flags.has('--default') ? toolRecipes.filter((recipe) => recipe.default) : recipesFor(names);
   if (recipes.length === 0) {
     throw new GoodbotError('usage', 'name the tools to build, or give --all', { hint: 'see goodbot tools --help' });
   }
@@ -140,14 +145,12 @@ function toolInfo(store: ToolStore, args: readonly string[]): number {
     ...(entry.entry !== undefined ? [['argv[0]', entry.entry] as [string, string]] : []),
     ...(entry.mounts ?? []).map((mount): [string, string] => ['mount', `${mount.from} -> ${mount.guestPath} (read-only)`]),
     ['recipe hash', store.recipeHash(recipe)],
-    ['status', record === undefined ? `not built (goodbot tools build ${entry.name})` : `built ${record.builtAt} in ${formatSeconds(record.durationSeconds)}`],
+    [
+      'status',
+      record === undefined ? `not built (goodbot tools build ${entry.name})` : `built ${record.builtAt} in ${formatSeconds(record.durationSeconds)}`,
+    ],
     ...(record !== undefined ? [['location', store.buildDir(recipe)] as [string, string]] : []),
-    ...(artifact !== undefined
-      ? [
-          ['size', formatBytes(artifact.bytes)] as [string, string],
-          ['sha256', artifact.sha256] as [string, string],
-        ]
-      : []),
+    ...(artifact !== undefined ? [['size', formatBytes(artifact.bytes)] as [string, string], ['sha256', artifact.sha256] as [string, string]] : []),
   ];
   const width = Math.max(...lines.map(([key]) => key.length));
   for (const [key, value] of lines) console.log(`${`${key}:`.padEnd(width + 2)}${value}`);

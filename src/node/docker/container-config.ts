@@ -85,7 +85,11 @@ export function containerOptions(plan: ContainerPlan): Docker.ContainerCreateOpt
       // The engine's resolver in the container forwards to these: none that answers, so no data leaves by DNS
       // (and a lookup fails in a second rather than ten).
       // No IPv6: the host's link-local address on the bridge would be a way to its services that the INPUT rules do not cover.
-      ...(plan.network !== undefined && { Dns: [unansweredDns], DnsOptions: ['timeout:1', 'attempts:1'], Sysctls: { 'net.ipv6.conf.all.disable_ipv6': '1' } }),
+      ...(plan.network !== undefined && {
+        Dns: [unansweredDns],
+        DnsOptions: ['timeout:1', 'attempts:1'],
+        Sysctls: { 'net.ipv6.conf.all.disable_ipv6': '1' },
+      }),
       ReadonlyRootfs: true,
       CapDrop: ['ALL'],
       SecurityOpt: ['no-new-privileges'],

@@ -102,7 +102,12 @@ async function runWithMounts(job: ContainerJob, engine: Docker, image: string, m
     const stdout = sink('stdout');
     const stderr = sink('stderr');
     const attached = await container.attach({ stream: true, stdout: true, stderr: true });
-    const drained = new Promise<void>((resolve) => attached.on('end', resolve).on('close', resolve).on('error', () => resolve()));
+    const drained = new Promise<void>((resolve) =>
+      attached
+        .on('end', resolve)
+        .on('close', resolve)
+        .on('error', () => resolve()),
+    );
     container.modem.demuxStream(attached, stdout, stderr);
 
     await container.start();
@@ -114,10 +119,13 @@ async function runWithMounts(job: ContainerJob, engine: Docker, image: string, m
     files.release();
     if (limiter.deadline !== undefined) {
       timers.push(
-        setTimeout(() => {
-          limiter.tripTimeout();
-          stop(stopGraceMs);
-        }, Math.max(0, limiter.deadline - performance.now())),
+        setTimeout(
+          () => {
+            limiter.tripTimeout();
+            stop(stopGraceMs);
+          },
+          Math.max(0, limiter.deadline - performance.now()),
+        ),
       );
     }
     const poll = setInterval(() => {
@@ -128,7 +136,11 @@ async function runWithMounts(job: ContainerJob, engine: Docker, image: string, m
     const { StatusCode } = (await container.wait()) as { StatusCode: number };
     await drained;
     const state = (await container.inspect()).State;
-    if (state.OOMKilled) limiter.trip('memory-limit', `the container ran out of memory at its ${formatMiB(policy.limits.memoryBytes ?? policy.docker.memoryBytes)} limit`);
+    if (state.OOMKilled)
+      limiter.trip(
+        'memory-limit',
+        `the container ran out of memory at its ${formatMiB(policy.limits.memoryBytes ?? policy.docker.memoryBytes)} limit`,
+      );
     return { exitCode: StatusCode, image };
   } catch (error) {
     if (error instanceof GoodbotError) throw error;
@@ -136,7 +148,10 @@ async function runWithMounts(job: ContainerJob, engine: Docker, image: string, m
     // refused create names the missing image; otherwise, is the engine there?
     if (container === undefined && (error as { statusCode?: number }).statusCode === 404) {
       throw new GoodbotError('engine', `the container image ${image} is not there`, {
-        hint: policy.docker.image === undefined ? 'build it: goodbot docker build-image (npm run setup does)' : 'load or build that image, or remove sandbox.docker.image',
+        hint:
+          policy.docker.image === undefined
+            ? 'build it: goodbot docker build-image (npm run setup does)'
+            : 'load or build that image, or remove sandbox.docker.image',
         path: image,
         cause: error,
       });

@@ -148,7 +148,12 @@ export class EgressProxy {
     }
     const host = parseHostPort(url.host, 80);
     if (host === undefined || url.username !== '' || url.password !== '') {
-      return this.refuse(fail, 'http-request', `http://${url.host}${url.pathname}`, `'${url.host}' is not a host${url.username !== '' ? ' (a URL with user info)' : ''}`);
+      return this.refuse(
+        fail,
+        'http-request',
+        `http://${url.host}${url.pathname}`,
+        `'${url.host}' is not a host${url.username !== '' ? ' (a URL with user info)' : ''}`,
+      );
     }
     const chosen = await this.choose(host, 'http', `http://${url.host}${url.pathname}`);
     if (!('address' in chosen)) return fail(chosen.status, chosen.reason);
@@ -187,10 +192,13 @@ export class EgressProxy {
   /** A CONNECT tunnel to `HOST:PORT`. */
   private async tunnel(req: IncomingMessage, client: Duplex, head: Buffer): Promise<void> {
     const fail = (status: number, reason: string) => {
-      client.end(`HTTP/1.1 ${status} ${status === 403 ? 'Forbidden' : status === 502 ? 'Bad Gateway' : 'Bad Request'}\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\n${reason}\n`);
+      client.end(
+        `HTTP/1.1 ${status} ${status === 403 ? 'Forbidden' : status === 502 ? 'Bad Gateway' : 'Bad Request'}\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\n${reason}\n`,
+      );
     };
     const host = parseHostPort(req.url ?? '');
-    if (host === undefined) return this.refuse(fail, 'tcp-connect', withoutUserInfo(req.url ?? ''), `CONNECT needs HOST:PORT, not '${withoutUserInfo(req.url ?? '')}'`);
+    if (host === undefined)
+      return this.refuse(fail, 'tcp-connect', withoutUserInfo(req.url ?? ''), `CONNECT needs HOST:PORT, not '${withoutUserInfo(req.url ?? '')}'`);
     const chosen = await this.choose(host, 'tcp', req.url!);
     if (!('address' in chosen)) return fail(chosen.status, chosen.reason);
     if (client.destroyed) return;

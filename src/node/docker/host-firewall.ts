@@ -50,10 +50,14 @@ export async function closeHostToBridge(plan: FirewallPlan): Promise<HostFirewal
     }
   } catch (error) {
     await remove();
-    throw new GoodbotError('engine', `cannot keep the container of a run with network grants away from the host's own services: iptables failed: ${(error as Error).message.split('\n')[0]}`, {
-      hint: 'network grants on the docker backend need goodbot to run as root with iptables (as dockerd does); or run the tool on the wasm backend',
-      cause: error,
-    });
+    throw new GoodbotError(
+      'engine',
+      `cannot keep the container of a run with network grants away from the host's own services: iptables failed: ${(error as Error).message.split('\n')[0]}`,
+      {
+        hint: 'network grants on the docker backend need goodbot to run as root with iptables (as dockerd does); or run the tool on the wasm backend',
+        cause: error,
+      },
+    );
   }
   return { remove };
 }

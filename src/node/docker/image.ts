@@ -18,11 +18,7 @@ const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '.
 export const TOOLS_IMAGE_DIR = join(packageRoot, 'wasm-tools', 'images', 'tools');
 
 /** Settings the imported root filesystem gets, as Dockerfile instructions. */
-const imageConfig = [
-  'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
-  'ENV LANG=C.UTF-8',
-  'CMD ["/bin/bash"]',
-];
+const imageConfig = ['ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'ENV LANG=C.UTF-8', 'CMD ["/bin/bash"]'];
 
 /**
  * `goodbot/tools:<first 16 hex digits of the sha256 over the files of

@@ -92,7 +92,7 @@ export class ContainerMounts {
       mounted = mountPoints(readFileSync(`/proc/${pid}/mountinfo`, 'utf8'));
     } catch (error) {
       throw new GoodbotError('engine', `cannot read the container's mounts (process ${pid}) to check them`, {
-        hint: 'goodbot must run on the engine\'s host, in its process namespace',
+        hint: "goodbot must run on the engine's host, in its process namespace",
         cause: error,
       });
     }
@@ -101,10 +101,14 @@ export class ContainerMounts {
       const seen = statInContainer(pid, bind.target);
       const same = seen !== undefined && seen.dev === bind.held.dev && seen.ino === bind.held.ino;
       if (options === undefined || !same || (bind.readOnly && !options.includes('ro'))) {
-        throw new GoodbotError('zone', `${bind.source} changed while it was being mounted at ${bind.target}; the container was stopped before its command ran`, {
-          path: bind.source,
-          hint: 'something replaced the folder (or a part of its path) with a link; check the folder and run again',
-        });
+        throw new GoodbotError(
+          'zone',
+          `${bind.source} changed while it was being mounted at ${bind.target}; the container was stopped before its command ran`,
+          {
+            path: bind.source,
+            hint: 'something replaced the folder (or a part of its path) with a link; check the folder and run again',
+          },
+        );
       }
     }
   }
@@ -216,4 +220,3 @@ function openGit(zoneFd: number, source: string, zone: string): number | undefin
   }
   return fd;
 }
-

@@ -79,7 +79,12 @@ export interface OrphanNetwork {
 export async function findOrphanNetworks(engine: Docker = dockerEngine()): Promise<OrphanNetwork[]> {
   const networks = await engine.listNetworks({ filters: { label: [RUN_LABEL] } });
   return networks
-    .map((network) => ({ id: network.Id, name: network.Name, runId: network.Labels?.[RUN_LABEL] ?? '', pid: Number(network.Labels?.[PID_LABEL] ?? Number.NaN) }))
+    .map((network) => ({
+      id: network.Id,
+      name: network.Name,
+      runId: network.Labels?.[RUN_LABEL] ?? '',
+      pid: Number(network.Labels?.[PID_LABEL] ?? Number.NaN),
+    }))
     .filter((network) => !isProcessAlive(network.pid));
 }
 

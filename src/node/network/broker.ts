@@ -67,7 +67,14 @@ class TcpConnection implements Held {
     private readonly emit: Emit,
   ) {
     requireAddress(to.address);
-    const socket = connect({ host: to.address, port: to.port, allowHalfOpen: true, noDelay: true, keepAlive, keepAliveInitialDelay: keepAliveIdleMs });
+    const socket = connect({
+      host: to.address,
+      port: to.port,
+      allowHalfOpen: true,
+      noDelay: true,
+      keepAlive,
+      keepAliveInitialDelay: keepAliveIdleMs,
+    });
     this.socket = socket;
     this.window = new ReceiveWindow(socket);
     socket.on('connect', () =>

@@ -18,7 +18,10 @@ async function prepare(bytes: Uint8Array, hash: string, name: string, store: Ins
   const { entry, glue, coreModules } = await cachedComponent(bytes, hash, name);
   const modules = new Map<string, ComponentCoreModule>();
   for (const [file, core] of coreModules) {
-    modules.set(file, { module: await WebAssembly.compile(core as BufferSource), metered: new MeteredVariants(core, `${name} (${file})`, store, true) });
+    modules.set(file, {
+      module: await WebAssembly.compile(core as BufferSource),
+      metered: new MeteredVariants(core, `${name} (${file})`, store, true),
+    });
   }
   return { glue: await importGlue(glue), modules, shape: entry };
 }

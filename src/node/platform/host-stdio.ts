@@ -79,7 +79,7 @@ export class HostStdin implements InputSource {
     if (this.ended) return new Uint8Array(0);
     const reader = nonBlockingFd(this.fd, 'read');
     const buffer = new Uint8Array(Math.min(max, 1 << 20));
-    for (let idleMs = firstIdleMs; ; ) {
+    for (let idleMs = firstIdleMs; ;) {
       try {
         const n = readSync(reader, buffer, 0, buffer.length, null);
         if (n === 0) this.ended = true;

@@ -30,8 +30,14 @@ export class ToolLauncher {
     const tool = findTool(name);
     if (tool === undefined) {
       throw new GoodbotError('not-found', `${name}: no such tool in the catalog, and no such file`, {
-        hint: withToolSuggestion(name, "`goodbot tools list` shows the catalog; a tool without a WASI build can run in a container (sandbox.backend 'docker' or 'auto')"),
-        commandLineHint: withToolSuggestion(name, 'run `goodbot tools list` for the catalog; a tool without a WASI build can run in a container with --backend=docker'),
+        hint: withToolSuggestion(
+          name,
+          "`goodbot tools list` shows the catalog; a tool without a WASI build can run in a container (sandbox.backend 'docker' or 'auto')",
+        ),
+        commandLineHint: withToolSuggestion(
+          name,
+          'run `goodbot tools list` for the catalog; a tool without a WASI build can run in a container with --backend=docker',
+        ),
         path: name,
       });
     }

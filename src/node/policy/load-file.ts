@@ -23,10 +23,14 @@ export function readPolicyFile(path: string): unknown {
     return path.endsWith('.json') ? JSON.parse(text) : yaml().parse(text);
   } catch (error) {
     const where = error instanceof yaml().YAMLParseError && error.linePos ? `line ${error.linePos[0].line}` : undefined;
-    throw new GoodbotError('policy', `the policy file is not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${(error as Error).message.split('\n')[0]}`, {
-      file: path,
-      ...(where !== undefined && { field: where }),
-    });
+    throw new GoodbotError(
+      'policy',
+      `the policy file is not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${(error as Error).message.split('\n')[0]}`,
+      {
+        file: path,
+        ...(where !== undefined && { field: where }),
+      },
+    );
   }
 }
 
@@ -50,12 +54,14 @@ export function policyFromCommandLine(policyPath: string | undefined, flags: Pol
     const sandbox = policyFileSchema.parse(data).sandbox;
     base = {
       ...sandbox,
-      zones: sandbox.zones.map((zone) =>
-        zone.hostPath === undefined ? zone : { ...zone, hostPath: resolve(dirname(absolute), zone.hostPath) },
-      ),
+      zones: sandbox.zones.map((zone) => (zone.hostPath === undefined ? zone : { ...zone, hostPath: resolve(dirname(absolute), zone.hostPath) })),
     };
   }
-  const extra = configFromFlags(flags, cwd, (base.zones ?? []).map((zone) => zone.name));
+  const extra = configFromFlags(
+    flags,
+    cwd,
+    (base.zones ?? []).map((zone) => zone.name),
+  );
   compileSandboxConfig(extra, { file: commandLine, baseDir: cwd });
   const flagsAddSomething =
     flags.dirs.length > 0 ||

@@ -85,8 +85,12 @@ export class BuildTreeCheck {
 
 /** A build whose FILE is missing, was changed, or was added after it was built. */
 export function changedBuild(tool: ToolEntry, file: string, path: string): GoodbotError {
-  return new GoodbotError('not-found', `${tool.name}: the built ${file} is missing, or was changed after it was built, or the build did not make it`, {
-    hint: `rebuild it with \`goodbot tools build --force ${tool.name}\``,
-    path,
-  });
+  return new GoodbotError(
+    'not-found',
+    `${tool.name}: the built ${file} is missing, or was changed after it was built, or the build did not make it`,
+    {
+      hint: `rebuild it with \`goodbot tools build --force ${tool.name}\``,
+      path,
+    },
+  );
 }

@@ -169,7 +169,8 @@ export class WorkerPool {
         ready();
       });
       worker.once('exit', () => {
-        if (!slot.started) fail(new GoodbotError('runtime', 'a sandbox worker could not start', { hint: 'build goodbot first (npm run setup, or npm run build)' }));
+        if (!slot.started)
+          fail(new GoodbotError('runtime', 'a sandbox worker could not start', { hint: 'build goodbot first (npm run setup, or npm run build)' }));
       });
     });
     slot.ready.catch(() => {});

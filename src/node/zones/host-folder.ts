@@ -7,8 +7,7 @@ import type { DirEntry, FileStat, FileType, TimeChange } from '../../zones/types
 import { entryCharge } from '../../zones/usage.js';
 import type { FileOpenMode, FolderStore } from '../../zones/folder-store.js';
 
-const { O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, O_EXCL, O_TRUNC, O_NOFOLLOW, O_NONBLOCK, O_DIRECTORY } =
-  fs.constants;
+const { O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, O_EXCL, O_TRUNC, O_NOFOLLOW, O_NONBLOCK, O_DIRECTORY } = fs.constants;
 
 /** An open directory or file: a host file descriptor. */
 type Fd = number;
@@ -44,7 +43,7 @@ export class HostFolderStore implements FolderStore<Fd, Fd> {
       stat = fs.statSync(hostPath);
     } catch {
       throw new GoodbotError('zone', `zone '${zoneName}': host folder ${hostPath} does not exist`, {
-        hint: 'create it or fix the zone\'s hostPath',
+        hint: "create it or fix the zone's hostPath",
         path: hostPath,
       });
     }
@@ -74,13 +73,7 @@ export class HostFolderStore implements FolderStore<Fd, Fd> {
 
   openFileAt(dir: Fd, name: string, mode: FileOpenMode): Fd {
     const access = mode.write ? (mode.read ? O_RDWR : O_WRONLY) : O_RDONLY;
-    const flags =
-      access |
-      O_NOFOLLOW |
-      O_NONBLOCK |
-      (mode.create ? O_CREAT : 0) |
-      (mode.exclusive ? O_EXCL : 0) |
-      (mode.truncate ? O_TRUNC : 0);
+    const flags = access | O_NOFOLLOW | O_NONBLOCK | (mode.create ? O_CREAT : 0) | (mode.exclusive ? O_EXCL : 0) | (mode.truncate ? O_TRUNC : 0);
     const fd = fs.openSync(at(dir, name), flags, 0o666);
     const stat = fs.fstatSync(fd);
     if (!stat.isFile()) {

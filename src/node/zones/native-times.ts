@@ -31,15 +31,17 @@ export function fsTimesAddon(): FsTimesAddon | undefined {
 
 /** The addon throws errors with an errno number; give them Node's `code` (`ENOENT`, …) as `fs` errors have. */
 function withErrnoCodes(raw: FsTimesAddon): FsTimesAddon {
-  const named = <A extends unknown[]>(call: (...args: A) => void) => (...args: A): void => {
-    try {
-      call(...args);
-    } catch (error) {
-      const errno = (error as { errno?: unknown }).errno;
-      if (typeof errno === 'number') (error as { code?: string }).code = getSystemErrorName(-errno);
-      throw error;
-    }
-  };
+  const named =
+    <A extends unknown[]>(call: (...args: A) => void) =>
+    (...args: A): void => {
+      try {
+        call(...args);
+      } catch (error) {
+        const errno = (error as { errno?: unknown }).errno;
+        if (typeof errno === 'number') (error as { code?: string }).code = getSystemErrorName(-errno);
+        throw error;
+      }
+    };
   return { setPathTimes: named(raw.setPathTimes), setFdTimes: named(raw.setFdTimes) };
 }
 

@@ -32,7 +32,7 @@ export function protectedPaths(toolDirs: readonly string[] = [], env: NodeJS.Pro
       .filter((dir): dir is string => dir !== undefined && dir !== '')
       .map((dir) => trusted(dir, "goodbot's tool builds")),
     ...['dist', 'src', '.cache', 'wasm-tools', 'package.json'].map((part) => trusted(join(packageRoot, part), "goodbot's own files")),
-    ...nodeModulesFolders(packageRoot).map((dir) => trusted(dir, "the packages goodbot loads")),
+    ...nodeModulesFolders(packageRoot).map((dir) => trusted(dir, 'the packages goodbot loads')),
     trusted(process.execPath, 'the Node.js binary running goodbot'),
     { path: realPathOf(privateRunsDir()), what: 'the private files of container runs', secret: true },
   ];
@@ -86,13 +86,17 @@ export function refuseProtected(zone: ZoneSpec, real: string, field: string, too
     if (zone.access === 'ro' && !entry.secret) continue;
     const relation = real === entry.path ? 'is' : within(entry.path, real) ? 'holds' : within(real, entry.path) ? 'lies inside' : undefined;
     if (relation === undefined) continue;
-    throw new GoodbotError('policy', `zone '${zone.name}': ${real} ${relation} ${entry.what} (${entry.path}), which no guest may ${entry.secret ? 'see' : 'change'}`, {
-      field,
-      path: real,
-      hint: entry.secret
-        ? 'mount a folder that does not hold it'
-        : `mount a folder that does not hold goodbot's own files, such as a project folder rather than a home folder${zone.access === 'rw' ? ', or mount it read-only' : ''}`,
-    });
+    throw new GoodbotError(
+      'policy',
+      `zone '${zone.name}': ${real} ${relation} ${entry.what} (${entry.path}), which no guest may ${entry.secret ? 'see' : 'change'}`,
+      {
+        field,
+        path: real,
+        hint: entry.secret
+          ? 'mount a folder that does not hold it'
+          : `mount a folder that does not hold goodbot's own files, such as a project folder rather than a home folder${zone.access === 'rw' ? ', or mount it read-only' : ''}`,
+      },
+    );
   }
 }
 

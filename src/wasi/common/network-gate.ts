@@ -36,7 +36,13 @@ export class NetworkGate {
    */
   mayOpenChannel(operation: string, target: string): boolean {
     if (this.descriptors === undefined || this.descriptors.open < this.descriptors.limit) return true;
-    this.authority.record({ operation, target, reason: 'descriptor-limit', error: 'EMFILE', detail: `the run already holds ${this.descriptors.limit} open descriptors (limits.files)` });
+    this.authority.record({
+      operation,
+      target,
+      reason: 'descriptor-limit',
+      error: 'EMFILE',
+      detail: `the run already holds ${this.descriptors.limit} open descriptors (limits.files)`,
+    });
     return false;
   }
 
@@ -47,7 +53,11 @@ export class NetworkGate {
 
   /** Records that OPERATION on TARGET was refused because the run has no network capability at all. */
   refuse(operation: string, target: string): void {
-    this.deny(operation, target, this.grant.allow.length === 0 ? 'the policy grants no network (network.allow is empty)' : 'this platform has no network');
+    this.deny(
+      operation,
+      target,
+      this.grant.allow.length === 0 ? 'the policy grants no network (network.allow is empty)' : 'this platform has no network',
+    );
   }
 
   /**
@@ -92,7 +102,8 @@ export class NetworkGate {
    */
   mayConnect(protocol: 'tcp' | 'udp', address: string, port: number): boolean {
     const names = this.namesByAddress.get(canonicalText(address)) ?? [];
-    const candidates: ConnectRequest[] = names.length === 0 ? [{ protocol, address, port }] : names.map((name) => ({ protocol, name, address, port }));
+    const candidates: ConnectRequest[] =
+      names.length === 0 ? [{ protocol, address, port }] : names.map((name) => ({ protocol, name, address, port }));
     return this.decide(candidates) !== undefined;
   }
 

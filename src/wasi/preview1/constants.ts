@@ -102,8 +102,7 @@ export const preopenRightsInheriting =
   Rights.POLL_FD_READWRITE;
 
 /** Rights of a directory opened with path_open (never FD_WRITE, FD_SEEK or SET_SIZE). */
-export const directoryRights =
-  rightsAll & ~(Rights.FD_SEEK | Rights.FD_FILESTAT_SET_SIZE | Rights.PATH_FILESTAT_SET_SIZE | Rights.FD_WRITE);
+export const directoryRights = rightsAll & ~(Rights.FD_SEEK | Rights.FD_FILESTAT_SET_SIZE | Rights.PATH_FILESTAT_SET_SIZE | Rights.FD_WRITE);
 
 /** Rights of a regular file opened for reading and/or writing. */
 export function fileRights(readable: boolean, writable: boolean): bigint {

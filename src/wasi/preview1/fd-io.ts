@@ -89,9 +89,7 @@ export function fdIoCalls(host: HostState): HostCalls {
       let position = descriptor.append ? 0 : writeOffset(offset, byteLength(buffers));
       for (const buffer of buffers) {
         if (buffer.length === 0) continue;
-        const written = descriptor.append
-          ? file.volume.append(file, buffer).written
-          : file.volume.write(file, buffer, position);
+        const written = descriptor.append ? file.volume.append(file, buffer).written : file.volume.write(file, buffer, position);
         total += written;
         position += written;
         if (written < buffer.length) break;
@@ -110,8 +108,7 @@ export function fdIoCalls(host: HostState): HostCalls {
       memory.setU64(out, BigInt(descriptor.position));
     },
 
-    fd_tell: (fd: number, out: number) =>
-      memory.setU64(out, isNullStdin(fd) ? 0n : BigInt(fds.seekable(fd).position)),
+    fd_tell: (fd: number, out: number) => memory.setU64(out, isNullStdin(fd) ? 0n : BigInt(fds.seekable(fd).position)),
   };
 }
 

@@ -61,7 +61,10 @@ export class Preview1Host {
     const imports: Record<string, Preview1Function> = {};
     const limiter = this.ctx.limiter;
     for (const [name, call] of Object.entries(calls)) {
-      imports[name] = errnoResult(call, limiter === undefined || uncheckedCalls.has(name) ? undefined : { wait: limiter, detail: ` (during ${name})` });
+      imports[name] = errnoResult(
+        call,
+        limiter === undefined || uncheckedCalls.has(name) ? undefined : { wait: limiter, detail: ` (during ${name})` },
+      );
     }
     return imports;
   }

@@ -77,15 +77,7 @@ export function pathCalls({ memory, fds }: HostState): HostCalls {
       const { dir } = fds.dir(fd);
       writeFilestat(memory, out, dir.volume.statAt(dir, memory.string(ptr, len), follow));
     },
-    path_filestat_set_times: (
-      fd: number,
-      flags: number,
-      ptr: number,
-      len: number,
-      atim: bigint,
-      mtim: bigint,
-      fstflags: number,
-    ) => {
+    path_filestat_set_times: (fd: number, flags: number, ptr: number, len: number, atim: bigint, mtim: bigint, fstflags: number) => {
       const [a, m] = timeChanges(atim, mtim, fstflags);
       const follow = lookupFollows(flags);
       const { dir } = fds.dir(fd);

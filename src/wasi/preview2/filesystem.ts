@@ -317,7 +317,7 @@ class FileWriter implements ByteSink {
 
   write(data: Uint8Array): void {
     writeOffset(BigInt(this.position), data.length);
-    for (let done = 0; done < data.length; ) {
+    for (let done = 0; done < data.length;) {
       const n = this.file.volume.write(this.file, data.subarray(done), this.position);
       if (n === 0) throw errnoError('IO', `${this.file.guestPath}: the write made no progress`);
       done += n;
@@ -331,7 +331,7 @@ class FileAppender implements ByteSink {
   constructor(private readonly file: ZoneFile) {}
 
   write(data: Uint8Array): void {
-    for (let done = 0; done < data.length; ) {
+    for (let done = 0; done < data.length;) {
       const { written } = this.file.volume.append(this.file, data.subarray(done));
       if (written === 0) throw errnoError('IO', `${this.file.guestPath}: the write made no progress`);
       done += written;
@@ -386,8 +386,7 @@ export function filesystemInterfaces(ctx: WasiContext): Interfaces {
     'wasi:filesystem/types': {
       Descriptor,
       DirectoryEntryStream,
-      filesystemErrorCode: (error: IoError) =>
-        error instanceof IoError ? filesystemErrorCodeOf(error.failure.errno) : undefined,
+      filesystemErrorCode: (error: IoError) => (error instanceof IoError ? filesystemErrorCodeOf(error.failure.errno) : undefined),
     },
     'wasi:filesystem/preopens': {
       getDirectories: () => ctx.preopens.map((preopen) => [new Descriptor(preopen.dir, false), preopen.guestPath]),

@@ -118,4 +118,3 @@ export function receivedFields(headers: HeaderList): Fields {
     true,
   );
 }
-

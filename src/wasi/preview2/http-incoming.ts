@@ -129,4 +129,3 @@ export class FutureTrailers extends ExchangeFuture<Fields | undefined> {
     this.exchange.close();
   }
 }
-

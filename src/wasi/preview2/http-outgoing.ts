@@ -30,7 +30,8 @@ class RequestBody implements ByteSink {
 
   write(data: Uint8Array): void {
     if (this.exchange === undefined) {
-      if (this.pendingBytes + data.length > sendWindow) throw errnoError('NOBUFS', `a request body is kept only up to ${sendWindow} bytes before the request is sent`);
+      if (this.pendingBytes + data.length > sendWindow)
+        throw errnoError('NOBUFS', `a request body is kept only up to ${sendWindow} bytes before the request is sent`);
       this.pending.push(data.slice());
       this.pendingBytes += data.length;
       return;
@@ -297,4 +298,3 @@ export class RequestOptions {
 
   [dispose](): void {}
 }
-

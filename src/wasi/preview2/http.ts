@@ -42,7 +42,14 @@ export function httpInterfaces(ctx: WasiContext): Interfaces {
         if (gate?.enabled) return request.send(gate);
         const target = request.target();
         if (gate !== undefined) gate.refuse('http-request', target);
-        else ctx.authority.record({ operation: 'http-request', target, reason: 'network-denied', error: 'access-denied', detail: 'the run has no network' });
+        else
+          ctx.authority.record({
+            operation: 'http-request',
+            target,
+            reason: 'network-denied',
+            error: 'access-denied',
+            detail: 'the run has no network',
+          });
         throw denied;
       },
     },

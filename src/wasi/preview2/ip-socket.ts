@@ -89,4 +89,3 @@ export function refuseDestination(gate: NetworkGate, operation: string, address:
 export function samePeer(a: SocketAddress, b: SocketAddress): boolean {
   return a.port === b.port && canonicalText(a.address) === canonicalText(b.address);
 }
-

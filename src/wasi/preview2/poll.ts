@@ -69,7 +69,9 @@ export class Pollable {
         if (pollable.ready()) ready.push(i);
       });
       if (ready.length > 0) return Uint32Array.from(ready);
-      const timer = pollables.filter((p) => p.deadline !== undefined).reduce<Pollable | undefined>((a, b) => (a === undefined || b.deadline! < a.deadline! ? b : a), undefined);
+      const timer = pollables
+        .filter((p) => p.deadline !== undefined)
+        .reduce<Pollable | undefined>((a, b) => (a === undefined || b.deadline! < a.deadline! ? b : a), undefined);
       const waiter = pollables.find((p) => p.waiter !== undefined)?.waiter;
       if (waiter === undefined) timer!.block();
       else if (timer === undefined) waiter.wait();

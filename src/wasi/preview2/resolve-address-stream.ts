@@ -44,4 +44,3 @@ export class ResolveAddressStream {
     if (this.addresses === undefined) this.lookup?.close();
   }
 }
-

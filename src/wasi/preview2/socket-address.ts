@@ -30,7 +30,9 @@ export function toIpAddress(text: string): IpAddress {
 /** A socket address (text and port) as the guest sees it. */
 export function toIpSocketAddress({ address, port }: SocketAddress): IpSocketAddress {
   const ip = toIpAddress(address);
-  return ip.tag === 'ipv4' ? { tag: 'ipv4', val: { port, address: ip.val } } : { tag: 'ipv6', val: { port, flowInfo: 0, address: ip.val, scopeId: 0 } };
+  return ip.tag === 'ipv4'
+    ? { tag: 'ipv4', val: { port, address: ip.val } }
+    : { tag: 'ipv6', val: { port, flowInfo: 0, address: ip.val, scopeId: 0 } };
 }
 
 /** The family an address text belongs to, or undefined when it is not an address. */

@@ -55,9 +55,7 @@ function failed(error: ErrnoError): StreamError {
 }
 
 function tooLarge(what: string, bytes: bigint | number): WebAssembly.RuntimeError {
-  return new WebAssembly.RuntimeError(
-    `wasi:io/streams: ${what} of ${bytes} bytes exceeds the ${writePermit} check-write allows`,
-  );
+  return new WebAssembly.RuntimeError(`wasi:io/streams: ${what} of ${bytes} bytes exceeds the ${writePermit} check-write allows`);
 }
 
 /**

@@ -159,4 +159,3 @@ export class TcpSocket extends IpSocket {
     this.state = 'closed';
   }
 }
-

@@ -186,4 +186,3 @@ export class OutgoingDatagramStream {
     return this.udp.mayReach(to) ? to : 'access-denied';
   }
 }
-

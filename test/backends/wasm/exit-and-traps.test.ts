@@ -63,9 +63,11 @@ describe('programs that are not valid', () => {
   };
 
   it('random bytes are refused as not WebAssembly', () => expectInvalid(new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9]), /not a WebAssembly binary/));
-  it('a truncated module is refused', () => expectInvalid(new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 1, 5, 1]), /not a valid WebAssembly module/));
+  it('a truncated module is refused', () =>
+    expectInvalid(new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 1, 5, 1]), /not a valid WebAssembly module/));
   it('a module that is not a WASI command is refused', () => expectInvalid(new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0]), /no _start/));
-  it('an unknown WebAssembly version is refused', () => expectInvalid(new Uint8Array([0, 0x61, 0x73, 0x6d, 9, 0, 0, 0]), /unknown WebAssembly version/));
+  it('an unknown WebAssembly version is refused', () =>
+    expectInvalid(new Uint8Array([0, 0x61, 0x73, 0x6d, 9, 0, 0, 0]), /unknown WebAssembly version/));
 
   it('a missing program is not-found', async () => {
     const error = await sandbox.exec({ program: join(root, 'missing.wasm') }).result.catch((e: unknown) => e);

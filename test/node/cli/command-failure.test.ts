@@ -39,7 +39,12 @@ describe('error hints', () => {
   });
 
   it('give a library caller the library form, and the command line its flags', async () => {
-    const error = (await createSandbox({}).exec({ program: 'pyhton3' }).result.then(() => undefined, (e: unknown) => e)) as GoodbotError;
+    const error = (await createSandbox({})
+      .exec({ program: 'pyhton3' })
+      .result.then(
+        () => undefined,
+        (e: unknown) => e,
+      )) as GoodbotError;
     expect(error).toBeInstanceOf(GoodbotError);
     expect(error.hint).toContain("did you mean 'python3'?");
     expect(error.hint).toContain("sandbox.backend 'docker'");

@@ -64,7 +64,11 @@ describe('goodbot doctor', () => {
 
   it('removes the network and host firewall rules of a run with grants whose process is gone', async () => {
     const pid = deadPid();
-    const network = await engine.createNetwork({ Name: 'goodbot-orphan-test', Internal: true, Labels: { [RUN_LABEL]: 'net-orphan', [PID_LABEL]: String(pid) } });
+    const network = await engine.createNetwork({
+      Name: 'goodbot-orphan-test',
+      Internal: true,
+      Labels: { [RUN_LABEL]: 'net-orphan', [PID_LABEL]: String(pid) },
+    });
     const rule = ['INPUT', '-i', 'gb-orphantest', '-m', 'comment', '--comment', `${RUN_LABEL}=net-orphan ${PID_LABEL}=${pid}`, '-j', 'DROP'];
     expect(spawnSync('iptables', ['-w', '-I', ...rule]).status).toBe(0);
     try {

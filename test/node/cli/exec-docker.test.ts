@@ -7,10 +7,14 @@ import { repoRoot } from '../../helpers/guests.js';
 /** `goodbot exec --backend=docker` as a user runs it. */
 describe('goodbot exec --backend=docker', () => {
   it('on Ctrl-C stops and removes the container, and exits 124 (cancelled)', async () => {
-    const child = spawn(process.execPath, [join(repoRoot, 'dist', 'node', 'cli', 'main.js'), 'exec', '--backend=docker', '--json', '--', 'sleep', '60'], {
-      cwd: repoRoot,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [join(repoRoot, 'dist', 'node', 'cli', 'main.js'), 'exec', '--backend=docker', '--json', '--', 'sleep', '60'],
+      {
+        cwd: repoRoot,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let stdout = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     const engine = dockerEngine();

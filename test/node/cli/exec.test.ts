@@ -18,7 +18,24 @@ const goodbot = (args: string[], options: { input?: string; env?: Record<string,
 
 describe('goodbot exec', () => {
   it('runs a module with zones from --dir and streams its output', () => {
-    const { status, stdout } = goodbot(['exec', '--dir', './in::/in:ro', '--dir', './out::/out', guest('probe.wasm'), 'read', '/in/a.txt', ';', 'write', '/out/b.txt', 'beta', ';', 'write', '/in/x', 'y']);
+    const { status, stdout } = goodbot([
+      'exec',
+      '--dir',
+      './in::/in:ro',
+      '--dir',
+      './out::/out',
+      guest('probe.wasm'),
+      'read',
+      '/in/a.txt',
+      ';',
+      'write',
+      '/out/b.txt',
+      'beta',
+      ';',
+      'write',
+      '/in/x',
+      'y',
+    ]);
     expect(status).toBe(0);
     expect(stdout).toBe('read: ok alpha|\nwrite: ok\nwrite: EROFS\n');
     expect(readFileSync(join(root, 'out', 'b.txt'), 'utf8')).toBe('beta');
@@ -108,7 +125,10 @@ describe('goodbot exec', () => {
     expect(broad.stderr).toContain("<command line>: --allow-net *.com:443: '*.com:443': *.com would grant every name under a top-level domain");
     const granted = goodbot(['exec', '--json', '--allow-net', '127.0.0.1:9', guest('netprobe.component.wasm'), 'tcp', '127.0.0.1', '10']);
     expect(granted.status).toBe(1);
-    expect(JSON.parse(granted.stdout)).toMatchObject({ stdout: 'connect: access-denied\n', denials: [{ operation: 'tcp-connect', target: '127.0.0.1:10' }] });
+    expect(JSON.parse(granted.stdout)).toMatchObject({
+      stdout: 'connect: access-denied\n',
+      denials: [{ operation: 'tcp-connect', target: '127.0.0.1:10' }],
+    });
   });
 
   it('appends audit events with secrets redacted', () => {
@@ -118,7 +138,10 @@ describe('goodbot exec', () => {
     });
     const text = readFileSync(audit, 'utf8');
     expect(text).not.toContain('tok-123');
-    const events = text.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    const events = text
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(events.map((e) => e['event'])).toEqual(['run.start', 'zone.mount', 'zone.mount', 'zone.mount', 'access.denied', 'run.exit']);
     expect(events[2]).toMatchObject({ zone: 'devices', guestPath: '/dev', access: 'ro', kind: 'devices', internal: true });
     expect(events[3]).toMatchObject({ zone: 'mount-points', guestPath: '/', access: 'ro', internal: true });

@@ -17,7 +17,11 @@ afterAll(async () => {
 
 async function proxyFor(entries: string[], clientSubnet: string, resolve?: (name: string) => Promise<string[]>) {
   const authority = new Authority();
-  const grant = { allow: parseNetworkAllow(entries, () => { throw new Error('bad entry'); }) };
+  const grant = {
+    allow: parseNetworkAllow(entries, () => {
+      throw new Error('bad entry');
+    }),
+  };
   const gate = new NetworkGate(grant, authority, undefined);
   const proxy = await EgressProxy.start({ gate, authority, listenAddress: '127.0.0.1', clientSubnet, ...(resolve !== undefined && { resolve }) });
   return { proxy, authority };
@@ -87,7 +91,9 @@ describe('the egress proxy', () => {
     await closed;
     expect(proxy.openConnections).toBe(0);
     const reconnect = await new Promise<string>((resolve) =>
-      connect({ host: '127.0.0.1', port: proxy.port }).on('connect', () => resolve('connected')).on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? '')),
+      connect({ host: '127.0.0.1', port: proxy.port })
+        .on('connect', () => resolve('connected'))
+        .on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? '')),
     );
     expect(reconnect).toBe('ECONNREFUSED');
     await new Promise((resolve) => setTimeout(resolve, 100));

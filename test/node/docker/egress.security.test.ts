@@ -23,7 +23,8 @@ afterAll(async () => {
 });
 
 const docker = (allow: string[], extra: Partial<SandboxConfig> = {}): SandboxConfig => ({ backend: 'docker', network: { allow }, ...extra });
-const shell = (allow: string[], script: string, extra: Partial<SandboxConfig> = {}) => runAudited(docker(allow, extra), { program: 'sh', args: ['-c', script] });
+const shell = (allow: string[], script: string, extra: Partial<SandboxConfig> = {}) =>
+  runAudited(docker(allow, extra), { program: 'sh', args: ['-c', script] });
 /** curl fetching URL: the body, then the HTTP code it got (000 when none). */
 const curl = (url: string, options = '') => `curl -sS -m 10 ${options} -w '\\n%{http_code}' ${url}`;
 /** curl opening a CONNECT tunnel to URL's host and port: the code the proxy answered the CONNECT with. */
@@ -44,7 +45,10 @@ describe('a container with network grants', () => {
   });
 
   it('has its proxy variables from the env file, and nothing on its command line', async () => {
-    const { result } = await shell([`127.0.0.1:${servers.http}`], 'echo "$HTTP_PROXY $HTTPS_PROXY $ALL_PROXY $http_proxy"; cat /proc/1/cmdline | tr "\\0" " "');
+    const { result } = await shell(
+      [`127.0.0.1:${servers.http}`],
+      'echo "$HTTP_PROXY $HTTPS_PROXY $ALL_PROXY $http_proxy"; cat /proc/1/cmdline | tr "\\0" " "',
+    );
     const [variables, cmdline] = result.stdout.split('\n');
     expect(variables).toMatch(/^(http:\/\/[0-9.]+:[0-9]+ ?){4}$/);
     expect(cmdline).not.toContain('http://');
@@ -76,7 +80,10 @@ describe('a container with network grants', () => {
       `${curl(`http://localhost:${servers.http}/`, '-o /dev/null')}; echo; ${tunnel(`http://localhost:${servers.http}/`)}`,
     );
     expect(result.stdout).toBe('\n403\n403');
-    expect(accesses(audit)).toEqual([`denied http-request localhost:${servers.http} (127.0.0.1)`, `denied tcp-connect localhost:${servers.http} (127.0.0.1)`]);
+    expect(accesses(audit)).toEqual([
+      `denied http-request localhost:${servers.http} (127.0.0.1)`,
+      `denied tcp-connect localhost:${servers.http} (127.0.0.1)`,
+    ]);
     expect(result.denials[0]!.detail).toContain('loopback');
   });
 
@@ -112,7 +119,11 @@ describe('a container with network grants', () => {
 
   it('leaves no network, proxy listener or connection behind, also when its timeout ends it', async () => {
     const engine = dockerEngine();
-    const { result } = await shell([`127.0.0.1:${servers.silent}`], `echo "$HTTP_PROXY"; curl -sS -p http://127.0.0.1:${servers.silent}/ & sleep 30`, { limits: { timeout: '3s' } });
+    const { result } = await shell(
+      [`127.0.0.1:${servers.silent}`],
+      `echo "$HTTP_PROXY"; curl -sS -p http://127.0.0.1:${servers.silent}/ & sleep 30`,
+      { limits: { timeout: '3s' } },
+    );
     expect(result.status).toBe('timeout');
     const proxy = new URL(result.stdout.trim());
     expect(await engine.listNetworks({ filters: { label: [`goodbot.run=${result.runId}`] } })).toEqual([]);

@@ -52,7 +52,8 @@ describe('a goodbot container, seen from the engine', () => {
 
 describe('a goodbot container, seen from inside', () => {
   it('attack: a process opening files without end stops at limits.files (EMFILE), as in WebAssembly', async () => {
-    const script = 'import errno\nfs = []\ntry:\n    while True: fs.append(open("/etc/hostname"))\nexcept OSError as e:\n    print(errno.errorcode[e.errno], len(fs))';
+    const script =
+      'import errno\nfs = []\ntry:\n    while True: fs.append(open("/etc/hostname"))\nexcept OSError as e:\n    print(errno.errorcode[e.errno], len(fs))';
     const result = await inside(script, { limits: { files: 64, timeout: '20s' } });
     const [code, count] = result.stdout.trim().split(' ');
     expect(code).toBe('EMFILE');

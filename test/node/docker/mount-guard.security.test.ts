@@ -28,8 +28,13 @@ let project: string;
 const secret = 'SECRET-OUTSIDE-THE-ZONE';
 
 const projectZone = (extra: Partial<ZoneConfig> = {}): ZoneConfig => ({ name: 'project', mode: 'rw', hostPath: project, ...extra });
-const config = (zone: ZoneConfig = projectZone()): SandboxConfig => ({ backend: 'docker', zones: [zone], docker: { mountRoots: [join(base, 'root')] } });
-const sh = (script: string, zone?: ZoneConfig): Promise<RunResult> => createSandbox(config(zone)).exec({ program: 'sh', args: ['-c', script] }).result;
+const config = (zone: ZoneConfig = projectZone()): SandboxConfig => ({
+  backend: 'docker',
+  zones: [zone],
+  docker: { mountRoots: [join(base, 'root')] },
+});
+const sh = (script: string, zone?: ZoneConfig): Promise<RunResult> =>
+  createSandbox(config(zone)).exec({ program: 'sh', args: ['-c', script] }).result;
 /** Every file of the outside folder the container could be shown, printed if it can be read. */
 const readOutside = 'cat /project/.git/secret.txt /project/.git/hooks/secret.txt /project/secret.txt 2>&1; ls -la /project /project/.git 2>&1';
 
@@ -103,7 +108,14 @@ describe('a read-write zone whose .git a guest changed', () => {
 
 describe('a path swapped for a symlink between the check and the mount', () => {
   const settings = (): DockerSettings => ({ mountRoots: [join(base, 'root')], cpus: 1, pids: 64, memoryBytes: 64 << 20 });
-  const spec = (gitWritable: boolean): ZoneSpec => ({ name: 'project', kind: 'host', access: 'rw', guestPath: '/project', hostPath: project, gitWritable });
+  const spec = (gitWritable: boolean): ZoneSpec => ({
+    name: 'project',
+    kind: 'host',
+    access: 'rw',
+    guestPath: '/project',
+    hostPath: project,
+    gitWritable,
+  });
 
   /** Checks the mounts, lets SWAP change the host, then starts a container on them as a run does; returns what verify said and what the command printed. */
   async function mountAfterSwap(swap: () => void, gitWritable = false): Promise<{ refusal: unknown; output: string; exitCode: number }> {

@@ -53,9 +53,7 @@ afterAll(() => removeTree(base));
 
 describe('container mounts', () => {
   it('mount a folder under a mount root, resolved, read-only as the zone says', () => {
-    expect(bindMounts([zone('data', join(base, 'root', 'data'))])).toEqual([
-      { source: join(base, 'root', 'data'), target: '/data', readOnly: true },
-    ]);
+    expect(bindMounts([zone('data', join(base, 'root', 'data'))])).toEqual([{ source: join(base, 'root', 'data'), target: '/data', readOnly: true }]);
   });
 
   it('attack: a symlink inside a mount root that points outside it is resolved and refused', () => {

@@ -75,7 +75,9 @@ describe.each(backends)('on the %s backend', (backend) => {
   });
 
   it('cuts output at the cap with status output-limit', async () => {
-    const result = await run(backend, 'python3', ['-c', 'import sys\nwhile True: sys.stdout.write("y" * 4096)'], { limits: { maxOutput: '64KiB', timeout: '20s' } });
+    const result = await run(backend, 'python3', ['-c', 'import sys\nwhile True: sys.stdout.write("y" * 4096)'], {
+      limits: { maxOutput: '64KiB', timeout: '20s' },
+    });
     expect(result.status).toBe('output-limit');
     expect(result.stdout.length).toBe(64 * 1024);
   });

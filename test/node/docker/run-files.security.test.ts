@@ -27,7 +27,8 @@ function envFilesHolding(value: string): string[] {
     for (const name of names) {
       const path = join(dir, name);
       if (name === 'env' && statSync(path).isFile() && readFileSync(path, 'utf8').includes(value)) found.push(path);
-      else if (depth > 0 && name.startsWith(depth === 2 ? 'goodbot' : '') && statSync(path, { throwIfNoEntry: false })?.isDirectory()) look(path, depth - 1);
+      else if (depth > 0 && name.startsWith(depth === 2 ? 'goodbot' : '') && statSync(path, { throwIfNoEntry: false })?.isDirectory())
+        look(path, depth - 1);
     }
   };
   look(tmpdir(), 2);

@@ -62,7 +62,7 @@ describe('the component cache', () => {
     expect(statSync(join(dir, 'component.mjs')).mode & 0o022).toBe(0);
   });
 
-  it("attack: a cache file owned by another user is not trusted", () => {
+  it('attack: a cache file owned by another user is not trusted', () => {
     const dir = entry();
     chownSync(join(dir, 'manifest.json'), 65534, 65534);
     expect(run().stdout).toBe('hello');

@@ -35,7 +35,10 @@ function goodbotHeld(args: string[], stdio: StdioOptions): Promise<Ended> {
       clearTimeout(killer);
       child.stdin?.destroy();
       child.stdout?.destroy();
-      const audit = readFileSync(auditFile, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
+      const audit = readFileSync(auditFile, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
       removeTree(auditDir);
       resolve({ status, stderr, ms: performance.now() - started, audit });
     }),
@@ -44,7 +47,9 @@ function goodbotHeld(args: string[], stdio: StdioOptions): Promise<Ended> {
 
 function expectStoppedAtDeadline(ended: Ended, where: string): void {
   expect(ended.status).toBe(124);
-  expect(ended.audit).toContainEqual(expect.objectContaining({ event: 'limit.exceeded', limit: 'timeout', message: `the run took longer than its 1 s timeout (${where})` }));
+  expect(ended.audit).toContainEqual(
+    expect.objectContaining({ event: 'limit.exceeded', limit: 'timeout', message: `the run took longer than its 1 s timeout (${where})` }),
+  );
   expect(ended.audit.at(-1)).toMatchObject({ event: 'run.exit', status: 'timeout', exitCode: 124 });
   // About a second, plus the CLI's start; far from the 15 s after which the test kills it.
   expect(ended.ms).toBeLessThan(6000);

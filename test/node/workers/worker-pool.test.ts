@@ -131,7 +131,10 @@ describe("the worker pool's audit trail", () => {
     const fifo = silentFifo();
     try {
       // A fresh worker takes a while to load a component: its deadline leaves room for that.
-      for (const [program, kind, timeout] of [[probe(), 'module', '300ms'], [guest('probe.component.wasm'), 'component', '3s']] as const) {
+      for (const [program, kind, timeout] of [
+        [probe(), 'module', '300ms'],
+        [guest('probe.component.wasm'), 'component', '3s'],
+      ] as const) {
         const run = small.exec({ limits: { timeout } }, { program, args: ['cat'], stdin: { hostFd: fifo.fd } });
         const result = await run.result;
         expect(result).toMatchObject({ status: 'timeout', exitCode: 124, program: { kind } });
@@ -153,7 +156,10 @@ describe("the worker pool's audit trail", () => {
     expect(result).toMatchObject({ status: 'cancelled', program: { kind: 'component' } });
     await busy.result;
     expect(recordsOf(queued.id)).toEqual(['run.start', 'limit.exceeded', 'run.exit']);
-    expect(trail.find((event) => event.runId === queued.id && event.event === 'run.start')).toMatchObject({ programKind: 'component', backend: 'wasm' });
+    expect(trail.find((event) => event.runId === queued.id && event.event === 'run.start')).toMatchObject({
+      programKind: 'component',
+      backend: 'wasm',
+    });
     expect(trail.find((event) => event.runId === queued.id && event.event === 'run.exit')).toMatchObject({ status: 'cancelled', exitCode: 124 });
     expect(recordsOf(busy.id)).toEqual(['run.start', 'run.exit']);
   });

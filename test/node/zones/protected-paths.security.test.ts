@@ -77,7 +77,7 @@ describe("a zone over goodbot's cache", () => {
     }
   });
 
-  it("attack: the default cache (~/.cache/goodbot) is protected for a process whose GOODBOT_CACHE_DIR is elsewhere, even before it exists", async () => {
+  it('attack: the default cache (~/.cache/goodbot) is protected for a process whose GOODBOT_CACHE_DIR is elsewhere, even before it exists', async () => {
     const home = join(base, 'home-default');
     mkdirSync(join(home, 'project'), { recursive: true });
     process.env['HOME'] = home;

@@ -50,7 +50,11 @@ describe('where a write starts (writeOffset)', () => {
     const { preview1, root, volume } = bothFaces();
     const fd = preview1.open('a.txt');
     const file = root.openAt({}, 'a.txt', {}, { read: true, write: true });
-    for (const [offset, data] of [[max + 1n, 'x'], [max - 1n, 'xyz'], [1n << 62n, 'x']] as const) {
+    for (const [offset, data] of [
+      [max + 1n, 'x'],
+      [max - 1n, 'xyz'],
+      [1n << 62n, 'x'],
+    ] as const) {
       expect(preview1.call('fd_pwrite', fd, preview1.iovecs(bytes(data)), 1, i64(offset), preview1.out())).toBe('FBIG');
       expect(thrown(() => file.write(bytes(data), offset))).toBe(preview2Code('FBIG'));
     }
@@ -96,7 +100,12 @@ describe('a new file size (fileSize)', () => {
     const { preview1, root, volume } = bothFaces();
     const fd = preview1.open('a.txt');
     const file = root.openAt({}, 'a.txt', {}, { read: true, write: true });
-    for (const [size, errno] of [[max + 1n, 'FBIG'], [1n << 62n, 'FBIG'], [1n << 63n, 'INVAL'], [(1n << 64n) - 1n, 'INVAL']] as const) {
+    for (const [size, errno] of [
+      [max + 1n, 'FBIG'],
+      [1n << 62n, 'FBIG'],
+      [1n << 63n, 'INVAL'],
+      [(1n << 64n) - 1n, 'INVAL'],
+    ] as const) {
       expect(preview1.call('fd_filestat_set_size', fd, i64(size))).toBe(errno);
       expect(thrown(() => file.setSize(size))).toBe(preview2Code(errno));
     }

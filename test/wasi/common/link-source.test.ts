@@ -14,7 +14,12 @@ describe('the source of a hard link (linkSourceFollows)', () => {
     const [to, toLen] = preview1.bytes('hard1');
     expect(preview1.call('path_link', 3, SYMLINK_FOLLOW, from, fromLen, 3, to, toLen)).toBe('INVAL');
     expect(thrown(() => root.linkAt({ symlinkFollow: true }, 'link', root, 'hard2'))).toBe(preview2Code('INVAL'));
-    expect(volume.readDir(volume.root).map((entry) => entry.name).sort()).toEqual(['a.txt', 'link']);
+    expect(
+      volume
+        .readDir(volume.root)
+        .map((entry) => entry.name)
+        .sort(),
+    ).toEqual(['a.txt', 'link']);
   });
 
   it('links the symlink itself, not its target, on both faces when not asked to follow', () => {

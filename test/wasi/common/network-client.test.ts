@@ -99,7 +99,7 @@ describe('connections', () => {
 });
 
 describe('UDP sockets', () => {
-  it('attack: a stranger sending datagrams to a guest\'s bound port (only replies from destinations it sent to are kept)', () => {
+  it("attack: a stranger sending datagrams to a guest's bound port (only replies from destinations it sent to are kept)", () => {
     const transport = new FakeBroker();
     const client = new NetworkClient(() => transport);
     const socket = client.bindUdp('ipv4', { address: '0.0.0.0', port: 0 });

@@ -11,7 +11,11 @@ const noTransport = (): NetworkTransport => {
 function gateFor(entries: string[], open: (() => NetworkTransport) | 'no network' = noTransport) {
   const allowances: string[] = [];
   const authority = new Authority(undefined, (allowance) => allowances.push(`${allowance.operation} ${allowance.target}`));
-  const grant = { allow: parseNetworkAllow(entries, () => { throw new Error('bad entry'); }) };
+  const grant = {
+    allow: parseNetworkAllow(entries, () => {
+      throw new Error('bad entry');
+    }),
+  };
   return { gate: new NetworkGate(grant, authority, open === 'no network' ? undefined : open), authority, allowances };
 }
 
@@ -22,7 +26,9 @@ describe('the network gate', () => {
     expect(gateFor(['example.com:443']).gate.enabled).toBe(true);
     const { gate, authority } = gateFor(['example.com:443'], 'no network');
     gate.refuse('tcp-create', 'ipv4');
-    expect(authority.denials).toEqual([{ operation: 'tcp-create', target: 'ipv4', reason: 'network-denied', error: 'access-denied', detail: 'this platform has no network' }]);
+    expect(authority.denials).toEqual([
+      { operation: 'tcp-create', target: 'ipv4', reason: 'network-denied', error: 'access-denied', detail: 'this platform has no network' },
+    ]);
   });
 
   it('attack: connecting to a public address of a granted name without having looked the name up in this run', () => {

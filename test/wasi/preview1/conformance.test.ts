@@ -90,9 +90,7 @@ const assemblyScriptChecks = ['fd_write_to_invalid_fd', 'random_get_zero_length'
 
 /** The guest's report line for `name`, or a description of what came out instead. */
 function reportLine(result: RunResult, name: string): string {
-  const line = result.stdout
-    .split('\n')
-    .find((text) => text === `PASS ${name}` || text.startsWith(`FAIL ${name}:`));
+  const line = result.stdout.split('\n').find((text) => text === `PASS ${name}` || text.startsWith(`FAIL ${name}:`));
   if (line !== undefined) return line;
   return (
     `no report line for ${name} (status ${result.status}, exit ${result.exitCode}` +
@@ -115,9 +113,7 @@ async function run(config: SandboxConfig, args: string[]): Promise<RunResult> {
 let root: string;
 
 beforeEach(() => {
-  expect(existsSync(program), `${program} is missing: the global setup builds it (wasm-tools/build-guests.mjs)`).toBe(
-    true,
-  );
+  expect(existsSync(program), `${program} is missing: the global setup builds it (wasm-tools/build-guests.mjs)`).toBe(true);
   root = mkdtempSync(join(tmpdir(), 'goodbot-wasi-checks-'));
 });
 

@@ -27,17 +27,54 @@ function oneEntryPerCall(): Uint8Array {
   ]);
   // locals: 0 = cookie (i64), 1 = calls (i32)
   const code = [
-    0x02, 0x40, // block
-    0x03, 0x40, //   loop
-    0x41, 3, 0x41, 0, 0x41, ...sleb(64), 0x20, 0, 0x41, ...sleb(1024), 0x10, 0, // fd_readdir(3, 0, 64, cookie, 1024)
-    0x0d, 1, //     br_if 1 (an errno)
-    0x41, ...sleb(1024), 0x28, 2, 0, 0x45, 0x0d, 1, // br_if 1 (nothing returned: the end)
-    0x41, 0, 0x29, 3, 0, 0x21, 0, // cookie = d_next of the first entry
-    0x20, 1, 0x41, 1, 0x6a, 0x21, 1, // calls++
-    0x0c, 0, // br 0
+    0x02,
+    0x40, // block
+    0x03,
+    0x40, //   loop
+    0x41,
+    3,
+    0x41,
+    0,
+    0x41,
+    ...sleb(64),
+    0x20,
+    0,
+    0x41,
+    ...sleb(1024),
+    0x10,
+    0, // fd_readdir(3, 0, 64, cookie, 1024)
+    0x0d,
+    1, //     br_if 1 (an errno)
+    0x41,
+    ...sleb(1024),
+    0x28,
+    2,
+    0,
+    0x45,
+    0x0d,
+    1, // br_if 1 (nothing returned: the end)
+    0x41,
+    0,
+    0x29,
+    3,
+    0,
+    0x21,
+    0, // cookie = d_next of the first entry
+    0x20,
+    1,
+    0x41,
+    1,
+    0x6a,
+    0x21,
+    1, // calls++
+    0x0c,
+    0, // br 0
     0x0b, // end loop
     0x0b, // end block
-    0x20, 1, 0x10, 1, // proc_exit(calls)
+    0x20,
+    1,
+    0x10,
+    1, // proc_exit(calls)
   ];
   return moduleBytes(
     section(Section.type, vec([readdirType, exitType, startType])),
@@ -45,7 +82,15 @@ function oneEntryPerCall(): Uint8Array {
     section(Section.function, vec([uleb(2)])),
     section(Section.memory, vec([[0x00, 0x01]])),
     section(Section.export, vec([exportEntry('memory', 2, 0), exportEntry('_start', 0, 2)])),
-    section(Section.code, vec([body(code, [[1, I64], [1, I32]])])),
+    section(
+      Section.code,
+      vec([
+        body(code, [
+          [1, I64],
+          [1, I32],
+        ]),
+      ]),
+    ),
   );
 }
 

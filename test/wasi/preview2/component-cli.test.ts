@@ -144,12 +144,7 @@ describe('a component through createSandbox', () => {
     );
     expect(result.stdout).toBe('read: EPERM\nrawopen: EPERM\nrawopen: EPERM\nsymlink: EPERM\n');
     expect(result.stdout).not.toContain('SECRET');
-    expect(result.denials.map((d) => d.reason)).toEqual([
-      'symlink-escape',
-      'path-escape',
-      'path-escape',
-      'symlink-escape',
-    ]);
+    expect(result.denials.map((d) => d.reason)).toEqual(['symlink-escape', 'path-escape', 'path-escape', 'symlink-escape']);
   });
 
   it('enforces the zone quota with ENOSPC', async () => {
@@ -159,9 +154,7 @@ describe('a component through createSandbox', () => {
   });
 
   it('lists directories and stats files', async () => {
-    const result = await run(
-      commands(['ls', '/input'], ['stat', '/input/hello.txt'], ['stat', '/input/sub'], ['lstat', '/input/escape']),
-    );
+    const result = await run(commands(['ls', '/input'], ['stat', '/input/hello.txt'], ['stat', '/input/sub'], ['lstat', '/input/escape']));
     expect(result.stdout.split('\n')).toEqual([
       'ls: ok escape,hello.txt,sub',
       'stat: ok file size=12 nlink=1',

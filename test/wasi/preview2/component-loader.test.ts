@@ -91,11 +91,9 @@ describe('loading a component', () => {
 
   it('refuses a component that imports an interface goodbot does not provide', async () => {
     const bytes = await dummyComponent(
-      [
-        'package test:missing;',
-        'interface greet { hello: func() -> string; }',
-        'world missing { import greet; export wasi:cli/run@0.2.12; }',
-      ].join('\n'),
+      ['package test:missing;', 'interface greet { hello: func() -> string; }', 'world missing { import greet; export wasi:cli/run@0.2.12; }'].join(
+        '\n',
+      ),
       'test:missing/missing',
     );
     const error = await loadError(bytes, 'missing.wasm');

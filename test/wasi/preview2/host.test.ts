@@ -58,8 +58,7 @@ function setup(options: { access?: 'ro' | 'rw'; stdout?: CallbackOutput | typeof
     authority,
   };
   const imports = createPreview2Imports(ctx);
-  const call = <T>(iface: string, name: string, ...args: unknown[]): T =>
-    (imports[iface]![name] as (...a: unknown[]) => T)(...args);
+  const call = <T>(iface: string, name: string, ...args: unknown[]): T => (imports[iface]![name] as (...a: unknown[]) => T)(...args);
   const root = call<[Descriptor, string][]>('wasi:filesystem/preopens', 'getDirectories')[0]![0];
   return { imports, call, root, out, clock, authority, volume };
 }
@@ -257,9 +256,7 @@ describe('wasi:sockets and wasi:http', () => {
     const network = call('wasi:sockets/instance-network', 'instanceNetwork');
     expect(thrown(() => call('wasi:sockets/tcp-create-socket', 'createTcpSocket', 'ipv6'))).toBe('access-denied');
     expect(thrown(() => call('wasi:sockets/udp-create-socket', 'createUdpSocket', 'ipv4'))).toBe('access-denied');
-    expect(thrown(() => call('wasi:sockets/ip-name-lookup', 'resolveAddresses', network, 'localhost'))).toBe(
-      'access-denied',
-    );
+    expect(thrown(() => call('wasi:sockets/ip-name-lookup', 'resolveAddresses', network, 'localhost'))).toBe('access-denied');
     expect(authority.denials.map((d) => [d.operation, d.target, d.detail])).toEqual([
       ['tcp-create', 'ipv6', 'the run has no network'],
       ['udp-create', 'ipv4', 'the run has no network'],
@@ -308,13 +305,36 @@ describe('the import object', () => {
     const names = [...providedImports().keys()].sort();
     expect(names).toEqual(
       [
-        'wasi:cli/environment', 'wasi:cli/exit', 'wasi:cli/stderr', 'wasi:cli/stdin', 'wasi:cli/stdout',
-        'wasi:cli/terminal-input', 'wasi:cli/terminal-output', 'wasi:cli/terminal-stderr', 'wasi:cli/terminal-stdin',
-        'wasi:cli/terminal-stdout', 'wasi:clocks/monotonic-clock', 'wasi:clocks/timezone', 'wasi:clocks/wall-clock',
-        'wasi:filesystem/preopens', 'wasi:filesystem/types', 'wasi:http/outgoing-handler', 'wasi:http/types',
-        'wasi:io/error', 'wasi:io/poll', 'wasi:io/streams', 'wasi:random/insecure', 'wasi:random/insecure-seed',
-        'wasi:random/random', 'wasi:sockets/instance-network', 'wasi:sockets/ip-name-lookup', 'wasi:sockets/network',
-        'wasi:sockets/tcp', 'wasi:sockets/tcp-create-socket', 'wasi:sockets/udp', 'wasi:sockets/udp-create-socket',
+        'wasi:cli/environment',
+        'wasi:cli/exit',
+        'wasi:cli/stderr',
+        'wasi:cli/stdin',
+        'wasi:cli/stdout',
+        'wasi:cli/terminal-input',
+        'wasi:cli/terminal-output',
+        'wasi:cli/terminal-stderr',
+        'wasi:cli/terminal-stdin',
+        'wasi:cli/terminal-stdout',
+        'wasi:clocks/monotonic-clock',
+        'wasi:clocks/timezone',
+        'wasi:clocks/wall-clock',
+        'wasi:filesystem/preopens',
+        'wasi:filesystem/types',
+        'wasi:http/outgoing-handler',
+        'wasi:http/types',
+        'wasi:io/error',
+        'wasi:io/poll',
+        'wasi:io/streams',
+        'wasi:random/insecure',
+        'wasi:random/insecure-seed',
+        'wasi:random/random',
+        'wasi:sockets/instance-network',
+        'wasi:sockets/ip-name-lookup',
+        'wasi:sockets/network',
+        'wasi:sockets/tcp',
+        'wasi:sockets/tcp-create-socket',
+        'wasi:sockets/udp',
+        'wasi:sockets/udp-create-socket',
       ].sort(),
     );
   });

@@ -29,7 +29,8 @@ const fetchAll = `for (let url of args) {
   }
 }`;
 
-const fetchInJs = (allow: string[], urls: string[]) => runAudited({ network: { allow }, limits: { timeout: '20s' } }, { program: 'js', args: ['-e', fetchAll, ...urls] });
+const fetchInJs = (allow: string[], urls: string[]) =>
+  runAudited({ network: { allow }, limits: { timeout: '20s' } }, { program: 'js', args: ['-e', fetchAll, ...urls] });
 
 describe('fetch() in the js tool', () => {
   it('attack: a JS guest fetching from a port it was not granted; the granted one answers', async () => {
@@ -60,7 +61,11 @@ describe('fetch() in the js tool', () => {
     const { result } = await fetchInJs([`localhost:${servers.http}`], [`http://localhost:${servers.http}/`]);
     expect(lines(result)).toEqual(['failed']);
     expect(result.denials).toEqual([
-      expect.objectContaining({ operation: 'http-request', target: `localhost:${servers.http} (127.0.0.1)`, detail: expect.stringContaining('loopback') }),
+      expect.objectContaining({
+        operation: 'http-request',
+        target: `localhost:${servers.http} (127.0.0.1)`,
+        detail: expect.stringContaining('loopback'),
+      }),
     ]);
     const granted = await fetchInJs([`localhost:${servers.http}`, `127.0.0.1:${servers.http}`], [`http://localhost:${servers.http}/`]);
     expect(lines(granted.result)).toEqual([`200 GET / host=localhost:${servers.http}`]);
@@ -75,10 +80,10 @@ describe('fetch() in the js tool', () => {
   it('attack: a granted server redirecting the guest to a destination it was not granted (each hop is checked)', async () => {
     const away = encodeURIComponent(`http://127.0.0.1:${servers.unused}/`);
     const home = encodeURIComponent(`http://127.0.0.1:${servers.http}/target`);
-    const { result, audit } = await fetchInJs([`127.0.0.1:${servers.http}`], [
-      `http://127.0.0.1:${servers.http}/redirect?to=${home}`,
-      `http://127.0.0.1:${servers.http}/redirect?to=${away}`,
-    ]);
+    const { result, audit } = await fetchInJs(
+      [`127.0.0.1:${servers.http}`],
+      [`http://127.0.0.1:${servers.http}/redirect?to=${home}`, `http://127.0.0.1:${servers.http}/redirect?to=${away}`],
+    );
     expect(lines(result)).toEqual([`200 GET /target host=127.0.0.1:${servers.http}`, 'failed']);
     expect(accesses(audit)).toEqual([
       `allowed http-request 127.0.0.1:${servers.http}`,
@@ -120,14 +125,20 @@ describe('every refused request is an access.denied event', () => {
 describe('a fetch the script does not await', () => {
   it('keeps the js run alive until it settles, as in node', async () => {
     const code = `fetch('http://127.0.0.1:${servers.http}/late').then((response) => response.text()).then((text) => console.log('got', text))`;
-    const { result } = await runAudited({ network: { allow: [`127.0.0.1:${servers.http}`] }, limits: { timeout: '20s' } }, { program: 'js', args: ['-e', code] });
+    const { result } = await runAudited(
+      { network: { allow: [`127.0.0.1:${servers.http}`] }, limits: { timeout: '20s' } },
+      { program: 'js', args: ['-e', code] },
+    );
     expect(result).toMatchObject({ status: 'exited', exitCode: 0 });
     expect(lines(result)).toEqual([`got GET /late host=127.0.0.1:${servers.http}`]);
   });
 
   it('and one that never settles holds the run until its deadline, which ends it', async () => {
     const code = `fetch('http://127.0.0.1:${servers.silent}/').then(() => console.log('answered'))`;
-    const { result } = await runAudited({ network: { allow: [`127.0.0.1:${servers.silent}`] }, limits: { timeout: '1s' } }, { program: 'js', args: ['-e', code] });
+    const { result } = await runAudited(
+      { network: { allow: [`127.0.0.1:${servers.silent}`] }, limits: { timeout: '1s' } },
+      { program: 'js', args: ['-e', code] },
+    );
     expect(result).toMatchObject({ status: 'timeout', exitCode: 124 });
     expect(result.stdout).toBe('');
   });
@@ -141,7 +152,13 @@ describe('raw wasi:http calls', () => {
 
   it('sends a GET to exactly the granted address and streams the response back', async () => {
     const result = await get([`127.0.0.1:${servers.http}`], 'http', `127.0.0.1:${servers.http}`, '/hello?x=1');
-    expect(lines(result)).toEqual(['http-fields: ok', 'http-request: ok', 'http-handle: ok', 'http-response: 200', `http-text: GET /hello?x=1 host=127.0.0.1:${servers.http}`]);
+    expect(lines(result)).toEqual([
+      'http-fields: ok',
+      'http-request: ok',
+      'http-handle: ok',
+      'http-response: 200',
+      `http-text: GET /hello?x=1 host=127.0.0.1:${servers.http}`,
+    ]);
   });
 
   it('attack: a server whose certificate the host does not trust (HTTPS is verified, with the requested name as SNI)', async () => {
@@ -157,8 +174,8 @@ describe('raw wasi:http calls', () => {
   });
 });
 
-describe('sockets and exchanges count against the run\'s descriptors (limits.files)', () => {
-  it('attack: a guest holding requests open to a server that never answers stops at its budget, not the host\'s', async () => {
+describe("sockets and exchanges count against the run's descriptors (limits.files)", () => {
+  it("attack: a guest holding requests open to a server that never answers stops at its budget, not the host's", async () => {
     const code = `let refused = 0;
 const pending = [];
 for (let i = 0; i < 6; i++) pending.push(fetch('http://127.0.0.1:${servers.silent}/').catch(() => { refused++; }));
@@ -173,7 +190,10 @@ setTimeout(() => { console.log('refused', refused); }, 300);`;
 
   it('an exchange that ended gives its descriptor back: more requests than the budget, one after another, all succeed', async () => {
     const code = `for (let i = 0; i < 10; i++) console.log((await fetch('http://127.0.0.1:${servers.http}/n' + i)).status);`;
-    const { result } = await runAudited({ network: { allow: [`127.0.0.1:${servers.http}`] }, limits: { timeout: '20s', files: 3 } }, { program: 'js', args: ['-e', code] });
+    const { result } = await runAudited(
+      { network: { allow: [`127.0.0.1:${servers.http}`] }, limits: { timeout: '20s', files: 3 } },
+      { program: 'js', args: ['-e', code] },
+    );
     expect(lines(result)).toEqual(Array(10).fill('200'));
   });
 });

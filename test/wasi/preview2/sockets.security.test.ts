@@ -52,7 +52,11 @@ describe('TCP', () => {
     const name = await netprobe([`localhost:${servers.echo}`], ['tcp', 'localhost', servers.echo, 'hello']);
     expect(lines(name.result)).toEqual(['lookup: ok 127.0.0.1', 'connect: access-denied']);
     expect(name.result.denials).toEqual([
-      expect.objectContaining({ operation: 'tcp-connect', target: `localhost:${servers.echo} (127.0.0.1)`, detail: expect.stringContaining('loopback') }),
+      expect.objectContaining({
+        operation: 'tcp-connect',
+        target: `localhost:${servers.echo} (127.0.0.1)`,
+        detail: expect.stringContaining('loopback'),
+      }),
     ]);
     expect(accesses(name.audit)).toEqual(['allowed ip-name-lookup localhost', `denied tcp-connect localhost:${servers.echo} (127.0.0.1)`]);
 
@@ -81,7 +85,9 @@ describe('TCP', () => {
     const before = (await servers.seen()).silent;
     await netprobe([`127.0.0.1:${servers.silent}`], ['tcp', '127.0.0.1', servers.silent], '500ms');
     // Every connection the server saw (this run's, and any earlier one) ends up closed.
-    await vi.waitFor(async () => expect((await servers.seen()).silent).toEqual({ opened: before.opened + 1, closed: before.opened + 1 }), { timeout: 5000 });
+    await vi.waitFor(async () => expect((await servers.seen()).silent).toEqual({ opened: before.opened + 1, closed: before.opened + 1 }), {
+      timeout: 5000,
+    });
     await vi.waitFor(() => expect(runningBrokers()).toBe(0), { timeout: 5000 });
   });
 });
@@ -104,7 +110,9 @@ describe('every refused socket call is an access.denied event', () => {
   it('attack: connecting to 0.0.0.0 (which reaches the host) with a grant for its port: invalid-argument, recorded', async () => {
     const { result, audit } = await netprobe([`127.0.0.1:${servers.echo}`], ['tcp', '0.0.0.0', servers.echo, 'hi']);
     expect(lines(result)).toEqual(['connect: invalid-argument']);
-    expect(result.denials).toEqual([expect.objectContaining({ operation: 'tcp-connect', target: `0.0.0.0:${servers.echo}`, error: 'invalid-argument' })]);
+    expect(result.denials).toEqual([
+      expect.objectContaining({ operation: 'tcp-connect', target: `0.0.0.0:${servers.echo}`, error: 'invalid-argument' }),
+    ]);
     expect(accesses(audit)).toEqual([`denied tcp-connect 0.0.0.0:${servers.echo}`]);
   });
 
@@ -126,9 +134,13 @@ describe('a run on a worker thread', () => {
     const pool = new WorkerPool({ size: 1 });
     try {
       const policy = { network: { allow: [`127.0.0.1:${servers.echo}`, `127.0.0.1:${servers.silent}`] }, limits: { timeout: '1s' } };
-      const echoed = await pool.exec(policy, { program: guest('netprobe.component.wasm'), args: ['tcp', '127.0.0.1', String(servers.echo), 'pooled'] }).result;
+      const echoed = await pool.exec(policy, {
+        program: guest('netprobe.component.wasm'),
+        args: ['tcp', '127.0.0.1', String(servers.echo), 'pooled'],
+      }).result;
       expect(lines(echoed)).toContain('reply: echo:pooled');
-      const blocked = await pool.exec(policy, { program: guest('netprobe.component.wasm'), args: ['tcp', '127.0.0.1', String(servers.silent)] }).result;
+      const blocked = await pool.exec(policy, { program: guest('netprobe.component.wasm'), args: ['tcp', '127.0.0.1', String(servers.silent)] })
+        .result;
       expect(blocked.status).toBe('timeout');
       expect(blocked.limit?.message).not.toMatch(/terminated/);
     } finally {

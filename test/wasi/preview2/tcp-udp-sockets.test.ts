@@ -20,7 +20,11 @@ import { thrown } from '../../helpers/thrown.js';
 function setup(allow: string[]) {
   const authority = new Authority();
   const broker = new FakeBroker();
-  const grant = { allow: parseNetworkAllow(allow, () => { throw new Error('bad entry'); }) };
+  const grant = {
+    allow: parseNetworkAllow(allow, () => {
+      throw new Error('bad entry');
+    }),
+  };
   const network = new NetworkGate(grant, authority, () => broker);
   const interfaces = socketInterfaces({ authority, network } as unknown as WasiContext);
   const call = <T>(iface: string, name: string, ...args: unknown[]): T => (interfaces[iface]![name] as (...a: unknown[]) => T)(...args);
@@ -45,8 +49,11 @@ describe('wasi:sockets/tcp', () => {
     const socket = call<TcpSocket>('wasi:sockets/tcp-create-socket', 'createTcpSocket', 'ipv4');
     expect(thrown(() => socket.startConnect(net, v4([127, 0, 0, 1], 0)))).toBe('invalid-argument');
     expect(thrown(() => socket.startConnect(net, v4([0, 0, 0, 0], 80)))).toBe('invalid-argument');
-    expect(thrown(() => socket.startConnect(net, { tag: 'ipv6', val: { port: 80, flowInfo: 0, address: [0, 0, 0, 0, 0, 0, 0, 1], scopeId: 0 } }))).toBe('invalid-argument');
-    const refused = (target: string) => expect.objectContaining({ operation: 'tcp-connect', target, reason: 'network-denied', error: 'invalid-argument' });
+    expect(
+      thrown(() => socket.startConnect(net, { tag: 'ipv6', val: { port: 80, flowInfo: 0, address: [0, 0, 0, 0, 0, 0, 0, 1], scopeId: 0 } })),
+    ).toBe('invalid-argument');
+    const refused = (target: string) =>
+      expect.objectContaining({ operation: 'tcp-connect', target, reason: 'network-denied', error: 'invalid-argument' });
     expect(authority.denials).toEqual([refused('127.0.0.1:0'), refused('0.0.0.0:80'), refused('[::1]:80')]);
   });
 
