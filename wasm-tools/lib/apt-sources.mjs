@@ -17,7 +17,9 @@ const listDir = '/etc/apt/sources.list.d';
 /** apt's source files: the one-line `.list` format and the deb822 `.sources` format. */
 export function aptSourceFiles() {
   const inDir = existsSync(listDir) ? readdirSync(listDir).map((file) => `${listDir}/${file}`) : [];
-  return ['/etc/apt/sources.list', ...inDir].filter((file) => existsSync(file) && (file.endsWith('.list') || file.endsWith('.sources')));
+  return ['/etc/apt/sources.list', ...inDir].filter(
+    (file) => existsSync(file) && (file.endsWith('.list') || file.endsWith('.sources')),
+  );
 }
 
 /** Every enabled entry of apt's sources, in the order apt reads them. */
@@ -76,7 +78,10 @@ export function osCodename() {
  * Debian archive keyring, or whose suites name this release.
  */
 export function isDebianArchive(entry, codename = osCodename()) {
-  return entry.signedBy.includes('debian-archive-keyring') || entry.suites.some((suite) => codename !== '' && suite.split('-')[0] === codename);
+  return (
+    entry.signedBy.includes('debian-archive-keyring') ||
+    entry.suites.some((suite) => codename !== '' && suite.split('-')[0] === codename)
+  );
 }
 
 /** The Debian archive that carries this release's main suite: { uri, keyring }, or undefined. */
