@@ -24,6 +24,7 @@ export const importRules: ImportRules = {
     { name: 'node services', modules: ['src/node/zones/', 'src/node/network/', 'src/node/audit/', 'src/node/policy/'] },
     { name: 'node host', modules: ['src/node/host/'] },
     { name: 'run', modules: ['src/run/'] },
+    { name: 'shell', modules: ['src/shell/'] },
     { name: 'backends', modules: ['src/backends/'] },
     { name: 'wasi', modules: ['src/wasi/'] },
     { name: 'limits', modules: ['src/limits/'] },
