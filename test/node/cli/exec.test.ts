@@ -167,7 +167,7 @@ describe('goodbot exec', () => {
   });
 
   it("starts goodbot's line on a terminal on a line of its own, after the guest's unfinished line", () => {
-    const { output } = goodbotOnTerminal(root, ['exec', '--timeout', '200ms', '--', 'awk', 'BEGIN { printf "partial"; fflush(); while (1) {} }']);
+    const { output } = goodbotOnTerminal(root, ['exec', '--timeout', '1s', '--', 'awk', 'BEGIN { printf "partial"; fflush(); while (1) {} }']);
     expect(output).toMatch(/^partial\ngoodbot: awk stopped \(timeout\)/);
   });
 
