@@ -2,8 +2,9 @@ import { ExitStatus, GoodbotError } from '../../errors.js';
 import { RunLimiter } from '../../limits/run-limiter.js';
 import type { Authority } from '../../policy/authority.js';
 import { guestEnvironment } from '../../policy/environment.js';
+import { runZoneSpecs } from './run-zones.js';
 import { overlaps } from '../../policy/guest-path.js';
-import type { Policy, ZoneSpec } from '../../policy/types.js';
+import type { Policy } from '../../policy/types.js';
 import type { Platform, ToolLaunch } from '../platform.js';
 import type { LoadedProgram } from './loaded-program.js';
 import type { ExecRequest } from '../exec-request.js';
@@ -54,10 +55,7 @@ export class WasmBackend implements Backend {
     try {
       const stdio = { stdin: stdinOf(request.stdin, request.terminal?.stdin ?? false), stdout: sink('stdout'), stderr: sink('stderr') };
       const random = policy.deterministic ? new SeededRandom(policy.deterministic.seed) : this.platform.random;
-      const specs = [...policy.zones, ...mounts];
-      if (specs.length > 0 && !specs.some((spec) => overlaps(spec.guestPath, devicesZone.guestPath))) specs.push(devicesZone);
-      const root = mountPointRoot(specs);
-      for (const spec of root ? [...specs, root] : specs) {
+      for (const spec of runZoneSpecs([...policy.zones, ...mounts])) {
         const store = spec.kind === 'devices' ? new DeviceFolderStore({ ...stdio, random }) : this.platform.zoneStore(spec);
         volumes.push(new ZoneVolume(spec, store, authority, { descriptors }));
         reporter.zoneMounted(spec);
@@ -136,30 +134,6 @@ export class WasmBackend implements Backend {
     const host = this.platform.createClock();
     return policy.deterministic ? new VirtualClock((ns) => host.sleep(ns)) : host;
   }
-}
-
-/**
- * The run's `/dev` (null, zero, stdin…: see DeviceFolderStore), mounted
- * after the zones unless one of them takes that place. A run without zones
- * sees no filesystem at all, as before: no `/dev` either.
- */
-const devicesZone: ZoneSpec = { name: 'devices', kind: 'devices', access: 'ro', guestPath: '/dev', internal: true };
-
-/**
- * A read-only `/` listing the mount points, preopened last (so zones keep
- * fds 3, 4, …): `ls /` and `os.listdir('/')` show where the zones are instead
- * of failing. It holds only empty folders; paths under a zone resolve through
- * the zone's own, longer, preopen. None when a zone is `/` itself or there
- * are no zones (a guest without zones sees no filesystem at all).
- */
-function mountPointRoot(specs: readonly ZoneSpec[]): ZoneSpec | undefined {
-  if (specs.length === 0 || specs.some((spec) => spec.guestPath === '/')) return undefined;
-  const dirs = new Set<string>();
-  for (const spec of specs) {
-    const parts = spec.guestPath.split('/').filter(Boolean);
-    for (let i = 1; i <= parts.length; i++) dirs.add(parts.slice(0, i).join('/'));
-  }
-  return { name: 'mount-points', kind: 'memory', access: 'ro', guestPath: '/', dirs: [...dirs], quotaBytes: 0, internal: true };
 }
 
 /** What runs: a catalog tool's launch, or a program given by path or bytes (no mounts, no env of its own). */

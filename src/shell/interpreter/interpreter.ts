@@ -1,0 +1,607 @@
+import { ErrnoError } from '../../errno.js';
+import { Pipe } from '../../wasi/common/pipe.js';
+import type { Command, FunctionDefinition, Pipeline, Redirection, Script, SimpleCommand, Statement, TestExpression } from '../ast.js';
+import { parseScript } from '../parser/parser.js';
+import { ShellSyntaxError } from '../parser/syntax-error.js';
+import { builtins, type BuiltinContext } from './builtins/index.js';
+import { binaryTest, ConditionError, unaryTest } from './conditions.js';
+import { BreakSignal, ContinueSignal, ExitSignal, ReturnSignal } from './control.js';
+import { errnoMessage } from './errno-messages.js';
+import { ExpansionError, Expander } from './expand.js';
+import { absolutePath, type ShellFiles } from './files.js';
+import {
+  BrokenPipe,
+  BytesInput,
+  CapturedOutput,
+  CaptureOverflow,
+  closedInput,
+  DescriptorTable,
+  FileInput,
+  FileOutput,
+  PipeInput,
+  PipeOutput,
+  type Descriptor,
+  type ShellInput,
+  type ShellOutput,
+} from './io.js';
+import { matchesPattern } from './pattern.js';
+import { ReadonlyVariableError, type ShellState } from './state.js';
+
+/** A program the shell starts: a catalog tool, run under the same policy and limits. */
+export interface ProcessRequest {
+  readonly argv: readonly string[];
+  readonly env: readonly (readonly [string, string])[];
+  readonly cwd: string;
+  readonly stdin: ShellInput;
+  readonly stdout: ShellOutput;
+  readonly stderr: ShellOutput;
+}
+
+/** Starts the programs a command line names; the shell knows nothing of how they run. */
+export interface ProcessLauncher {
+  /** Where NAME is found (`type`, `command -v`), or undefined when no program has that name. */
+  find(name: string): string | undefined;
+  /** Runs the program and gives its exit status. */
+  run(request: ProcessRequest): Promise<number>;
+}
+
+/** What the interpreter runs in: the run's files, programs and limits. */
+export interface ShellEnvironment {
+  /** The name in its messages (`sh`, `bash`). */
+  readonly name: string;
+  /** The run's zones; undefined: no files at all. */
+  readonly files: ShellFiles | undefined;
+  /** Programs; undefined: builtins and functions only (anything else is not found). */
+  readonly launcher: ProcessLauncher | undefined;
+  /** Throws when the run must stop (deadline, cancellation); called before every command and loop turn. */
+  readonly checkpoint: () => void;
+  /** The most bytes one command substitution may capture. */
+  readonly captureLimit: number;
+}
+
+/** How deep functions may call functions, as bash's FUNCNEST would. */
+const maxFunctionDepth = 1000;
+const encoder = new TextEncoder();
+
+/** Is the command being run as a condition (`if`, `while`, `&&`, `!`), where `set -e` does not apply. */
+type Context = { readonly condition: boolean };
+const plain: Context = { condition: false };
+const asCondition: Context = { condition: true };
+
+/**
+ * Runs a parsed command line against a {@link ShellState}: expansions,
+ * control flow, functions, builtins, redirections over the run's zones,
+ * and pipelines whose commands run at the same time, joined by pipes.
+ */
+export class Interpreter {
+  private functionDepth = 0;
+
+  constructor(readonly environment: ShellEnvironment) {}
+
+  /** Runs SCRIPT; the exit status of the last command, or of `exit`. */
+  async run(script: Script, state: ShellState): Promise<number> {
+    try {
+      return await this.list(script.body, state, plain);
+    } catch (signal) {
+      if (signal instanceof ExitSignal) return signal.status;
+      if (signal instanceof BrokenPipe) return signal.status;
+      if (signal instanceof BreakSignal || signal instanceof ContinueSignal) return state.lastStatus;
+      if (signal instanceof ReturnSignal) return signal.status;
+      throw signal;
+    }
+  }
+
+  /** Parses and runs TEXT in STATE (`eval`, `.`, `sh -c` inside the shell); a syntax error is reported, status 2. */
+  async runText(text: string, state: ShellState, line = 0): Promise<number> {
+    let script: Script;
+    try {
+      script = parseScript(text);
+    } catch (error) {
+      if (!(error instanceof ShellSyntaxError)) throw error;
+      await this.report(state, line || error.line, error.message);
+      return 2;
+    }
+    return this.list(script.body, state, plain);
+  }
+
+  async list(statements: readonly Statement[], state: ShellState, context: Context): Promise<number> {
+    let status = state.lastStatus;
+    for (const statement of statements) status = await this.statement(statement, state, context);
+    return status;
+  }
+
+  private async statement(statement: Statement, state: ShellState, context: Context): Promise<number> {
+    if (statement.background) {
+      await this.report(state, statement.line, "background jobs ('&') are not supported yet; the command runs in the foreground");
+    }
+    const chained = statement.rest.length > 0;
+    let status = await this.pipeline(statement.first, state, chained ? asCondition : context);
+    for (const [index, { operator, pipeline }] of statement.rest.entries()) {
+      if ((operator === '&&') !== (status === 0)) continue;
+      const last = index === statement.rest.length - 1;
+      status = await this.pipeline(pipeline, state, last ? context : asCondition);
+    }
+    return status;
+  }
+
+  private async pipeline(pipeline: Pipeline, state: ShellState, context: Context): Promise<number> {
+    const inner = pipeline.negated ? asCondition : context;
+    let status: number;
+    if (pipeline.commands.length === 1) status = await this.command(pipeline.commands[0]!, state, inner);
+    else status = await this.stages(pipeline, state);
+    if (pipeline.negated) status = status === 0 ? 1 : 0;
+    state.lastStatus = status;
+    if (status !== 0 && state.options.errexit && !inner.condition) throw new ExitSignal(status);
+    return status;
+  }
+
+  /** The commands of a pipeline, each in a subshell of its own, all at once, joined by pipes. */
+  private async stages(pipeline: Pipeline, state: ShellState): Promise<number> {
+    const pipes = pipeline.commands.slice(1).map(() => new Pipe());
+    const statuses = await Promise.all(
+      pipeline.commands.map(async (command, i) => {
+        const descriptors = state.descriptors.copy();
+        const input = i > 0 ? new PipeInput(pipes[i - 1]!) : undefined;
+        const output = i < pipes.length ? new PipeOutput(pipes[i]!) : undefined;
+        if (input) descriptors.set(0, { input });
+        if (output) {
+          descriptors.set(1, { output });
+          if (pipeline.stderrToo[i]) descriptors.set(2, { output });
+        }
+        const stage = state.copy(descriptors);
+        try {
+          return await this.subshell(() => this.command(command, stage, plain), stage);
+        } finally {
+          input?.close();
+          output?.close();
+        }
+      }),
+    );
+    return state.options.pipefail ? ([...statuses].reverse().find((s) => s !== 0) ?? 0) : statuses.at(-1)!;
+  }
+
+  /** Runs BODY as a subshell: `exit` and a broken pipe end it alone. */
+  private async subshell(body: () => Promise<number>, state: ShellState): Promise<number> {
+    try {
+      return await body();
+    } catch (signal) {
+      if (signal instanceof ExitSignal || signal instanceof BrokenPipe || signal instanceof ReturnSignal) return signal.status;
+      if (signal instanceof BreakSignal || signal instanceof ContinueSignal) return state.lastStatus;
+      throw signal;
+    }
+  }
+
+  async command(command: Command, state: ShellState, context: Context): Promise<number> {
+    this.environment.checkpoint();
+    if (command.type === 'SimpleCommand') return this.simpleCommand(command, state, context);
+    if (command.type === 'FunctionDefinition') {
+      state.functions.set(command.name, command);
+      return 0;
+    }
+    return this.withRedirections(command.redirections, state, command.line, () => this.compound(command, state, context));
+  }
+
+  private async compound(command: Exclude<Command, SimpleCommand | FunctionDefinition>, state: ShellState, context: Context): Promise<number> {
+    const expander = this.expander(state);
+    switch (command.type) {
+      case 'Group':
+        return this.list(command.body, state, context);
+      case 'Subshell': {
+        const sub = state.copy(state.descriptors.copy());
+        return this.subshell(() => this.list(command.body, sub, context), sub);
+      }
+      case 'If': {
+        for (const branch of command.branches) {
+          if ((await this.list(branch.condition, state, asCondition)) === 0) return this.list(branch.body, state, context);
+        }
+        return command.otherwise ? this.list(command.otherwise, state, context) : 0;
+      }
+      case 'Loop': {
+        let status = 0;
+        for (;;) {
+          this.environment.checkpoint();
+          const test = await this.list(command.condition, state, asCondition);
+          if ((test === 0) === command.until) break;
+          const turn = await this.loopBody(command.body, state, context);
+          status = turn.status;
+          if (turn.stop) break;
+        }
+        return status;
+      }
+      case 'For': {
+        const items = command.items === undefined ? [...state.positional] : await expander.fields(command.items);
+        let status = 0;
+        for (const item of items) {
+          this.environment.checkpoint();
+          state.setVariable(command.name, item);
+          const turn = await this.loopBody(command.body, state, context);
+          status = turn.status;
+          if (turn.stop) break;
+        }
+        return status;
+      }
+      case 'ArithmeticFor': {
+        let status = 0;
+        const value = async (word: typeof command.init) => expander.arithmetic(await expander.string(word));
+        const hasTest = (await expander.string(command.test)).trim() !== '';
+        for (await value(command.init); !hasTest || (await value(command.test)) !== 0n; await value(command.step)) {
+          this.environment.checkpoint();
+          const turn = await this.loopBody(command.body, state, context);
+          status = turn.status;
+          if (turn.stop) break;
+        }
+        return status;
+      }
+      case 'Case': {
+        const subject = await expander.string(command.subject);
+        let falling = false;
+        for (const item of command.items) {
+          let matched = falling;
+          for (const pattern of item.patterns) {
+            if (matched) break;
+            matched = matchesPattern(await expander.pattern(pattern), subject);
+          }
+          if (!matched) continue;
+          const status = await this.list(item.body, state, context);
+          if (item.terminator === ';;') return status;
+          falling = item.terminator === ';&';
+          if (!falling) continue;
+        }
+        return 0;
+      }
+      case 'ArithmeticCommand': {
+        const value = expander.arithmetic(await expander.string(command.expression));
+        return value !== 0n ? 0 : 1;
+      }
+      case 'Conditional':
+        try {
+          return (await this.condition(command.expression, state)) ? 0 : 1;
+        } catch (error) {
+          if (!(error instanceof ConditionError)) throw error;
+          await this.report(state, command.line, error.message);
+          return 2;
+        }
+    }
+  }
+
+  /** One turn of a loop's body: `break` stops the loop, `continue` goes on; deeper levels pass up. */
+  private async loopBody(body: readonly Statement[], state: ShellState, context: Context): Promise<{ status: number; stop: boolean }> {
+    try {
+      return { status: await this.list(body, state, context), stop: false };
+    } catch (signal) {
+      if (signal instanceof BreakSignal) {
+        if (--signal.levels > 0) throw signal;
+        return { status: 0, stop: true };
+      }
+      if (signal instanceof ContinueSignal) {
+        if (--signal.levels > 0) throw signal;
+        return { status: 0, stop: false };
+      }
+      throw signal;
+    }
+  }
+
+  /** `[[ … ]]`: no splitting or globbing; `==` and `!=` match patterns, `=~` regular expressions. */
+  private async condition(expression: TestExpression, state: ShellState): Promise<boolean> {
+    const expander = this.expander(state);
+    const stat = this.stat(state);
+    switch (expression.type) {
+      case 'TestWord':
+        return (await expander.string(expression.word)) !== '';
+      case 'TestNot':
+        return !(await this.condition(expression.operand, state));
+      case 'TestAnd':
+        return (await this.condition(expression.left, state)) && this.condition(expression.right, state);
+      case 'TestOr':
+        return (await this.condition(expression.left, state)) || this.condition(expression.right, state);
+      case 'TestUnary':
+        return unaryTest(expression.operator, await expander.string(expression.operand), stat);
+      case 'TestBinary': {
+        const left = await expander.string(expression.left);
+        if (expression.operator === '==' || expression.operator === '=' || expression.operator === '!=') {
+          const matched = matchesPattern(await expander.pattern(expression.right), left);
+          return expression.operator === '!=' ? !matched : matched;
+        }
+        if (expression.operator === '=~') {
+          const source = await expander.string(expression.right);
+          let regex: RegExp;
+          try {
+            regex = new RegExp(source, 'u');
+          } catch {
+            throw new ConditionError(`${source}: invalid regular expression`);
+          }
+          const match = regex.exec(left);
+          if (match === null) {
+            state.unset('BASH_REMATCH');
+            return false;
+          }
+          state.setVariable(
+            'BASH_REMATCH',
+            [...match].map((group) => group ?? ''),
+          );
+          return true;
+        }
+        return binaryTest(expression.operator, left, await expander.string(expression.right), stat);
+      }
+    }
+  }
+
+  private async simpleCommand(command: SimpleCommand, state: ShellState, context: Context): Promise<number> {
+    const expander = this.expander(state);
+    let argv: string[];
+    const assignments: [string, string][] = [];
+    // A command of assignments only has the status of its last command substitution, else 0.
+    if (command.words.length === 0) state.lastStatus = 0;
+    try {
+      argv = await expander.fields(command.words);
+      for (const assignment of command.assignments) {
+        if (assignment.elements !== undefined) {
+          const values = await expander.fields(assignment.elements);
+          if (argv.length === 0) state.setVariable(assignment.name, assignment.append ? [...arrayOf(state, assignment.name), ...values] : values);
+          continue;
+        }
+        const value = await expander.string(assignment.value);
+        if (argv.length > 0) assignments.push([assignment.name, value]);
+        else if (assignment.index !== undefined) {
+          const index = Number(expander.arithmetic(await expander.string(assignment.index)));
+          state.setElement(assignment.name, index, value);
+        } else state.setVariable(assignment.name, assignment.append ? (state.get(assignment.name) ?? '') + value : value);
+      }
+    } catch (error) {
+      return this.failedExpansion(error, state, command.line);
+    }
+    if (state.options.xtrace && argv.length > 0) await this.write(state, 2, `+ ${argv.join(' ')}\n`);
+    if (argv.length === 1 && argv[0] === 'exec' && state.functions.get('exec') === undefined)
+      return this.keepRedirections(command.redirections, state, command.line);
+    if (argv.length === 0) {
+      const status = state.lastStatus;
+      return this.withRedirections(command.redirections, state, command.line, () => Promise.resolve(status));
+    }
+    return this.withRedirections(command.redirections, state, command.line, () => this.invoke(argv, assignments, state, command.line, context));
+  }
+
+  /** An expansion that failed: bash reports it and, not being interactive, leaves the shell with status 1. */
+  private async failedExpansion(error: unknown, state: ShellState, line: number): Promise<never> {
+    if (error instanceof ExpansionError || error instanceof ReadonlyVariableError) {
+      await this.report(state, line, error.message);
+      throw new ExitSignal(error instanceof ExpansionError ? error.status : 1);
+    }
+    throw error;
+  }
+
+  /** Runs ARGV: a function, a builtin, or a program, in that order. */
+  async invoke(
+    argv: readonly string[],
+    assignments: readonly [string, string][],
+    state: ShellState,
+    line: number,
+    context: Context = plain,
+  ): Promise<number> {
+    const [name, ...args] = argv as [string, ...string[]];
+    const definition = state.functions.get(name);
+    if (definition !== undefined) return this.callFunction(definition, args, state, line);
+    const builtin = builtins.get(name);
+    if (builtin !== undefined) {
+      const saved = assignments.map(([variable]) => [variable, state.variables.get(variable)] as const);
+      for (const [variable, value] of assignments) state.setVariable(variable, value);
+      try {
+        return await builtin(this.builtinContext(name, args, state, line, context));
+      } finally {
+        for (const [variable, previous] of saved) {
+          if (previous === undefined) state.variables.delete(variable);
+          else state.variables.set(variable, previous);
+        }
+      }
+    }
+    return this.external(argv, assignments, state, line);
+  }
+
+  private async external(argv: readonly string[], assignments: readonly [string, string][], state: ShellState, line: number): Promise<number> {
+    const launcher = this.environment.launcher;
+    const name = argv[0]!;
+    if (launcher === undefined || launcher.find(name) === undefined) {
+      await this.report(state, line, `${name}: command not found`);
+      return 127;
+    }
+    return launcher.run({
+      argv,
+      env: state.environment(assignments),
+      cwd: state.cwd,
+      stdin: state.descriptors.input(0),
+      stdout: state.descriptors.output(1),
+      stderr: state.descriptors.output(2),
+    });
+  }
+
+  private async callFunction(definition: FunctionDefinition, args: readonly string[], state: ShellState, line: number): Promise<number> {
+    if (this.functionDepth >= maxFunctionDepth) {
+      await this.report(state, line, `${definition.name}: maximum function nesting level exceeded (${maxFunctionDepth})`);
+      throw new ExitSignal(1);
+    }
+    const positional = state.positional;
+    state.positional = [...args];
+    state.enterFunction();
+    this.functionDepth++;
+    try {
+      return await this.command(definition.body, state, plain);
+    } catch (signal) {
+      if (signal instanceof ReturnSignal) return signal.status;
+      throw signal;
+    } finally {
+      this.functionDepth--;
+      state.leaveFunction();
+      state.positional = positional;
+    }
+  }
+
+  private builtinContext(name: string, args: readonly string[], state: ShellState, line: number, context: Context): BuiltinContext {
+    return {
+      name,
+      args,
+      state,
+      line,
+      shell: this,
+      condition: context.condition,
+      stdin: state.descriptors.input(0),
+      out: (text) => this.write(state, 1, text),
+      err: (text) => this.write(state, 2, text),
+      error: (message) => this.report(state, line, `${name}: ${message}`),
+      files: this.environment.files,
+      stat: this.stat(state),
+    };
+  }
+
+  /** Runs BODY with REDIRECTIONS applied to a copy of the descriptors; files it opened are closed after. */
+  private async withRedirections(
+    redirections: readonly Redirection[],
+    state: ShellState,
+    line: number,
+    body: () => Promise<number>,
+  ): Promise<number> {
+    if (redirections.length === 0) return body();
+    const descriptors = state.descriptors.copy();
+    const opened: Descriptor[] = [];
+    try {
+      for (const redirection of redirections) await this.redirect(redirection, descriptors, state, opened);
+    } catch (error) {
+      for (const descriptor of opened) closeDescriptor(descriptor);
+      if (error instanceof ErrnoError || error instanceof RedirectionError) {
+        await this.report(state, line, error instanceof ErrnoError ? errnoMessage(error) : error.message);
+        return 1;
+      }
+      return this.failedExpansion(error, state, line);
+    }
+    const saved = state.descriptors;
+    state.descriptors = descriptors;
+    try {
+      return await body();
+    } finally {
+      state.descriptors = saved;
+      for (const descriptor of opened) closeDescriptor(descriptor);
+    }
+  }
+
+  /** `exec` with redirections only: they change the shell's own descriptors, for the commands after. */
+  private async keepRedirections(redirections: readonly Redirection[], state: ShellState, line: number): Promise<number> {
+    for (const redirection of redirections) {
+      try {
+        await this.redirect(redirection, state.descriptors, state, []);
+      } catch (error) {
+        if (error instanceof ErrnoError || error instanceof RedirectionError) {
+          await this.report(state, line, error instanceof ErrnoError ? errnoMessage(error) : error.message);
+          return 1;
+        }
+        return this.failedExpansion(error, state, line);
+      }
+    }
+    return 0;
+  }
+
+  /** Applies one redirection to DESCRIPTORS (and, for `exec`, keeps what it opens). */
+  async redirect(redirection: Redirection, descriptors: DescriptorTable, state: ShellState, opened: Descriptor[]): Promise<void> {
+    const expander = this.expander(state);
+    const { operator } = redirection;
+    const fd = redirection.fd ?? (operator.startsWith('<') && operator !== '<>' ? 0 : operator === '<>' ? 0 : 1);
+    if (redirection.hereDocument !== undefined) {
+      const body = redirection.hereDocument.expand ? await expander.string(redirection.hereDocument.body) : plainText(redirection.hereDocument.body);
+      descriptors.set(fd, { input: new BytesInput(encoder.encode(body)) });
+      return;
+    }
+    const target = await expander.string(redirection.target);
+    if (operator === '<<<') {
+      descriptors.set(fd, { input: new BytesInput(encoder.encode(`${target}\n`)) });
+      return;
+    }
+    if ((operator === '<&' || operator === '>&') && (/^[0-9]+$/.test(target) || target === '-')) {
+      if (target === '-') descriptors.delete(fd);
+      else {
+        const source = descriptors.get(Number(target));
+        if (source === undefined) throw new RedirectionError(`${target}: Bad file descriptor`);
+        descriptors.set(fd, source);
+      }
+      return;
+    }
+    const path = absolutePath(state.cwd, target);
+    const both = operator === '&>' || operator === '&>>' || operator === '>&';
+    const mode = operator === '<' ? 'read' : operator === '<>' ? 'read-write' : operator === '>>' || operator === '&>>' ? 'append' : 'write';
+    const descriptor = this.openDescriptor(path, target, mode);
+    opened.push(descriptor);
+    if (both) {
+      descriptors.set(1, descriptor);
+      descriptors.set(2, descriptor);
+    } else descriptors.set(fd, descriptor);
+  }
+
+  private openDescriptor(path: string, written: string, mode: 'read' | 'write' | 'append' | 'read-write'): Descriptor {
+    const files = this.environment.files;
+    if (files === undefined) {
+      if (path === '/dev/null') return mode === 'read' ? { input: closedInput } : { output: { write: () => Promise.resolve(), close: () => {} } };
+      throw new RedirectionError(`${written}: No such file or directory (the run has no zones)`);
+    }
+    try {
+      const file = files.open(path, mode);
+      if (mode === 'read') return { input: new FileInput(file) };
+      if (mode === 'read-write') return { input: new FileInput(file), output: new FileOutput(file) };
+      return { output: new FileOutput(file) };
+    } catch (error) {
+      if (error instanceof ErrnoError) throw new RedirectionError(`${written}: ${errnoMessage(error, false)}`);
+      throw error;
+    }
+  }
+
+  /** Runs BODY in a subshell and gives what it wrote to stdout (`$( … )`). */
+  async substitute(body: readonly Statement[], state: ShellState): Promise<string> {
+    const capture = new CapturedOutput(this.environment.captureLimit);
+    const descriptors = state.descriptors.copy();
+    descriptors.set(1, { output: capture });
+    const sub = state.copy(descriptors);
+    try {
+      state.lastStatus = await this.subshell(() => this.list(body, sub, plain), sub);
+    } catch (error) {
+      if (error instanceof CaptureOverflow) throw new ExpansionError(error.message);
+      throw error;
+    }
+    return capture.text;
+  }
+
+  expander(state: ShellState): Expander {
+    return new Expander({ state, files: this.environment.files, substitute: (body) => this.substitute(body, state) });
+  }
+
+  stat(state: ShellState) {
+    const files = this.environment.files;
+    return (path: string, follow = true) => files?.stat(absolutePath(state.cwd, path), follow);
+  }
+
+  /** Writes TEXT to descriptor FD; a closed or broken descriptor loses it, as a shell's own messages would be. */
+  async write(state: ShellState, fd: number, text: string): Promise<void> {
+    try {
+      await state.descriptors.output(fd).write(encoder.encode(text));
+    } catch (error) {
+      if (error instanceof BrokenPipe) throw error;
+      if (!(error instanceof ErrnoError)) throw error;
+    }
+  }
+
+  /** A message on stderr as bash words it: `bash: line 3: message`. */
+  async report(state: ShellState, line: number, message: string): Promise<void> {
+    await this.write(state, 2, `${this.environment.name}: line ${line}: ${message}\n`);
+  }
+}
+
+/** A redirection that cannot be made (a bad descriptor, a file that cannot be opened). */
+class RedirectionError extends Error {}
+
+function closeDescriptor(descriptor: Descriptor): void {
+  descriptor.input?.close();
+  if (descriptor.output !== descriptor.input) descriptor.output?.close();
+}
+
+function arrayOf(state: ShellState, name: string): string[] {
+  const value = state.variables.get(name)?.value;
+  return value === undefined ? [] : Array.isArray(value) ? value : [value];
+}
+
+function plainText(word: { readonly parts: readonly { readonly type: string; readonly value?: string }[] }): string {
+  return word.parts.map((part) => part.value ?? '').join('');
+}

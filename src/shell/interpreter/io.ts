@@ -1,0 +1,220 @@
+import { ErrnoError } from '../../errno.js';
+import type { BlockingWait } from '../../limits/blocking-wait.js';
+import type { Pipe } from '../../wasi/common/pipe.js';
+import type { InputSource, OutputSink } from '../../wasi/common/stdio.js';
+import type { ShellFile } from './files.js';
+
+/**
+ * What a shell descriptor reads from. Reads never block the shell's thread
+ * for long: a pipe waits asynchronously, a file or buffer answers at once.
+ */
+export interface ShellInput {
+  /** Up to MAX bytes; empty at end of input. */
+  read(max: number): Promise<Uint8Array>;
+  close(): void;
+  /** The pipe behind it, when there is one: a program can read it directly. */
+  readonly pipe?: Pipe;
+}
+
+/** What a shell descriptor writes to. */
+export interface ShellOutput {
+  /** All of DATA; throws a {@link BrokenPipe} when the reader went away. */
+  write(data: Uint8Array): Promise<void>;
+  close(): void;
+  readonly pipe?: Pipe;
+}
+
+/** The reader of a pipe went away: the writer ends as if by SIGPIPE (status 141). */
+export class BrokenPipe {
+  readonly status = 141;
+}
+
+const empty = new Uint8Array(0);
+
+export class PipeInput implements ShellInput {
+  constructor(
+    readonly pipe: Pipe,
+    private readonly signal?: AbortSignal,
+  ) {}
+
+  read(max: number): Promise<Uint8Array> {
+    return this.pipe.readAsync(max, this.signal);
+  }
+
+  close(): void {
+    this.pipe.closeReader();
+  }
+}
+
+export class PipeOutput implements ShellOutput {
+  constructor(
+    readonly pipe: Pipe,
+    private readonly signal?: AbortSignal,
+  ) {}
+
+  async write(data: Uint8Array): Promise<void> {
+    try {
+      await this.pipe.writeAsync(data, this.signal);
+    } catch (error) {
+      if (error instanceof ErrnoError && error.errno === 'PIPE') throw new BrokenPipe();
+      throw error;
+    }
+  }
+
+  close(): void {
+    this.pipe.closeWriter();
+  }
+}
+
+/** Bytes known up front: a here-document, a here-string. */
+export class BytesInput implements ShellInput {
+  private offset = 0;
+  constructor(private readonly data: Uint8Array) {}
+
+  read(max: number): Promise<Uint8Array> {
+    const chunk = this.data.subarray(this.offset, this.offset + max);
+    this.offset += chunk.length;
+    return Promise.resolve(chunk);
+  }
+
+  close(): void {}
+}
+
+/** A closed descriptor (`<&-`), or none at all: end of input at once. */
+export const closedInput: ShellInput = { read: () => Promise.resolve(empty), close: () => {} };
+
+/** Writes to a closed descriptor fail, as EBADF does. */
+export const closedOutput: ShellOutput = {
+  write: () => Promise.reject(new ErrnoError('BADF', 'the descriptor is closed')),
+  close: () => {},
+};
+
+/** A file of a zone, opened by a redirection. */
+export class FileInput implements ShellInput {
+  constructor(private readonly file: ShellFile) {}
+
+  read(max: number): Promise<Uint8Array> {
+    return Promise.resolve(this.file.read(max));
+  }
+
+  close(): void {
+    this.file.close();
+  }
+}
+
+export class FileOutput implements ShellOutput {
+  constructor(private readonly file: ShellFile) {}
+
+  write(data: Uint8Array): Promise<void> {
+    this.file.write(data);
+    return Promise.resolve();
+  }
+
+  close(): void {
+    this.file.close();
+  }
+}
+
+/** A command substitution's output passed its limit: the substitution fails, the shell does not keep growing. */
+export class CaptureOverflow extends Error {
+  override readonly name = 'CaptureOverflow';
+}
+
+/** The output of a command substitution, kept to be expanded; at most LIMIT bytes. */
+export class CapturedOutput implements ShellOutput {
+  private readonly chunks: Uint8Array[] = [];
+  private size = 0;
+
+  constructor(private readonly limit: number) {}
+
+  write(data: Uint8Array): Promise<void> {
+    if (this.size + data.length > this.limit) {
+      return Promise.reject(new CaptureOverflow(`command substitution output passed ${this.limit} bytes`));
+    }
+    this.chunks.push(data.slice());
+    this.size += data.length;
+    return Promise.resolve();
+  }
+
+  close(): void {}
+
+  get text(): string {
+    const all = new Uint8Array(this.size);
+    let at = 0;
+    for (const chunk of this.chunks) {
+      all.set(chunk, at);
+      at += chunk.length;
+    }
+    return new TextDecoder().decode(all);
+  }
+}
+
+/** The run's own stdin (the caller's bytes, or the host's stdin for `goodbot exec`). */
+export class SourceInput implements ShellInput {
+  constructor(
+    private readonly source: InputSource,
+    private readonly wait: BlockingWait | undefined,
+  ) {}
+
+  read(max: number): Promise<Uint8Array> {
+    return Promise.resolve(this.source.read(max, this.wait));
+  }
+
+  close(): void {}
+}
+
+/** The run's own stdout or stderr. */
+export class SinkOutput implements ShellOutput {
+  constructor(private readonly sink: OutputSink) {}
+
+  write(data: Uint8Array): Promise<void> {
+    try {
+      this.sink.write(data);
+    } catch (error) {
+      if (error instanceof ErrnoError && error.errno === 'PIPE') return Promise.reject(new BrokenPipe());
+      return Promise.reject(error);
+    }
+    return Promise.resolve();
+  }
+
+  close(): void {}
+}
+
+/** One open descriptor of the shell: what it reads, what it writes, or both (`<>`). */
+export interface Descriptor {
+  readonly input?: ShellInput;
+  readonly output?: ShellOutput;
+}
+
+/** The shell's descriptors (0, 1, 2 and those opened by `exec N>…`). Copied, never shared, by a command's redirections. */
+export class DescriptorTable {
+  private readonly entries: Map<number, Descriptor>;
+
+  constructor(entries: Iterable<[number, Descriptor]> = []) {
+    this.entries = new Map(entries);
+  }
+
+  copy(): DescriptorTable {
+    return new DescriptorTable(this.entries);
+  }
+
+  get(fd: number): Descriptor | undefined {
+    return this.entries.get(fd);
+  }
+
+  set(fd: number, descriptor: Descriptor): void {
+    this.entries.set(fd, descriptor);
+  }
+
+  delete(fd: number): void {
+    this.entries.delete(fd);
+  }
+
+  input(fd = 0): ShellInput {
+    return this.entries.get(fd)?.input ?? closedInput;
+  }
+
+  output(fd = 1): ShellOutput {
+    return this.entries.get(fd)?.output ?? closedOutput;
+  }
+}

@@ -1,0 +1,150 @@
+import type { FunctionDefinition } from '../ast.js';
+import type { DescriptorTable } from './io.js';
+
+/** A shell variable: a string, or an indexed array (bash), and whether commands inherit it. */
+export interface Variable {
+  value: string | string[];
+  exported: boolean;
+  readonly?: boolean;
+}
+
+/** `set` options the shell honours. */
+export interface ShellOptions {
+  /** `-e`: exit when a command fails outside a condition. */
+  errexit: boolean;
+  /** `-u`: expanding an unset variable is an error. */
+  nounset: boolean;
+  /** `-o pipefail`: a pipeline fails when any command in it fails. */
+  pipefail: boolean;
+  /** `-f`: no pathname expansion. */
+  noglob: boolean;
+  /** `-x`: print each command before running it. */
+  xtrace: boolean;
+}
+
+export class ReadonlyVariableError extends Error {
+  constructor(readonly variable: string) {
+    super(`${variable}: readonly variable`);
+  }
+}
+
+/**
+ * Everything a shell carries from one command to the next: variables,
+ * functions, positional parameters, options, the working folder, the last
+ * status and the descriptors `exec` opened. A subshell (`( … )`, a pipeline
+ * stage, `$( … )`) works on a {@link copy}, so its changes stay in it.
+ */
+export class ShellState {
+  readonly variables: Map<string, Variable>;
+  readonly functions: Map<string, FunctionDefinition>;
+  /** Saved values to restore when each running function returns (`local`). */
+  readonly localFrames: Map<string, Variable | undefined>[] = [];
+  positional: string[];
+  options: ShellOptions;
+  cwd: string;
+  lastStatus = 0;
+  /** `$0`. */
+  scriptName: string;
+
+  constructor(
+    init: {
+      readonly env: readonly (readonly [string, string])[];
+      readonly cwd: string;
+      readonly scriptName: string;
+      readonly positional?: readonly string[];
+    },
+    /** Replaced while a command runs with its redirections applied. */
+    public descriptors: DescriptorTable,
+  ) {
+    this.variables = new Map(init.env.map(([name, value]) => [name, { value, exported: true }]));
+    this.functions = new Map();
+    this.positional = [...(init.positional ?? [])];
+    this.options = { errexit: false, nounset: false, pipefail: false, noglob: false, xtrace: false };
+    this.cwd = init.cwd;
+    this.scriptName = init.scriptName;
+    this.setVariable('PWD', init.cwd);
+    if (!this.variables.has('IFS')) this.variables.set('IFS', { value: ' \t\n', exported: false });
+  }
+
+  /** A copy for a subshell, with DESCRIPTORS as its descriptors. */
+  copy(descriptors: DescriptorTable): ShellState {
+    const copy = Object.create(ShellState.prototype) as ShellState;
+    Object.assign(copy, {
+      variables: new Map([...this.variables].map(([name, variable]) => [name, { ...variable, value: cloneValue(variable.value) }])),
+      functions: new Map(this.functions),
+      localFrames: [],
+      positional: [...this.positional],
+      options: { ...this.options },
+      cwd: this.cwd,
+      lastStatus: this.lastStatus,
+      scriptName: this.scriptName,
+      descriptors,
+    });
+    return copy;
+  }
+
+  /** A string variable's value, or an array's first element; undefined when unset. */
+  get(name: string): string | undefined {
+    const value = this.variables.get(name)?.value;
+    return Array.isArray(value) ? value[0] : value;
+  }
+
+  setVariable(name: string, value: string | string[], options: { export?: boolean } = {}): void {
+    const existing = this.variables.get(name);
+    if (existing?.readonly) throw new ReadonlyVariableError(name);
+    if (existing === undefined) this.variables.set(name, { value, exported: options.export ?? false });
+    else {
+      existing.value = value;
+      if (options.export) existing.exported = true;
+    }
+  }
+
+  /** Sets element INDEX of array NAME (a string variable becomes element 0). */
+  setElement(name: string, index: number, value: string): void {
+    const existing = this.variables.get(name);
+    if (existing?.readonly) throw new ReadonlyVariableError(name);
+    const array = existing === undefined ? [] : Array.isArray(existing.value) ? existing.value : [existing.value];
+    // Sparse, as bash's arrays: the elements between stay unset.
+    array[index] = value;
+    this.setVariable(name, array);
+  }
+
+  unset(name: string): void {
+    if (this.variables.get(name)?.readonly) throw new ReadonlyVariableError(name);
+    this.variables.delete(name);
+  }
+
+  /** Makes NAME local to the running function: its value is restored when the function returns. */
+  makeLocal(name: string): void {
+    const frame = this.localFrames.at(-1);
+    if (frame === undefined || frame.has(name)) return;
+    const existing = this.variables.get(name);
+    frame.set(name, existing && { ...existing, value: cloneValue(existing.value) });
+  }
+
+  enterFunction(): void {
+    this.localFrames.push(new Map());
+  }
+
+  leaveFunction(): void {
+    const frame = this.localFrames.pop();
+    for (const [name, saved] of frame ?? []) {
+      if (saved === undefined) this.variables.delete(name);
+      else this.variables.set(name, saved);
+    }
+  }
+
+  /** The environment a command gets: the exported variables (arrays are not exported, as in bash). */
+  environment(extra: readonly (readonly [string, string])[] = []): [string, string][] {
+    const env = new Map<string, string>();
+    for (const [name, variable] of this.variables) {
+      if (variable.exported && !Array.isArray(variable.value)) env.set(name, variable.value);
+    }
+    for (const [name, value] of extra) env.set(name, value);
+    return [...env];
+  }
+}
+
+function cloneValue(value: string | string[]): string | string[] {
+  return Array.isArray(value) ? [...value] : value;
+}
