@@ -61,7 +61,7 @@ export class ContainerBackend implements Backend {
           runId,
           policy,
           argv,
-          cwd: request.cwd ?? '/',
+          cwd: request.cwd ?? policy.cwd ?? '/',
           env,
           stdin,
           limiter,

@@ -12,7 +12,10 @@ export interface ExecRequest {
   readonly stdin?: string | Uint8Array | InputSource;
   /** Variables for this run only, set by the (trusted) caller on top of the policy's. */
   readonly env?: Readonly<Record<string, string>>;
-  /** Working directory reported to components (`initial-cwd`); default `/`. */
+  /**
+   * The working folder (a guest path inside a zone): every tool resolves
+   * relative paths against it. Default: the policy's `cwd`, else `/`.
+   */
   readonly cwd?: string;
   /** Called with each chunk of output as the guest writes it; one that may block waits as WAIT says (the run's deadline). */
   readonly onStdout?: (chunk: Uint8Array, wait: BlockingWait) => void;

@@ -1,6 +1,6 @@
 import type * as z from 'zod/mini';
 import { GoodbotError } from '../errors.js';
-import { normalizeAbsolute, overlaps, resolveAgainst } from './guest-path.js';
+import { isWithin, normalizeAbsolute, overlaps, resolveAgainst } from './guest-path.js';
 import { parseNetworkAllow } from './network-grant.js';
 import { policyFileSchema, sandboxSchema } from './schema.js';
 import { findTool, withToolSuggestion } from '../tools/catalog.js';
@@ -107,6 +107,12 @@ function normalize(config: Parsed, source: PolicySource, prefix: (string | numbe
     });
   });
 
+  const cwd = config.cwd === undefined ? undefined : normalizeAbsolute(config.cwd);
+  // Without zones (command-line flags checked before they join a policy file's zones) the run checks it.
+  if (cwd !== undefined && cwd !== '/' && zones.length > 0 && !zones.some((zone) => isWithin(zone.guestPath, cwd))) {
+    fail(['cwd'], `'${config.cwd}' lies in no zone`, 'use a folder inside one of sandbox.zones, or add a zone that holds it');
+  }
+
   const dockerMemory = parseSize(config.docker.memory);
   if (!(dockerMemory! >= 6 * 1024 * 1024))
     fail(['docker', 'memory'], `'${config.docker.memory}' is below Docker's 6MiB minimum`, "write e.g. '512MiB'");
@@ -129,6 +135,7 @@ function normalize(config: Parsed, source: PolicySource, prefix: (string | numbe
     ...(config.deterministic !== false && {
       deterministic: { seed: config.deterministic === true ? 0 : config.deterministic.seed },
     }),
+    ...(cwd !== undefined && { cwd }),
   };
   compiledPolicies.add(policy);
   return deepFreeze(policy);

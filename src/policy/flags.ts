@@ -18,6 +18,8 @@ export interface PolicyFlags {
   readonly limits?: LimitFlags;
   /** `--deterministic`: a fixed clock and seeded random bytes (seed 0). */
   readonly deterministic?: boolean;
+  /** `--cwd PATH`: the working folder (a guest path). */
+  readonly cwd?: string;
 }
 
 export interface LimitFlags {
@@ -131,6 +133,7 @@ export function configFromFlags(flags: PolicyFlags, cwd: string, taken: readonly
     ...(allowNet.length > 0 && { network: { allow: [...allowNet] } }),
     ...(flags.limits !== undefined && Object.keys(flags.limits).length > 0 && { limits: { ...flags.limits } }),
     ...(flags.deterministic === true && { deterministic: true }),
+    ...(flags.cwd !== undefined && { cwd: flags.cwd }),
   };
 }
 
@@ -147,5 +150,6 @@ export function mergeConfigs(base: SandboxConfig, extra: SandboxConfig): Sandbox
     network: { allow: [...(base.network?.allow ?? []), ...(extra.network?.allow ?? [])] },
     limits: { ...(base.limits ?? {}), ...(extra.limits ?? {}) },
     ...((extra.deterministic ?? base.deterministic) !== undefined && { deterministic: extra.deterministic ?? base.deterministic! }),
+    ...((extra.cwd ?? base.cwd) !== undefined && { cwd: extra.cwd ?? base.cwd! }),
   };
 }

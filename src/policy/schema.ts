@@ -60,6 +60,8 @@ export const sandboxSchema = z.strictObject({
   deterministic: z._default(z.union([z.boolean(), z.strictObject({ seed: z.int().check(z.nonnegative()) })]), false),
   /** Mounted in order, as preopens 3, 4, …; absent: the guest sees no files at all. */
   zones: z._default(z.array(zoneSchema), []),
+  /** The working folder of every run (a guest path inside a zone): relative paths resolve against it. Absent: `/`. */
+  cwd: z.optional(z.string().check(z.startsWith('/', 'a guest path is absolute (starts with /)'))),
   env: z._default(
     z.strictObject({
       /** Host variables passed through; names or `PREFIX*`. Empty: none. */

@@ -17,6 +17,8 @@ export interface Policy {
   readonly audit: AuditSettings;
   /** Set: the guest's clocks start at 2000-01-01 and move only when it sleeps; random bytes come from this seed. */
   readonly deterministic?: { readonly seed: number };
+  /** The working folder of every run (normalized, inside a zone); absent: `/`. */
+  readonly cwd?: string;
 }
 
 export type BackendName = 'wasm' | 'docker' | 'auto';

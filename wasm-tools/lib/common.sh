@@ -1,6 +1,6 @@
 # Shared by every recipe in wasm-tools/recipes/: progress output, the WASI
 # toolchain, and Debian/npm source fetching. A recipe is run by the catalog
-# builder (src/tools/builder.ts) as `bash build.sh` with:
+# builder (src/node/tools/builder.ts) as `bash build.sh` with:
 #   GOODBOT_OUT      empty folder for the results (the tool's artifact and data)
 #   GOODBOT_WORK     empty scratch folder for the build (removed afterwards)
 #   GOODBOT_SOURCES  persistent download cache for source packages
@@ -36,6 +36,22 @@ wasi_toolchain() {
   export LDFLAGS="${LDFLAGS:-}"
   WASI_STUBS_INCLUDE="$GOODBOT_LIB/wasi-stubs/include"
   export WASI_STUBS_INCLUDE
+  WASI_STARTUP_OBJ="$(wasi_startup_object)"
+  export WASI_STARTUP_OBJ
+  export LDFLAGS="$LDFLAGS $WASI_STARTUP_OBJ"
+}
+
+# wasi_startup_object: compiles initial-cwd.c (the process starts in the run's
+# working folder, from PWD) and prints the object's path. Every tool's link
+# line takes it: through LDFLAGS, or by name where a recipe links by hand.
+wasi_startup_object() {
+  local object="$GOODBOT_WORK/initial-cwd.o"
+  if [ ! -s "$object" ]; then
+    need_debs clang wasi-libc
+    clang --target=wasm32-wasi --sysroot=/usr -nostdinc -isystem "$(clang -print-resource-dir)/include" \
+      -isystem /usr/include/wasm32-wasi -O2 -c "$GOODBOT_LIB/initial-cwd.c" -o "$object"
+  fi
+  printf '%s\n' "$object"
 }
 
 # debian_source PACKAGE[/SUITE] DEST: unpacks the Debian source package (with

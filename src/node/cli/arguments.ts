@@ -14,12 +14,26 @@ export interface ExecArguments {
   build: boolean;
   limits: LimitFlags;
   deterministic: boolean;
+  /** `--cwd PATH`: the working folder, a guest path. */
+  cwd?: string;
   audit?: string;
   program: string;
   args: string[];
 }
 
-const valued = new Set(['--backend', '--policy', '--dir', '--env', '--allow-net', '--audit', '--fuel', '--timeout', '--memory', '--max-output']);
+const valued = new Set([
+  '--backend',
+  '--policy',
+  '--dir',
+  '--cwd',
+  '--env',
+  '--allow-net',
+  '--audit',
+  '--fuel',
+  '--timeout',
+  '--memory',
+  '--max-output',
+]);
 const flags = new Set(['--json', '--build', '--deterministic']);
 
 /**
@@ -73,6 +87,9 @@ export function parseExecArguments(argv: readonly string[]): ExecArguments {
         break;
       case '--dir':
         parsed.dirs.push(value);
+        break;
+      case '--cwd':
+        parsed.cwd = value;
         break;
       case '--env':
         parsed.env.push(value);
@@ -128,6 +145,8 @@ options:
                           mount a host folder at GUEST (read-write unless :ro;
                           any other mode is an error); repeatable; without
                           ::GUEST the guest sees HOST's path
+  --cwd PATH              the working folder, a guest path inside a zone: every
+                          tool resolves relative paths against it (default /)
   --env NAME[=VALUE]      pass the host's NAME, or set NAME=VALUE; repeatable
   --allow-net HOST:PORT   add a network.allow entry: api.example.com:443,
                           *.example.org:443, 10.0.0.0/8:5432, [::1]:8080; PORT

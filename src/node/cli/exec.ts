@@ -30,6 +30,7 @@ export async function execCommand(argv: readonly string[]): Promise<number> {
         allowNet: options.allowNet,
         limits: options.limits,
         deterministic: options.deterministic,
+        ...(options.cwd !== undefined && { cwd: options.cwd }),
         ...(options.backend !== undefined && { backend: options.backend }),
       },
       process.cwd(),

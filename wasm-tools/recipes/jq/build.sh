@@ -64,7 +64,7 @@ compile_all "$obj/jq" "${jq_defines[@]}" -I"$jq" -I"$jq/src" -I"$onig/src" -I"$G
 step "linking jq.wasm"
 # 1 MiB of C stack (wasm-ld gives 64 KiB): jq's parser, printer and
 # interpreter recurse on nesting depth
-$CC $CFLAGS -o "$GOODBOT_OUT/jq.wasm" "$obj/jq"/*.o "$GOODBOT_WORK/libonig.a" \
+$CC $CFLAGS -o "$GOODBOT_OUT/jq.wasm" "$obj/jq"/*.o "$GOODBOT_WORK/libonig.a" "$WASI_STARTUP_OBJ" \
   -Wl,--strip-debug -Wl,-z,stack-size=$((1024 * 1024))
 [ -s "$GOODBOT_OUT/jq.wasm" ]
 mkdir -p "$GOODBOT_OUT/licenses"

@@ -28,7 +28,7 @@ step "linking lua.wasm"
 # 1 MiB of C stack (wasm-ld gives 64 KiB): Lua allows 200 nested C calls
 # (LUAI_MAXCCALLS) and reports "C stack overflow" only if they fit
 # shellcheck disable=SC2086
-$CC $CFLAGS -o "$GOODBOT_OUT/lua.wasm" "$obj"/*.o \
+$CC $CFLAGS -o "$GOODBOT_OUT/lua.wasm" "$obj"/*.o "$WASI_STARTUP_OBJ" \
   -lwasi-emulated-signal -lwasi-emulated-process-clocks -Wl,--strip-debug \
   -Wl,-z,stack-size=$((1024 * 1024))
 [ -s "$GOODBOT_OUT/lua.wasm" ]

@@ -85,6 +85,8 @@ export CARGO_PROFILE_RELEASE_STRIP=symbols
 export RUSTC
 export PATH="/usr/bin:$PATH"
 unset RUSTFLAGS RUSTUP_TOOLCHAIN
+# The process starts in the run's working folder (see wasm-tools/lib/initial-cwd.c).
+export CARGO_TARGET_WASM32_WASI_RUSTFLAGS="-C link-arg=$(wasi_startup_object)"
 
 step "building ripgrep $(sed -n 's/^version = "\(.*\)"/\1/p' "$SRC/Cargo.toml" | head -1) for wasm32-wasi (cargo $("$CARGO" --version | cut -d' ' -f2))"
 (cd "$SRC" && "$CARGO" build --offline --release --target wasm32-wasi --bin rg -j "$JOBS")

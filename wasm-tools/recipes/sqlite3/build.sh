@@ -57,7 +57,7 @@ wait "$pid"
 step "linking sqlite3.wasm"
 # 1 MiB of C stack (wasm-ld gives 64 KiB) for deep expression trees
 # shellcheck disable=SC2086
-$CC $CFLAGS -o "$GOODBOT_OUT/sqlite3.wasm" "$obj"/*.o \
+$CC $CFLAGS -o "$GOODBOT_OUT/sqlite3.wasm" "$obj"/*.o "$WASI_STARTUP_OBJ" \
   -lwasi-emulated-signal -lwasi-emulated-getpid -lwasi-emulated-process-clocks -Wl,--strip-debug -Wl,-z,stack-size=$((1024 * 1024))
 [ -s "$GOODBOT_OUT/sqlite3.wasm" ]
 mkdir -p "$GOODBOT_OUT/licenses"

@@ -1,0 +1,254 @@
+import { ErrnoError } from '../../errno.js';
+import { ExitStatus, GoodbotError } from '../../errors.js';
+import type { WasiClock } from '../../limits/clock.js';
+import { RunLimiter } from '../../limits/run-limiter.js';
+import type { Authority } from '../../policy/authority.js';
+import { isWithin, normalizeAbsolute, overlaps } from '../../policy/guest-path.js';
+import type { Policy, ZoneSpec } from '../../policy/types.js';
+import { isToolName } from '../../tools/catalog.js';
+import type { Preopen, WasiContext } from '../../wasi/common/context.js';
+import { SeededRandom, VirtualClock } from '../../wasi/common/deterministic.js';
+import { NetworkGate } from '../../wasi/common/network-gate.js';
+import type { RandomSource } from '../../wasi/common/random.js';
+import { CallbackOutput, type InputSource, type OutputSink } from '../../wasi/common/stdio.js';
+import { DescriptorBudget } from '../../zones/descriptor-budget.js';
+import { DeviceFolderStore } from '../../zones/device-folder.js';
+import { ZoneVolume } from '../../zones/zone-volume.js';
+import type { BackendJob, RunOutcome } from '../backend.js';
+import type { Platform, ToolLaunch } from '../platform.js';
+import type { LoadedProgram } from './loaded-program.js';
+import type { GuestOutcome } from './outcome.js';
+import { runZoneSpecs } from './run-zones.js';
+
+/** What runs: a catalog tool's launch, or a program given by path or bytes (no mounts, no env of its own). */
+export type ResolvedProgram = Omit<ToolLaunch, 'version'>;
+
+/** A guest's standard streams. */
+export interface GuestStdio {
+  readonly stdin: InputSource;
+  readonly stdout: OutputSink;
+  readonly stderr: OutputSink;
+}
+
+/**
+ * PROGRAM as the caller gave it: bytes, a `.wasm` path, or a catalog tool
+ * name, which the policy's `tools.allow` must grant.
+ */
+export async function resolveProgram(
+  platform: Platform,
+  policy: Policy,
+  program: string | Uint8Array,
+  authority: Authority,
+): Promise<ResolvedProgram> {
+  if (typeof program !== 'string' || !isToolName(program)) {
+    const loaded = await platform.loadProgram(program);
+    return { program: loaded, name: loaded.name, argv0: loaded.name, mounts: [], env: {} };
+  }
+  requireTool(policy, program, authority);
+  if (platform.launchTool === undefined) {
+    throw new GoodbotError('not-found', `${program}: this platform has no tool catalog`, {
+      hint: 'give the program as a .wasm path or as bytes',
+      path: program,
+    });
+  }
+  const launch = await platform.launchTool(program);
+  for (const mount of launch.mounts) {
+    const zone = policy.zones.find((z) => overlaps(z.guestPath, mount.guestPath));
+    if (zone !== undefined) {
+      throw new GoodbotError('policy', `zone '${zone.name}' at ${zone.guestPath} overlaps ${mount.guestPath}, which ${program} mounts for itself`, {
+        field: `sandbox.zones[${policy.zones.indexOf(zone)}].guestPath`,
+        hint: 'mount the zone at another guest path',
+      });
+    }
+  }
+  return launch;
+}
+
+/** Throws unless the policy's `tools.allow` grants NAME (the refusal is recorded). */
+export function requireTool(policy: Policy, name: string, authority: Authority): void {
+  if (!authority.mayRunTool(policy.tools, name)) {
+    throw new GoodbotError('policy', `the policy does not allow the tool '${name}'`, {
+      field: 'sandbox.tools.allow',
+      hint: `add '${name}' to sandbox.tools.allow to let it run`,
+    });
+  }
+}
+
+/** The run's working folder, normalized; it must be an absolute guest path. */
+export function workingFolder(cwd: string | undefined): string {
+  if (cwd === undefined) return '/';
+  if (!cwd.startsWith('/')) {
+    throw new GoodbotError('usage', `the working folder '${cwd}' is not an absolute guest path`, {
+      field: 'cwd',
+      hint: 'give it from /, e.g. /work/src',
+    });
+  }
+  return normalizeAbsolute(cwd);
+}
+
+/**
+ * PWD tells the tools built for preview1 where to start
+ * (wasm-tools/lib/initial-cwd.c; components get `initial-cwd` instead). It
+ * wins over any PWD from the policy or the host: it is the run's working
+ * folder, not a variable.
+ */
+export function withWorkingFolder(env: readonly (readonly [string, string])[], cwd: string): [string, string][] {
+  const rest = env.filter(([name]) => cwd === '/' || name !== 'PWD').map(([name, value]): [string, string] => [name, value]);
+  return cwd === '/' ? rest : [...rest, ['PWD', cwd]];
+}
+
+/**
+ * One WebAssembly run's shared parts: its authority, limiter (one budget of
+ * fuel, time and output for everything it runs), network gate, descriptor
+ * budget, clock, random source and mounted zones. Programs run in it one
+ * after another on the calling thread: the run's own program, or, for a
+ * shell, each command it starts. {@link close} unmounts and disconnects.
+ */
+export class WasmRun {
+  readonly limiter: RunLimiter;
+  readonly network: NetworkGate;
+  readonly random: RandomSource;
+  readonly clock: WasiClock;
+  /** The policy's zones, `/dev` and `/`, mounted by {@link mount}. */
+  readonly volumes: ZoneVolume[] = [];
+  /** Zones a catalog tool mounts for itself (python's standard library…), mounted the first time it runs. */
+  private readonly toolVolumes = new Map<string, ZoneVolume>();
+  private readonly descriptors: DescriptorBudget;
+  private stdio: GuestStdio | undefined;
+
+  constructor(
+    private readonly platform: Platform,
+    private readonly job: BackendJob,
+    readonly authority: Authority,
+    readonly startedAt: number,
+  ) {
+    const { policy } = job;
+    this.limiter = new RunLimiter(policy.limits, startedAt, () => job.isCancelled());
+    const openNetwork = platform.openNetwork === undefined ? undefined : () => platform.openNetwork!();
+    this.descriptors = new DescriptorBudget(policy.limits.files);
+    this.network = new NetworkGate(policy.network, authority, openNetwork, this.limiter, this.descriptors);
+    this.random = policy.deterministic ? new SeededRandom(policy.deterministic.seed) : platform.random;
+    const host = platform.createClock();
+    this.clock = this.limiter.clock(policy.deterministic ? new VirtualClock((ns) => host.sleep(ns)) : host);
+  }
+
+  /** A sink for the run's STREAM: counted against the output cap, then reported. */
+  sink(stream: 'stdout' | 'stderr'): OutputSink {
+    const { limiter, job } = this;
+    return new CallbackOutput((written) => {
+      const chunk = limiter.admitOutput(written);
+      if (chunk.length > 0) job.reporter.output(stream, chunk, limiter);
+      if (limiter.tripped !== undefined) throw limiter.tripped;
+    }, job.request.terminal?.[stream] ?? false);
+  }
+
+  /** Mounts ZONES (the policy's and the first program's own), `/dev` over STDIO and `/`. */
+  mount(zones: readonly ZoneSpec[], stdio: GuestStdio): void {
+    this.stdio = stdio;
+    for (const spec of runZoneSpecs(zones)) this.volumes.push(this.mountOne(spec));
+  }
+
+  private mountOne(spec: ZoneSpec): ZoneVolume {
+    const store = spec.kind === 'devices' ? new DeviceFolderStore({ ...this.stdio!, random: this.random }) : this.platform.zoneStore(spec);
+    const volume = new ZoneVolume(spec, store, this.authority, { descriptors: this.descriptors });
+    this.job.reporter.zoneMounted(spec);
+    return volume;
+  }
+
+  /** Refuses a working folder that is no folder of the run's zones: every relative path would fail otherwise. */
+  checkWorkingFolder(cwd: string): void {
+    if (cwd === '/') return;
+    const volume = [...this.volumes]
+      .filter((v) => isWithin(v.spec.guestPath, cwd))
+      .sort((a, b) => b.spec.guestPath.length - a.spec.guestPath.length)[0];
+    let type: string | undefined;
+    try {
+      const relative = volume === undefined ? undefined : cwd.slice(volume.spec.guestPath === '/' ? 1 : volume.spec.guestPath.length + 1) || '.';
+      type = volume?.statAt(volume.root, relative!, true).type;
+    } catch (error) {
+      if (!(error instanceof ErrnoError)) throw error;
+    }
+    if (type !== 'directory') {
+      throw new GoodbotError('zone', `the working folder ${cwd} ${type === undefined ? "does not exist in the run's zones" : 'is not a folder'}`, {
+        field: 'cwd',
+        path: cwd,
+        hint: 'use a folder inside one of the zones',
+      });
+    }
+  }
+
+  /** The run's zones as preopens, with PROGRAM's own mounts (mounted now if this is its first run here). */
+  preopens(program?: ResolvedProgram): Preopen[] {
+    const own = (program?.mounts ?? []).map((spec) => {
+      let volume = this.toolVolumes.get(spec.name);
+      if (volume === undefined) {
+        volume = this.mountOne(spec);
+        this.toolVolumes.set(spec.name, volume);
+      }
+      return volume;
+    });
+    // The program's mounts come before `/dev` and `/`, as they do for a run's own program.
+    const volumes = [...this.volumes.filter((v) => !v.spec.internal), ...own, ...this.volumes.filter((v) => v.spec.internal)];
+    return volumes.map((volume) => ({ guestPath: volume.spec.guestPath, dir: volume.root }));
+  }
+
+  /** Runs PROGRAM to its end on this thread, in the run. */
+  runProgram(
+    program: LoadedProgram,
+    args: readonly string[],
+    env: readonly (readonly [string, string])[],
+    cwd: string,
+    stdio: GuestStdio,
+    preopens: readonly Preopen[],
+  ): GuestOutcome {
+    if (this.limiter.checkCancelled()) return { kind: 'limit', limit: this.limiter.tripped! };
+    const volumes = [...this.volumes, ...this.toolVolumes.values()];
+    const ctx: WasiContext = {
+      args,
+      env,
+      cwd,
+      preopens,
+      volumes,
+      ...stdio,
+      clock: this.clock,
+      random: this.random,
+      authority: this.authority,
+      network: this.network,
+      limiter: this.limiter,
+    };
+    try {
+      return program.run(ctx);
+    } catch (error) {
+      if (error instanceof GoodbotError) throw error;
+      throw new GoodbotError('runtime', `the host failed while running ${program.name}: ${(error as Error)?.message ?? error}`, {
+        hint: 'this is a goodbot bug; please report it with the audit log',
+        cause: error,
+      });
+    }
+  }
+
+  /** The run's outcome from how its program ended (or the shell's exit status). */
+  outcome(ended: GuestOutcome, program: RunOutcome['program']): RunOutcome {
+    const { limiter } = this;
+    limiter.guestEnded();
+    // The first limit reached decides, even if the guest caught its error and exited.
+    const limit = limiter.tripped ?? (ended.kind === 'limit' ? ended.limit : undefined);
+    return {
+      status: limit ? limit.limit : ended.kind === 'exit' ? 'exited' : 'trapped',
+      exitCode: limit ? ExitStatus.limit : ended.kind === 'exit' ? ended.code : ExitStatus.trap,
+      durationMs: performance.now() - this.startedAt,
+      denialCount: this.authority.denialCount,
+      ...(ended.kind === 'trap' && !limit && { trap: ended.trap }),
+      ...(limit && { limit: { kind: limit.limit, message: limit.message } }),
+      ...(limiter.fuelConsumed !== undefined && { fuelConsumed: limiter.fuelConsumed }),
+      backend: 'wasm',
+      program,
+    };
+  }
+
+  /** Whatever ended the run (exit, trap, limit, host failure), its sockets, broker and zones go with it. */
+  close(): void {
+    this.network.close();
+    for (const volume of [...this.volumes, ...this.toolVolumes.values()]) volume.unmount();
+  }
+}
