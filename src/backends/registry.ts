@@ -1,6 +1,6 @@
 import type { Platform } from './platform.js';
 import type { Policy } from '../policy/types.js';
-import { findTool, isToolName } from '../tools/catalog.js';
+import { findTool, isShellCommand, isToolName } from '../tools/catalog.js';
 import type { Backend } from './backend.js';
 import { ContainerBackend } from './container-backend.js';
 import { WasmBackend } from './wasm/wasm-backend.js';
@@ -17,6 +17,6 @@ export function platformBackends(platform: Platform): Readonly<Record<BackendNam
 export function chooseBackend(backend: Policy['backend'], program: string | Uint8Array): BackendName {
   if (backend === 'wasm' || typeof program !== 'string') return 'wasm';
   if (backend === 'docker') return 'docker';
-  const wasm = isToolName(program) ? findTool(program) !== undefined : program.endsWith('.wasm');
+  const wasm = isToolName(program) ? findTool(program) !== undefined || isShellCommand(program) : program.endsWith('.wasm');
   return wasm ? 'wasm' : 'docker';
 }

@@ -25,7 +25,7 @@ export interface RunResult {
   readonly fuelConsumed?: number;
   /** Which backend ran it (`auto` chooses per program). */
   readonly backend: 'wasm' | 'docker';
-  readonly program: { readonly name: string; readonly kind: 'module' | 'component' | 'container' };
+  readonly program: { readonly name: string; readonly kind: 'module' | 'component' | 'container' | 'shell' };
   /** The container image (Docker backend). */
   readonly image?: string;
 }

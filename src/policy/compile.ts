@@ -3,7 +3,7 @@ import { GoodbotError } from '../errors.js';
 import { isWithin, normalizeAbsolute, overlaps, resolveAgainst } from './guest-path.js';
 import { parseNetworkAllow } from './network-grant.js';
 import { policyFileSchema, sandboxSchema } from './schema.js';
-import { findTool, withToolSuggestion } from '../tools/catalog.js';
+import { findTool, isShellCommand, withToolSuggestion } from '../tools/catalog.js';
 import type { Policy, ZoneSpec } from './types.js';
 import { limitProblem } from './limit-values.js';
 import { parseDuration, parseSize } from './units.js';
@@ -56,7 +56,7 @@ function normalize(config: Parsed, source: PolicySource, prefix: (string | numbe
 
   const zones: ZoneSpec[] = [];
   config.tools.allow?.forEach((name, i) => {
-    if (findTool(name) === undefined) {
+    if (findTool(name) === undefined && !isShellCommand(name)) {
       fail(['tools', 'allow', i], `no tool named '${name}' in the catalog`, withToolSuggestion(name, 'run `goodbot tools list` for the names'));
     }
   });

@@ -1,5 +1,4 @@
-import type { Backend } from '../backends/backend.js';
-import { chooseBackend, platformBackends, type BackendName } from '../backends/registry.js';
+import { RunBackends } from './run-backends.js';
 import type { Platform } from '../backends/platform.js';
 import { policyDigest } from '../policy/digest.js';
 import type { Policy } from '../policy/types.js';
@@ -39,13 +38,13 @@ export interface Run {
  */
 export class Sandbox {
   private digest: Promise<string> | undefined;
-  private readonly backends: Readonly<Record<BackendName, Backend>>;
+  private readonly backends: RunBackends;
 
   constructor(
     readonly policy: Policy,
     private readonly platform: Platform,
   ) {
-    this.backends = platformBackends(platform);
+    this.backends = new RunBackends(platform);
   }
 
   /**
@@ -56,7 +55,7 @@ export class Sandbox {
     return startRun({
       policy: this.policy,
       request,
-      backend: this.backends[chooseBackend(this.policy.backend, request.program)],
+      backend: this.backends.for(this.policy, request.program),
       policyDigest: () => (this.digest ??= policyDigest(this.policy)),
       ...(this.platform.audit !== undefined && { audit: this.platform.audit }),
       ...(hooks.runId !== undefined && { runId: hooks.runId }),

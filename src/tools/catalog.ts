@@ -221,6 +221,13 @@ export function mountZoneName(tool: ToolEntry, mount: ToolMount): string {
  * Whether PROGRAM names a catalog tool rather than a file: tool names have no
  * slash and no `.wasm` suffix.
  */
+/** The shells a command line runs in: goodbot's own interpreter on WebAssembly, the image's shell in a container. */
+export const shellCommands: readonly string[] = ['sh', 'bash'];
+
+export function isShellCommand(name: string): boolean {
+  return shellCommands.includes(name);
+}
+
 export function isToolName(program: string): boolean {
   return !program.includes('/') && !program.endsWith('.wasm');
 }

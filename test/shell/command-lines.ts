@@ -181,6 +181,11 @@ export const badSyntax: readonly string[] = [
   'while true; do',
   'echo $(echo a',
   'f() echo body',
+  'if then fi',
+  'if true; then fi',
+  '{ }',
+  '( )',
+  'while do done',
 ];
 
 /** Constructs the shell parses but does not run: each fails clearly, naming itself. */

@@ -73,7 +73,7 @@ export async function goodbotShell(
   );
   try {
     const status = await runShell({
-      text: line,
+      args: ['-c', line],
       name: 'bash',
       env: [
         ['HOME', dir],

@@ -23,9 +23,12 @@ print("wrote /output/totals.json:", totals)'
 show exec --policy "$policy" -- jq -r 'to_entries | max_by(.value) | "top region: \(.key)"' /output/totals.json
 show exec --policy "$policy" -- sqlite3 -box :memory: \
   ".import --csv /input/reports/sales.csv sales" "select quarter, sum(amount) as total from sales group by quarter;"
-cut_out="$(goodbot exec --policy "$policy" -- cut -d, -f1 /input/reports/sales.csv)"
-printf '\n\033[1m$ goodbot exec -- cut -d, -f1 sales.csv | goodbot exec -- sort | goodbot exec -- uniq -c\033[0m\n'
-printf '%s\n' "$cut_out" | goodbot exec --policy "$policy" -- sort | goodbot exec --policy "$policy" -- uniq -c
+
+echo; echo "   A command line in goodbot's shell: every command is a catalog tool under the same policy:"
+line='cut -d, -f1 sales.csv | sort | uniq -c; echo "regions: $(tail -n +2 sales.csv | cut -d, -f1 | sort -u | wc -l)"'
+printf "\n\033[1m\$ goodbot exec --policy %s --cwd /input/reports -- sh -c '%s'\033[0m\n" "$policy" "$line"
+goodbot exec --policy "$policy" --cwd /input/reports -- sh -c "$line"
+printf '(exit status %s)\n' "$?"
 
 echo; echo "   A tool the policy does not list is refused before it runs (sandbox.tools.allow):"
 show exec --policy "$policy" -- ruby -e 'puts 1'

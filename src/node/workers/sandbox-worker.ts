@@ -1,6 +1,6 @@
 import { parentPort } from 'node:worker_threads';
 import type { RunReporter } from '../../backends/backend.js';
-import { chooseBackend, platformBackends } from '../../backends/registry.js';
+import { RunBackends } from '../../run/run-backends.js';
 import { HostStdin } from '../platform/host-stdio.js';
 import { GoodbotError } from '../../errors.js';
 import { createNodePlatform } from '../platform/node-platform.js';
@@ -16,7 +16,7 @@ import type { RunFact, RunMessage, WorkerMessage, WorkerStdin } from './protocol
 const port = parentPort!;
 const post = (message: WorkerMessage) => port.postMessage(message);
 const platform = createNodePlatform();
-const backends = platformBackends(platform);
+const backends = new RunBackends(platform);
 /** The main thread cancels through the shared cell of each run; nothing aborts this. */
 const neverAborted = new AbortController().signal;
 
@@ -36,7 +36,7 @@ async function runOne({ runId, policy, request: { stdin, ...request }, cancel }:
     output: (stream, chunk) => report({ kind: 'output', stream, chunk }),
   };
   try {
-    const outcome = await backends[chooseBackend(policy.backend, request.program)].run({
+    const outcome = await backends.for(policy, request.program).run({
       runId,
       policy,
       request: { ...request, ...(stdin !== undefined && { stdin: stdinOf(stdin) }) },

@@ -1,5 +1,6 @@
 import { concatBytes } from '../../bytes.js';
 import { ErrnoError, errnoError } from '../../errno.js';
+import { resolveAgainst } from '../../policy/guest-path.js';
 import type { Preopen } from '../../wasi/common/context.js';
 import type { FileStat } from '../../zones/types.js';
 import type { ZoneDir, ZoneFile } from '../../zones/zone-volume.js';
@@ -16,23 +17,12 @@ export interface ShellFile {
 }
 
 /**
- * `.`, `..` and repeated slashes of PATH (absolute) resolved as text, as
- * bash's `cd` does by default: `..` above `/` stays at `/`, so no path
- * leads outside the run's mounts.
+ * PATH made absolute against CWD, with `.`, `..` and repeated slashes
+ * resolved as text, as bash's `cd` does by default: `..` above `/` stays at
+ * `/`, so no path leads outside the run's mounts.
  */
-export function normalizePath(path: string): string {
-  const parts: string[] = [];
-  for (const part of path.split('/')) {
-    if (part === '' || part === '.') continue;
-    if (part === '..') parts.pop();
-    else parts.push(part);
-  }
-  return `/${parts.join('/')}`;
-}
-
-/** PATH made absolute against CWD and normalized. */
 export function absolutePath(cwd: string, path: string): string {
-  return normalizePath(path.startsWith('/') ? path : `${cwd}/${path}`);
+  return resolveAgainst(cwd, path);
 }
 
 /**

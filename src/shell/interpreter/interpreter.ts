@@ -16,6 +16,7 @@ import {
   CaptureOverflow,
   closedInput,
   DescriptorTable,
+  discardOutput,
   FileInput,
   FileOutput,
   PipeInput,
@@ -39,6 +40,13 @@ export interface ProcessRequest {
 
 /** Starts the programs a command line names; the shell knows nothing of how they run. */
 export interface ProcessLauncher {
+  /**
+   * Programs run beside the shell, so the commands of a pipeline run at the
+   * same time and its pipes stream. False: programs run on the shell's own
+   * thread, so a pipeline runs its commands one after another, each pipe
+   * kept whole (at most the capture limit).
+   */
+  readonly streams: boolean;
   /** Where NAME is found (`type`, `command -v`), or undefined when no program has that name. */
   find(name: string): string | undefined;
   /** Runs the program and gives its exit status. */
@@ -137,6 +145,7 @@ export class Interpreter {
 
   /** The commands of a pipeline, each in a subshell of its own, all at once, joined by pipes. */
   private async stages(pipeline: Pipeline, state: ShellState): Promise<number> {
+    if (this.environment.launcher?.streams === false) return this.stagesInTurn(pipeline, state);
     const pipes = pipeline.commands.slice(1).map(() => new Pipe());
     const statuses = await Promise.all(
       pipeline.commands.map(async (command, i) => {
@@ -157,6 +166,38 @@ export class Interpreter {
         }
       }),
     );
+    return state.options.pipefail ? ([...statuses].reverse().find((s) => s !== 0) ?? 0) : statuses.at(-1)!;
+  }
+
+  /**
+   * The commands of a pipeline one after another, each reading what the one
+   * before wrote, kept whole: for programs that run on the shell's thread,
+   * which cannot wait for a reader running on the same thread.
+   */
+  private async stagesInTurn(pipeline: Pipeline, state: ShellState): Promise<number> {
+    const statuses: number[] = [];
+    let input: ShellInput | undefined;
+    for (const [i, command] of pipeline.commands.entries()) {
+      const descriptors = state.descriptors.copy();
+      if (input) descriptors.set(0, { input });
+      const last = i === pipeline.commands.length - 1;
+      const captured = last ? undefined : new CapturedOutput(this.environment.captureLimit, 'a pipe between programs that run one after another');
+      if (captured) {
+        descriptors.set(1, { output: captured });
+        if (pipeline.stderrToo[i]) descriptors.set(2, { output: captured });
+      }
+      const stage = state.copy(descriptors);
+      let status: number;
+      try {
+        status = await this.subshell(() => this.command(command, stage, plain), stage);
+      } catch (error) {
+        if (!(error instanceof CaptureOverflow)) throw error;
+        status = new BrokenPipe().status;
+      }
+      if (captured?.overflowed) await this.report(state, command.line, `${captured.message}: its writer was stopped`);
+      statuses.push(status);
+      input = captured && new BytesInput(captured.bytes);
+    }
     return state.options.pipefail ? ([...statuses].reverse().find((s) => s !== 0) ?? 0) : statuses.at(-1)!;
   }
 
@@ -535,7 +576,7 @@ export class Interpreter {
   private openDescriptor(path: string, written: string, mode: 'read' | 'write' | 'append' | 'read-write'): Descriptor {
     const files = this.environment.files;
     if (files === undefined) {
-      if (path === '/dev/null') return mode === 'read' ? { input: closedInput } : { output: { write: () => Promise.resolve(), close: () => {} } };
+      if (path === '/dev/null') return mode === 'read' ? { input: closedInput } : { output: discardOutput };
       throw new RedirectionError(`${written}: No such file or directory (the run has no zones)`);
     }
     try {
@@ -561,6 +602,7 @@ export class Interpreter {
       if (error instanceof CaptureOverflow) throw new ExpansionError(error.message);
       throw error;
     }
+    if (capture.overflowed) throw new ExpansionError(capture.message);
     return capture.text;
   }
 

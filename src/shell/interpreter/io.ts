@@ -1,3 +1,4 @@
+import { concatBytes } from '../../bytes.js';
 import { ErrnoError } from '../../errno.js';
 import type { BlockingWait } from '../../limits/blocking-wait.js';
 import type { Pipe } from '../../wasi/common/pipe.js';
@@ -11,6 +12,8 @@ import type { ShellFile } from './files.js';
 export interface ShellInput {
   /** Up to MAX bytes; empty at end of input. */
   read(max: number): Promise<Uint8Array>;
+  /** The same, for a program running on the shell's thread; absent where it would have to wait for the shell itself (a pipe). */
+  readSync?(max: number): Uint8Array;
   close(): void;
   /** The pipe behind it, when there is one: a program can read it directly. */
   readonly pipe?: Pipe;
@@ -20,6 +23,8 @@ export interface ShellInput {
 export interface ShellOutput {
   /** All of DATA; throws a {@link BrokenPipe} when the reader went away. */
   write(data: Uint8Array): Promise<void>;
+  /** The same, for a program on the shell's thread: it throws the ErrnoError the program gets (EPIPE, EBADF…). */
+  writeSync?(data: Uint8Array): void;
   close(): void;
   readonly pipe?: Pipe;
 }
@@ -72,22 +77,32 @@ export class BytesInput implements ShellInput {
   constructor(private readonly data: Uint8Array) {}
 
   read(max: number): Promise<Uint8Array> {
+    return Promise.resolve(this.readSync(max));
+  }
+
+  readSync(max: number): Uint8Array {
     const chunk = this.data.subarray(this.offset, this.offset + max);
     this.offset += chunk.length;
-    return Promise.resolve(chunk);
+    return chunk;
   }
 
   close(): void {}
 }
 
 /** A closed descriptor (`<&-`), or none at all: end of input at once. */
-export const closedInput: ShellInput = { read: () => Promise.resolve(empty), close: () => {} };
+export const closedInput: ShellInput = { read: () => Promise.resolve(empty), readSync: () => empty, close: () => {} };
 
 /** Writes to a closed descriptor fail, as EBADF does. */
 export const closedOutput: ShellOutput = {
   write: () => Promise.reject(new ErrnoError('BADF', 'the descriptor is closed')),
+  writeSync: () => {
+    throw new ErrnoError('BADF', 'the descriptor is closed');
+  },
   close: () => {},
 };
+
+/** `/dev/null` when the run has no `/dev`: takes everything. */
+export const discardOutput: ShellOutput = { write: () => Promise.resolve(), writeSync: () => {}, close: () => {} };
 
 /** A file of a zone, opened by a redirection. */
 export class FileInput implements ShellInput {
@@ -95,6 +110,10 @@ export class FileInput implements ShellInput {
 
   read(max: number): Promise<Uint8Array> {
     return Promise.resolve(this.file.read(max));
+  }
+
+  readSync(max: number): Uint8Array {
+    return this.file.read(max);
   }
 
   close(): void {
@@ -110,6 +129,10 @@ export class FileOutput implements ShellOutput {
     return Promise.resolve();
   }
 
+  writeSync(data: Uint8Array): void {
+    this.file.write(data);
+  }
+
   close(): void {
     this.file.close();
   }
@@ -120,32 +143,52 @@ export class CaptureOverflow extends Error {
   override readonly name = 'CaptureOverflow';
 }
 
-/** The output of a command substitution, kept to be expanded; at most LIMIT bytes. */
+/**
+ * Output kept whole: a command substitution's, or a pipe's between
+ * programs that run one after another. At most LIMIT bytes; past it a
+ * builtin's write fails with a {@link CaptureOverflow} saying WHAT passed
+ * it, and a program's with EFBIG, and {@link overflowed} is set.
+ */
 export class CapturedOutput implements ShellOutput {
   private readonly chunks: Uint8Array[] = [];
   private size = 0;
+  overflowed = false;
 
-  constructor(private readonly limit: number) {}
+  constructor(
+    private readonly limit: number,
+    private readonly what = 'command substitution output',
+  ) {}
+
+  get message(): string {
+    return `${this.what} passed ${this.limit} bytes`;
+  }
 
   write(data: Uint8Array): Promise<void> {
+    try {
+      this.writeSync(data);
+    } catch {
+      return Promise.reject(new CaptureOverflow(this.message));
+    }
+    return Promise.resolve();
+  }
+
+  writeSync(data: Uint8Array): void {
     if (this.size + data.length > this.limit) {
-      return Promise.reject(new CaptureOverflow(`command substitution output passed ${this.limit} bytes`));
+      this.overflowed = true;
+      throw new ErrnoError('FBIG', this.message);
     }
     this.chunks.push(data.slice());
     this.size += data.length;
-    return Promise.resolve();
   }
 
   close(): void {}
 
+  get bytes(): Uint8Array {
+    return concatBytes(this.chunks);
+  }
+
   get text(): string {
-    const all = new Uint8Array(this.size);
-    let at = 0;
-    for (const chunk of this.chunks) {
-      all.set(chunk, at);
-      at += chunk.length;
-    }
-    return new TextDecoder().decode(all);
+    return new TextDecoder().decode(this.bytes);
   }
 }
 
@@ -158,6 +201,10 @@ export class SourceInput implements ShellInput {
 
   read(max: number): Promise<Uint8Array> {
     return Promise.resolve(this.source.read(max, this.wait));
+  }
+
+  readSync(max: number): Uint8Array {
+    return this.source.read(max, this.wait);
   }
 
   close(): void {}
@@ -175,6 +222,10 @@ export class SinkOutput implements ShellOutput {
       return Promise.reject(error);
     }
     return Promise.resolve();
+  }
+
+  writeSync(data: Uint8Array): void {
+    this.sink.write(data);
   }
 
   close(): void {}

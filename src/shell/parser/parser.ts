@@ -110,15 +110,23 @@ class Parser implements NestedParser {
 
   /** Statements up to one of TERMINATORS (not consumed) or the end. */
   private list(terminators: Terminators): Statement[] {
-    return this.s.nested(() => this.listHere(terminators));
+    return this.s.nested(() => this.listHere(terminators, false));
   }
 
-  private listHere(terminators: Terminators): Statement[] {
+  /** A compound command's list, which must hold a command (`if then` and `{ }` are syntax errors, as in bash). */
+  private body(terminators: Terminators): Statement[] {
+    return this.s.nested(() => this.listHere(terminators, true));
+  }
+
+  private listHere(terminators: Terminators, nonEmpty: boolean): Statement[] {
     const s = this.s;
     const body: Statement[] = [];
     for (;;) {
       s.skipLinebreaks();
-      if (s.atEnd || this.atTerminator(terminators)) return body;
+      if (s.atEnd || this.atTerminator(terminators)) {
+        if (nonEmpty && body.length === 0) throw s.unexpected();
+        return body;
+      }
       const line = s.lineAt();
       const { first, rest } = this.andOr();
       s.skipBlanks();
@@ -190,7 +198,7 @@ class Parser implements NestedParser {
         return this.withRedirections(this.caseCommand(line));
       case '{': {
         s.pos++;
-        const body = this.list(new Set(['}']));
+        const body = this.body(new Set(['}']));
         this.expectReserved('}');
         return this.withRedirections({ type: 'Group', body, redirections: [], line });
       }
@@ -227,7 +235,7 @@ class Parser implements NestedParser {
     }
     if (s.peek() === '(') {
       s.pos++;
-      const body = this.list(new Set([')']));
+      const body = this.body(new Set([')']));
       s.skipLinebreaks();
       if (s.peek() !== ')') throw s.unexpected();
       s.pos++;
@@ -397,16 +405,16 @@ class Parser implements NestedParser {
     const branches: { condition: Statement[]; body: Statement[] }[] = [];
     let otherwise: Statement[] | undefined;
     for (;;) {
-      const condition = this.list(new Set(['then']));
+      const condition = this.body(new Set(['then']));
       this.expectReserved('then');
-      const body = this.list(new Set(['elif', 'else', 'fi']));
+      const body = this.body(new Set(['elif', 'else', 'fi']));
       branches.push({ condition, body });
       s.skipLinebreaks();
       const next = this.reserved();
       s.pos += next?.length ?? 0;
       if (next === 'elif') continue;
       if (next === 'else') {
-        otherwise = this.list(new Set(['fi']));
+        otherwise = this.body(new Set(['fi']));
         this.expectReserved('fi');
       } else if (next !== 'fi') throw s.unexpected();
       return { type: 'If', branches, otherwise, redirections: [], line };
@@ -415,14 +423,14 @@ class Parser implements NestedParser {
 
   private loop(word: 'while' | 'until', line: number): LoopCommand {
     this.s.pos += word.length;
-    const condition = this.list(new Set(['do']));
+    const condition = this.body(new Set(['do']));
     const body = this.doGroup();
     return { type: 'Loop', until: word === 'until', condition, body, redirections: [], line };
   }
 
   private doGroup(): Statement[] {
     this.expectReserved('do');
-    const body = this.list(new Set(['done']));
+    const body = this.body(new Set(['done']));
     this.expectReserved('done');
     return body;
   }

@@ -174,7 +174,7 @@ export class Scanner {
   /** A syntax error about the token here, worded as bash words it. */
   unexpected(): ShellSyntaxError {
     const here = this.describeHere();
-    const message = here === 'end of file' ? 'syntax error: unexpected end of file' : `syntax error near unexpected token '${here}'`;
+    const message = here === 'end of file' ? 'syntax error: unexpected end of file' : `syntax error near unexpected token \`${here}'`;
     return new ShellSyntaxError('syntax', message, this.lineAt());
   }
 

@@ -117,8 +117,13 @@ export class DescriptorTable {
   }
 }
 
-/** Closes what a descriptor holds in its volume (stdio holds nothing to close). */
+/**
+ * Closes what a descriptor holds in its volume (stdio holds nothing to
+ * close). A preopen's directory is the zone's root, which belongs to the
+ * run, not to this guest: later programs of the run (a shell's commands)
+ * start from it, so only the run's unmount closes it.
+ */
 export function closeDescriptor(descriptor: Descriptor): void {
   if (descriptor.kind === 'file') descriptor.file.volume.close(descriptor.file);
-  else if (descriptor.kind === 'dir') descriptor.dir.volume.close(descriptor.dir);
+  else if (descriptor.kind === 'dir' && descriptor.preopenPath === undefined) descriptor.dir.volume.close(descriptor.dir);
 }

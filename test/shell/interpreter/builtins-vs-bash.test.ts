@@ -50,14 +50,14 @@ describe('the shell on its own', () => {
   it('reports a syntax error with its line and exits 2', async () => {
     expect(await goodbotShell('echo ok\nif true; then echo x; done', project.dir)).toMatchObject({
       stdout: '',
-      stderr: "bash: line 2: syntax error near unexpected token 'done'\n",
+      stderr: "bash: -c: line 2: syntax error near unexpected token `done'\n",
       status: 2,
     });
   });
 
   it('names a construct it does not run and exits 2', async () => {
     expect(await goodbotShell('diff <(echo a) <(echo b)', project.dir)).toMatchObject({
-      stderr: 'bash: line 1: process substitution <(…) is not supported\n',
+      stderr: 'bash: -c: line 1: process substitution <(…) is not supported\n',
       status: 2,
     });
     expect(await goodbotShell("trap 'echo bye' EXIT; echo $?", project.dir)).toMatchObject({

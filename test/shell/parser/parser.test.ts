@@ -238,7 +238,7 @@ describe('the shell parser', () => {
 
   it('says where a syntax error is, as bash does', () => {
     const error = parseError('echo ok\nif true; then echo x; done');
-    expect(error.describe()).toBe("line 2: syntax error near unexpected token 'done'");
+    expect(error.describe()).toBe("line 2: syntax error near unexpected token `done'");
     expect(parseError('echo $(').describe()).toBe('line 1: syntax error: unexpected end of file');
   });
 

@@ -1,12 +1,10 @@
-import { concatBytes } from '../../../bytes.js';
 import { ErrnoError } from '../../../errno.js';
 import { ConditionError, evaluateTest } from '../conditions.js';
 import { BreakSignal, ContinueSignal, ExitSignal, ReturnSignal } from '../control.js';
 import { absolutePath, type ShellFiles } from '../files.js';
-import { ShellState } from '../state.js';
+import { startShell } from '../start-shell.js';
 import type { Builtin, BuiltinContext } from './index.js';
 import { builtins } from './index.js';
-import { setOptions } from './variables.js';
 
 /** A status argument: `exit 3`; a non-number is an error (status 2, as bash). */
 async function statusArgument(context: BuiltinContext, fallback: number): Promise<number> {
@@ -153,55 +151,8 @@ function testBuiltin(bracket: boolean): Builtin {
  * would be: it inherits the exported variables, the working folder and the
  * descriptors, nothing else) running `-c TEXT`, a script file, or stdin.
  */
-const nestedShell: Builtin = async ({ name, args, state, shell, files, error, stdin }) => {
-  const options: string[] = [];
-  let index = 0;
-  let commandText: string | undefined;
-  for (; index < args.length; index++) {
-    const arg = args[index]!;
-    if (arg === '-c') commandText = '';
-    else if (arg === '-s' || arg === '--') continue;
-    else if (arg === '-o' || arg === '+o') options.push(arg, args[++index] ?? '');
-    else if (/^[-+][a-zA-Z]+$/.test(arg)) options.push(arg);
-    else break;
-  }
-  const rest = args.slice(index);
-  let text: string;
-  let scriptName = name;
-  let positional: readonly string[];
-  if (commandText !== undefined) {
-    if (rest.length === 0) {
-      await error('-c: option requires an argument');
-      return 2;
-    }
-    text = rest[0]!;
-    scriptName = rest[1] ?? name;
-    positional = rest.slice(2);
-  } else if (rest.length > 0) {
-    scriptName = rest[0]!;
-    positional = rest.slice(1);
-    const found = await scriptText(files, absolutePath(state.cwd, scriptName));
-    if (found === undefined) {
-      await error(`${scriptName}: No such file or directory`);
-      return 127;
-    }
-    text = found;
-  } else {
-    positional = [];
-    const chunks: Uint8Array[] = [];
-    for (let chunk = await stdin.read(65536); chunk.length > 0; chunk = await stdin.read(65536)) chunks.push(chunk);
-    text = new TextDecoder().decode(concatBytes(chunks));
-  }
-  const child = new ShellState({ env: state.environment(), cwd: state.cwd, scriptName, positional }, state.descriptors.copy());
-  const optionStatus = await setOptions(child, options, error);
-  if (optionStatus !== 0) return optionStatus;
-  try {
-    return await shell.runText(text, child);
-  } catch (signal) {
-    if (signal instanceof ExitSignal || signal instanceof ReturnSignal) return signal.status;
-    throw signal;
-  }
-};
+const nestedShell: Builtin = ({ name, args, state, shell }) =>
+  startShell(shell, name, args, { env: state.environment(), cwd: state.cwd, descriptors: state.descriptors.copy() });
 
 const unsupported =
   (what: string): Builtin =>

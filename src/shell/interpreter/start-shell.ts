@@ -1,0 +1,77 @@
+import { concatBytes } from '../../bytes.js';
+import { ErrnoError } from '../../errno.js';
+import { parseInvocation } from '../invocation.js';
+import { parseScript } from '../parser/parser.js';
+import { ShellSyntaxError } from '../parser/syntax-error.js';
+import { setOptions } from './builtins/variables.js';
+import { absolutePath } from './files.js';
+import type { Interpreter } from './interpreter.js';
+import type { DescriptorTable } from './io.js';
+import { ShellState } from './state.js';
+
+/** What a new shell starts with: the environment, the working folder and the descriptors it inherits. */
+export interface ShellStart {
+  readonly env: readonly (readonly [string, string])[];
+  readonly cwd: string;
+  readonly descriptors: DescriptorTable;
+}
+
+/**
+ * Runs a shell invoked as NAME ARGS (`sh -c 'LINE'`, `bash script.sh a b`,
+ * `sh -s`) in a new state: the run's own shell, and `sh`/`bash` started
+ * inside one. Usage and syntax errors are reported as bash reports them,
+ * with status 2; a script file that cannot be read, with 127.
+ */
+export async function startShell(interpreter: Interpreter, name: string, args: readonly string[], start: ShellStart): Promise<number> {
+  const encoder = new TextEncoder();
+  const report = async (message: string) => {
+    try {
+      await start.descriptors.output(2).write(encoder.encode(`${message}\n`));
+    } catch {
+      // A shell whose stderr is gone still ends with its status.
+    }
+  };
+  const invocation = parseInvocation(name, args);
+  if ('error' in invocation) {
+    await report(`${name}: ${invocation.error}`);
+    return 2;
+  }
+  const state = new ShellState(
+    { env: start.env, cwd: start.cwd, scriptName: invocation.scriptName, positional: invocation.positional },
+    start.descriptors,
+  );
+  if ((await setOptions(state, invocation.options, (message) => report(`${name}: ${message}`))) !== 0) return 2;
+  const { source } = invocation;
+  let text: string;
+  let where: string;
+  if (source.kind === 'text') {
+    text = source.text;
+    where = `${name}: -c`;
+  } else if (source.kind === 'file') {
+    where = source.path;
+    try {
+      const files = interpreter.environment.files;
+      if (files === undefined) throw new ErrnoError('NOENT');
+      text = files.readText(absolutePath(start.cwd, source.path));
+    } catch (error) {
+      if (!(error instanceof ErrnoError)) throw error;
+      await report(`${name}: ${source.path}: No such file or directory`);
+      return 127;
+    }
+  } else {
+    where = name;
+    const chunks: Uint8Array[] = [];
+    const input = start.descriptors.input(0);
+    for (let chunk = await input.read(65536); chunk.length > 0; chunk = await input.read(65536)) chunks.push(chunk);
+    text = new TextDecoder().decode(concatBytes(chunks));
+  }
+  let script;
+  try {
+    script = parseScript(text);
+  } catch (error) {
+    if (!(error instanceof ShellSyntaxError)) throw error;
+    await report(`${where}: ${error.describe()}`);
+    return 2;
+  }
+  return interpreter.run(script, state);
+}
