@@ -11,9 +11,11 @@ source wasm-tools/lib/debian-host.sh
 
 # 1. Debian packages: clang/lld and wasi-libc build our C guests and tools; gcc
 #    and Node's headers build the fs-times addon; the host's sqlite3 checks that
-#    databases written by the sandboxed sqlite3 open natively. Recipes install
-#    what else they need themselves.
-need_debs clang lld llvm wasi-libc libclang-rt-dev-wasm32 gcc libc6-dev dpkg-dev sqlite3
+#    databases written by the sandboxed sqlite3 open natively; the host's
+#    busybox (the catalog's tools are its applets) runs the shell tests' command
+#    lines under bash, to compare with goodbot's shell. Recipes install what
+#    else they need themselves.
+need_debs clang lld llvm wasi-libc libclang-rt-dev-wasm32 gcc libc6-dev dpkg-dev sqlite3 busybox
 
 # 1b. Headless Chromium for the web demo's end-to-end tests (test/web), driven
 #     by playwright-core; Debian's package, installed only when it is missing.

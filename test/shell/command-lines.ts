@@ -1,9 +1,23 @@
 /**
  * Command lines as agents write them: the corpus the shell is checked on.
  * The parser test checks that each parses exactly when `bash -n` accepts
- * it; the interpreter's comparison will run each in goodbot and in bash
- * over the same small project.
+ * it; the shell's comparison runs each in goodbot and in bash (with
+ * BusyBox's applets, which the catalog's tools are) over `agentFiles`.
  */
+
+/** The files the command lines work on (a small project, as an agent finds one). */
+export const agentFiles: Readonly<Record<string, string>> = {
+  'README.md': '# demo\n\nA small project.\nTODO: write more\n',
+  'notes.md': 'first note\nsecond note\n',
+  'src/app.py': 'import json\n# TODO: handle errors\nprint(json.dumps({"ok": True}))\n',
+  'src/util.py': 'def add(a, b):\n    return a + b  # TODO: types\n',
+  'src/main.c': '#include <stdio.h>\nint main(void) { puts("hi"); return 0; }\n',
+  'data/a.csv': 'name,count\napple,3\nbanana,5\ncherry,7\n',
+  'data/b.csv': 'name,count\nkiwi,2\nlime,4\n',
+  'data/words.txt': 'pear\napple\npear\nfig\napple\npear\n',
+  'data/config.json': '{"name": "demo", "version": 3, "tags": ["a", "b"]}\n',
+  'logs/app.log': 'INFO start\nWARN disk low\nERROR failed to open db\nINFO retry\nERROR timeout\n',
+};
 
 /** Lines that parse and run the same in goodbot and in bash. */
 export const commandLines: readonly string[] = [
