@@ -1,14 +1,31 @@
 import type { Backend } from '../backends/backend.js';
+import type { ExecRequest } from '../backends/exec-request.js';
 import type { Platform } from '../backends/platform.js';
 import { chooseBackend, platformBackends, type BackendName } from '../backends/registry.js';
 import type { Policy } from '../policy/types.js';
+import { runsInWebAssembly } from '../shell/command-names.js';
 import { ShellBackend } from '../shell/shell-backend.js';
-import { isShellCommand } from '../tools/catalog.js';
+import { findTool, isShellCommand } from '../tools/catalog.js';
 
 /**
- * The backends runs go to on a platform: the policy's (or, for `auto`, the
- * program's) backend, and goodbot's shell for `sh` and `bash` on
- * WebAssembly (in a container they are the image's own shell).
+ * Which backend runs REQUEST under the policy's `backend`. With `auto`, a
+ * shell (`sh`, `bash`) runs in WebAssembly when every command of its line
+ * is a builtin, a function it defines or a catalog tool, and in a
+ * container otherwise (see `runsInWebAssembly`); any other program as
+ * {@link chooseBackend} says.
+ */
+export function backendNameFor(policy: Policy, request: Pick<ExecRequest, 'program' | 'args'>): BackendName {
+  const { program } = request;
+  if (policy.backend === 'auto' && typeof program === 'string' && isShellCommand(program)) {
+    return runsInWebAssembly(request.args ?? [], (name) => findTool(name) !== undefined) ? 'wasm' : 'docker';
+  }
+  return chooseBackend(policy.backend, program);
+}
+
+/**
+ * The backends runs go to on a platform: the one {@link backendNameFor}
+ * names, and goodbot's shell for `sh` and `bash` on WebAssembly (in a
+ * container they are the image's own shell).
  */
 export class RunBackends {
   private readonly backends: Readonly<Record<BackendName, Backend>>;
@@ -19,8 +36,8 @@ export class RunBackends {
     this.shell = new ShellBackend(platform);
   }
 
-  for(policy: Policy, program: string | Uint8Array): Backend {
-    const name = chooseBackend(policy.backend, program);
-    return name === 'wasm' && typeof program === 'string' && isShellCommand(program) ? this.shell : this.backends[name];
+  for(policy: Policy, request: Pick<ExecRequest, 'program' | 'args'>): Backend {
+    const name = backendNameFor(policy, request);
+    return name === 'wasm' && typeof request.program === 'string' && isShellCommand(request.program) ? this.shell : this.backends[name];
   }
 }

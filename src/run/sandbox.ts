@@ -55,7 +55,7 @@ export class Sandbox {
     return startRun({
       policy: this.policy,
       request,
-      backend: this.backends.for(this.policy, request.program),
+      backend: this.backends.for(this.policy, request),
       policyDigest: () => (this.digest ??= policyDigest(this.policy)),
       ...(this.platform.audit !== undefined && { audit: this.platform.audit }),
       ...(hooks.runId !== undefined && { runId: hooks.runId }),

@@ -1,6 +1,6 @@
 import { isatty } from 'node:tty';
 import { JsonlAuditFile } from '../audit/jsonl-file.js';
-import { chooseBackend } from '../../backends/registry.js';
+import { backendNameFor } from '../../run/run-backends.js';
 import { exitStatusFor } from '../../errors.js';
 import { createNodePlatform } from '../platform/node-platform.js';
 import { policyFromCommandLine } from '../policy/load-file.js';
@@ -55,7 +55,7 @@ export async function execCommand(argv: readonly string[]): Promise<number> {
     // container (status cancelled) instead of leaving it to goodbot doctor.
     // A WebAssembly run keeps the default, which ends the process at once.
     const interrupt = () => run.cancel();
-    if (chooseBackend(policy.backend, options.program) === 'docker') process.once('SIGINT', interrupt);
+    if (backendNameFor(policy, options) === 'docker') process.once('SIGINT', interrupt);
     const result = await run.result.finally(() => process.off('SIGINT', interrupt));
     if (json) printJson(resultJson(result));
     else if (isatty(2)) {

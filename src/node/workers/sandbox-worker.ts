@@ -36,7 +36,7 @@ async function runOne({ runId, policy, request: { stdin, ...request }, cancel }:
     output: (stream, chunk) => report({ kind: 'output', stream, chunk }),
   };
   try {
-    const outcome = await backends.for(policy, request.program).run({
+    const outcome = await backends.for(policy, request).run({
       runId,
       policy,
       request: { ...request, ...(stdin !== undefined && { stdin: stdinOf(stdin) }) },

@@ -4,7 +4,7 @@ import { cwd } from 'node:process';
 import type { Worker } from 'node:worker_threads';
 import type { AuditSink } from '../../audit/events.js';
 import { unboundedWait, type Backend, type BackendJob, type RunOutcome, type RunStart } from '../../backends/backend.js';
-import { chooseBackend } from '../../backends/registry.js';
+import { backendNameFor } from '../../run/run-backends.js';
 import { containerStopGraceMs } from '../../backends/container.js';
 import { detectProgramKind } from '../../backends/wasm/program-kind.js';
 import { ExitStatus, GoodbotError, type ErrorKind } from '../../errors.js';
@@ -98,7 +98,7 @@ export class WorkerPool {
     const compiled = isCompiledPolicy(policy) ? policy : compileSandboxConfig(policy, { file: '<api>', baseDir: cwd() });
     const { onStdout, onStderr, stdin, ...workerRequest } = request;
     const backend: Backend = {
-      name: chooseBackend(compiled.backend, request.program),
+      name: backendNameFor(compiled, request),
       run: (job) => this.schedule(job, { ...workerRequest, ...(stdin !== undefined && { stdin }) }),
     };
     return startRun({
@@ -193,7 +193,7 @@ export class WorkerPool {
       const timeout = policy.limits.timeoutMs;
       if (timeout !== undefined) {
         // A container gets SIGTERM at its deadline and SIGKILL after a grace period; the worker waits for that.
-        const grace = this.graceMs + (chooseBackend(policy.backend, entry.request.program) === 'docker' ? containerStopGraceMs + 1000 : 0);
+        const grace = this.graceMs + (backendNameFor(policy, entry.request) === 'docker' ? containerStopGraceMs + 1000 : 0);
         entry.backstop = setTimeout(() => this.stop(slot, entry, 'timeout', timeoutMessage(timeout)), timeout + grace);
       }
     }
@@ -259,7 +259,7 @@ export class WorkerPool {
   private settleStopped(entry: PoolJob, limit: LimitKind, message: string): void {
     const { policy } = entry.job;
     const program = entry.request.program;
-    const docker = chooseBackend(policy.backend, program) === 'docker';
+    const docker = backendNameFor(policy, entry.request) === 'docker';
     entry.resolve({
       status: limit,
       exitCode: ExitStatus.limit,

@@ -90,4 +90,11 @@ describe('backend auto', () => {
     expect(git.backend).toBe('docker');
     expect(git.stdout).toMatch(/^git version \d/);
   });
+
+  it("runs a command line in goodbot's shell when all its commands are catalog tools, else in the container's shell", async () => {
+    const tools = await run('auto' as Backend, 'sh', ['-c', 'cat /input/hello.txt | sort -r | head -1']);
+    expect(tools).toMatchObject({ backend: 'wasm', program: { kind: 'shell' }, stdout: 'world\n' });
+    const native = await run('auto' as Backend, 'sh', ['-c', 'git --version | cut -d" " -f1-2; wc -l < /input/hello.txt']);
+    expect(native).toMatchObject({ backend: 'docker', stdout: 'git version\n2\n', exitCode: 0 });
+  });
 });
