@@ -21,6 +21,8 @@ export interface BenchResults {
   readonly throughput: ThroughputRow[];
   readonly growth: MemoryGrowth;
   readonly idle: IdleMemoryRow[];
+  /** Absent in results from before the shell existed. */
+  readonly shell?: { readonly pipeline: Timing[]; readonly yesHead: Timing[] };
 }
 
 /** The newest full (not quick) run's results in DIR, and its file; undefined if there is none. */
@@ -75,6 +77,9 @@ export function renderSections(results: BenchResults): Map<string, string> {
   sections.set('throughput', throughputTable(results.throughput));
   sections.set('growth', growthTable(results.growth));
   sections.set('idle', idleTable(results.idle));
+  const shell = results.shell;
+  sections.set('shell-pipeline', shell ? timingTable(shell.pipeline, nativeRow(shell.pipeline)) : 'Not measured in this run.');
+  sections.set('shell-yes', shell ? timingTable(shell.yesHead, nativeRow(shell.yesHead)) : 'Not measured in this run.');
   return sections;
 }
 
@@ -171,7 +176,7 @@ export function timingTable(rows: readonly Timing[], nativeOf: (rows: readonly T
   const lines = ['| contender | median | p90 | p99 | samples | vs native |', '| --- | ---: | ---: | ---: | ---: | ---: |'];
   for (const row of rows) {
     lines.push(
-      `| ${row.name} | ${ms(row.medianMs)} | ${ms(row.p90Ms)} | ${ms(row.p99Ms)} | ${row.samples} | ${ratio(row.medianMs / nativeOf(rows, row).medianMs)} |`,
+      `| ${row.name.replace(/\|/g, '\\|')} | ${ms(row.medianMs)} | ${ms(row.p90Ms)} | ${ms(row.p99Ms)} | ${row.samples} | ${ratio(row.medianMs / nativeOf(rows, row).medianMs)} |`,
     );
   }
   return lines.join('\n');

@@ -67,6 +67,8 @@ step('memory per concurrent idle sandbox');
 const idle = runSuite('idle', { count: quick ? 20 : 100, dockerCount: quick ? 3 : 10, dockerImage });
 step('latency of one run of a small tool');
 const latency = runSuite('latency', { timeMs: quick ? 3000 : 30000, guestsDir, dockerImage });
+step('command lines in the shell');
+const shell = runSuite('shell', { timeMs: quick ? 3000 : 30000 });
 
 const results: BenchResults = {
   date: new Date().toISOString(),
@@ -81,6 +83,7 @@ const results: BenchResults = {
   throughput: rates,
   growth,
   idle,
+  shell,
 };
 const sections = renderSections(results);
 for (const [name, body] of sections) console.log(`\n### ${name}\n\n${body}`);

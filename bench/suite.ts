@@ -5,6 +5,7 @@ import { execLatency } from './exec-latency.js';
 import { idleMemory } from './idle-memory.js';
 import { deadlineOvershoot, instrumentTimes, meteringOverhead } from './metering.js';
 import { memoryGrowth, throughput } from './steady-state.js';
+import { shellPipeline } from './shell-pipeline.js';
 import { toolStartup } from './tool-startup.js';
 
 /**
@@ -25,6 +26,7 @@ export const suites = {
   growth: memoryGrowth,
   idle: idleMemory,
   latency: execLatency,
+  shell: shellPipeline,
 } as const;
 
 export type SuiteName = keyof typeof suites;
