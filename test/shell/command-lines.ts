@@ -354,5 +354,12 @@ export const builtinCommandLines: readonly string[] = [
   'while true; do break; done; echo out',
   'until false; do break; done; echo done',
   'while true; do echo y; done | { read a; read b; echo "$a$b"; }',
+  "trap 'echo bye' EXIT; echo hi",
+  "trap 'echo bye $?' EXIT; exit 3",
+  "(trap 'echo sub' EXIT; echo in); echo out",
+  "trap 'echo failed $?' ERR; false; echo next",
+  "trap 'echo x' EXIT; trap - EXIT; echo y",
+  "f() { trap 'echo cleanup' EXIT; }; f; echo after",
+  'x=$(trap \'echo inner\' EXIT; echo captured); echo "[$x]"',
   'yes_loop() { while :; do echo y || return; done; }; yes_loop | { read a; echo "got $a"; }',
 ];

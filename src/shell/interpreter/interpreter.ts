@@ -83,6 +83,7 @@ const asCondition: Context = { condition: true };
  */
 export class Interpreter {
   private functionDepth = 0;
+  private inErrTrap = false;
 
   constructor(readonly environment: ShellEnvironment) {}
 
@@ -139,7 +140,10 @@ export class Interpreter {
     else status = await this.stages(pipeline, state);
     if (pipeline.negated) status = status === 0 ? 1 : 0;
     state.lastStatus = status;
-    if (status !== 0 && state.options.errexit && !inner.condition) throw new ExitSignal(status);
+    if (status !== 0 && !inner.condition) {
+      await this.errTrap(state);
+      if (state.options.errexit) throw new ExitSignal(status);
+    }
     return status;
   }
 
@@ -201,14 +205,45 @@ export class Interpreter {
     return state.options.pipefail ? ([...statuses].reverse().find((s) => s !== 0) ?? 0) : statuses.at(-1)!;
   }
 
-  /** Runs BODY as a subshell: `exit` and a broken pipe end it alone. */
+  /** Runs BODY as a subshell: `exit` and a broken pipe end it alone, and its own EXIT trap runs as it ends. */
   private async subshell(body: () => Promise<number>, state: ShellState): Promise<number> {
+    let status: number;
     try {
-      return await body();
+      status = await body();
     } catch (signal) {
-      if (signal instanceof ExitSignal || signal instanceof BrokenPipe || signal instanceof ReturnSignal) return signal.status;
-      if (signal instanceof BreakSignal || signal instanceof ContinueSignal) return state.lastStatus;
-      throw signal;
+      if (signal instanceof ExitSignal || signal instanceof BrokenPipe || signal instanceof ReturnSignal) status = signal.status;
+      else if (signal instanceof BreakSignal || signal instanceof ContinueSignal) status = state.lastStatus;
+      else throw signal;
+    }
+    return this.exitTrap(state, status);
+  }
+
+  /** The EXIT trap of a shell ending with STATUS, if it set one: `$?` is STATUS, and an `exit` in it decides. */
+  async exitTrap(state: ShellState, status: number): Promise<number> {
+    const command = state.traps.get('EXIT');
+    if (command === undefined) return status;
+    state.traps.delete('EXIT');
+    state.lastStatus = status;
+    try {
+      await this.runText(command, state);
+    } catch (signal) {
+      if (signal instanceof ExitSignal) return signal.status;
+      if (!(signal instanceof ReturnSignal || signal instanceof BrokenPipe)) throw signal;
+    }
+    return status;
+  }
+
+  /** The ERR trap after a failing command; a failure inside it does not call it again. */
+  private async errTrap(state: ShellState): Promise<void> {
+    const command = state.traps.get('ERR');
+    if (command === undefined || this.inErrTrap) return;
+    const status = state.lastStatus;
+    this.inErrTrap = true;
+    try {
+      await this.runText(command, state);
+    } finally {
+      this.inErrTrap = false;
+      state.lastStatus = status;
     }
   }
 

@@ -73,5 +73,5 @@ export async function startShell(interpreter: Interpreter, name: string, args: r
     await report(`${where}: ${error.describe()}`);
     return 2;
   }
-  return interpreter.run(script, state);
+  return interpreter.exitTrap(state, await interpreter.run(script, state));
 }

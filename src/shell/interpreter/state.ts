@@ -45,6 +45,8 @@ export class ShellState {
   lastStatus = 0;
   /** `$0`. */
   scriptName: string;
+  /** `trap` commands by condition (`EXIT`, `ERR`; signals are kept but never come in the sandbox). A subshell starts without them, as in bash. */
+  traps = new Map<string, string>();
 
   constructor(
     init: {
@@ -78,6 +80,7 @@ export class ShellState {
       cwd: this.cwd,
       lastStatus: this.lastStatus,
       scriptName: this.scriptName,
+      traps: new Map(),
       descriptors,
     });
     return copy;

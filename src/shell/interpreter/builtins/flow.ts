@@ -154,12 +154,27 @@ function testBuiltin(bracket: boolean): Builtin {
 const nestedShell: Builtin = ({ name, args, state, shell }) =>
   startShell(shell, name, args, { env: state.environment(), cwd: state.cwd, descriptors: state.descriptors.copy() });
 
-const unsupported =
-  (what: string): Builtin =>
-  async ({ error }) => {
-    await error(`${what} is not supported`);
-    return 2;
-  };
+/** Conditions `trap` knows; the signals are kept but never come in the sandbox (nothing sends them). */
+const trapConditions = new Set(['EXIT', 'ERR', 'HUP', 'INT', 'QUIT', 'TERM', 'USR1', 'USR2', 'PIPE', 'ALRM', 'CHLD']);
+
+/** `trap CMD COND…`, `trap - COND…`, `trap` (list). `EXIT` runs when the shell ends, `ERR` after a failing command. */
+const trap: Builtin = async ({ args, state, out, error }) => {
+  if (args.length === 0 || (args.length === 1 && args[0] === '-p')) {
+    for (const [condition, command] of state.traps) await out(`trap -- '${command.replace(/'/g, "'\\''")}' ${condition}\n`);
+    return 0;
+  }
+  const [command, ...conditions] = args[0] === '--' ? args.slice(1) : args;
+  let status = 0;
+  for (const written of conditions) {
+    const condition = written.toUpperCase().replace(/^SIG/, '') === '0' ? 'EXIT' : written.toUpperCase().replace(/^SIG/, '');
+    if (!trapConditions.has(condition)) {
+      await error(`${written}: invalid signal specification`);
+      status = 1;
+    } else if (command === '-') state.traps.delete(condition);
+    else state.traps.set(condition, command!);
+  }
+  return status;
+};
 
 export const flowBuiltins: readonly [string, Builtin][] = [
   [':', () => Promise.resolve(0)],
@@ -180,5 +195,5 @@ export const flowBuiltins: readonly [string, Builtin][] = [
   ['wait', () => Promise.resolve(0)],
   ['sh', nestedShell],
   ['bash', nestedShell],
-  ['trap', unsupported('trap')],
+  ['trap', trap],
 ];
