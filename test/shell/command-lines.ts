@@ -114,6 +114,8 @@ export const commandLines: readonly string[] = [
   'i=0; while [ $i -lt 3 ]; do echo $i; i=$((i + 1)); done',
   'n=3; until [ $n -eq 0 ]; do echo $n; n=$((n - 1)); done',
   'while read -r line; do echo "> $line"; done < notes.md',
+  '{ read -r first; echo "first: $first"; cat; } < logs/app.log',
+  'while read -r w; do echo "$w"; done < data/words.txt | sort | uniq -c | sort -rn',
   'cat data/a.csv | while IFS=, read -r name count; do echo "$name=$count"; done',
   'for i in 1 2 3 4 5; do [ $i -eq 3 ] && continue; [ $i -eq 5 ] && break; echo $i; done',
   'for ((i = 0; i < 3; i++)); do echo "c $i"; done',

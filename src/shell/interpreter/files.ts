@@ -13,6 +13,8 @@ export interface ShellFile {
   /** Up to MAX bytes from the current position; empty at the end. */
   read(max: number): Uint8Array;
   write(data: Uint8Array): void;
+  /** Moves the position BY bytes (back when negative). */
+  seek(by: number): void;
   close(): void;
 }
 
@@ -142,6 +144,10 @@ class OpenZoneFile implements ShellFile {
       this.position += written;
       offset += written;
     }
+  }
+
+  seek(by: number): void {
+    this.position = Math.max(0, this.position + by);
   }
 
   close(): void {

@@ -14,6 +14,13 @@ export interface ShellInput {
   read(max: number): Promise<Uint8Array>;
   /** The same, for a program running on the shell's thread; absent where it would have to wait for the shell itself (a pipe). */
   readSync?(max: number): Uint8Array;
+  /**
+   * Up to and with the first byte DELIMITER (or to the end): for `read`,
+   * from an input that can stop exactly there without reading byte by byte
+   * (a file, a buffer). Absent for a pipe, which must be read a byte at a
+   * time so that what follows stays for the next reader.
+   */
+  readThrough?(delimiter: number): Promise<Uint8Array>;
   close(): void;
   /** The pipe behind it, when there is one: a program can read it directly. */
   readonly pipe?: Pipe;
@@ -86,6 +93,11 @@ export class BytesInput implements ShellInput {
     return chunk;
   }
 
+  readThrough(delimiter: number): Promise<Uint8Array> {
+    const end = this.data.indexOf(delimiter, this.offset);
+    return Promise.resolve(this.readSync(end === -1 ? this.data.length - this.offset : end + 1 - this.offset));
+  }
+
   close(): void {}
 }
 
@@ -114,6 +126,22 @@ export class FileInput implements ShellInput {
 
   readSync(max: number): Uint8Array {
     return this.file.read(max);
+  }
+
+  readThrough(delimiter: number): Promise<Uint8Array> {
+    const chunks: Uint8Array[] = [];
+    for (;;) {
+      const chunk = this.file.read(4096);
+      const end = chunk.indexOf(delimiter);
+      if (end !== -1) {
+        chunks.push(chunk.subarray(0, end + 1));
+        this.file.seek(end + 1 - chunk.length);
+        break;
+      }
+      chunks.push(chunk);
+      if (chunk.length === 0) break;
+    }
+    return Promise.resolve(concatBytes(chunks));
   }
 
   close(): void {

@@ -26,9 +26,15 @@ const classes: Readonly<Record<string, string>> = {
 
 const escapeRegExp = (text: string): string => text.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&');
 
-/** Whether PIECES hold an unquoted `*`, `?` or `[…]`: a pattern, not plain text. */
+/** Whether PIECES hold an unquoted `*`, `?` or a `[…]` that closes: a pattern, not plain text (`[` alone is the test command). */
 export function hasGlob(pieces: readonly PatternPiece[]): boolean {
-  return pieces.some((piece) => !piece.quoted && /[*?[]/.test(piece.text.replace(/\\./g, '')));
+  return pieces.some((piece) => {
+    if (piece.quoted) return false;
+    const text = piece.text.replace(/\\./g, '');
+    if (/[*?]/.test(text)) return true;
+    const open = text.indexOf('[');
+    return open !== -1 && bracketExpression(text, open) !== undefined;
+  });
 }
 
 /** The regular expression source that matches what PIECES match (no anchors). */

@@ -205,14 +205,24 @@ const read: Builtin = async ({ args, state, stdin, error }) => {
   const bytes: number[] = [];
   let ended = false;
   let escaped = false;
+  // A file or buffer gives a whole record at once; a pipe is read byte by byte, so the rest stays for the next reader.
+  let pending: Uint8Array = new Uint8Array(0);
+  let at = 0;
+  const nextByte = async (): Promise<number | undefined> => {
+    if (at < pending.length) return pending[at++];
+    pending = count === undefined && stdin.readThrough ? await stdin.readThrough(delimiter.charCodeAt(0)) : await stdin.read(1);
+    at = 0;
+    return pending.length === 0 ? undefined : pending[at++];
+  };
   for (;;) {
     if (count !== undefined && bytes.length >= count) break;
-    const chunk = await stdin.read(1);
-    if (chunk.length === 0) {
+    const byte = await nextByte();
+    if (byte === undefined) {
       ended = true;
       break;
     }
-    const char = String.fromCharCode(chunk[0]!);
+    const chunk = [byte];
+    const char = String.fromCharCode(byte);
     if (!raw && !escaped && char === '\\') {
       escaped = true;
       continue;
