@@ -62,12 +62,19 @@ export const examples: readonly Example[] = [
     args: '/input/count.py',
     about: 'CPython counting words into the output zone (loaded on first use: 17 MB, 6 MB gzipped)',
   },
+  {
+    label: 'command line',
+    tool: 'sh',
+    args: '-c \'sort /input/words.txt | uniq -c | sort -rn | head -1; echo "$(wc -l < /input/words.txt) words"\'',
+    about: "goodbot's shell: a command line whose every command is a catalog tool, under the same policy",
+  },
   { label: 'write to input', tool: 'touch', args: '/input/new.txt', about: 'the input zone is read-only: the guest gets EROFS' },
   { label: 'runaway', tool: 'lua', args: '/input/runaway.lua', timeoutMs: 1000, about: 'an endless loop that the 1 s deadline stops, or Cancel' },
 ];
 
 /** The tools offered in the picker, in order (all must run in the browser build). */
 export const pageTools: readonly string[] = [
+  'sh',
   'cat',
   'wc',
   'sort',

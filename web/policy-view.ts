@@ -1,13 +1,14 @@
 import type { SandboxConfig } from '../src/browser/index.js';
+import { pageTools } from './examples.js';
 
-/** The policy of a page run: the two zones, only the chosen tool, no variables, no network, a deadline. */
+/** The policy of a page run: the two zones, only the chosen tool (for the shell: the page's tools), no variables, no network, a deadline. */
 export function pagePolicy(tool: string, files: Record<string, string>, timeoutMs: number): SandboxConfig {
   return {
     zones: [
       { name: 'input', mode: 'ro', files },
       { name: 'output', mode: 'rw', files: {}, quota: '16MiB' },
     ],
-    tools: { allow: [tool] },
+    tools: { allow: tool === 'sh' ? [...pageTools] : [tool] },
     env: { allow: [], set: {} },
     network: { allow: [] },
     limits: { timeout: `${timeoutMs}ms`, maxOutput: '1MiB' },

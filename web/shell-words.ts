@@ -1,7 +1,8 @@
 /**
  * Splits an argument line as a POSIX shell would for plain words: blanks
  * separate, '…' is literal, "…" allows \" and \\, a backslash outside quotes
- * escapes the next character. No expansion of any kind: there is no shell.
+ * escapes the next character. No expansion of any kind: the words go to the
+ * tool as they are (for a command line, the page's `sh` takes `-c 'LINE'`).
  */
 export function shellWords(line: string): string[] {
   const words: string[] = [];

@@ -1,4 +1,5 @@
 import { GoodbotError } from '../errors.js';
+import { isShellCommand } from '../tools/catalog.js';
 import type { Platform } from '../backends/platform.js';
 import { compileSandboxConfig } from '../policy/compile.js';
 import { Sandbox } from '../run/sandbox.js';
@@ -28,6 +29,8 @@ export function serveRuns(scope: WorkerScope, platformFor: PlatformFactory): voi
   scope.addEventListener('message', (event) => {
     const request = event.data;
     if (request?.type === 'preload') {
+      // A shell has nothing to load: it loads the tools its line names as they run.
+      if (isShellCommand(request.tool)) return;
       // A tool that fails to load fails again, with its message, when it is run.
       queue = queue.then(() =>
         platform.launchTool?.(request.tool).then(
@@ -55,8 +58,8 @@ async function serveRun(scope: WorkerScope, platform: Platform, request: RunRequ
   const requested = performance.now();
   try {
     const policy = compileSandboxConfig(request.policy, { file: '<page>', baseDir: '/' });
-    // Loaded before the run so that the load is not counted against the run's deadline.
-    await platform.launchTool?.(request.tool);
+    // Loaded before the run so that the load is not counted against the run's deadline (a shell loads its tools as they run).
+    if (!isShellCommand(request.tool)) await platform.launchTool?.(request.tool);
     scope.postMessage({ type: 'start', id, loadMs: performance.now() - requested });
     const post = (type: 'stdout' | 'stderr') => (chunk: Uint8Array) => {
       const data = chunk.slice();

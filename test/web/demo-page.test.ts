@@ -139,6 +139,10 @@ describe('the web demo page in headless Chromium', () => {
     expect(download).toBe('sorted.txt');
   });
 
+  it("runs a command line in goodbot's shell, every command a catalog tool", async () => {
+    expect(await run(page, 'command line')).toMatchObject({ state: 'exited', exitCode: 0, stdout: '      2 apple\n6 words\n', stderr: '' });
+  });
+
   it('runs jq on an input file', async () => {
     const view = await run(page, 'jq');
     expect(view).toMatchObject({ state: 'exited', exitCode: 0, stdout: 'jq\nlua\n', stderr: '' });
