@@ -5,6 +5,7 @@ import { resolveProgram, requireTool, WasmRun, withWorkingFolder, workingFolder,
 import { stdinOf } from '../backends/wasm/wasm-backend.js';
 import { ExitStatus, GoodbotError } from '../errors.js';
 import { LimitInterrupt } from '../limits/limit-interrupt.js';
+import { LimitExceeded } from '../limits/run-limiter.js';
 import { guestEnvironment } from '../policy/environment.js';
 import { findTool, isToolName } from '../tools/catalog.js';
 import type { InputSource, OutputSink } from '../wasi/common/stdio.js';
@@ -81,7 +82,9 @@ export class ShellBackend implements Backend {
       });
       return run.outcome({ kind: 'exit', code: status }, { name, kind: 'shell' });
     } catch (error) {
+      // A limit reached in a host call (a wait, the shell's own checks) or by the shell's own output.
       if (error instanceof LimitInterrupt) return run.outcome({ kind: 'limit', limit: error.limit }, { name, kind: 'shell' });
+      if (error instanceof LimitExceeded) return run.outcome({ kind: 'limit', limit: error }, { name, kind: 'shell' });
       throw error;
     } finally {
       run.close();

@@ -363,5 +363,9 @@ export const builtinCommandLines: readonly string[] = [
   "trap 'echo x' EXIT; trap - EXIT; echo y",
   "f() { trap 'echo cleanup' EXIT; }; f; echo after",
   'x=$(trap \'echo inner\' EXIT; echo captured); echo "[$x]"',
+  'echo {a,b,c}.txt x{1..3}y {c..a} {01..10..3} {5..1}',
+  'echo a{b,{c,d}e}f "{x,y}" \\{p,q} {single} {1..} pre{,fix}',
+  'for i in {1..3}; do echo "n$i"; done',
+  'x=1; echo {$x,2}',
   'yes_loop() { while :; do echo y || return; done; }; yes_loop | { read a; echo "got $a"; }',
 ];

@@ -81,6 +81,18 @@ describe('sh -c on WebAssembly: command lines over the catalog tools', () => {
     expect(result).toMatchObject({ status: 'timeout', exitCode: 124 });
   });
 
+  it('attack: output past the cap ends the run with output-limit, whether a tool or the shell itself writes it', async () => {
+    for (const line of [
+      'cat data/a.csv data/a.csv data/a.csv',
+      'while true; do echo yyyyyyyy; done',
+      'printf "%s\\n" {1..1000} | cat',
+      'seq 1000 | cat',
+    ]) {
+      const { result } = await sh(line, { limits: { maxOutput: '8B' } });
+      expect([line, result.status, result.exitCode, result.stdout.length]).toEqual([line, 'output-limit', 124, 8]);
+    }
+  });
+
   it('gives the whole command line one fuel budget', async () => {
     const single = (await sh('python3 -c pass', { limits: { fuel: 10_000_000_000 } })).result.fuelConsumed!;
     const { result } = await sh('for i in 1 2 3 4 5 6; do python3 -c pass; done; echo done', { limits: { fuel: Math.floor(single * 3.5) } });

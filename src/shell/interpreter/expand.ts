@@ -1,5 +1,6 @@
 import type { ParameterExpansion, Statement, Word, WordPart } from '../ast.js';
 import { ArithmeticError, evaluateArithmetic, type ArithmeticVariables } from './arithmetic.js';
+import { BraceExpansionError, expandBraces } from './braces.js';
 import { absolutePath, type ShellFiles } from './files.js';
 import { hasGlob, matchesPattern, removeAffix, replacePattern, type PatternPiece } from './pattern.js';
 import type { ShellState } from './state.js';
@@ -51,11 +52,20 @@ export class Expander {
     return this.host.state;
   }
 
-  /** WORDS as a command's arguments: every expansion, splitting and globbing. */
+  /** WORDS as a command's arguments: every expansion (braces first), splitting and globbing. */
   async fields(words: readonly Word[]): Promise<string[]> {
     const out: string[] = [];
-    for (const word of words) {
-      for (const field of this.split(await this.expand(word.parts, false))) out.push(...this.glob(field));
+    for (const written of words) {
+      let braced: Word[];
+      try {
+        braced = expandBraces(written);
+      } catch (error) {
+        if (error instanceof BraceExpansionError) throw new ExpansionError(error.message);
+        throw error;
+      }
+      for (const word of braced) {
+        for (const field of this.split(await this.expand(word.parts, false))) out.push(...this.glob(field));
+      }
     }
     return out;
   }

@@ -35,6 +35,20 @@ describe('the shell under the run limits', () => {
   });
 });
 
+describe('the shell against expansions that would fill the host memory', () => {
+  it('attack: a brace expansion of millions of words (or a range of a billion) is refused, not built', async () => {
+    const project = projectFolder({});
+    try {
+      for (const line of ['echo {1..9}{1..9}{1..9}{1..9}{1..9}{1..9}', 'echo {1..1000000000}']) {
+        const outcome = await goodbotShell(line, project.dir);
+        expect([line, outcome.status, outcome.stderr]).toEqual([line, 1, 'bash: line 1: brace expansion makes more than 100000 words\n']);
+      }
+    } finally {
+      project.remove();
+    }
+  });
+});
+
 describe('the shell inside the zones', () => {
   let project: { dir: string; remove: () => void };
   beforeAll(() => {
