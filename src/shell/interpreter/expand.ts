@@ -3,6 +3,7 @@ import { ArithmeticError, evaluateArithmetic, type ArithmeticVariables } from '.
 import { BraceExpansionError, expandBraces } from './braces.js';
 import { absolutePath, type ShellFiles } from './files.js';
 import { hasGlob, matchesPattern, removeAffix, replacePattern, type PatternPiece } from './pattern.js';
+import { bounded, maxGlobMatches, ValueTooLarge } from './sizes.js';
 import type { ShellState } from './state.js';
 
 /** An expansion the shell cannot do: `${x:?message}`, an unset variable under `set -u`, bad arithmetic. The shell reports it and stops. */
@@ -25,6 +26,8 @@ export interface ExpansionHost {
   readonly files: ShellFiles | undefined;
   /** Runs BODY in a subshell and gives its output (`$( … )`). */
   substitute(body: readonly Statement[]): Promise<string>;
+  /** Throws when the run must stop: called for each folder a glob lists, which may be many. */
+  checkpoint(): void;
 }
 
 /**
@@ -64,7 +67,9 @@ export class Expander {
         throw error;
       }
       for (const word of braced) {
-        for (const field of this.split(await this.expand(word.parts, false))) out.push(...this.glob(field));
+        for (const field of this.split(await this.expand(word.parts, false))) {
+          for (const path of this.glob(field)) out.push(bounded(path, 'a word'));
+        }
       }
     }
     return out;
@@ -73,7 +78,7 @@ export class Expander {
   /** WORD as one string: no splitting, no globbing (assignments, redirection targets, `case` subjects, here-documents). */
   async string(word: Word): Promise<string> {
     const chunks = await this.expand(word.parts, false);
-    return chunks.map((chunk) => (chunk === fieldBreak ? ' ' : chunk.text)).join('');
+    return bounded(chunks.map((chunk) => (chunk === fieldBreak ? ' ' : chunk.text)).join(''), 'a word');
   }
 
   /** WORD as a pattern: quoted parts match themselves only (`case`, `[[ == ]]`, `${x#…}`). */
@@ -309,12 +314,14 @@ export class Expander {
           next.push(join(base, component.map((piece) => piece.text).join('')));
           continue;
         }
+        this.host.checkpoint();
         const names = files.list(absolutePath(this.state.cwd, base || '.')) ?? [];
         const dotted = component[0]?.text.startsWith('.') ?? false;
         for (const name of names.sort(compareNames)) {
           if (name.startsWith('.') && !dotted) continue;
           if (matchesPattern(component, name)) next.push(join(base, name));
         }
+        if (next.length > maxGlobMatches) throw new ValueTooLarge(`a pattern matches more than ${maxGlobMatches} paths`);
       }
       paths = next;
     }

@@ -26,6 +26,7 @@ import {
   type ShellOutput,
 } from './io.js';
 import { matchesPattern } from './pattern.js';
+import { maxValueLength, ValueTooLarge } from './sizes.js';
 import { ReadonlyVariableError, type ShellState } from './state.js';
 
 /** A program the shell starts: a catalog tool, run under the same policy and limits. */
@@ -437,10 +438,15 @@ export class Interpreter {
   }
 
   /** An expansion that failed: bash reports it and, not being interactive, leaves the shell with status 1. */
-  private async failedExpansion(error: unknown, state: ShellState, line: number): Promise<never> {
-    if (error instanceof ExpansionError || error instanceof ReadonlyVariableError) {
+  async failedExpansion(error: unknown, state: ShellState, line: number): Promise<never> {
+    if (error instanceof ExpansionError || error instanceof ReadonlyVariableError || error instanceof ValueTooLarge) {
       await this.report(state, line, error.message);
       throw new ExitSignal(error instanceof ExpansionError ? error.status : 1);
+    }
+    // V8's own limit on a string's length, reached past our bounds (a replacement that multiplies a value).
+    if (error instanceof RangeError && /Invalid string length|Invalid array length/.test(error.message)) {
+      await this.report(state, line, `a value would hold more than ${maxValueLength} characters`);
+      throw new ExitSignal(1);
     }
     throw error;
   }
@@ -462,6 +468,10 @@ export class Interpreter {
       for (const [variable, value] of assignments) state.setVariable(variable, value);
       try {
         return await builtin(this.builtinContext(name, args, state, line, context));
+      } catch (error) {
+        if (error instanceof ValueTooLarge || error instanceof ExpansionError || error instanceof RangeError)
+          return this.failedExpansion(error, state, line);
+        throw error;
       } finally {
         for (const [variable, previous] of saved) {
           if (previous === undefined) state.variables.delete(variable);
@@ -642,7 +652,12 @@ export class Interpreter {
   }
 
   expander(state: ShellState): Expander {
-    return new Expander({ state, files: this.environment.files, substitute: (body) => this.substitute(body, state) });
+    return new Expander({
+      state,
+      files: this.environment.files,
+      substitute: (body) => this.substitute(body, state),
+      checkpoint: () => this.environment.checkpoint(),
+    });
   }
 
   stat(state: ShellState) {

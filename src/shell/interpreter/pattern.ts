@@ -3,6 +3,8 @@
  * classes, in file names, `case`, `[[ == ]]` and `${x#pattern}`. Text that
  * was quoted matches itself only, so a pattern is kept as pieces.
  */
+import { maxValueLength, ValueTooLarge } from './sizes.js';
+
 export interface PatternPiece {
   readonly text: string;
   readonly quoted: boolean;
@@ -128,5 +130,11 @@ export function replacePattern(
     for (let start = 0; start <= text.length; start++) if (whole.test(text.slice(start))) return text.slice(0, start) + replacement;
     return text;
   }
-  return text.replace(new RegExp(source, options.all ? 'gu' : 'u'), () => replacement);
+  // Checked as it goes: a replacement repeated at every match could multiply the value's size.
+  let size = text.length;
+  return text.replace(new RegExp(source, options.all ? 'gu' : 'u'), (match: string) => {
+    size += replacement.length - match.length;
+    if (size > maxValueLength) throw new ValueTooLarge(`a replacement would make a value of more than ${maxValueLength} characters`);
+    return replacement;
+  });
 }

@@ -1,5 +1,6 @@
 import type { FunctionDefinition } from '../ast.js';
 import type { DescriptorTable } from './io.js';
+import { bounded, maxArrayIndex, ValueTooLarge } from './sizes.js';
 
 /** A shell variable: a string, or an indexed array (bash), and whether commands inherit it. */
 export interface Variable {
@@ -93,6 +94,10 @@ export class ShellState {
   }
 
   setVariable(name: string, value: string | string[], options: { export?: boolean } = {}): void {
+    if (Array.isArray(value)) {
+      if (value.length > maxArrayIndex + 1) throw new ValueTooLarge(`${name}: an array may hold at most ${maxArrayIndex + 1} elements`);
+      for (const element of value) if (element !== undefined) bounded(element, name);
+    } else bounded(value, name);
     const existing = this.variables.get(name);
     if (existing?.readonly) throw new ReadonlyVariableError(name);
     if (existing === undefined) this.variables.set(name, { value, exported: options.export ?? false });
@@ -104,6 +109,8 @@ export class ShellState {
 
   /** Sets element INDEX of array NAME (a string variable becomes element 0). */
   setElement(name: string, index: number, value: string): void {
+    if (!Number.isInteger(index) || index < 0 || index > maxArrayIndex)
+      throw new ValueTooLarge(`${name}[${index}]: array indices run from 0 to ${maxArrayIndex}`);
     const existing = this.variables.get(name);
     if (existing?.readonly) throw new ReadonlyVariableError(name);
     const array = existing === undefined ? [] : Array.isArray(existing.value) ? existing.value : [existing.value];

@@ -47,6 +47,26 @@ describe('the shell against expansions that would fill the host memory', () => {
       project.remove();
     }
   });
+
+  it('attack: a value doubled in a loop, a billion-wide printf field, element 10^9 of an array or a multiplying replacement stop at the shell value bounds', async () => {
+    const project = projectFolder({});
+    try {
+      const cases: [string, string][] = [
+        ['x=a; while :; do x=$x$x; done', 'a word would hold more than 16777216 characters'],
+        ["printf '%*s' 1000000000 x", 'printf: a field of 1000000000 characters is wider than 16777216'],
+        ['a[1000000000]=x', 'a[1000000000]: array indices run from 0 to 1000000'],
+        ['x=$(printf "%5000s" ""); y=${x// /$x}', 'a replacement would make a value of more than 16777216 characters'],
+      ];
+      for (const [line, message] of cases) {
+        const started = performance.now();
+        const outcome = await goodbotShell(line, project.dir);
+        expect([line, outcome.status, outcome.stderr]).toEqual([line, 1, `bash: line 1: ${message}\n`]);
+        expect(performance.now() - started).toBeLessThan(5000);
+      }
+    } finally {
+      project.remove();
+    }
+  });
 });
 
 describe('the shell inside the zones', () => {

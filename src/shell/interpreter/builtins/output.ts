@@ -1,3 +1,4 @@
+import { maxValueLength, ValueTooLarge } from '../sizes.js';
 import type { Builtin } from './index.js';
 
 /** Backslash escapes of `echo -e`, `printf`'s format and `%b`. STOP: `\c` ends all output. */
@@ -91,6 +92,12 @@ function pad(text: string, width: number, left: boolean, zero: boolean): string 
   return text.padStart(width);
 }
 
+/** A width or precision: at most the size of a shell value (a billion-wide field would fill the host's memory). */
+function fieldSize(size: number): number {
+  if (Math.abs(size) > maxValueLength) throw new ValueTooLarge(`printf: a field of ${size} characters is wider than ${maxValueLength}`);
+  return size;
+}
+
 const conversion = /%([-+ 0#]*)(\*|[0-9]+)?(?:\.(\*|[0-9]*))?([diouxXcsbqfFeEgGaA%])/g;
 
 /** Formats ARGS by FORMAT, reusing it while arguments remain, as printf(1) does. */
@@ -108,9 +115,13 @@ function format(formatText: string, args: readonly string[]): { text: string; ba
       (_whole, flags: string, widthText: string | undefined, precisionText: string | undefined, kind: string) => {
         if (kind === '%') return '%';
         if (stop) return '';
-        const width = widthText === '*' ? numberArgument(take()).value : widthText ? Number(widthText) : 0;
+        const width = fieldSize(widthText === '*' ? numberArgument(take()).value : widthText ? Number(widthText) : 0);
         const precision =
-          precisionText === '*' ? numberArgument(take()).value : precisionText === undefined ? undefined : Number(precisionText || '0');
+          precisionText === '*'
+            ? fieldSize(numberArgument(take()).value)
+            : precisionText === undefined
+              ? undefined
+              : fieldSize(Number(precisionText || '0'));
         const left = flags.includes('-') || width < 0;
         const zero = flags.includes('0') && !left;
         const argument = take();
