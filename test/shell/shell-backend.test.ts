@@ -56,6 +56,17 @@ describe('sh -c on WebAssembly: command lines over the catalog tools', () => {
     expect(readFileSync(join(root, 'notes.md'), 'utf8')).toBe('# Notes\n$HOME stays\n');
   });
 
+  it('runs a script file of a zone with its arguments, and a script read from stdin (sh -s, bash with no arguments)', async () => {
+    writeFileSync(join(root, 'count.sh'), '#!/bin/sh\nset -e\nfor f in "$@"; do printf "%s %s\\n" "$(wc -l < "$f")" "$f"; done\necho "from $0"\n');
+    const file = await createSandbox(config()).exec({ program: 'sh', args: ['count.sh', 'data/a.csv', 'data/b.csv'] }).result;
+    expect(file).toMatchObject({ exitCode: 0, stdout: '3 data/a.csv\n1 data/b.csv\nfrom count.sh\n' });
+    const piped = await createSandbox(config()).exec({ program: 'bash', args: ['-s', 'one', 'two'], stdin: 'echo "$# $2"; ls data | wc -l\n' })
+      .result;
+    expect(piped).toMatchObject({ exitCode: 0, stdout: '2 two\n2\n' });
+    const missing = await createSandbox(config()).exec({ program: 'sh', args: ['nope.sh'] }).result;
+    expect(missing).toMatchObject({ exitCode: 127, stderr: 'sh: nope.sh: No such file or directory\n' });
+  });
+
   it('gives exit statuses as a shell does, and records the run as a shell run', async () => {
     const { result, audit } = await sh('cat data/b.csv; false || exit 3');
     expect(result).toMatchObject({ status: 'exited', exitCode: 3, stdout: 'x\n', program: { name: 'sh', kind: 'shell' } });
