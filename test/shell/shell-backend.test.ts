@@ -67,6 +67,23 @@ describe('sh -c on WebAssembly: command lines over the catalog tools', () => {
     expect(missing).toMatchObject({ exitCode: 127, stderr: 'sh: nope.sh: No such file or directory\n' });
   });
 
+  it('runs ./script files by their #! line: this shell for sh and bash (and none), the catalog tool for python3', async () => {
+    writeFileSync(join(root, 'run.sh'), '#!/bin/bash\necho "run $1"; exit 4\n');
+    writeFileSync(join(root, 'plain'), 'echo plain $#\n');
+    writeFileSync(join(root, 'tool.py'), '#!/usr/bin/env python3\nimport sys; print("py", sys.argv[1:])\n');
+    writeFileSync(join(root, 'odd'), '#!/usr/bin/perl\nprint 1\n');
+    const lines: [string, string, number][] = [
+      ['./run.sh a; echo "status $?"', 'run a\nstatus 4\n', 0],
+      ['./plain x y', 'plain 2\n', 0],
+      ['cd src && ../tool.py 1 2', "py ['1', '2']\n", 0],
+      ['./missing.sh', '', 127],
+      ['./odd', '', 126],
+      ['./src', '', 126],
+    ];
+    for (const [line, stdout, exitCode] of lines) expect([line, (await sh(line)).result]).toMatchObject([line, { stdout, exitCode }]);
+    expect((await sh('./odd')).result.stderr).toBe('sh: line 1: ./odd: /usr/bin/perl: bad interpreter: No such file or directory\n');
+  });
+
   it('gives exit statuses as a shell does, and records the run as a shell run', async () => {
     const { result, audit } = await sh('cat data/b.csv; false || exit 3');
     expect(result).toMatchObject({ status: 'exited', exitCode: 3, stdout: 'x\n', program: { name: 'sh', kind: 'shell' } });

@@ -26,6 +26,7 @@ import {
   type ShellOutput,
 } from './io.js';
 import { matchesPattern } from './pattern.js';
+import { startShell } from './start-shell.js';
 import { maxValueLength, ValueTooLarge } from './sizes.js';
 import { ReadonlyVariableError, type ShellState } from './state.js';
 
@@ -469,6 +470,10 @@ export class Interpreter {
       try {
         return await builtin(this.builtinContext(name, args, state, line, context));
       } catch (error) {
+        if (error instanceof WriteFailure) {
+          await this.report(state, line, `${name}: write error: ${errnoMessage(error.cause, false)}`);
+          return 1;
+        }
         if (error instanceof ValueTooLarge || error instanceof ExpansionError || error instanceof RangeError)
           return this.failedExpansion(error, state, line);
         throw error;
@@ -485,6 +490,7 @@ export class Interpreter {
   private async external(argv: readonly string[], assignments: readonly [string, string][], state: ShellState, line: number): Promise<number> {
     const launcher = this.environment.launcher;
     const name = argv[0]!;
+    if (name.includes('/')) return this.script(argv, assignments, state, line);
     if (launcher === undefined || launcher.find(name) === undefined) {
       await this.report(state, line, `${name}: command not found`);
       return 127;
@@ -497,6 +503,52 @@ export class Interpreter {
       stdout: state.descriptors.output(1),
       stderr: state.descriptors.output(2),
     });
+  }
+
+  /**
+   * `./run.sh ARGS`: a file of the zones, run by the interpreter its `#!`
+   * line names (`sh` or `bash`: this shell; `python3` and the like, directly
+   * or through `/usr/bin/env`: that catalog tool), or by this shell when it
+   * has none, as bash does. Zones keep no execute bits, so none is asked for.
+   */
+  private async script(argv: readonly string[], assignments: readonly [string, string][], state: ShellState, line: number): Promise<number> {
+    const [written, ...args] = argv as [string, ...string[]];
+    const files = this.environment.files;
+    const path = absolutePath(state.cwd, written);
+    const found = files?.stat(path);
+    if (files === undefined || found === undefined) {
+      await this.report(state, line, `${written}: No such file or directory`);
+      return 127;
+    }
+    if (found.type === 'directory') {
+      await this.report(state, line, `${written}: Is a directory`);
+      return 126;
+    }
+    let text: string;
+    try {
+      text = files.readText(path);
+    } catch (error) {
+      if (!(error instanceof ErrnoError)) throw error;
+      await this.report(state, line, `${written}: ${errnoMessage(error, false)}`);
+      return 126;
+    }
+    const shebang = text.startsWith('#!') ? text.slice(2, text.includes('\n') ? text.indexOf('\n') : undefined).trim() : '';
+    const words = shebang.split(/\s+/).filter(Boolean);
+    const viaEnv = words[0]?.split('/').at(-1) === 'env';
+    const program = (viaEnv ? words[1] : words[0])?.split('/').at(-1) ?? 'sh';
+    const options = words.slice(viaEnv ? 2 : 1);
+    if (program === 'sh' || program === 'bash') {
+      return startShell(this, program, [...options, written, ...args], {
+        env: state.environment(assignments),
+        cwd: state.cwd,
+        descriptors: state.descriptors.copy(),
+      });
+    }
+    if (this.environment.launcher?.find(program) === undefined) {
+      await this.report(state, line, `${written}: ${shebang}: bad interpreter: No such file or directory`);
+      return 126;
+    }
+    return this.external([program, ...options, written, ...args], assignments, state, line);
   }
 
   private async callFunction(definition: FunctionDefinition, args: readonly string[], state: ShellState, line: number): Promise<number> {
@@ -529,7 +581,7 @@ export class Interpreter {
       shell: this,
       condition: context.condition,
       stdin: state.descriptors.input(0),
-      out: (text) => this.write(state, 1, text),
+      out: (text) => this.writeOrFail(state, 1, text),
       err: (text) => this.write(state, 2, text),
       error: (message) => this.report(state, line, `${name}: ${message}`),
       files: this.environment.files,
@@ -675,6 +727,16 @@ export class Interpreter {
     }
   }
 
+  /** Writes a builtin's output to FD: a descriptor that is closed or fails makes the builtin fail, as bash's `write error`. */
+  private async writeOrFail(state: ShellState, fd: number, text: string): Promise<void> {
+    try {
+      await state.descriptors.output(fd).write(encoder.encode(text));
+    } catch (error) {
+      if (error instanceof ErrnoError) throw new WriteFailure(error);
+      throw error;
+    }
+  }
+
   /** A message on stderr as bash words it: `bash: line 3: message`. */
   async report(state: ShellState, line: number, message: string): Promise<void> {
     await this.write(state, 2, `${this.environment.name}: line ${line}: ${message}\n`);
@@ -683,6 +745,13 @@ export class Interpreter {
 
 /** A redirection that cannot be made (a bad descriptor, a file that cannot be opened). */
 class RedirectionError extends Error {}
+
+/** A builtin's output could not be written. */
+class WriteFailure extends Error {
+  constructor(override readonly cause: ErrnoError) {
+    super(cause.detail ?? cause.errno);
+  }
+}
 
 function closeDescriptor(descriptor: Descriptor): void {
   descriptor.input?.close();

@@ -30,7 +30,15 @@ describe('the shell against bash, on lines of builtins and shell language', () =
   it('words its errors as bash does', async () => {
     const { dir, remove } = projectFolder(files);
     try {
-      for (const line of ['set -u; echo "$nope"', 'cd nowhere', 'echo x > data', 'read < missing.txt', 'nosuchcommand']) {
+      for (const line of [
+        'set -u; echo "$nope"',
+        'echo hi >&-; echo $?',
+        'echo x > /dev/full; echo $?',
+        'cd nowhere',
+        'echo x > data',
+        'read < missing.txt',
+        'nosuchcommand',
+      ]) {
         const ours = await goodbotShell(line, dir);
         expect([line, ours.stderr]).toEqual([line, bash(line, dir).stderr]);
       }
