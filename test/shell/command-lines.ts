@@ -367,5 +367,9 @@ export const builtinCommandLines: readonly string[] = [
   'echo a{b,{c,d}e}f "{x,y}" \\{p,q} {single} {1..} pre{,fix}',
   'for i in {1..3}; do echo "n$i"; done',
   'x=1; echo {$x,2}',
+  'echo a & wait; echo b',
+  '(exit 3) & wait $!; echo "status $?"',
+  'job() { echo "job $1"; }; job 1 & wait; job 2 & wait $!; echo done',
+  'false & true; echo "now $?"; wait $!; echo "then $?"',
   'yes_loop() { while :; do echo y || return; done; }; yes_loop | { read a; echo "got $a"; }',
 ];

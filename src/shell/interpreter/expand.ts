@@ -172,6 +172,8 @@ export class Expander {
         return (this.state.options.errexit ? 'e' : '') + (this.state.options.nounset ? 'u' : '') + (this.state.options.noglob ? 'f' : '') + 'h';
       case '$':
         return '1';
+      case '!':
+        return this.state.lastJob === undefined ? '' : String(this.state.lastJob);
       default:
         return '';
     }

@@ -123,8 +123,16 @@ export class Interpreter {
 
   private async statement(statement: Statement, state: ShellState, context: Context): Promise<number> {
     if (statement.background) {
-      await this.report(state, statement.line, "background jobs ('&') are not supported yet; the command runs in the foreground");
+      // A background job runs in a subshell beside what follows; `wait` (or the shell's end) collects it.
+      const job = state.copy(state.descriptors.copy());
+      state.startJob(this.subshell(() => this.andOr(statement, job, plain), job));
+      state.lastStatus = 0;
+      return 0;
     }
+    return this.andOr(statement, state, context);
+  }
+
+  private async andOr(statement: Statement, state: ShellState, context: Context): Promise<number> {
     const chained = statement.rest.length > 0;
     let status = await this.pipeline(statement.first, state, chained ? asCondition : context);
     for (const [index, { operator, pipeline }] of statement.rest.entries()) {
@@ -217,6 +225,8 @@ export class Interpreter {
       else if (signal instanceof BreakSignal || signal instanceof ContinueSignal) status = state.lastStatus;
       else throw signal;
     }
+    // Its own background jobs end with it: none may outlive the run's zones.
+    await state.waitFor();
     return this.exitTrap(state, status);
   }
 

@@ -73,5 +73,8 @@ export async function startShell(interpreter: Interpreter, name: string, args: r
     await report(`${where}: ${error.describe()}`);
     return 2;
   }
-  return interpreter.exitTrap(state, await interpreter.run(script, state));
+  const status = await interpreter.run(script, state);
+  // The run ends when its jobs do: a job left running would outlive its zones.
+  await state.waitFor();
+  return interpreter.exitTrap(state, status);
 }

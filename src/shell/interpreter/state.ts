@@ -46,6 +46,10 @@ export class ShellState {
   lastStatus = 0;
   /** `$0`. */
   scriptName: string;
+  /** Background jobs not yet waited for, by their number (`$!`); a subshell starts without them. */
+  jobs = new Map<number, Promise<number>>();
+  /** `$!`: the newest background job's number. */
+  lastJob: number | undefined;
   /** `trap` commands by condition (`EXIT`, `ERR`; signals are kept but never come in the sandbox). A subshell starts without them, as in bash. */
   traps = new Map<string, string>();
 
@@ -82,9 +86,36 @@ export class ShellState {
       lastStatus: this.lastStatus,
       scriptName: this.scriptName,
       traps: new Map(),
+      jobs: new Map(),
+      lastJob: undefined,
       descriptors,
     });
     return copy;
+  }
+
+  /** Records a background job and returns its number; a job that fails in the host rejects only when waited for. */
+  startJob(job: Promise<number>): number {
+    const id = (this.lastJob ?? 1000) + 1;
+    job.catch(() => {});
+    this.jobs.set(id, job);
+    this.lastJob = id;
+    return id;
+  }
+
+  /** Waits for job ID (undefined: all of them): its status, or 127 when there is no such job. */
+  async waitFor(id?: number): Promise<number> {
+    if (id !== undefined) {
+      const job = this.jobs.get(id);
+      if (job === undefined) return 127;
+      this.jobs.delete(id);
+      return job;
+    }
+    let status = 0;
+    for (const [job, running] of [...this.jobs]) {
+      this.jobs.delete(job);
+      status = await running;
+    }
+    return status;
   }
 
   /** A string variable's value, or an array's first element; undefined when unset. */

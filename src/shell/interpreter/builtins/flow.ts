@@ -176,6 +176,23 @@ const trap: Builtin = async ({ args, state, out, error }) => {
   return status;
 };
 
+/** `wait [N…]`: waits for background jobs (all of them, or those numbered), and gives the last one's status. */
+const wait: Builtin = async ({ args, state, error }) => {
+  if (args.length === 0) {
+    await state.waitFor();
+    return 0;
+  }
+  let status = 0;
+  for (const arg of args) {
+    const id = Number(arg.replace(/^%/, ''));
+    if (!Number.isInteger(id)) {
+      await error(`${arg}: not a pid or valid job spec`);
+      status = 2;
+    } else status = await state.waitFor(id);
+  }
+  return status;
+};
+
 export const flowBuiltins: readonly [string, Builtin][] = [
   [':', () => Promise.resolve(0)],
   ['true', () => Promise.resolve(0)],
@@ -192,7 +209,7 @@ export const flowBuiltins: readonly [string, Builtin][] = [
   ['exec', exec],
   ['test', testBuiltin(false)],
   ['[', testBuiltin(true)],
-  ['wait', () => Promise.resolve(0)],
+  ['wait', wait],
   ['sh', nestedShell],
   ['bash', nestedShell],
   ['trap', trap],
