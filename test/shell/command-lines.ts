@@ -367,6 +367,8 @@ export const builtinCommandLines: readonly string[] = [
   'echo a{b,{c,d}e}f "{x,y}" \\{p,q} {single} {1..} pre{,fix}',
   'for i in {1..3}; do echo "n$i"; done',
   'x=1; echo {$x,2}',
+  'export LATER; LATER=yes; sh -c \'echo "[$LATER]"\'',
+  'export GONE; unset GONE; GONE=no; sh -c \'echo "[$GONE]"\'',
   'echo a & wait; echo b',
   '(exit 3) & wait $!; echo "status $?"',
   'job() { echo "job $1"; }; job 1 & wait; job 2 & wait $!; echo done',

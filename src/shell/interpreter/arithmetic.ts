@@ -49,6 +49,7 @@ const tokenPattern =
 export function evaluateArithmetic(text: string, variables: ArithmeticVariables, depth = 0): bigint {
   if (depth > maxRecursion) throw new ArithmeticError('expression recursion level exceeded');
   const tokens: string[] = [];
+  const positions: number[] = [];
   tokenPattern.lastIndex = 0;
   let position = 0;
   for (;;) {
@@ -58,10 +59,11 @@ export function evaluateArithmetic(text: string, variables: ArithmeticVariables,
     const match = tokenPattern.exec(text);
     if (match === null) throw new ArithmeticError(`syntax error: invalid arithmetic operator (error token is "${rest.trim()}")`);
     tokens.push(match[1]!);
+    positions.push(tokenPattern.lastIndex - match[1]!.length);
     position = tokenPattern.lastIndex;
   }
   if (tokens.length === 0) return 0n;
-  return new Evaluator(tokens, variables, depth).whole(text);
+  return new Evaluator(tokens, positions, text, variables, depth).whole();
 }
 
 /** A value that may be assigned: a variable's name, or a number. */
@@ -77,15 +79,23 @@ class Evaluator {
 
   constructor(
     private readonly tokens: readonly string[],
+    /** Where each token starts in the text, for bash's "error token is …": the text from there on. */
+    private readonly positions: readonly number[],
+    private readonly text: string,
     private readonly variables: ArithmeticVariables,
     private readonly depth: number,
   ) {}
 
-  whole(text: string): bigint {
+  whole(): bigint {
     const value = this.comma();
-    if (this.index < this.tokens.length)
-      throw new ArithmeticError(`syntax error in expression (error token is "${this.tokens.slice(this.index).join(' ')}" in "${text.trim()}")`);
+    if (this.index < this.tokens.length) throw this.error('syntax error in expression', this.index);
     return value;
+  }
+
+  /** MESSAGE with bash's `(error token is "…")`: the text from token AT on. */
+  private error(message: string, at: number): ArithmeticError {
+    const from = this.positions[at];
+    return new ArithmeticError(`${message} (error token is "${from === undefined ? '' : this.text.slice(from).trim()}")`);
   }
 
   private peek(): string | undefined {
@@ -95,9 +105,7 @@ class Evaluator {
   private take(expected?: string): string {
     const token = this.tokens[this.index];
     if (token === undefined || (expected !== undefined && token !== expected)) {
-      throw new ArithmeticError(
-        `syntax error: ${expected === undefined ? 'operand expected' : `'${expected}' expected`} (error token is "${token ?? ''}")`,
-      );
+      throw this.error(`syntax error: ${expected === undefined ? 'operand expected' : `'${expected}' expected`}`, this.index);
     }
     this.index++;
     return token;
@@ -158,12 +166,15 @@ class Evaluator {
         continue;
       }
       // `**` is right-associative; every other operator binds to the left.
+      let operand = this.index;
+      while (this.tokens[operand] === '-' || this.tokens[operand] === '+') operand++;
       const right = this.binary(op === '**' ? precedence : precedence + 1);
-      left = this.apply(op!, left, right);
+      left = this.apply(op!, left, right, operand);
     }
   }
 
-  private apply(op: string, left: bigint, right: bigint): bigint {
+  /** LEFT OP RIGHT; OPERAND is where RIGHT was written (for an error). */
+  private apply(op: string, left: bigint, right: bigint, operand = this.index): bigint {
     switch (op) {
       case '+':
         return wrap(left + right);
@@ -175,14 +186,14 @@ class Evaluator {
       case '%':
         if (right === 0n) {
           if (this.skipping > 0) return 0n;
-          throw new ArithmeticError('division by 0');
+          throw this.error('division by 0', operand);
         }
         // bash traps INT64_MIN / -1; wrapping gives the same value without a crash.
         return wrap(op === '/' ? left / right : left % right);
       case '**':
         if (right < 0n) {
           if (this.skipping > 0) return 0n;
-          throw new ArithmeticError('exponent less than 0');
+          throw this.error('exponent less than 0', operand);
         }
         return power(left, right);
       case '<<':
@@ -250,6 +261,7 @@ class Evaluator {
   }
 
   private primary(): Operand {
+    const at = this.index;
     const token = this.take();
     if (token === '(') {
       const value = this.comma();
@@ -257,6 +269,7 @@ class Evaluator {
       return { value };
     }
     if (/^[A-Za-z_]/.test(token)) return { value: this.variable(token), name: token };
+    if (!/^[0-9]/.test(token)) throw this.error('syntax error: operand expected', at);
     return { value: parseNumber(token) };
   }
 

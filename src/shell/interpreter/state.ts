@@ -46,6 +46,8 @@ export class ShellState {
   lastStatus = 0;
   /** `$0`. */
   scriptName: string;
+  /** Names exported while unset (`export X`): the first assignment makes them exported variables, as in bash. */
+  exportWhenSet = new Set<string>();
   /** Background jobs not yet waited for, by their number (`$!`); a subshell starts without them. */
   jobs = new Map<number, Promise<number>>();
   /** `$!`: the newest background job's number. */
@@ -86,6 +88,7 @@ export class ShellState {
       lastStatus: this.lastStatus,
       scriptName: this.scriptName,
       traps: new Map(),
+      exportWhenSet: new Set(this.exportWhenSet),
       jobs: new Map(),
       lastJob: undefined,
       descriptors,
@@ -131,10 +134,11 @@ export class ShellState {
     } else bounded(value, name);
     const existing = this.variables.get(name);
     if (existing?.readonly) throw new ReadonlyVariableError(name);
-    if (existing === undefined) this.variables.set(name, { value, exported: options.export ?? false });
+    const exported = options.export === true || this.exportWhenSet.delete(name);
+    if (existing === undefined) this.variables.set(name, { value, exported });
     else {
       existing.value = value;
-      if (options.export) existing.exported = true;
+      if (exported) existing.exported = true;
     }
   }
 
@@ -153,6 +157,7 @@ export class ShellState {
   unset(name: string): void {
     if (this.variables.get(name)?.readonly) throw new ReadonlyVariableError(name);
     this.variables.delete(name);
+    this.exportWhenSet.delete(name);
   }
 
   /** Makes NAME local to the running function: its value is restored when the function returns. */

@@ -68,6 +68,13 @@ describe.each(backends)('on the %s backend', (backend) => {
     expect((await run(backend, 'python3', ['-c', 'import sys; sys.exit(3)'])).exitCode).toBe(3);
   });
 
+  it("runs a command line (bash -c: goodbot's shell on wasm, the image's bash in the container) with the same output", async () => {
+    const line =
+      'cd /input && for f in *.txt; do printf "%s:%s\\n" "$f" "$(wc -l < "$f")"; done; sort -r hello.txt | head -1 > /output/top.txt; cat /output/top.txt; [[ -f nope ]] || echo "status $?"';
+    const result = await run(backend, 'bash', ['-c', line]);
+    expect(result).toMatchObject({ exitCode: 0, stdout: 'hello.txt:2\nworld\nstatus 1\n' });
+  });
+
   it('stops a run at its timeout with status timeout and exit 124', async () => {
     const result = await run(backend, 'sleep', ['30'], { limits: { timeout: '1s' } });
     expect(result).toMatchObject({ status: 'timeout', exitCode: 124 });

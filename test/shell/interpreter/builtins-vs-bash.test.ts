@@ -30,10 +30,12 @@ describe('the shell against bash, on lines of builtins and shell language', () =
   it('words its errors as bash does', async () => {
     const { dir, remove } = projectFolder(files);
     try {
+      const arithmetic = ['1/0', '10 / (5-5)', '1 +* 2', '2 ** -1', '5 % 0', '1 2', '08', '2#3'].map((expression) => `echo $((${expression}))`);
       for (const line of [
         'set -u; echo "$nope"',
         'echo hi >&-; echo $?',
         'echo x > /dev/full; echo $?',
+        ...arithmetic,
         'cd nowhere',
         'echo x > data',
         'read < missing.txt',

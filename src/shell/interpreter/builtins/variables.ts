@@ -38,6 +38,8 @@ const exportBuiltin: Builtin = async (context) => {
   return assignEach(context, names, (name) => {
     const variable = state.variables.get(name);
     if (variable !== undefined) variable.exported = !unexport;
+    else if (unexport) state.exportWhenSet.delete(name);
+    else state.exportWhenSet.add(name);
   });
 };
 
@@ -64,7 +66,8 @@ const unset: Builtin = async ({ args, state, error }) => {
     else if (state.variables.get(name)?.readonly) {
       await error(`${name}: cannot unset: readonly variable`);
       status = 1;
-    } else if (!state.variables.delete(name)) state.functions.delete(name);
+    } else if (state.variables.has(name) || state.exportWhenSet.has(name)) state.unset(name);
+    else state.functions.delete(name);
   }
   return status;
 };
