@@ -429,6 +429,7 @@ export class Interpreter {
           continue;
         }
         const value = await expander.string(assignment.value);
+        if (state.options.xtrace) await this.write(state, 2, `+ ${assignment.name}${assignment.append ? '+=' : '='}${traceWord(value)}\n`);
         if (argv.length > 0) assignments.push([assignment.name, value]);
         else if (assignment.index !== undefined) {
           const index = Number(expander.arithmetic(await expander.string(assignment.index)));
@@ -438,7 +439,7 @@ export class Interpreter {
     } catch (error) {
       return this.failedExpansion(error, state, command.line);
     }
-    if (state.options.xtrace && argv.length > 0) await this.write(state, 2, `+ ${argv.join(' ')}\n`);
+    if (state.options.xtrace && argv.length > 0) await this.write(state, 2, `+ ${argv.map(traceWord).join(' ')}\n`);
     if (argv.length === 1 && argv[0] === 'exec' && state.functions.get('exec') === undefined)
       return this.keepRedirections(command.redirections, state, command.line);
     if (argv.length === 0) {
@@ -766,6 +767,11 @@ class WriteFailure extends Error {
 function closeDescriptor(descriptor: Descriptor): void {
   descriptor.input?.close();
   if (descriptor.output !== descriptor.input) descriptor.output?.close();
+}
+
+/** A word as `set -x` shows it: quoted as bash quotes it when it is not plain. */
+function traceWord(word: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, "'\\''")}'`;
 }
 
 function arrayOf(state: ShellState, name: string): string[] {

@@ -35,6 +35,7 @@ describe('the shell against bash, on lines of builtins and shell language', () =
         'set -u; echo "$nope"',
         'echo hi >&-; echo $?',
         'echo x > /dev/full; echo $?',
+        `set -x; x=1; A="b c" true; echo "a b" $x "it's" ""; y=$x z=2`,
         ...arithmetic,
         'cd nowhere',
         'echo x > data',
