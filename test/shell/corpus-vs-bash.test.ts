@@ -67,6 +67,6 @@ describe('agent command lines: goodbot against bash with BusyBox', () => {
       }
     }
     expect(differences).toEqual([]);
-    expect(commandLines.length - needsProcesses.size).toBeGreaterThanOrEqual(140);
+    expect(commandLines.length - needsProcesses.size).toBeGreaterThanOrEqual(190);
   });
 });
