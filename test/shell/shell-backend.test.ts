@@ -121,6 +121,12 @@ describe('sh -c on WebAssembly: command lines over the catalog tools', () => {
     }
   });
 
+  it('attack: a pipe between programs (kept whole for now) stops its writer at 16 MiB, as a closed pipe would, and the line goes on', async () => {
+    const { result } = await sh('yes | head -1; echo after');
+    expect(result).toMatchObject({ status: 'exited', exitCode: 0, stdout: 'y\nafter\n' });
+    expect(result.stderr).toContain('sh: line 1: a pipe between programs that run one after another passed 16777216 bytes: its writer was stopped\n');
+  });
+
   it('gives the whole command line one fuel budget', async () => {
     const single = (await sh('python3 -c pass', { limits: { fuel: 10_000_000_000 } })).result.fuelConsumed!;
     const { result } = await sh('for i in 1 2 3 4 5 6; do python3 -c pass; done; echo done', { limits: { fuel: Math.floor(single * 3.5) } });

@@ -195,7 +195,9 @@ export class Interpreter {
       const descriptors = state.descriptors.copy();
       if (input) descriptors.set(0, { input });
       const last = i === pipeline.commands.length - 1;
-      const captured = last ? undefined : new CapturedOutput(this.environment.captureLimit, 'a pipe between programs that run one after another');
+      const captured = last
+        ? undefined
+        : new CapturedOutput(this.environment.captureLimit, 'a pipe between programs that run one after another', 'PIPE');
       if (captured) {
         descriptors.set(1, { output: captured });
         if (pipeline.stderrToo[i]) descriptors.set(2, { output: captured });

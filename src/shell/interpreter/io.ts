@@ -175,7 +175,7 @@ export class CaptureOverflow extends Error {
  * Output kept whole: a command substitution's, or a pipe's between
  * programs that run one after another. At most LIMIT bytes; past it a
  * builtin's write fails with a {@link CaptureOverflow} saying WHAT passed
- * it, and a program's with EFBIG, and {@link overflowed} is set.
+ * it, and a program's with ERRNO, and {@link overflowed} is set.
  */
 export class CapturedOutput implements ShellOutput {
   private readonly chunks: Uint8Array[] = [];
@@ -185,6 +185,8 @@ export class CapturedOutput implements ShellOutput {
   constructor(
     private readonly limit: number,
     private readonly what = 'command substitution output',
+    /** What a program writing past the limit gets: EFBIG for a substitution, EPIPE for a pipe (its reader will take no more). */
+    private readonly errno: 'FBIG' | 'PIPE' = 'FBIG',
   ) {}
 
   get message(): string {
@@ -203,7 +205,7 @@ export class CapturedOutput implements ShellOutput {
   writeSync(data: Uint8Array): void {
     if (this.size + data.length > this.limit) {
       this.overflowed = true;
-      throw new ErrnoError('FBIG', this.message);
+      throw new ErrnoError(this.errno, this.message);
     }
     this.chunks.push(data.slice());
     this.size += data.length;
