@@ -1,12 +1,10 @@
 import { reportingAuthority, type Backend, type BackendJob, type RunOutcome } from '../backends/backend.js';
 import type { Platform } from '../backends/platform.js';
 import type { GuestOutcome } from '../backends/wasm/outcome.js';
-import { resolveProgram, requireTool, WasmRun, withWorkingFolder, workingFolder, type ResolvedProgram } from '../backends/wasm/wasm-run.js';
-import { stdinOf } from '../backends/wasm/wasm-backend.js';
+import { requireTool, resolveProgram, startWasmRun, withWorkingFolder, type ResolvedProgram } from '../backends/wasm/wasm-run.js';
 import { ExitStatus, GoodbotError } from '../errors.js';
 import { LimitInterrupt } from '../limits/limit-interrupt.js';
 import { LimitExceeded } from '../limits/run-limiter.js';
-import { guestEnvironment } from '../policy/environment.js';
 import { findTool, isToolName } from '../tools/catalog.js';
 import type { InputSource, OutputSink } from '../wasi/common/stdio.js';
 import type { ProcessLauncher, ProcessRequest } from './interpreter/interpreter.js';
@@ -31,18 +29,10 @@ export class ShellBackend implements Backend {
     const name = request.program as string;
     const authority = reportingAuthority(reporter);
     requireTool(policy, name, authority);
-    const started = performance.now();
     const argv0 = request.argv0 ?? name;
     const args = request.args ?? [];
-    const cwd = workingFolder(request.cwd ?? policy.cwd);
-    const env = withWorkingFolder(guestEnvironment(policy.env, this.platform.hostEnv(), request.env), cwd);
-    reporter.started({ program: name, programKind: 'shell', args: [argv0, ...args], backend: 'wasm', env });
-
-    const run = new WasmRun(this.platform, job, authority, started);
+    const { run, stdio, env, cwd } = startWasmRun(this.platform, job, authority, { program: name, programKind: 'shell', args: [argv0, ...args] });
     try {
-      const stdio = { stdin: stdinOf(request.stdin, request.terminal?.stdin ?? false), stdout: run.sink('stdout'), stderr: run.sink('stderr') };
-      run.mount(policy.zones, stdio);
-      run.checkWorkingFolder(cwd);
       const programs = new Map<string, Promise<ResolvedProgram>>();
       const launcher: ProcessLauncher = {
         streams: false,

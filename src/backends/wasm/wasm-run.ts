@@ -10,7 +10,9 @@ import type { Preopen, WasiContext } from '../../wasi/common/context.js';
 import { SeededRandom, VirtualClock } from '../../wasi/common/deterministic.js';
 import { NetworkGate } from '../../wasi/common/network-gate.js';
 import type { RandomSource } from '../../wasi/common/random.js';
-import { CallbackOutput, type InputSource, type OutputSink } from '../../wasi/common/stdio.js';
+import { BufferedInput, CallbackOutput, emptyInput, type InputSource, type OutputSink } from '../../wasi/common/stdio.js';
+import { guestEnvironment } from '../../policy/environment.js';
+import type { ExecRequest } from '../exec-request.js';
 import { DescriptorBudget } from '../../zones/descriptor-budget.js';
 import { DeviceFolderStore } from '../../zones/device-folder.js';
 import { ZoneVolume } from '../../zones/zone-volume.js';
@@ -95,6 +97,51 @@ export function workingFolder(cwd: string | undefined): string {
 export function withWorkingFolder(env: readonly (readonly [string, string])[], cwd: string): [string, string][] {
   const rest = env.filter(([name]) => cwd === '/' || name !== 'PWD').map(([name, value]): [string, string] => [name, value]);
   return cwd === '/' ? rest : [...rest, ['PWD', cwd]];
+}
+
+/** What a run starts with: the program as `run.start` names it, its argv, its own variables and zones besides the policy's. */
+export interface WasmRunStart {
+  readonly program: string;
+  readonly programKind: RunOutcome['program']['kind'];
+  readonly args: readonly string[];
+  readonly toolEnv?: Readonly<Record<string, string>>;
+  readonly toolZones?: readonly ZoneSpec[];
+}
+
+/**
+ * Starts a WebAssembly run for JOB: its working folder and environment, its
+ * `run.start` report, and the policy's zones (and START's own) mounted
+ * over the request's stdio. The caller runs in it and closes it.
+ */
+export function startWasmRun(
+  platform: Platform,
+  job: BackendJob,
+  authority: Authority,
+  start: WasmRunStart,
+): { run: WasmRun; stdio: GuestStdio; env: [string, string][]; cwd: string } {
+  const { policy, request, reporter } = job;
+  const startedAt = performance.now();
+  const cwd = workingFolder(request.cwd ?? policy.cwd);
+  const env = withWorkingFolder(guestEnvironment(policy.env, platform.hostEnv(), request.env, start.toolEnv), cwd);
+  reporter.started({ program: start.program, programKind: start.programKind, args: start.args, backend: 'wasm', env });
+  const run = new WasmRun(platform, job, authority, startedAt);
+  try {
+    const stdio = { stdin: stdinOf(request.stdin, request.terminal?.stdin ?? false), stdout: run.sink('stdout'), stderr: run.sink('stderr') };
+    run.mount([...policy.zones, ...(start.toolZones ?? [])], stdio);
+    run.checkWorkingFolder(cwd);
+    return { run, stdio, env, cwd };
+  } catch (error) {
+    run.close();
+    throw error;
+  }
+}
+
+/** The request's stdin as the guest reads it. */
+function stdinOf(stdin: ExecRequest['stdin'], isTerminal: boolean): InputSource {
+  if (stdin === undefined) return emptyInput;
+  if (typeof stdin === 'string') return new BufferedInput(new TextEncoder().encode(stdin));
+  if (stdin instanceof Uint8Array) return new BufferedInput(stdin);
+  return isTerminal ? { read: (max, wait) => stdin.read(max, wait), isTerminal } : stdin;
 }
 
 /**

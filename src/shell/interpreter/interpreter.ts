@@ -180,7 +180,7 @@ export class Interpreter {
         }
       }),
     );
-    return state.options.pipefail ? ([...statuses].reverse().find((s) => s !== 0) ?? 0) : statuses.at(-1)!;
+    return pipelineStatus(statuses, state);
   }
 
   /**
@@ -214,7 +214,7 @@ export class Interpreter {
       statuses.push(status);
       input = captured && new BytesInput(captured.bytes);
     }
-    return state.options.pipefail ? ([...statuses].reverse().find((s) => s !== 0) ?? 0) : statuses.at(-1)!;
+    return pipelineStatus(statuses, state);
   }
 
   /** Runs BODY as a subshell: `exit` and a broken pipe end it alone, and its own EXIT trap runs as it ends. */
@@ -758,6 +758,11 @@ export class Interpreter {
 
 /** A redirection that cannot be made (a bad descriptor, a file that cannot be opened). */
 class RedirectionError extends Error {}
+
+/** A pipeline's status: its last command's, or with `set -o pipefail` the last that failed. */
+function pipelineStatus(statuses: readonly number[], state: ShellState): number {
+  return state.options.pipefail ? ([...statuses].reverse().find((s) => s !== 0) ?? 0) : statuses.at(-1)!;
+}
 
 /** A builtin's output could not be written. */
 class WriteFailure extends Error {
