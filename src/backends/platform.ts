@@ -6,6 +6,7 @@ import type { NetworkTransport } from '../wasi/common/network-protocol.js';
 import type { RandomSource } from '../wasi/common/random.js';
 import type { FolderStore } from '../zones/folder-store.js';
 import type { LoadedProgram } from './wasm/loaded-program.js';
+import type { ProcessThread } from './wasm/process/process-threads.js';
 
 /** A catalog tool, found, loaded and ready to run. */
 export interface ToolLaunch {
@@ -49,4 +50,10 @@ export interface Platform {
   openNetwork?(): NetworkTransport;
   createClock(): WasiClock;
   readonly random: RandomSource;
+  /**
+   * A thread to run a program on beside the run's own, so the commands of
+   * a pipeline run at once and their pipes stream. Platforms without
+   * threads omit it: a pipeline's programs then run one after another.
+   */
+  startProcessThread?(): ProcessThread;
 }

@@ -18,7 +18,8 @@ export type { Policy, ZoneSpec, Denial, DenialReason } from '../policy/types.js'
 export { Authority } from '../policy/authority.js';
 export { policyDigest } from '../policy/digest.js';
 export { guestEnvironment } from '../policy/environment.js';
-export { ZoneVolume, ZoneDir, ZoneFile } from '../zones/zone-volume.js';
+export { ZoneVolume } from '../zones/zone-volume.js';
+export { ZoneDir, ZoneFile, type Volume } from '../zones/volume.js';
 export { MemoryFolderStore } from '../zones/memory-folder.js';
 export { createBrowserPlatform, type BrowserPlatformOptions } from './browser-platform.js';
 export { readZoneFiles, type ZoneFiles } from './zone-files.js';

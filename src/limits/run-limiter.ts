@@ -2,6 +2,7 @@ import type { Limits } from '../policy/types.js';
 import type { WasiClock } from './clock.js';
 import { LimitInterrupt } from './limit-interrupt.js';
 import type { BlockingWait } from './blocking-wait.js';
+import { LocalFuelPool, type FuelPool } from './fuel-pool.js';
 
 /** Which limit ended a run (`cancelled`: the caller stopped it). */
 export type LimitKind = 'timeout' | 'fuel-exhausted' | 'memory-limit' | 'output-limit' | 'cancelled';
@@ -37,7 +38,6 @@ export class RunLimiter implements BlockingWait {
   tripped: LimitExceeded | undefined;
   /** `performance.now()` at which the run times out. */
   readonly deadline: number | undefined;
-  private granted = 0n;
   private outputBytes = 0;
   /** The fuel globals of the run's metered instances (a component has several core modules). */
   private readonly meters: WebAssembly.Global[] = [];
@@ -47,6 +47,8 @@ export class RunLimiter implements BlockingWait {
     startedAt: number = performance.now(),
     /** Asked at every fuel slice and every write: has the caller cancelled the run? */
     private readonly isCancelled: () => boolean = () => false,
+    /** Where fuel comes from; the commands of a pipeline on other threads share it. */
+    readonly fuelPool: FuelPool = new LocalFuelPool(limits.fuel === undefined ? undefined : BigInt(limits.fuel)),
   ) {
     this.deadline = limits.timeoutMs === undefined ? undefined : startedAt + limits.timeoutMs;
   }
@@ -59,7 +61,7 @@ export class RunLimiter implements BlockingWait {
 
   /** Whether the guest must run instrumented (fuel, deadline or memory cap). */
   get metered(): boolean {
-    return this.limits.fuel !== undefined || this.limits.timeoutMs !== undefined || this.limits.memoryBytes !== undefined;
+    return isMetered(this.limits);
   }
 
   /** Takes a new instance's fuel global into the run and gives it its first slice. */
@@ -97,7 +99,7 @@ export class RunLimiter implements BlockingWait {
   settleFuel(): void {
     let left = 0n;
     for (const fuel of this.meters) left += fuel.value as bigint;
-    this.fuelConsumed = Number(this.granted - left);
+    this.fuelConsumed = Number(this.fuelPool.granted - left);
   }
 
   /**
@@ -185,12 +187,22 @@ export class RunLimiter implements BlockingWait {
   }
 
   private nextSlice(): bigint {
-    const budget = this.limits.fuel;
-    const remaining = budget === undefined ? BigInt(fuelSlice) : BigInt(budget) - this.granted;
-    const slice = remaining < BigInt(fuelSlice) ? remaining : BigInt(fuelSlice);
-    this.granted += slice;
-    return slice;
+    return this.fuelPool.take(BigInt(fuelSlice));
   }
+
+  /** The run's instances on this thread ended: what their fuel globals hold goes back to the pool, for the run's other threads. */
+  returnUnusedFuel(): void {
+    for (const fuel of this.meters) {
+      const held = fuel.value as bigint;
+      if (held > 0n) this.fuelPool.giveBack(held);
+      fuel.value = 0n;
+    }
+  }
+}
+
+/** Whether a guest under LIMITS must run instrumented (fuel, deadline or memory cap). */
+export function isMetered(limits: Limits): boolean {
+  return limits.fuel !== undefined || limits.timeoutMs !== undefined || limits.memoryBytes !== undefined;
 }
 
 /** How a run that reached its deadline of MS is described, wherever it is stopped. */

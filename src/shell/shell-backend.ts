@@ -1,23 +1,25 @@
 import { reportingAuthority, type Backend, type BackendJob, type RunOutcome } from '../backends/backend.js';
 import type { Platform } from '../backends/platform.js';
 import type { GuestOutcome } from '../backends/wasm/outcome.js';
-import { requireTool, resolveProgram, startWasmRun, withWorkingFolder, type ResolvedProgram } from '../backends/wasm/wasm-run.js';
-import { ExitStatus, GoodbotError } from '../errors.js';
+import { requireTool, resolveProgram, startWasmRun, withWorkingFolder, type GuestStdio, type ResolvedProgram } from '../backends/wasm/wasm-run.js';
+import { ExitStatus } from '../errors.js';
 import { LimitInterrupt } from '../limits/limit-interrupt.js';
 import { LimitExceeded } from '../limits/run-limiter.js';
 import { findTool, isToolName } from '../tools/catalog.js';
-import type { InputSource, OutputSink } from '../wasi/common/stdio.js';
+import { pipeSink, type InputSource, type OutputSink } from '../wasi/common/stdio.js';
 import type { ProcessLauncher, ProcessRequest } from './interpreter/interpreter.js';
-import type { ShellInput, ShellOutput } from './interpreter/io.js';
+import { BrokenPipe, BytesInput, CapturedOutput, type ShellInput, type ShellOutput } from './interpreter/io.js';
+import { concatBytes } from '../bytes.js';
 import { runShell } from './shell.js';
 
 /**
  * `sh` and `bash` on WebAssembly: goodbot's shell runs the command line,
  * and each program it names runs as a catalog tool in the same run, under
  * the same policy, zones, audit and limits (one budget of fuel, time and
- * output for the whole line). Programs run on this thread, one at a time;
- * so a pipeline between programs runs its commands in turn, each pipe kept
- * whole.
+ * output for the whole line). A program runs on this thread, unless it
+ * reads or writes a pipe of the line: then it runs on a thread of its own
+ * (where the platform has them), so a pipeline's commands run at once and
+ * their pipes stream.
  */
 export class ShellBackend implements Backend {
   readonly name = 'wasm';
@@ -32,10 +34,11 @@ export class ShellBackend implements Backend {
     const argv0 = request.argv0 ?? name;
     const args = request.args ?? [];
     const { run, stdio, env, cwd } = startWasmRun(this.platform, job, authority, { program: name, programKind: 'shell', args: [argv0, ...args] });
+    const threads = run.processThreads();
     try {
       const programs = new Map<string, Promise<ResolvedProgram>>();
       const launcher: ProcessLauncher = {
-        streams: false,
+        streams: threads !== undefined,
         find: (command) => (isToolName(command) && findTool(command) !== undefined ? `/usr/bin/${command}` : undefined),
         run: async (process) => {
           const command = process.argv[0]!;
@@ -48,15 +51,28 @@ export class ShellBackend implements Backend {
             resolving = resolveProgram(this.platform, policy, command, authority);
             programs.set(command, resolving);
           }
-          const program = await resolving;
-          const ended = run.runProgram(
-            program.program,
-            [program.argv0, ...process.argv.slice(1)],
-            withWorkingFolder(process.env, process.cwd),
-            process.cwd,
-            stdioOf(process),
-            run.preopens(program),
-          );
+          const { program, argv0: programArgv0, mounts } = await resolving;
+          const started = {
+            args: [programArgv0, ...process.argv.slice(1)],
+            env: withWorkingFolder(process.env, process.cwd),
+            cwd: process.cwd,
+            preopens: run.preopens({ mounts }),
+          };
+          // A program that reads or writes a pipe of the line runs on a thread of its own, so the pipe streams.
+          if (isPiped(process) && threads !== undefined && program.portable !== undefined) {
+            return exitStatusOf(
+              await threads.run({
+                ...started,
+                program: program.portable(policy.limits),
+                stdin: process.stdin,
+                stdout: process.stdout,
+                stderr: process.stderr,
+              }),
+            );
+          }
+          const buffered = isPiped(process) ? await bufferedStdio(process) : undefined;
+          const ended = run.runProgram(program, started.args, started.env, started.cwd, buffered?.stdio ?? stdioOf(process), started.preopens);
+          await buffered?.deliver();
           return exitStatusOf(ended);
         },
       };
@@ -77,6 +93,7 @@ export class ShellBackend implements Backend {
       if (error instanceof LimitExceeded) return run.outcome({ kind: 'limit', limit: error }, { name, kind: 'shell' });
       throw error;
     } finally {
+      await threads?.stopAll();
       run.close();
     }
   }
@@ -89,23 +106,62 @@ function exitStatusOf(ended: GuestOutcome): number {
   return ExitStatus.trap;
 }
 
+/** Does the program read or write a pipe of the line (whose other end is another command, running at the same time)? */
+function isPiped(process: ProcessRequest): boolean {
+  return process.stdin.readSync === undefined || process.stdout.writeSync === undefined || process.stderr.writeSync === undefined;
+}
+
 /** The program's standard streams: the shell's descriptors, read and written on this thread. */
 function stdioOf(process: ProcessRequest): { stdin: InputSource; stdout: OutputSink; stderr: OutputSink } {
   return { stdin: inputOf(process.stdin), stdout: outputOf(process.stdout), stderr: outputOf(process.stderr) };
 }
 
 function inputOf(input: ShellInput): InputSource {
-  if (input.readSync === undefined) throw unsupportedPipe();
   return { read: (max) => input.readSync!(max) };
 }
 
 function outputOf(output: ShellOutput): OutputSink {
-  if (output.writeSync === undefined) throw unsupportedPipe();
-  return { write: (data) => output.writeSync!(data) };
+  return pipeSink((data) => output.writeSync!(data));
 }
 
-function unsupportedPipe(): GoodbotError {
-  return new GoodbotError('runtime', 'a program cannot read or write a pipe whose other end is a shell command on the same thread', {
-    hint: 'this is a goodbot bug; please report it with the command line',
-  });
+/** The most a piped program that must run on the shell's thread takes in or gives out, kept whole. */
+const bufferedPipeLimit = 16 * 1024 * 1024;
+
+/**
+ * Streams for a piped program that cannot run on a thread of its own (a
+ * component, or a run whose clock or network must stay on this thread):
+ * its piped input read whole first, its piped output kept whole and
+ * written out once it ends.
+ */
+async function bufferedStdio(process: ProcessRequest): Promise<{ stdio: GuestStdio; deliver: () => Promise<void> }> {
+  const stdin = process.stdin.readSync === undefined ? new BytesInput(await readWhole(process.stdin)) : process.stdin;
+  const kept = (output: ShellOutput) =>
+    output.writeSync === undefined
+      ? new CapturedOutput(bufferedPipeLimit, "a pipe from a program that runs on the shell's thread", 'PIPE')
+      : undefined;
+  const stdout = kept(process.stdout);
+  const stderr = kept(process.stderr);
+  return {
+    stdio: { stdin: inputOf(stdin), stdout: outputOf(stdout ?? process.stdout), stderr: outputOf(stderr ?? process.stderr) },
+    deliver: async () => {
+      try {
+        if (stdout) await process.stdout.write(stdout.bytes);
+        if (stderr) await process.stderr.write(stderr.bytes);
+      } catch (error) {
+        if (!(error instanceof BrokenPipe)) throw error;
+      }
+    },
+  };
+}
+
+/** All of INPUT, up to the buffered limit. */
+async function readWhole(input: ShellInput): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  for (let size = 0; size < bufferedPipeLimit;) {
+    const chunk = await input.read(Math.min(64 * 1024, bufferedPipeLimit - size));
+    if (chunk.length === 0) break;
+    chunks.push(chunk);
+    size += chunk.length;
+  }
+  return concatBytes(chunks);
 }

@@ -7,41 +7,7 @@ import { byteLength, checkPathText, escapeErrno, resolveBeneath, symlinkTargetPr
 import type { DirEntry, FileStat, FileType, OpenRequest, TimeChange } from './types.js';
 import { entryCharge } from './usage.js';
 import type { FolderStore } from './folder-store.js';
-
-/** An open directory of a zone. The guest holds it as a preopen or an fd. */
-export class ZoneDir {
-  readonly kind = 'directory';
-  closed = false;
-  constructor(
-    readonly volume: ZoneVolume,
-    readonly ref: unknown,
-    /** Guest path at open time, for messages and audit events. */
-    readonly guestPath: string,
-    /** Directories between the zone root and this one, at open time. */
-    readonly depth: number,
-    /** It is, or lies in, a `.git` folder: nothing relative to it may change (unless the zone opts in). */
-    readonly inGitFolder: boolean,
-  ) {}
-}
-
-/** An open regular file (or, in `/dev`, a device) of a zone. */
-export class ZoneFile {
-  readonly kind = 'file';
-  closed = false;
-  constructor(
-    readonly volume: ZoneVolume,
-    readonly ref: unknown,
-    readonly guestPath: string,
-    readonly readable: boolean,
-    readonly writable: boolean,
-    /** `dev:ino`: which open handles share a file, for the quota of unlinked files. */
-    readonly identity: string,
-    readonly inGitFolder: boolean,
-    readonly device: boolean,
-  ) {}
-}
-
-export type ZoneNode = ZoneDir | ZoneFile;
+import { ZoneDir, ZoneFile, type Volume, type ZoneNode } from './volume.js';
 
 /** Options of a mount that come from its run rather than its zone. */
 export interface ZoneMountOptions {
@@ -91,7 +57,7 @@ const maxEntriesCheckedPerMove = 10_000;
  * closes), counts every handle against the run's descriptor budget, and owns
  * every handle the run opens so that {@link unmount} can close them all.
  */
-export class ZoneVolume<D = unknown, F = unknown> {
+export class ZoneVolume<D = unknown, F = unknown> implements Volume {
   readonly root: ZoneDir;
   private readonly handles = new Set<ZoneNode>();
   private readonly quota: QuotaMeter | undefined;
@@ -109,7 +75,7 @@ export class ZoneVolume<D = unknown, F = unknown> {
   ) {
     this.descriptors = options.descriptors ?? new DescriptorBudget();
     const rootInGit = spec.gitWritable !== true && (spec.hostPath ?? '').split('/').some(isGitFolderName);
-    this.root = new ZoneDir(this as ZoneVolume, store.openRoot(), spec.guestPath, 0, rootInGit);
+    this.root = new ZoneDir(this as Volume, store.openRoot(), spec.guestPath, 0, rootInGit);
     this.handles.add(this.root);
     this.quota = spec.quotaBytes === undefined ? undefined : new QuotaMeter(spec.quotaBytes, store.measureUsage());
   }
@@ -157,7 +123,7 @@ export class ZoneVolume<D = unknown, F = unknown> {
           case 'directory': {
             if (writes) throw errnoError('ISDIR', target);
             const depth = dir.depth + res.depth + (name === '.' ? 0 : 1);
-            return this.track(target, () => new ZoneDir(this as ZoneVolume, this.store.openDirAt(res.dir, name), target, depth, inGit));
+            return this.track(target, () => new ZoneDir(this as Volume, this.store.openDirAt(res.dir, name), target, depth, inGit));
           }
           case 'regular-file': {
             if (req.directory) throw errnoError('NOTDIR', target);
@@ -264,7 +230,7 @@ export class ZoneVolume<D = unknown, F = unknown> {
     const destination = guestJoin(toDir.guestPath, toPath);
     this.guard('rename', `${target} -> ${destination}`, () => {
       const other = toDir.volume;
-      if (other !== (this as ZoneVolume)) {
+      if (other !== (this as Volume)) {
         this.requireModify('rename-out', target);
         other.requireModify('rename-in', destination);
         throw errnoError('XDEV', `${target} and ${destination} are in different zones`);
@@ -292,7 +258,7 @@ export class ZoneVolume<D = unknown, F = unknown> {
     const destination = guestJoin(toDir.guestPath, toPath);
     this.guard('link', `${destination} -> ${target}`, () => {
       const other = toDir.volume;
-      if (other !== (this as ZoneVolume)) {
+      if (other !== (this as Volume)) {
         other.requireModify('link', destination);
         throw denied('XDEV', 'cross-zone', `${destination} cannot be a hard link to ${target}, which is in another zone`);
       }
@@ -561,7 +527,7 @@ export class ZoneVolume<D = unknown, F = unknown> {
         throw error;
       }
       this.openFiles.set(identity, (this.openFiles.get(identity) ?? 0) + 1);
-      return new ZoneFile(this as ZoneVolume, ref, target, req.read, req.write, identity, inGit, device);
+      return new ZoneFile(this as Volume, ref, target, req.read, req.write, identity, inGit, device);
     });
   }
 
@@ -617,12 +583,12 @@ export class ZoneVolume<D = unknown, F = unknown> {
   }
 
   private dirRef(dir: ZoneDir): D {
-    if (dir.closed || dir.volume !== (this as ZoneVolume)) throw errnoError('BADF', dir.guestPath);
+    if (dir.closed || dir.volume !== (this as Volume)) throw errnoError('BADF', dir.guestPath);
     return dir.ref as D;
   }
 
   private fileRef(file: ZoneFile): F {
-    if (file.closed || file.volume !== (this as ZoneVolume)) throw errnoError('BADF', file.guestPath);
+    if (file.closed || file.volume !== (this as Volume)) throw errnoError('BADF', file.guestPath);
     return file.ref as F;
   }
 

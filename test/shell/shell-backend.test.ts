@@ -121,10 +121,9 @@ describe('sh -c on WebAssembly: command lines over the catalog tools', () => {
     }
   });
 
-  it('attack: a pipe between programs (kept whole for now) stops its writer at 16 MiB, as a closed pipe would, and the line goes on', async () => {
+  it('attack: a producer whose reader has gone ends silently, as SIGPIPE ends it, and the line goes on', async () => {
     const { result } = await sh('yes | head -1; echo after');
-    expect(result).toMatchObject({ status: 'exited', exitCode: 0, stdout: 'y\nafter\n' });
-    expect(result.stderr).toContain('sh: line 1: a pipe between programs that run one after another passed 16777216 bytes: its writer was stopped\n');
+    expect(result).toMatchObject({ status: 'exited', exitCode: 0, stdout: 'y\nafter\n', stderr: '' });
   });
 
   it('gives the whole command line one fuel budget', async () => {

@@ -7,7 +7,8 @@ import { HostFolderStore } from '../../src/node/zones/host-folder.js';
 import { MemoryFolderStore } from '../../src/zones/memory-folder.js';
 import { readOnlyOpen, type OpenRequest } from '../../src/zones/types.js';
 import type { FolderStore } from '../../src/zones/folder-store.js';
-import { ZoneVolume, type ZoneFile } from '../../src/zones/zone-volume.js';
+import { ZoneVolume } from '../../src/zones/zone-volume.js';
+import type { ZoneFile } from '../../src/zones/volume.js';
 import { removeTree, tempDir } from '../helpers/guests.js';
 
 const writeNew: OpenRequest = { ...readOnlyOpen, create: true, write: true, read: false };

@@ -1,5 +1,7 @@
 import type { GuestOutcome } from './outcome.js';
 import type { WasiContext } from '../../wasi/common/context.js';
+import type { Limits } from '../../policy/types.js';
+import type { MeteredModule } from './metered-module.js';
 
 /** A program ready to run: compiled, checked, and cached by the platform. */
 export interface LoadedProgram {
@@ -7,4 +9,18 @@ export interface LoadedProgram {
   readonly kind: 'module' | 'component';
   /** Runs the guest to completion on the calling thread. */
   run(ctx: WasiContext): GuestOutcome;
+  /**
+   * The program as another thread can run it under LIMITS (its compiled
+   * module, and the metered variant those limits need); absent for a
+   * program that can run only where it was loaded (a component).
+   */
+  portable?(limits: Limits): PortableProgram;
+}
+
+/** A core module program in a form that can be posted to another thread (compiled modules are shared, not copied). */
+export interface PortableProgram {
+  readonly name: string;
+  readonly module: WebAssembly.Module;
+  /** The variant to run when the run is metered. */
+  readonly metered?: MeteredModule;
 }

@@ -1,11 +1,13 @@
-import type { LoadedProgram } from './loaded-program.js';
-import { LimitExceeded } from '../../limits/run-limiter.js';
+import type { LoadedProgram, PortableProgram } from './loaded-program.js';
+import { isMetered, LimitExceeded } from '../../limits/run-limiter.js';
 import { runCommandModule, runReactorModule } from './command-module.js';
-import { Metering, MeteredVariants, meteredVariant, type InstrumentedStore } from './metered-module.js';
+import { Metering, MeteredVariants, meteredVariant, type InstrumentedStore, type MeteredModule } from './metered-module.js';
 import { checkCommandModule, compileModule } from './program-kind.js';
 import { reactorDriverFor } from '../../tools/reactors.js';
+import type { ReactorDriver } from '../../tools/reactor-driver.js';
 import type { GuestOutcome } from './outcome.js';
 import type { WasiContext } from '../../wasi/common/context.js';
+import type { Limits } from '../../policy/types.js';
 
 /**
  * A preview1 core module's bytes as a runnable program: compiled and checked
@@ -19,24 +21,49 @@ export function moduleProgram(bytes: Uint8Array, name: string, store?: Instrumen
   const module = compileModule(bytes, name);
   const driver = reactorDriverFor(module);
   if (driver === undefined) checkCommandModule(module, name);
-  const run = (ctx: WasiContext, metering?: Metering): GuestOutcome =>
-    driver ? runReactorModule(driver, module, ctx, metering) : runCommandModule(module, ctx, metering);
   const metered = new MeteredVariants(bytes, name, store);
   if (meterNow) meteredVariant(metered, undefined, name);
+  const variantFor = (limits: Limits) => meteredVariant(metered, limits.memoryBytes, name);
   return {
     name,
     kind: 'module',
-    run: (ctx) => {
-      const limiter = ctx.limiter;
-      if (limiter === undefined || !limiter.metered) return run(ctx);
-      let metering: Metering;
-      try {
-        metering = new Metering(meteredVariant(metered, limiter.limits.memoryBytes, name), limiter);
-      } catch (error) {
-        if (error instanceof LimitExceeded) return { kind: 'limit', limit: error };
-        throw error;
-      }
-      return run(ctx, metering);
-    },
+    run: (ctx) => runModule(module, driver, ctx, variantFor),
+    portable: (limits) => ({ name, module, ...(isMetered(limits) && { metered: variantFor(limits) }) }),
   };
+}
+
+/** A program posted from another thread, run here as it would have run there. */
+export function portableProgram(portable: PortableProgram): LoadedProgram {
+  const { name, module, metered } = portable;
+  const driver = reactorDriverFor(module);
+  return {
+    name,
+    kind: 'module',
+    run: (ctx) =>
+      runModule(module, driver, ctx, () => {
+        if (metered === undefined) throw new Error(`${name} was posted without the metered variant its run needs`);
+        return metered;
+      }),
+  };
+}
+
+/** Runs MODULE (a command, or a reactor its driver knows) plain, or its metered variant when the run has limits. */
+function runModule(
+  module: WebAssembly.Module,
+  driver: ReactorDriver | undefined,
+  ctx: WasiContext,
+  variantFor: (limits: Limits) => MeteredModule,
+): GuestOutcome {
+  const run = (metering?: Metering): GuestOutcome =>
+    driver ? runReactorModule(driver, module, ctx, metering) : runCommandModule(module, ctx, metering);
+  const limiter = ctx.limiter;
+  if (limiter === undefined || !limiter.metered) return run();
+  let metering: Metering;
+  try {
+    metering = new Metering(variantFor(limiter.limits), limiter);
+  } catch (error) {
+    if (error instanceof LimitExceeded) return { kind: 'limit', limit: error };
+    throw error;
+  }
+  return run(metering);
 }

@@ -2,6 +2,8 @@ import { ErrnoError } from '../../errno.js';
 import { ExitStatus, GoodbotError } from '../../errors.js';
 import type { WasiClock } from '../../limits/clock.js';
 import { RunLimiter } from '../../limits/run-limiter.js';
+import { SharedFuelPool } from '../../limits/fuel-pool.js';
+import { ProcessThreads } from './process/process-threads.js';
 import type { Authority } from '../../policy/authority.js';
 import { isWithin, normalizeAbsolute, overlaps } from '../../policy/guest-path.js';
 import type { Policy, ZoneSpec } from '../../policy/types.js';
@@ -162,6 +164,8 @@ export class WasmRun {
   private readonly toolVolumes = new Map<string, ZoneVolume>();
   private readonly descriptors: DescriptorBudget;
   private stdio: GuestStdio | undefined;
+  private readonly fuelPool: SharedFuelPool | undefined;
+  private threads: ProcessThreads | undefined;
 
   constructor(
     private readonly platform: Platform,
@@ -170,7 +174,9 @@ export class WasmRun {
     readonly startedAt: number,
   ) {
     const { policy } = job;
-    this.limiter = new RunLimiter(policy.limits, startedAt, () => job.isCancelled());
+    // With threads to run programs apart, the run's fuel lives in shared memory, one pool for all of them.
+    this.fuelPool = platform.startProcessThread && new SharedFuelPool(policy.limits.fuel === undefined ? undefined : BigInt(policy.limits.fuel));
+    this.limiter = new RunLimiter(policy.limits, startedAt, () => job.isCancelled(), this.fuelPool);
     const openNetwork = platform.openNetwork === undefined ? undefined : () => platform.openNetwork!();
     this.descriptors = new DescriptorBudget(policy.limits.files);
     this.network = new NetworkGate(policy.network, authority, openNetwork, this.limiter, this.descriptors);
@@ -225,7 +231,7 @@ export class WasmRun {
   }
 
   /** The run's zones as preopens, with PROGRAM's own mounts (mounted now if this is its first run here). */
-  preopens(program?: ResolvedProgram): Preopen[] {
+  preopens(program?: Pick<ResolvedProgram, 'mounts'>): Preopen[] {
     const own = (program?.mounts ?? []).map((spec) => {
       let volume = this.toolVolumes.get(spec.name);
       if (volume === undefined) {
@@ -274,10 +280,33 @@ export class WasmRun {
     }
   }
 
+  /**
+   * The run's programs on threads of their own (a pipeline's commands), or
+   * undefined where they cannot run apart: a platform without threads, or
+   * a run whose clock and random source must be reproducible or that may
+   * use the network (its sockets live on this thread).
+   */
+  processThreads(): ProcessThreads | undefined {
+    const { platform, job } = this;
+    if (platform.startProcessThread === undefined || this.fuelPool === undefined) return undefined;
+    if (job.policy.deterministic || job.policy.network.allow.length > 0) return undefined;
+    this.threads ??= new ProcessThreads(
+      () => platform.startProcessThread!(),
+      job.policy.limits,
+      this.limiter,
+      this.fuelPool,
+      this.authority,
+      this.startedAt,
+    );
+    return this.threads;
+  }
+
   /** The run's outcome from how its program ended (or the shell's exit status). */
   outcome(ended: GuestOutcome, program: RunOutcome['program']): RunOutcome {
     const { limiter } = this;
     limiter.guestEnded();
+    // Programs that ran apart gave back what they did not burn: the pool now tells what the whole run used.
+    if (this.threads !== undefined && limiter.metered) limiter.settleFuel();
     // The first limit reached decides, even if the guest caught its error and exited.
     const limit = limiter.tripped ?? (ended.kind === 'limit' ? ended.limit : undefined);
     return {
@@ -293,7 +322,7 @@ export class WasmRun {
     };
   }
 
-  /** Whatever ended the run (exit, trap, limit, host failure), its sockets, broker and zones go with it. */
+  /** Whatever ended the run (exit, trap, limit, host failure), its sockets, broker and zones go with it; stop its process threads first. */
   close(): void {
     this.network.close();
     for (const volume of [...this.volumes, ...this.toolVolumes.values()]) volume.unmount();

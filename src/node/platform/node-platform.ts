@@ -10,6 +10,7 @@ import { ToolLauncher } from './tool-launcher.js';
 import { ToolStore } from '../tools/tool-store.js';
 import type { ZoneSpec } from '../../policy/types.js';
 import { HostClock } from '../../limits/clock.js';
+import { startProcessThread } from './process-threads.js';
 import { secureRandom } from '../../wasi/common/random.js';
 import { GuardedHostFolder, zoneField } from '../zones/guarded-host-folder.js';
 import { HostFolderStore } from '../zones/host-folder.js';
@@ -57,6 +58,7 @@ export function createNodePlatform(options: NodePlatformOptions = {}): Platform 
     openNetwork: () => new BrokerTransport(),
     createClock: () => new HostClock(),
     random: secureRandom,
+    startProcessThread,
   };
 }
 

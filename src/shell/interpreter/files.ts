@@ -3,7 +3,7 @@ import { ErrnoError, errnoError } from '../../errno.js';
 import { resolveAgainst } from '../../policy/guest-path.js';
 import type { Preopen } from '../../wasi/common/context.js';
 import type { FileStat } from '../../zones/types.js';
-import type { ZoneDir, ZoneFile } from '../../zones/zone-volume.js';
+import type { ZoneDir, ZoneFile } from '../../zones/volume.js';
 
 /** How a redirection opens its file. */
 export type OpenMode = 'read' | 'write' | 'append' | 'read-write';

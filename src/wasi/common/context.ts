@@ -1,6 +1,6 @@
 import type { RunLimiter } from '../../limits/run-limiter.js';
 import type { Authority } from '../../policy/authority.js';
-import type { ZoneDir, ZoneVolume } from '../../zones/zone-volume.js';
+import type { Volume, ZoneDir } from '../../zones/volume.js';
 import type { WasiClock } from '../../limits/clock.js';
 import type { NetworkGate } from './network-gate.js';
 import type { RandomSource } from './random.js';
@@ -24,7 +24,7 @@ export interface WasiContext {
   /** Working directory reported to components (`initial-cwd`). */
   readonly cwd: string;
   readonly preopens: readonly Preopen[];
-  readonly volumes: readonly ZoneVolume[];
+  readonly volumes: readonly Volume[];
   readonly stdin: InputSource;
   readonly stdout: OutputSink;
   readonly stderr: OutputSink;

@@ -1,4 +1,5 @@
-import { errnoError } from '../../errno.js';
+import { ErrnoError, errnoError } from '../../errno.js';
+import { ProcessExit } from './context.js';
 import type { BlockingWait } from '../../limits/blocking-wait.js';
 
 /** Where a guest's stdout or stderr goes. `write` may block; it must take all bytes. */
@@ -67,3 +68,25 @@ export const brokenPipe: OutputSink = {
     throw errnoError('PIPE');
   },
 };
+
+/**
+ * A sink over WRITE that ends the guest as SIGPIPE ends a process (status
+ * 141) once its reader has gone, rather than failing the write with EPIPE,
+ * which tools report as an error (`yes: Broken pipe`) where a shell's
+ * command is silent.
+ */
+export function pipeSink(write: (data: Uint8Array) => void): OutputSink {
+  return {
+    write: (data) => {
+      try {
+        write(data);
+      } catch (error) {
+        if (error instanceof ErrnoError && error.errno === 'PIPE') throw new ProcessExit(brokenPipeStatus);
+        throw error;
+      }
+    },
+  };
+}
+
+/** 128 + SIGPIPE. */
+export const brokenPipeStatus = 141;

@@ -1,6 +1,6 @@
 import { errnoError } from '../../errno.js';
 import type { DirEntry } from '../../zones/types.js';
-import type { ZoneDir, ZoneFile } from '../../zones/zone-volume.js';
+import type { ZoneDir, ZoneFile } from '../../zones/volume.js';
 import type { InputSource, OutputSink } from '../common/stdio.js';
 
 export interface StdinDescriptor {

@@ -1,5 +1,5 @@
 import { errnoError } from '../../errno.js';
-import type { ZoneNode } from '../../zones/zone-volume.js';
+import type { ZoneNode } from '../../zones/volume.js';
 import { checkAdviceLength, fileSize } from '../common/file-offsets.js';
 import { directoryRights, Fdflags, fdflagsAll, fileRights, Filetype, preopenRightsBase, preopenRightsInheriting, Rights } from './constants.js';
 import type { DirDescriptor, FileDescriptor } from './descriptors.js';

@@ -1,6 +1,6 @@
 import { errnoError, ErrnoError } from '../../errno.js';
 import type { DirEntry, FileStat, TimeChange } from '../../zones/types.js';
-import type { ZoneDir, ZoneFile, ZoneNode } from '../../zones/zone-volume.js';
+import type { ZoneDir, ZoneFile, ZoneNode } from '../../zones/volume.js';
 import type { WasiContext } from '../common/context.js';
 import { checkAdviceLength, fileOffset, fileSize, writeOffset } from '../common/file-offsets.js';
 import { linkSourceFollows } from '../common/link-source.js';

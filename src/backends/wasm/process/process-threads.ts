@@ -1,0 +1,213 @@
+import { GoodbotError } from '../../../errors.js';
+import { LimitExceeded, type RunLimiter } from '../../../limits/run-limiter.js';
+import type { Authority } from '../../../policy/authority.js';
+import type { Limits } from '../../../policy/types.js';
+import type { Preopen } from '../../../wasi/common/context.js';
+import { defaultPipeCapacity, Pipe } from '../../../wasi/common/pipe.js';
+import { CallChannel, type CallMessage } from '../../../zones/remote/call-channel.js';
+import { VolumeServer } from '../../../zones/remote/volume-server.js';
+import type { SharedFuelPool } from '../../../limits/fuel-pool.js';
+import type { PortableProgram } from '../loaded-program.js';
+import type { GuestOutcome } from '../outcome.js';
+import type { ProcessEnd, ProcessStart, RecordRequest } from './process-protocol.js';
+
+/** A thread that runs programs beside the run's own, one at a time (a Node worker, a browser worker). */
+export interface ProcessThread {
+  /** Runs START there; rejects if the thread died. */
+  run(start: ProcessStart): Promise<ProcessEnd>;
+  /** The program ended: the thread may serve another one. */
+  release(): void;
+  /** Ends the thread at once, whatever it runs. */
+  terminate(): void;
+}
+
+/** A stream the run's thread reads without blocking (the shell's descriptors). */
+export interface AsyncInput {
+  read(max: number): Promise<Uint8Array>;
+  /** The pipe behind it, which the program then reads itself. */
+  readonly pipe?: Pipe;
+}
+
+/** A stream the run's thread writes without blocking. */
+export interface AsyncOutput {
+  write(data: Uint8Array): Promise<void>;
+  readonly pipe?: Pipe;
+}
+
+/** What runs apart: the program, its arguments, zones and streams. */
+export interface ApartProgram {
+  readonly program: PortableProgram;
+  readonly args: readonly string[];
+  readonly env: readonly (readonly [string, string])[];
+  readonly cwd: string;
+  readonly preopens: readonly Preopen[];
+  readonly stdin: AsyncInput;
+  readonly stdout: AsyncOutput;
+  readonly stderr: AsyncOutput;
+}
+
+/** How often the run's thread looks for a stop (a cancel, a limit reached here) to pass on to its process threads. */
+const stopCheckMs = 20;
+/** How long a process thread gets to see a stop before it is terminated. */
+const stopGraceMs = 1000;
+
+/**
+ * The programs of one run that run on threads of their own, so the commands
+ * of a pipeline run at the same time and their pipes stream. Their files
+ * are the run's zones, served from this thread (one authority, one quota,
+ * one audit); their fuel comes from the run's pool; their deadline is the
+ * run's; a stop here (a cancel, a limit another program reached) stops them.
+ */
+export class ProcessThreads {
+  private readonly stop = new Int32Array(new SharedArrayBuffer(4));
+  private readonly running = new Set<{ readonly thread: ProcessThread; readonly ended: Promise<unknown> }>();
+  private stopWatch: ReturnType<typeof setInterval> | undefined;
+
+  constructor(
+    private readonly startThread: () => ProcessThread,
+    private readonly limits: Limits,
+    private readonly limiter: RunLimiter,
+    private readonly fuel: SharedFuelPool,
+    private readonly authority: Authority,
+    /** `performance.now()` when the run started. */
+    private readonly startedAt: number,
+  ) {}
+
+  /** Runs PROGRAM on a thread of its own; gives how it ended, as a program on this thread would. */
+  async run(program: ApartProgram): Promise<GuestOutcome> {
+    const server = new VolumeServer();
+    const channel = new CallChannel();
+    const serving = channel.serve((message) => this.answer(server, message));
+    const stdin = program.stdin.pipe ?? new Pipe();
+    const stdout = program.stdout.pipe ?? new Pipe();
+    const stderr = program.stderr.pipe ?? new Pipe();
+    if (program.stdin.pipe === undefined) void pumpInto(program.stdin, stdin);
+    const outputs = [
+      program.stdout.pipe ? Promise.resolve(undefined) : pumpFrom(stdout, program.stdout),
+      program.stderr.pipe ? Promise.resolve(undefined) : pumpFrom(stderr, program.stderr),
+    ];
+    const start: ProcessStart = {
+      program: program.program,
+      args: program.args,
+      env: program.env,
+      cwd: program.cwd,
+      mounts: program.preopens.map(({ dir }) => (dir.volume.spec.kind === 'devices' ? { devices: dir.volume.spec } : server.mount([dir.volume])[0]!)),
+      stdin: stdin.buffer,
+      stdout: stdout.buffer,
+      stderr: stderr.buffer,
+      channel: channel.buffer,
+      limits: this.limits,
+      startedAtEpochMs: performance.timeOrigin + this.startedAt,
+      stop: this.stop.buffer as SharedArrayBuffer,
+      fuel: this.fuel.buffer,
+    };
+    const thread = this.startThread();
+    const ending = thread.run(start);
+    const entry = { thread, ended: ending.catch(() => undefined) };
+    this.running.add(entry);
+    this.watchForStop();
+    let end: ProcessEnd | undefined;
+    let failure: unknown;
+    try {
+      end = await ending;
+      thread.release();
+    } catch (error) {
+      failure = error;
+      thread.terminate();
+    } finally {
+      this.running.delete(entry);
+      if (this.running.size === 0) this.unwatch();
+      // The pipes made here have no other user: the streams behind them learn the program is done.
+      if (program.stdin.pipe === undefined) stdin.closeReader();
+      if (program.stdout.pipe === undefined) stdout.closeWriter();
+      if (program.stderr.pipe === undefined) stderr.closeWriter();
+      channel.close();
+      await serving;
+      server.closeAll();
+    }
+    const written = (await Promise.all(outputs)).find((error) => error instanceof LimitExceeded);
+    if (failure !== undefined) {
+      throw new GoodbotError('runtime', `the thread running ${program.program.name} failed: ${(failure as Error)?.message ?? failure}`, {
+        hint: 'this is a goodbot bug; please report it with the command line',
+        cause: failure,
+      });
+    }
+    return this.outcomeOf(end!, written, program.program.name);
+  }
+
+  /** Stops every program still running (the run is ending): at once through the stop cell, or by ending its thread. */
+  async stopAll(): Promise<void> {
+    if (this.running.size === 0) return;
+    Atomics.store(this.stop, 0, 1);
+    const grace = new Promise((resolve) => setTimeout(resolve, stopGraceMs));
+    const entries = [...this.running];
+    await Promise.race([Promise.all(entries.map((entry) => entry.ended)), grace]);
+    for (const entry of entries) if (this.running.has(entry)) entry.thread.terminate();
+    this.unwatch();
+  }
+
+  private answer(server: VolumeServer, message: CallMessage): CallMessage {
+    const request = message.value as { op: string };
+    if (request.op !== 'record') return server.handle(message);
+    this.authority.record((request as RecordRequest).denial);
+    return { value: null };
+  }
+
+  /** How the program ended for the run: a limit reached over there is the run's limit. */
+  private outcomeOf(end: ProcessEnd, written: LimitExceeded | undefined, name: string): GuestOutcome {
+    if (written !== undefined) return { kind: 'limit', limit: written };
+    switch (end.kind) {
+      case 'exit':
+      case 'trap':
+        return end;
+      case 'limit':
+        // A program stopped because the run was stopped here reports the run's own limit.
+        return { kind: 'limit', limit: this.limiter.tripped ?? this.limiter.trip(end.limit, end.message) };
+      case 'error':
+        throw new GoodbotError('runtime', `the host failed while running ${name}: ${end.message}`, {
+          hint: 'this is a goodbot bug; please report it with the audit log',
+        });
+    }
+  }
+
+  /** While programs run apart, a cancel or a limit reached on this thread is passed on to them. */
+  private watchForStop(): void {
+    this.stopWatch ??= setInterval(() => {
+      if (this.limiter.checkCancelled()) Atomics.store(this.stop, 0, 1);
+    }, stopCheckMs);
+  }
+
+  private unwatch(): void {
+    if (this.stopWatch !== undefined) clearInterval(this.stopWatch);
+    this.stopWatch = undefined;
+  }
+}
+
+/** Feeds SOURCE into PIPE until either ends (the program stopped reading: the rest stays unread). */
+async function pumpInto(source: AsyncInput, pipe: Pipe): Promise<void> {
+  try {
+    while (!pipe.readerClosed) {
+      const chunk = await source.read(defaultPipeCapacity);
+      if (chunk.length === 0) break;
+      await pipe.writeAsync(chunk);
+    }
+  } catch {
+    // EPIPE: the program ended without reading it all, as a process would.
+  } finally {
+    pipe.closeWriter();
+  }
+}
+
+/** Copies what the program writes to PIPE into SINK; a sink that fails closes the pipe (the program gets EPIPE) and is returned. */
+async function pumpFrom(pipe: Pipe, sink: AsyncOutput): Promise<unknown> {
+  for (;;) {
+    const chunk = await pipe.readAsync(defaultPipeCapacity);
+    if (chunk.length === 0) return undefined;
+    try {
+      await sink.write(chunk);
+    } catch (error) {
+      pipe.closeReader();
+      return error;
+    }
+  }
+}
