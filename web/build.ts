@@ -31,7 +31,7 @@ export async function buildWebDemo(outDir = defaultWebOut, store = new ToolStore
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(join(outDir, 'tools'), { recursive: true });
   const result = await build({
-    entryPoints: { main: join(webDir, 'main.ts'), worker: join(webDir, 'worker.ts') },
+    entryPoints: { main: join(webDir, 'main.ts'), worker: join(webDir, 'worker.ts'), 'process-worker': join(webDir, 'process-worker.ts') },
     outdir: outDir,
     bundle: true,
     format: 'esm',

@@ -35,5 +35,12 @@ const loadFolder = async (tool: ToolEntry, mount: ToolMount): Promise<ZoneFiles>
   unpackFolder(await fetchChecked(tool, folderArchivePath(tool.recipe, mount.from)));
 
 serveRuns(self as unknown as WorkerScope, (onZoneFiles) =>
-  createBrowserPlatform({ Volume, loadArtifact, loadFolder, onZoneFiles: (zone, files) => onZoneFiles(zone.name, files) }),
+  createBrowserPlatform({
+    Volume,
+    loadArtifact,
+    loadFolder,
+    onZoneFiles: (zone, files) => onZoneFiles(zone.name, files),
+    // A pipeline's commands run at once, each in a worker of its own.
+    processWorker: new URL('process-worker.js', import.meta.url),
+  }),
 );

@@ -13,6 +13,7 @@ import { MemoryFolderStore } from '../zones/memory-folder.js';
 import { memoryZoneStore } from '../zones/memory-zone.js';
 import type { FolderStore } from '../zones/folder-store.js';
 import { readZoneFiles, type ZoneFiles } from './zone-files.js';
+import { browserProcessThreads } from './process-threads.js';
 
 export interface BrowserPlatformOptions {
   /** memfs' `Volume` class: the page bundles memfs and hands it in, so the portable modules never import it. */
@@ -27,6 +28,13 @@ export interface BrowserPlatformOptions {
   readonly loadFolder?: (tool: ToolEntry, mount: ToolMount) => Promise<ZoneFiles>;
   /** Called with a read-write zone's files as its run ends, just before they are discarded. */
   readonly onZoneFiles?: (zone: ZoneSpec, files: ZoneFiles) => void;
+  /**
+   * A worker script that serves process threads (it calls
+   * `serveProcesses(self)`): then the commands of a shell's pipeline run at
+   * once, each in a worker of its own, and their pipes stream. Without it
+   * they run one after another.
+   */
+  readonly processWorker?: string | URL;
   /** The variables a policy's `env.allow` may pass; default none. */
   readonly hostEnv?: Readonly<Record<string, string>>;
   readonly audit?: AuditSink;
@@ -109,6 +117,7 @@ export function createBrowserPlatform(options: BrowserPlatformOptions): Platform
     ...(options.audit !== undefined && { audit: options.audit }),
     createClock: () => new HostClock(),
     random: secureRandom,
+    ...(options.processWorker !== undefined && { startProcessThread: browserProcessThreads(options.processWorker) }),
   };
 }
 

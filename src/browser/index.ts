@@ -25,6 +25,7 @@ export { createBrowserPlatform, type BrowserPlatformOptions } from './browser-pl
 export { readZoneFiles, type ZoneFiles } from './zone-files.js';
 export { packFolder, unpackFolder } from './folder-archive.js';
 export { serveRuns, type PlatformFactory } from './run-server.js';
+export { serveProcesses, type ProcessWorkerScope } from './process-threads.js';
 export type { PreloadRequest, RunRequest, WorkerMessage, WorkerScope } from './worker-protocol.js';
 export type { FolderStore } from '../zones/folder-store.js';
 export { Preview1Host } from '../wasi/preview1/host.js';

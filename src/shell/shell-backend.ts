@@ -3,12 +3,25 @@ import type { Platform } from '../backends/platform.js';
 import type { GuestOutcome } from '../backends/wasm/outcome.js';
 import { requireTool, resolveProgram, startWasmRun, withWorkingFolder, type GuestStdio, type ResolvedProgram } from '../backends/wasm/wasm-run.js';
 import { ExitStatus } from '../errors.js';
+import { ErrnoError } from '../errno.js';
 import { LimitInterrupt } from '../limits/limit-interrupt.js';
-import { LimitExceeded } from '../limits/run-limiter.js';
+import { isMetered, LimitExceeded } from '../limits/run-limiter.js';
 import { findTool, isToolName } from '../tools/catalog.js';
 import { pipeSink, type InputSource, type OutputSink } from '../wasi/common/stdio.js';
 import type { ProcessLauncher, ProcessRequest } from './interpreter/interpreter.js';
-import { BrokenPipe, BytesInput, CapturedOutput, type ShellInput, type ShellOutput } from './interpreter/io.js';
+import {
+  BrokenPipe,
+  BytesInput,
+  CapturedOutput,
+  closedInput,
+  discardOutput,
+  PipeInput,
+  PipeOutput,
+  type ShellInput,
+  type ShellOutput,
+} from './interpreter/io.js';
+import type { ChildStart } from '../backends/wasm/process/process-threads.js';
+import type { ChildResult } from '../wasi/common/child-program.js';
 import { concatBytes } from '../bytes.js';
 import { runShell } from './shell.js';
 
@@ -58,17 +71,36 @@ export class ShellBackend implements Backend {
             cwd: process.cwd,
             preopens: run.preopens({ mounts }),
           };
-          // A program that reads or writes a pipe of the line runs on a thread of its own, so the pipe streams.
-          if (isPiped(process) && threads !== undefined && program.portable !== undefined) {
-            return exitStatusOf(
-              await threads.run({
-                ...started,
-                program: program.portable(policy.limits),
-                stdin: process.stdin,
-                stdout: process.stdout,
-                stderr: process.stderr,
-              }),
+          // A program that reads or writes a pipe of the line runs on a thread of its own, so the pipe streams;
+          // so does one that may start commands, which it waits for there while the shell runs them.
+          // And so does one that `timeout` runs: there it can be stopped on its own.
+          const apart = isPiped(process) || findTool(command)?.startsPrograms === true || process.deadline !== undefined;
+          if (apart && threads !== undefined && program.portable !== undefined) {
+            try {
+              return exitStatusOf(
+                await threads.run({
+                  ...started,
+                  program: program.portable(isMetered(policy.limits) || process.deadline !== undefined, policy.limits.memoryBytes),
+                  ...(process.deadline !== undefined && { deadline: process.deadline }),
+                  stdin: process.stdin,
+                  stdout: process.stdout,
+                  stderr: process.stderr,
+                  startChild: childStarter(process),
+                }),
+              );
+            } catch (error) {
+              if (!(error instanceof ErrnoError && error.errno === 'AGAIN')) throw error;
+              await process.stderr.write(new TextEncoder().encode(`${argv0}: ${command}: ${error.detail}\n`));
+              return 126;
+            }
+          }
+          if (process.deadline !== undefined) {
+            await process.stderr.write(
+              new TextEncoder().encode(
+                `timeout: ${command}: cannot be stopped on its own in this run (deterministic, or with network access); the run's own timeout applies\n`,
+              ),
             );
+            return 125;
           }
           const buffered = isPiped(process) ? await bufferedStdio(process) : undefined;
           const ended = run.runProgram(program, started.args, started.env, started.cwd, buffered?.stdio ?? stdioOf(process), started.preopens);
@@ -104,6 +136,36 @@ function exitStatusOf(ended: GuestOutcome): number {
   if (ended.kind === 'exit') return ended.code;
   if (ended.kind === 'limit') throw new LimitInterrupt(ended.limit);
   return ExitStatus.trap;
+}
+
+/** The most a child's kept stdout or stderr may hold (python's `capture_output`). */
+const childCaptureLimit = 16 * 1024 * 1024;
+
+/**
+ * How a program on a thread starts a command (xargs, find -exec, env CMD):
+ * the shell runs it with the program's own streams, or with nothing, bytes,
+ * or a kept stream in their place.
+ */
+function childStarter(process: ProcessRequest): (child: ChildStart) => Promise<ChildResult> {
+  return async ({ request, stdin, stdout, stderr }) => {
+    const input = request.stdin === 'inherit' ? new PipeInput(stdin) : request.stdin === 'null' ? closedInput : new BytesInput(request.stdin);
+    const kept = (what: string) => new CapturedOutput(childCaptureLimit, `a child's kept ${what}`, 'FBIG');
+    const out = request.stdout === 'capture' ? kept('stdout') : request.stdout === 'null' ? discardOutput : new PipeOutput(stdout);
+    const err =
+      request.stderr === 'stdout'
+        ? out
+        : request.stderr === 'capture'
+          ? kept('stderr')
+          : request.stderr === 'null'
+            ? discardOutput
+            : new PipeOutput(stderr);
+    const status = await process.runChild({ argv: request.argv, env: request.env, cwd: request.cwd, stdin: input, stdout: out, stderr: err });
+    return {
+      status,
+      ...(out instanceof CapturedOutput && { stdout: out.bytes }),
+      ...(err instanceof CapturedOutput && err !== out && { stderr: err.bytes }),
+    };
+  };
 }
 
 /** Does the program read or write a pipe of the line (whose other end is another command, running at the same time)? */

@@ -44,7 +44,12 @@ export interface ToolEntry {
   /** Variables the tool itself needs; the policy's variables win. */
   readonly env?: Readonly<Record<string, string>>;
   readonly summary: string;
+  /** It may start commands (goodbot's process interface), so it must run where it can wait for them. */
+  readonly startsPrograms?: boolean;
 }
+
+/** BusyBox's applets that start commands: xargs, find -exec, env CMD, nohup CMD. */
+const startingApplets = new Set(['xargs', 'find', 'env', 'nohup']);
 
 export const toolRecipes: readonly ToolRecipe[] = [
   { name: 'busybox', version: '1.35.0', source: 'debian:busybox', license: 'GPL-2.0-only', default: true },
@@ -114,6 +119,7 @@ export const busyboxApplets: readonly string[] = [
   'mktemp',
   'mv',
   'nl',
+  'nohup',
   'od',
   'paste',
   'patch',
@@ -157,6 +163,7 @@ export const busyboxApplets: readonly string[] = [
   'uudecode',
   'uuencode',
   'wc',
+  'xargs',
   'xxd',
   'xzcat',
   'yes',
@@ -172,6 +179,7 @@ export const toolCatalog: readonly ToolEntry[] = [
     kind: 'preview1',
     entry: applet,
     summary: `BusyBox ${applet}`,
+    ...(startingApplets.has(applet) && { startsPrograms: true }),
   })),
   {
     name: 'python3',
@@ -180,6 +188,7 @@ export const toolCatalog: readonly ToolEntry[] = [
     kind: 'preview1',
     mounts: [{ from: 'lib', guestPath: '/usr/local/lib' }],
     summary: 'CPython with its standard library',
+    startsPrograms: true,
   },
   { name: 'lua', recipe: 'lua', artifact: 'lua.wasm', kind: 'preview1', summary: 'Lua interpreter' },
   { name: 'sqlite3', recipe: 'sqlite3', artifact: 'sqlite3.wasm', kind: 'preview1', summary: 'SQLite shell' },

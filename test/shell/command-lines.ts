@@ -158,8 +158,20 @@ export const commandLines: readonly string[] = [
   // tools that start tools
   "find . -name '*.py' | xargs grep -l TODO | sort",
   "find data -name '*.csv' -exec wc -l {} \\; | sort",
+  "find data -name '*.csv' -exec cat {} + | wc -l",
+  "find . -name '*.py' -exec grep -l TODO {} \\; | sort",
+  'ls data | xargs -n1 echo file:',
+  "printf '%s\\n' a b | xargs -I{} sh -c 'echo [{}]'",
+  'echo src/app.py notes.md | xargs wc -l | tail -1',
+  'echo nothing | xargs false; echo $?',
+  'echo x | xargs no-such-command; echo $?',
+  "env GREETING=hello sh -c 'echo $GREETING'",
+  'cd src && env ls | sort',
+  'echo data/words.txt src/app.py | xargs -n1 basename',
   "env FOO=bar sh -c 'echo $FOO'",
   'timeout 5 cat notes.md',
+  "timeout 2 sh -c 'exit 3'; echo $?",
+  'timeout 5 sort data/words.txt | head -1',
   'echo src/app.py | xargs cat | head -1',
   // files and text tools agents use
   'mkdir -p build && echo done > build/status && cat build/status',
@@ -262,6 +274,14 @@ export const unsupported: readonly string[] = ['diff <(ls a) <(ls b)', 'coproc c
  * the same files (a.txt, data/a.csv, data/b.csv).
  */
 export const builtinCommandLines: readonly string[] = [
+  // timeout: goodbot's builtin, bash's the host's coreutils
+  "timeout 0.3 sh -c 'while :; do :; done'; echo $?",
+  "timeout 5 sh -c 'echo inside; exit 3'; echo $?",
+  'timeout 0 true; echo $?',
+  "timeout 1s sh -c 'for i in 1 2 3; do echo $i; done'",
+  'timeout --preserve-status 0.2 sh -c "while :; do :; done"; echo $?',
+  'timeout; echo $?',
+  'timeout 2x true; echo $?',
   'true && echo yes || echo no',
   'false && echo yes || echo no',
   'false; echo $?',

@@ -143,6 +143,14 @@ describe('the web demo page in headless Chromium', () => {
     expect(await run(page, 'command line')).toMatchObject({ state: 'exited', exitCode: 0, stdout: '      2 apple\n6 words\n', stderr: '' });
   });
 
+  it('streams a pipeline: its commands run at once, each in a worker of its own, and a producer stops with its reader', async () => {
+    await page.selectOption('#tool', 'sh');
+    await page.fill('#args', `-c 'tr "\\0" y < /dev/zero | head -c 5; echo; cat /dev/zero | head -c 3 | wc -c'`);
+    await page.fill('#stdin', '');
+    // Kept whole, the pipes would take 16 MiB each and report the writer stopped on stderr.
+    expect(await runEnd(page, await clickAt(page, 'run'))).toMatchObject({ state: 'exited', exitCode: 0, stdout: 'yyyyy\n3\n', stderr: '' });
+  });
+
   it('runs jq on an input file', async () => {
     const view = await run(page, 'jq');
     expect(view).toMatchObject({ state: 'exited', exitCode: 0, stdout: 'jq\nlua\n', stderr: '' });

@@ -34,6 +34,7 @@ function runPreview1(module: WebAssembly.Module, ctx: WasiContext, metering: Met
         ...imports,
         ...metering?.imports(),
         wasi_snapshot_preview1: host.imports(),
+        goodbot_process: host.processImports(),
       });
       metering?.attach(instance);
       host.memory.bind(instance.exports['memory'] as WebAssembly.Memory);

@@ -1,6 +1,5 @@
 import type { GuestOutcome } from './outcome.js';
 import type { WasiContext } from '../../wasi/common/context.js';
-import type { Limits } from '../../policy/types.js';
 import type { MeteredModule } from './metered-module.js';
 
 /** A program ready to run: compiled, checked, and cached by the platform. */
@@ -10,11 +9,11 @@ export interface LoadedProgram {
   /** Runs the guest to completion on the calling thread. */
   run(ctx: WasiContext): GuestOutcome;
   /**
-   * The program as another thread can run it under LIMITS (its compiled
-   * module, and the metered variant those limits need); absent for a
+   * The program as another thread can run it (its compiled module, and,
+   * when it runs METERED, the variant for MEMORY_BYTES); absent for a
    * program that can run only where it was loaded (a component).
    */
-  portable?(limits: Limits): PortableProgram;
+  portable?(metered: boolean, memoryBytes: number | undefined): PortableProgram;
 }
 
 /** A core module program in a form that can be posted to another thread (compiled modules are shared, not copied). */

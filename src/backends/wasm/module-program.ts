@@ -1,5 +1,5 @@
 import type { LoadedProgram, PortableProgram } from './loaded-program.js';
-import { isMetered, LimitExceeded } from '../../limits/run-limiter.js';
+import { LimitExceeded } from '../../limits/run-limiter.js';
 import { runCommandModule, runReactorModule } from './command-module.js';
 import { Metering, MeteredVariants, meteredVariant, type InstrumentedStore, type MeteredModule } from './metered-module.js';
 import { checkCommandModule, compileModule } from './program-kind.js';
@@ -21,14 +21,14 @@ export function moduleProgram(bytes: Uint8Array, name: string, store?: Instrumen
   const module = compileModule(bytes, name);
   const driver = reactorDriverFor(module);
   if (driver === undefined) checkCommandModule(module, name);
-  const metered = new MeteredVariants(bytes, name, store);
-  if (meterNow) meteredVariant(metered, undefined, name);
-  const variantFor = (limits: Limits) => meteredVariant(metered, limits.memoryBytes, name);
+  const variants = new MeteredVariants(bytes, name, store);
+  if (meterNow) meteredVariant(variants, undefined, name);
+  const variantFor = (limits: Limits) => meteredVariant(variants, limits.memoryBytes, name);
   return {
     name,
     kind: 'module',
     run: (ctx) => runModule(module, driver, ctx, variantFor),
-    portable: (limits) => ({ name, module, ...(isMetered(limits) && { metered: variantFor(limits) }) }),
+    portable: (metered, memoryBytes) => ({ name, module, ...(metered && { metered: meteredVariant(variants, memoryBytes, name) }) }),
   };
 }
 

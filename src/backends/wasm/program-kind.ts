@@ -37,9 +37,9 @@ export function compileModule(bytes: Uint8Array, name: string): WebAssembly.Modu
 /** Checks that a core module is a WASI command goodbot can run. */
 export function checkCommandModule(module: WebAssembly.Module, name: string): void {
   for (const entry of WebAssembly.Module.imports(module)) {
-    if (entry.module !== 'wasi_snapshot_preview1') {
+    if (entry.module !== 'wasi_snapshot_preview1' && entry.module !== 'goodbot_process') {
       throw new GoodbotError('invalid-program', `${name} imports ${entry.module}.${entry.name}, which goodbot does not provide`, {
-        hint: 'only wasi_snapshot_preview1 imports are available to core modules',
+        hint: 'only wasi_snapshot_preview1 and goodbot_process imports are available to core modules',
         path: name,
       });
     }

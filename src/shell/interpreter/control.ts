@@ -22,3 +22,8 @@ export class ReturnSignal {
 export class ExitSignal {
   constructor(readonly status: number) {}
 }
+
+/** The deadline `timeout` set passed: the command it runs ends there, with status 124. */
+export class TimedOut {
+  readonly status = 124;
+}

@@ -5,7 +5,7 @@ import { parseScript } from '../parser/parser.js';
 import { ShellSyntaxError } from '../parser/syntax-error.js';
 import { builtins, type BuiltinContext } from './builtins/index.js';
 import { binaryTest, ConditionError, unaryTest } from './conditions.js';
-import { BreakSignal, ContinueSignal, ExitSignal, ReturnSignal } from './control.js';
+import { BreakSignal, ContinueSignal, ExitSignal, ReturnSignal, TimedOut } from './control.js';
 import { errnoMessage } from './errno-messages.js';
 import { ExpansionError, Expander } from './expand.js';
 import { absolutePath, type ShellFiles } from './files.js';
@@ -28,16 +28,28 @@ import {
 import { matchesPattern } from './pattern.js';
 import { startShell } from './start-shell.js';
 import { maxValueLength, ValueTooLarge } from './sizes.js';
-import { ReadonlyVariableError, type ShellState } from './state.js';
+import { ReadonlyVariableError, ShellState } from './state.js';
 
-/** A program the shell starts: a catalog tool, run under the same policy and limits. */
-export interface ProcessRequest {
+/** A command to run: its words, environment, working folder and streams. */
+export interface CommandRequest {
   readonly argv: readonly string[];
   readonly env: readonly (readonly [string, string])[];
   readonly cwd: string;
   readonly stdin: ShellInput;
   readonly stdout: ShellOutput;
   readonly stderr: ShellOutput;
+}
+
+/** A program the shell starts: a catalog tool, run under the same policy and limits. */
+export interface ProcessRequest extends CommandRequest {
+  /**
+   * Runs a command the program starts as its child (xargs, find -exec,
+   * env CMD), as this shell would run it in a shell of its own; throws an
+   * ErrnoError ENOENT when no command has that name.
+   */
+  readonly runChild: (child: CommandRequest) => Promise<number>;
+  /** When it must end (epoch milliseconds), as `timeout` said; it then ends with status 124. */
+  readonly deadline?: number;
 }
 
 /** Starts the programs a command line names; the shell knows nothing of how they run. */
@@ -218,7 +230,7 @@ export class Interpreter {
   }
 
   /** Runs BODY as a subshell: `exit` and a broken pipe end it alone, and its own EXIT trap runs as it ends. */
-  private async subshell(body: () => Promise<number>, state: ShellState): Promise<number> {
+  async subshell(body: () => Promise<number>, state: ShellState): Promise<number> {
     let status: number;
     try {
       status = await body();
@@ -261,8 +273,14 @@ export class Interpreter {
     }
   }
 
-  async command(command: Command, state: ShellState, context: Context): Promise<number> {
+  /** Throws when the run must stop, or when the command `timeout` runs passed its deadline. */
+  checkpoint(state: ShellState): void {
     this.environment.checkpoint();
+    if (state.deadline !== undefined && Date.now() >= state.deadline) throw new TimedOut();
+  }
+
+  async command(command: Command, state: ShellState, context: Context): Promise<number> {
+    this.checkpoint(state);
     if (command.type === 'SimpleCommand') return this.simpleCommand(command, state, context);
     if (command.type === 'FunctionDefinition') {
       state.functions.set(command.name, command);
@@ -289,7 +307,7 @@ export class Interpreter {
       case 'Loop': {
         let status = 0;
         for (;;) {
-          this.environment.checkpoint();
+          this.checkpoint(state);
           const test = await this.list(command.condition, state, asCondition);
           if ((test === 0) === command.until) break;
           const turn = await this.loopBody(command.body, state, context);
@@ -302,7 +320,7 @@ export class Interpreter {
         const items = command.items === undefined ? [...state.positional] : await expander.fields(command.items);
         let status = 0;
         for (const item of items) {
-          this.environment.checkpoint();
+          this.checkpoint(state);
           state.setVariable(command.name, item);
           const turn = await this.loopBody(command.body, state, context);
           status = turn.status;
@@ -315,7 +333,7 @@ export class Interpreter {
         const value = async (word: typeof command.init) => expander.arithmetic(await expander.string(word));
         const hasTest = (await expander.string(command.test)).trim() !== '';
         for (await value(command.init); !hasTest || (await value(command.test)) !== 0n; await value(command.step)) {
-          this.environment.checkpoint();
+          this.checkpoint(state);
           const turn = await this.loopBody(command.body, state, context);
           status = turn.status;
           if (turn.stop) break;
@@ -515,7 +533,34 @@ export class Interpreter {
       stdin: state.descriptors.input(0),
       stdout: state.descriptors.output(1),
       stderr: state.descriptors.output(2),
+      ...(state.deadline !== undefined && { deadline: state.deadline }),
+      runChild: (child) => this.runChild(child, state.deadline),
     });
+  }
+
+  /**
+   * A command a program started (xargs, find -exec, env CMD): a builtin
+   * (`sh -c …` included) or a program, in a shell state of its own with the
+   * child's environment, folder and streams. `/usr/bin/NAME`, where
+   * `command -v` places the catalog's tools, is NAME.
+   */
+  async runChild(child: CommandRequest, deadline?: number): Promise<number> {
+    const [written, ...args] = child.argv as [string, ...string[]];
+    const launcher = this.environment.launcher;
+    const base = written.split('/').at(-1)!;
+    const name = written.includes('/') && launcher?.find(base) === written ? base : written;
+    if (!name.includes('/') && !builtins.has(name) && launcher?.find(name) === undefined) {
+      throw new ErrnoError('NOENT', `${name}: no such command`);
+    }
+    const descriptors = new DescriptorTable([
+      [0, { input: child.stdin }],
+      [1, { output: child.stdout }],
+      [2, { output: child.stderr }],
+    ]);
+    const state = new ShellState({ env: child.env, cwd: child.cwd, scriptName: this.environment.name }, descriptors);
+    // The child of a command `timeout` runs ends with it.
+    state.deadline = deadline;
+    return this.subshell(() => this.invoke([name, ...args], [], state, 0), state);
   }
 
   /**
@@ -555,6 +600,7 @@ export class Interpreter {
         env: state.environment(assignments),
         cwd: state.cwd,
         descriptors: state.descriptors.copy(),
+        deadline: state.deadline,
       });
     }
     if (this.environment.launcher?.find(program) === undefined) {

@@ -14,6 +14,8 @@ export interface ShellStart {
   readonly env: readonly (readonly [string, string])[];
   readonly cwd: string;
   readonly descriptors: DescriptorTable;
+  /** When it must end, if it runs under `timeout` (epoch milliseconds). */
+  readonly deadline?: number | undefined;
 }
 
 /**
@@ -40,6 +42,7 @@ export async function startShell(interpreter: Interpreter, name: string, args: r
     { env: start.env, cwd: start.cwd, scriptName: invocation.scriptName, positional: invocation.positional },
     start.descriptors,
   );
+  state.deadline = start.deadline;
   if ((await setOptions(state, invocation.options, (message) => report(`${name}: ${message}`))) !== 0) return 2;
   const { source } = invocation;
   let text: string;

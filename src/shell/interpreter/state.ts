@@ -54,6 +54,8 @@ export class ShellState {
   lastJob: number | undefined;
   /** `trap` commands by condition (`EXIT`, `ERR`; signals are kept but never come in the sandbox). A subshell starts without them, as in bash. */
   traps = new Map<string, string>();
+  /** When the command `timeout` runs must stop (epoch milliseconds); a subshell keeps it. */
+  deadline: number | undefined;
 
   constructor(
     init: {
@@ -91,6 +93,7 @@ export class ShellState {
       exportWhenSet: new Set(this.exportWhenSet),
       jobs: new Map(),
       lastJob: undefined,
+      deadline: this.deadline,
       descriptors,
     });
     return copy;

@@ -5,6 +5,7 @@ import type { WasiClock } from '../../limits/clock.js';
 import type { NetworkGate } from './network-gate.js';
 import type { RandomSource } from './random.js';
 import type { InputSource, OutputSink } from './stdio.js';
+import type { ChildStarter } from './child-program.js';
 
 /** A directory the guest starts with (a zone root), under its guest path. */
 export interface Preopen {
@@ -35,6 +36,8 @@ export interface WasiContext {
   readonly network?: NetworkGate;
   /** The run's limits (fuel, deadline, memory, output) and its cancellation. */
   readonly limiter?: RunLimiter;
+  /** Starts a command as the guest's child and waits for it; absent: the guest cannot start programs (ENOSYS). */
+  readonly startChild?: ChildStarter;
 }
 
 /** Thrown by `proc_exit` / `wasi:cli/exit` to unwind the guest with its exit code. */

@@ -12,6 +12,7 @@ import type { HostCalls, HostState } from './host-state.js';
 import { pathCalls } from './paths.js';
 import { pollCalls } from './poll.js';
 import { procCalls } from './proc.js';
+import { processCalls } from './process.js';
 import { randomCalls } from './random.js';
 import { readdirCalls } from './readdir.js';
 import { socketCalls } from './sockets.js';
@@ -66,6 +67,16 @@ export class Preview1Host {
         limiter === undefined || uncheckedCalls.has(name) ? undefined : { wait: limiter, detail: ` (during ${name})` },
       );
     }
+    return imports;
+  }
+
+  /** The import object for `goodbot_process`, goodbot's process interface. */
+  processImports(): Record<string, Preview1Function> {
+    const imports: Record<string, Preview1Function> = {};
+    const state: HostState = { ctx: this.ctx, memory: this.memory, fds: this.fds };
+    // A child may run long: the run's deadline and cancellation are checked once it ends.
+    const limits = this.ctx.limiter && { wait: this.ctx.limiter, detail: ' (while its child ran)' };
+    for (const [name, call] of Object.entries(processCalls(state))) imports[name] = errnoResult(call, limits);
     return imports;
   }
 

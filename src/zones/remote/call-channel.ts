@@ -33,8 +33,8 @@ export interface CallMessage {
   readonly bytes?: Uint8Array;
 }
 
-/** Answers one request; a thrown {@link ErrnoError} reaches the caller as the same error. */
-export type CallHandler = (request: CallMessage) => CallMessage;
+/** Answers one request (at once, or later: the caller waits); a thrown {@link ErrnoError} reaches the caller as the same error. */
+export type CallHandler = (request: CallMessage) => CallMessage | Promise<CallMessage>;
 
 /** How a caller sends one request and gets its answer (over shared memory, or directly in tests). */
 export type CallTransport = (request: CallMessage) => CallMessage;
@@ -92,7 +92,10 @@ export class CallChannel {
       const state = Atomics.load(this.header, STATE);
       if (state === CLOSED) return;
       if (state === REQUEST) {
-        this.put(answer(handler, this.take()));
+        const reply = await answer(handler, this.take());
+        // Closed while the answer was on its way (the caller was stopped): nobody waits for it.
+        if (Atomics.load(this.header, STATE) === CLOSED) return;
+        this.put(reply);
         Atomics.store(this.header, STATE, REPLY);
         Atomics.notify(this.header, STATE);
         continue;
@@ -129,15 +132,20 @@ export class CallChannel {
 }
 
 /** An answer, or the error the handler threw, as a message. */
-function answer(handler: CallHandler, request: CallMessage): CallMessage {
+async function answer(handler: CallHandler, request: CallMessage): Promise<CallMessage> {
   try {
-    const reply = handler(request);
+    const reply = await handler(request);
     return { value: { ok: reply.value }, ...(reply.bytes && { bytes: reply.bytes }) };
   } catch (error) {
-    if (error instanceof ErrnoError) return { value: { errno: error.errno, detail: error.detail, denial: error.denial } };
-    const message = error instanceof Error ? error.message : String(error);
-    return { value: { errno: 'IO', detail: `the host failed to answer: ${message}` } };
+    return failure(error);
   }
+}
+
+/** The error a handler threw, as a reply: an ErrnoError as itself, anything else as EIO. */
+function failure(error: unknown): CallMessage {
+  if (error instanceof ErrnoError) return { value: { errno: error.errno, detail: error.detail, denial: error.denial } };
+  const message = error instanceof Error ? error.message : String(error);
+  return { value: { errno: 'IO', detail: `the host failed to answer: ${message}` } };
 }
 
 /** The answer of a reply message, or its error thrown again on the caller's side. */
@@ -147,10 +155,21 @@ function decodeReply(reply: CallMessage): CallMessage {
   return { value: value.ok, ...(reply.bytes && { bytes: reply.bytes }) };
 }
 
-/** A transport that calls HANDLER directly, through the same encoding: for tests and single-threaded use. */
-export function directTransport(handler: CallHandler): CallTransport {
-  const channel = { answer: (request: CallMessage) => decodeReply(roundTrip(answer(handler, roundTrip(request)))) };
-  return channel.answer;
+/**
+ * A transport that calls HANDLER directly, through the same encoding: for
+ * tests and single-threaded use, so HANDLER must answer at once.
+ */
+export function directTransport(handler: (request: CallMessage) => CallMessage): CallTransport {
+  return (request) => decodeReply(roundTrip(answerNow(handler, roundTrip(request))));
+}
+
+function answerNow(handler: (request: CallMessage) => CallMessage, request: CallMessage): CallMessage {
+  try {
+    const reply = handler(request);
+    return { value: { ok: reply.value }, ...(reply.bytes && { bytes: reply.bytes }) };
+  } catch (error) {
+    return failure(error);
+  }
 }
 
 function roundTrip(message: CallMessage): CallMessage {

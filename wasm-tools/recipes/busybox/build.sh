@@ -7,8 +7,10 @@
 #   applets.txt     the applet names, one per line
 #   busybox.config  the full .config it was built with
 #   LICENSE         GPL-2.0-only
-# Only applets that need no processes, sockets, ttys or devices are built
-# (busybox.config); wasi/ holds stubs for what wasi-libc lacks, patches/ the
+# Only applets that need no sockets, ttys or devices are built
+# (busybox.config); those that start commands (xargs, find -exec, env CMD,
+# nohup) do it through goodbot's process interface
+# (wasm-tools/lib/process); wasi/ holds stubs for what wasi-libc lacks, patches/ the
 # few source changes, each explained in the patch.
 source "$GOODBOT_LIB/common.sh"
 need_debs make gcc libc6-dev patch   # busybox's kconfig and generators run on the host
@@ -41,12 +43,14 @@ W="$GOODBOT_RECIPE/wasi"
 # wasi-libc's optional emulations (signal(), getpid(), times(), mmap()),
 # our stub headers for what wasi-libc lacks, and declarations for the stubs.
 WASI_FLAGS="-Wno-ignored-optimization-argument -D_WASI_EMULATED_SIGNAL -D_WASI_EMULATED_MMAN -D_WASI_EMULATED_PROCESS_CLOCKS -D_WASI_EMULATED_GETPID -isystem $W/include -include $W/wasi_compat.h"
-$CC -Os $WASI_FLAGS -Wall -c "$W/wasi_stubs.c" -o wasi_stubs.o
+P="$GOODBOT_LIB/process"
+$CC -Os $WASI_FLAGS -I"$P" -Wall -c "$W/wasi_stubs.c" -o wasi_stubs.o
+$CC -Os $WASI_FLAGS -Wall -c "$P/goodbot-process.c" -o goodbot-process.o
 # Our own link line: busybox's scripts/trylink wants --start-group and
 # other GNU ld options that wasm-ld lacks (and wasm-ld needs no groups).
 LINK='$(CC) $(CFLAGS) $(CFLAGS_busybox) $(LDFLAGS) -o $@ -Wl,--gc-sections'
-LINK+=' -Wl,--wrap=stat,--wrap=lstat,--wrap=fstat,--wrap=fstatat,--wrap=utimensat,--wrap=futimens'
-LINK+=' $(core-y) $(libs-y) wasi_stubs.o -lm'
+LINK+=' -Wl,--wrap=stat,--wrap=lstat,--wrap=fstat,--wrap=fstatat,--wrap=utimensat,--wrap=futimens,--wrap=spawn,--wrap=spawn_and_wait'
+LINK+=' $(core-y) $(libs-y) wasi_stubs.o goodbot-process.o -lm'
 LINK+=' -lwasi-emulated-signal -lwasi-emulated-mman -lwasi-emulated-process-clocks -lwasi-emulated-getpid'
 make -j"$JOBS" CC="$CC" HOSTCC=gcc AR="$AR" EXTRA_CFLAGS="$WASI_FLAGS" \
   SKIP_STRIP=y cmd_busybox__="$LINK" busybox_unstripped

@@ -2,7 +2,8 @@
 # CPython 3.11 (Debian bookworm's python3.11 source) as a WASI preview1 command
 # module, with zlib and sqlite3 (both from Debian sources) linked in statically.
 # OSError's message shows the errno's name, not WASI's number
-# (oserror-errno-names.patch). Results in GOODBOT_OUT:
+# (oserror-errno-names.patch); subprocess and os.system start commands
+# through goodbot's process interface. Results in GOODBOT_OUT:
 #   python3.wasm                   the interpreter (prefix /usr/local)
 #   lib/python3.11/**.pyc          the stdlib as sourceless .pyc files
 #   lib/python3.11/lib-dynload/    empty; getpath wants it (no warning at start)
@@ -75,6 +76,14 @@ debian_source python3.11/bookworm "$W/py"
 cd "$W/py"
 # OSError messages name the errno ("[Errno ENOENT] …"): WASI's numbers are not Linux's (ENOENT is 44).
 patch -p1 --forward --quiet <"$GOODBOT_RECIPE/oserror-errno-names.patch"
+# goodbot's process interface (wasm-tools/lib/process): the built-in module
+# _goodbot_process, on which _goodbot_subprocess.py builds subprocess.Popen
+# and os.system, which WASI's CPython lacks.
+cp "$GOODBOT_LIB/process/goodbot-process.c" "$GOODBOT_LIB/process/goodbot-process.h" "$GOODBOT_RECIPE/_goodbot_process.c" Modules/
+printf '*static*\n_goodbot_process _goodbot_process.c goodbot-process.c\n' >>Modules/Setup.local
+cp "$GOODBOT_RECIPE/_goodbot_subprocess.py" Lib/
+printf '\nif sys.platform == "wasi":\n    import _goodbot_subprocess\n    _goodbot_subprocess.install(globals())\n' >>Lib/subprocess.py
+printf '\nif sys.platform == "wasi" and "system" not in globals():\n    from _goodbot_subprocess import system\n' >>Lib/os.py
 step "configuring CPython for wasm32-wasi"
 # The host's python3.11 (same 3.11.2 source, same bytecode) runs freeze and
 # deepfreeze, so no build-python has to be compiled first. OPT drops the

@@ -14,7 +14,9 @@ import type { Volume } from '../../../zones/volume.js';
 import { ZoneVolume } from '../../../zones/zone-volume.js';
 import { portableProgram } from '../module-program.js';
 import { outcomeOf, type GuestOutcome } from '../outcome.js';
-import type { ProcessEnd, ProcessStart, RecordRequest } from './process-protocol.js';
+import type { ChildOutputRequest, ChildStartRequest, ProcessEnd, ProcessStart, RecordRequest } from './process-protocol.js';
+import type { ChildRequest, ChildResult } from '../../../wasi/common/child-program.js';
+import { errnoError } from '../../../errno.js';
 
 /**
  * Runs START's program to its end on this thread (a process thread): its
@@ -29,7 +31,11 @@ export function runProcess(start: ProcessStart): ProcessEnd {
     stdout.flushIfStale();
     return Atomics.load(stop, 0) !== 0;
   };
-  const limiter = new RunLimiter(start.limits, start.startedAtEpochMs - performance.timeOrigin, stopped, new SharedFuelPool(start.fuel));
+  const runDeadline = start.limits.timeoutMs === undefined ? Infinity : start.startedAtEpochMs + start.limits.timeoutMs;
+  // Its own deadline (`timeout`), when that comes first, is the one its limiter keeps.
+  const ownDeadline = start.deadlineEpochMs !== undefined && start.deadlineEpochMs < runDeadline ? start.deadlineEpochMs : undefined;
+  const limits = ownDeadline === undefined ? start.limits : { ...start.limits, timeoutMs: Math.max(0, ownDeadline - start.startedAtEpochMs) };
+  const limiter = new RunLimiter(limits, start.startedAtEpochMs - performance.timeOrigin, stopped, new SharedFuelPool(start.fuel));
   const channel = new CallChannel(start.channel);
   const transport: CallTransport = (request) => channel.call(request, () => limiter.checkpoint(' (while waiting for its files)'));
   const authority = new Authority((denial) => transport({ value: { op: 'record', denial } satisfies RecordRequest }));
@@ -67,9 +73,17 @@ export function runProcess(start: ProcessStart): ProcessEnd {
       random: secureRandom,
       authority,
       limiter,
+      startChild: (request) => {
+        // What the program wrote so far comes before what its child writes.
+        stdout.flush();
+        return startChild(channel, transport, request);
+      },
     };
     const outcome = portableProgram(start.program).run(ctx);
-    return endOf(outcome.kind === 'exit' ? stdout.flushAtExit(outcome) : outcome, limiter);
+    const end = endOf(outcome.kind === 'exit' ? stdout.flushAtExit(outcome) : outcome, limiter);
+    // Its own deadline passed, not the run's: it ends as timeout's command does, and the run goes on.
+    if (end.kind === 'limit' && end.limit === 'timeout' && ownDeadline !== undefined && Date.now() < runDeadline) return { kind: 'exit', code: 124 };
+    return end;
   } catch (error) {
     const message = error instanceof GoodbotError || error instanceof Error ? error.message : String(error);
     return { kind: 'error', message };
@@ -137,4 +151,31 @@ class CoalescedOutput implements OutputSink {
       return outcomeOf(error);
     }
   }
+}
+
+/** Starts REQUEST's child through the run's thread and waits for it; fetches what it kept in parts. */
+function startChild(channel: CallChannel, transport: CallTransport, request: ChildRequest): ChildResult {
+  const input = request.stdin instanceof Uint8Array ? request.stdin : undefined;
+  if (input !== undefined && input.length > channel.payloadRoom) {
+    throw errnoError('2BIG', `a child's input of ${input.length} bytes is more than ${channel.payloadRoom}`);
+  }
+  const start: ChildStartRequest = { ...request, op: 'start', stdin: input === undefined ? (request.stdin as 'inherit' | 'null') : 'bytes' };
+  const reply = transport({ value: start, ...(input && { bytes: input }) }).value as {
+    status: number;
+    stdoutLength?: number;
+    stderrLength?: number;
+  };
+  const fetch = (stream: 'stdout' | 'stderr', length: number | undefined): Uint8Array | undefined => {
+    if (length === undefined) return undefined;
+    const kept = new Uint8Array(length);
+    for (let from = 0; from < length;) {
+      const part: ChildOutputRequest = { op: 'output', stream, from, length: Math.min(length - from, channel.payloadRoom) };
+      const bytes = transport({ value: part }).bytes ?? new Uint8Array(0);
+      if (bytes.length === 0) break;
+      kept.set(bytes, from);
+      from += bytes.length;
+    }
+    return kept;
+  };
+  return { status: reply.status, stdout: fetch('stdout', reply.stdoutLength), stderr: fetch('stderr', reply.stderrLength) };
 }

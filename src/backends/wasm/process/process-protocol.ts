@@ -1,6 +1,7 @@
 import type { LimitKind } from '../../../limits/run-limiter.js';
 import type { Denial, Limits, ZoneSpec } from '../../../policy/types.js';
-import type { RemoteMount } from '../../../zones/remote/volume-server.js';
+import type { RemoteMount, VolumeRequest } from '../../../zones/remote/volume-server.js';
+import type { ChildRequest } from '../../../wasi/common/child-program.js';
 import type { PortableProgram } from '../loaded-program.js';
 import type { TrapInfo } from '../trap.js';
 
@@ -27,6 +28,8 @@ export interface ProcessStart {
   readonly limits: Limits;
   /** When the run started, in milliseconds since the epoch (threads count `performance.now()` from their own start). */
   readonly startedAtEpochMs: number;
+  /** When this program must end (`timeout`), in milliseconds since the epoch: then it ends with status 124, and the run goes on. */
+  readonly deadlineEpochMs?: number;
   /** One 32-bit cell: non-zero once the run must stop. */
   readonly stop: SharedArrayBuffer;
   /** The run's fuel pool. */
@@ -40,8 +43,25 @@ export type ProcessEnd =
   | { readonly kind: 'limit'; readonly limit: LimitKind; readonly message: string }
   | { readonly kind: 'error'; readonly message: string };
 
-/** A call on the channel besides the volumes' own: an access refused on the process thread, for the run's audit. */
+/** The calls on the channel besides the volumes' own. */
+export type ThreadRequest = RecordRequest | ChildStartRequest | ChildOutputRequest | { readonly op: VolumeRequest['op'] };
+
+/** An access refused on the process thread, for the run's audit. */
 export interface RecordRequest {
   readonly op: 'record';
   readonly denial: Denial;
+}
+
+/** Start a child (its stdin bytes, if any, are the message's bytes); the answer is its status and the sizes of its kept output. */
+export interface ChildStartRequest extends Omit<ChildRequest, 'stdin'> {
+  readonly op: 'start';
+  readonly stdin: 'inherit' | 'null' | 'bytes';
+}
+
+/** A part of the last child's kept output. */
+export interface ChildOutputRequest {
+  readonly op: 'output';
+  readonly stream: 'stdout' | 'stderr';
+  readonly from: number;
+  readonly length: number;
 }

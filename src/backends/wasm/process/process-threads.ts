@@ -9,7 +9,9 @@ import { VolumeServer } from '../../../zones/remote/volume-server.js';
 import type { SharedFuelPool } from '../../../limits/fuel-pool.js';
 import type { PortableProgram } from '../loaded-program.js';
 import type { GuestOutcome } from '../outcome.js';
-import type { ProcessEnd, ProcessStart, RecordRequest } from './process-protocol.js';
+import type { ChildOutputRequest, ChildStartRequest, ProcessEnd, ProcessStart, ThreadRequest } from './process-protocol.js';
+import { errnoError } from '../../../errno.js';
+import type { ChildRequest, ChildResult } from '../../../wasi/common/child-program.js';
 
 /** A thread that runs programs beside the run's own, one at a time (a Node worker, a browser worker). */
 export interface ProcessThread {
@@ -44,12 +46,32 @@ export interface ApartProgram {
   readonly stdin: AsyncInput;
   readonly stdout: AsyncOutput;
   readonly stderr: AsyncOutput;
+  /** When it must end (`timeout`), in milliseconds since the epoch; it then ends with status 124. */
+  readonly deadline?: number;
+  /** Runs a command the program starts as its child; absent: it cannot start any (ENOSYS). */
+  readonly startChild?: (child: ChildStart) => Promise<ChildResult>;
+}
+
+/** A child a program on a process thread starts: what it asked for, and its own streams, which the child may share. */
+export interface ChildStart {
+  readonly request: ChildRequest;
+  readonly stdin: Pipe;
+  readonly stdout: Pipe;
+  readonly stderr: Pipe;
 }
 
 /** How often the run's thread looks for a stop (a cancel, a limit reached here) to pass on to its process threads. */
 const stopCheckMs = 20;
 /** How long a process thread gets to see a stop before it is terminated. */
 const stopGraceMs = 1000;
+
+/**
+ * The most programs of one run on threads at once: a pipeline of 16
+ * commands, or children starting children 16 deep. A line that would need
+ * more (a script that starts itself through xargs) gets EAGAIN rather than
+ * a thread per level until the host's memory runs out.
+ */
+export const maxProcessThreads = 16;
 
 /**
  * The programs of one run that run on threads of their own, so the commands
@@ -75,12 +97,16 @@ export class ProcessThreads {
 
   /** Runs PROGRAM on a thread of its own; gives how it ended, as a program on this thread would. */
   async run(program: ApartProgram): Promise<GuestOutcome> {
+    if (this.running.size >= maxProcessThreads) {
+      throw errnoError('AGAIN', `more than ${maxProcessThreads} programs would run at once`);
+    }
     const server = new VolumeServer();
     const channel = new CallChannel();
-    const serving = channel.serve((message) => this.answer(server, message));
     const stdin = program.stdin.pipe ?? new Pipe();
     const stdout = program.stdout.pipe ?? new Pipe();
     const stderr = program.stderr.pipe ?? new Pipe();
+    const children = new ChildCalls(program.startChild, { stdin, stdout, stderr });
+    const serving = channel.serve((message) => this.answer(server, children, message));
     if (program.stdin.pipe === undefined) void pumpInto(program.stdin, stdin);
     const outputs = [
       program.stdout.pipe ? Promise.resolve(undefined) : pumpFrom(stdout, program.stdout),
@@ -98,6 +124,7 @@ export class ProcessThreads {
       channel: channel.buffer,
       limits: this.limits,
       startedAtEpochMs: performance.timeOrigin + this.startedAt,
+      ...(program.deadline !== undefined && { deadlineEpochMs: program.deadline }),
       stop: this.stop.buffer as SharedArrayBuffer,
       fuel: this.fuel.buffer,
     };
@@ -146,11 +173,19 @@ export class ProcessThreads {
     this.unwatch();
   }
 
-  private answer(server: VolumeServer, message: CallMessage): CallMessage {
-    const request = message.value as { op: string };
-    if (request.op !== 'record') return server.handle(message);
-    this.authority.record((request as RecordRequest).denial);
-    return { value: null };
+  private answer(server: VolumeServer, children: ChildCalls, message: CallMessage): CallMessage | Promise<CallMessage> {
+    const request = message.value as ThreadRequest;
+    switch (request.op) {
+      case 'record':
+        this.authority.record(request.denial);
+        return { value: null };
+      case 'start':
+        return children.start(request, message.bytes);
+      case 'output':
+        return children.output(request);
+      default:
+        return server.handle(message);
+    }
   }
 
   /** How the program ended for the run: a limit reached over there is the run's limit. */
@@ -209,5 +244,33 @@ async function pumpFrom(pipe: Pipe, sink: AsyncOutput): Promise<unknown> {
       pipe.closeReader();
       return error;
     }
+  }
+}
+
+/**
+ * The children one program starts: each runs through START with the
+ * program's streams, and what it wrote to kept streams waits here until
+ * the program has fetched it (in parts, so no message outgrows the channel).
+ */
+class ChildCalls {
+  private last: ChildResult | undefined;
+
+  constructor(
+    private readonly startChild: ApartProgram['startChild'],
+    private readonly streams: Omit<ChildStart, 'request'>,
+  ) {}
+
+  async start(request: ChildStartRequest, input: Uint8Array | undefined): Promise<CallMessage> {
+    if (this.startChild === undefined) throw errnoError('NOSYS', 'this run cannot start programs from a program');
+    const { op: _op, ...rest } = request;
+    const stdin = request.stdin === 'bytes' ? (input ?? new Uint8Array(0)) : request.stdin;
+    this.last = await this.startChild({ request: { ...rest, stdin }, ...this.streams });
+    return { value: { status: this.last.status, stdoutLength: this.last.stdout?.length, stderrLength: this.last.stderr?.length } };
+  }
+
+  output(request: ChildOutputRequest): CallMessage {
+    const kept = request.stream === 'stdout' ? this.last?.stdout : this.last?.stderr;
+    if (kept === undefined) throw errnoError('INVAL', `no kept ${request.stream} of a child`);
+    return { value: null, bytes: kept.subarray(request.from, request.from + request.length) };
   }
 }

@@ -3,6 +3,7 @@ import { ConditionError, evaluateTest } from '../conditions.js';
 import { BreakSignal, ContinueSignal, ExitSignal, ReturnSignal } from '../control.js';
 import { absolutePath, type ShellFiles } from '../files.js';
 import { startShell } from '../start-shell.js';
+import { timeout } from './timeout.js';
 import type { Builtin, BuiltinContext } from './index.js';
 import { builtins } from './index.js';
 
@@ -152,7 +153,7 @@ function testBuiltin(bracket: boolean): Builtin {
  * descriptors, nothing else) running `-c TEXT`, a script file, or stdin.
  */
 const nestedShell: Builtin = ({ name, args, state, shell }) =>
-  startShell(shell, name, args, { env: state.environment(), cwd: state.cwd, descriptors: state.descriptors.copy() });
+  startShell(shell, name, args, { env: state.environment(), cwd: state.cwd, descriptors: state.descriptors.copy(), deadline: state.deadline });
 
 /** Conditions `trap` knows; the signals are kept but never come in the sandbox (nothing sends them). */
 const trapConditions = new Set(['EXIT', 'ERR', 'HUP', 'INT', 'QUIT', 'TERM', 'USR1', 'USR2', 'PIPE', 'ALRM', 'CHLD']);
@@ -213,4 +214,5 @@ export const flowBuiltins: readonly [string, Builtin][] = [
   ['sh', nestedShell],
   ['bash', nestedShell],
   ['trap', trap],
+  ['timeout', timeout],
 ];

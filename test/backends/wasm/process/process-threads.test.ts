@@ -45,9 +45,7 @@ describe("a pipeline's programs run at once, each on a thread of its own", () =>
   });
 
   it("reads and writes the run's zones through the run: in-memory files the shell wrote, and the run's audit", async () => {
-    const { result, audit } = sh(
-      'echo hello > /scratch/a; cd /scratch && cat a | tr a-z A-Z | tee b; cat /docs/readme.md | wc -l; cat /scratch/b',
-    );
+    const { result, audit } = sh('echo hello > /scratch/a; cd /scratch && cat a | tr a-z A-Z | tee b; cat /docs/readme.md | wc -l; cat /scratch/b');
     expect(await result).toMatchObject({ status: 'exited', exitCode: 0, stdout: 'HELLO\n1\nHELLO\n' });
     expect(audit.filter((event) => event.event === 'zone.mount').map((event) => (event as { zone?: string }).zone)).toContain('scratch');
   });

@@ -1,0 +1,52 @@
+import { runProcess } from '../backends/wasm/process/process-main.js';
+import type { ProcessEnd, ProcessStart } from '../backends/wasm/process/process-protocol.js';
+import type { ProcessThread } from '../backends/wasm/process/process-threads.js';
+
+/** What a process worker's global scope offers (a dedicated worker's `self`). */
+export interface ProcessWorkerScope {
+  postMessage(message: ProcessEnd): void;
+  addEventListener(type: 'message', listener: (event: MessageEvent<ProcessStart>) => void): void;
+}
+
+/** Serves process threads in a worker: one program at a time, to its end (the script at the platform's `processWorker`). */
+export function serveProcesses(scope: ProcessWorkerScope): void {
+  scope.addEventListener('message', (event) => scope.postMessage(runProcess(event.data)));
+}
+
+/** Workers kept for the next pipeline once their program ended. */
+const maxIdle = 4;
+
+/**
+ * Process threads in the browser: dedicated workers running the script at
+ * URL (which calls {@link serveProcesses}), taken from those left idle when
+ * there is one.
+ */
+export function browserProcessThreads(url: string | URL): () => ProcessThread {
+  const idle: Worker[] = [];
+  return () => {
+    const worker = idle.pop() ?? new Worker(url, { type: 'module' });
+    let usable = true;
+    return {
+      run: (start) =>
+        new Promise<ProcessEnd>((resolve, reject) => {
+          worker.onmessage = (event: MessageEvent<ProcessEnd>) => resolve(event.data);
+          worker.onerror = (event) => {
+            usable = false;
+            reject(new Error(event.message));
+          };
+          worker.postMessage(start);
+        }),
+      release: () => {
+        worker.onmessage = null;
+        worker.onerror = null;
+        if (usable && idle.length < maxIdle) idle.push(worker);
+        else worker.terminate();
+        usable = false;
+      },
+      terminate: () => {
+        usable = false;
+        worker.terminate();
+      },
+    };
+  };
+}
