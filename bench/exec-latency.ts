@@ -102,6 +102,10 @@ function lineCountContenders(options: Workload & { lines: number }): Contender[]
   ];
 }
 
+/** goodbot's process interface, which BusyBox imports, as node:wasi has none: every call fails with ENOSYS. */
+const enosys = 52;
+const noProcesses: WebAssembly.Imports = { goodbot_process: { run: () => enosys, output: () => enosys } };
+
 /**
  * node:wasi running MODULE (compiled once) on the workload's file as its
  * stdin: given a preopen instead, node:wasi leaks a descriptor per run (it
@@ -118,7 +122,7 @@ function nodeWasi(modulePath: string, args: string[], options: Workload, check?:
     const stdout = check ? openSync(outputFile, 'w') : options.devNull;
     try {
       const wasi = new WASI({ version: 'preview1', args, returnOnExit: true, stdin, stdout });
-      const instance = new WebAssembly.Instance(compiled, wasi.getImportObject() as WebAssembly.Imports);
+      const instance = new WebAssembly.Instance(compiled, { ...(wasi.getImportObject() as WebAssembly.Imports), ...noProcesses });
       if (wasi.start(instance) !== 0) throw new Error(`the node:wasi run of ${args.join(' ')} failed`);
     } finally {
       closeSync(stdin);

@@ -51,6 +51,7 @@ export async function buildWebDemo(outDir = defaultWebOut, store = new ToolStore
     },
   });
   for (const file of ['index.html', 'style.css']) copyFileSync(join(webDir, file), join(outDir, file));
+  copyFileSync(join(webDir, '..', 'node_modules', '@xterm', 'xterm', 'css', 'xterm.css'), join(outDir, 'xterm.css'));
 
   const manifest: ToolManifest = {};
   const wasmBytes: Record<string, number> = {};

@@ -88,6 +88,8 @@ export const pageTools: readonly string[] = [
   'cut',
   'ls',
   'cp',
+  'mkdir',
+  'rm',
   'touch',
   'tee',
   'sha256sum',

@@ -3,6 +3,7 @@ import { defaultTimeoutMs, examples, initialFiles, pageTools, type Example } fro
 import { pagePolicy, showPolicy } from './policy-view.js';
 import { RunClient } from './run-client.js';
 import { shellWords } from './shell-words.js';
+import { PageTerminal } from './terminal.js';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const ui = {
@@ -222,3 +223,7 @@ ui.examples.replaceChildren(
 );
 edit(editing);
 choose(examples[0]!);
+
+/** The terminal, on the window for tests (`goodbotTerminal.text()`). */
+const terminal = new PageTerminal($('terminal'), () => ({ ...files }));
+(window as unknown as { goodbotTerminal: PageTerminal }).goodbotTerminal = terminal;

@@ -1,12 +1,17 @@
 import type { SandboxConfig } from '../src/browser/index.js';
 import { pageTools } from './examples.js';
 
-/** The policy of a page run: the two zones, only the chosen tool (for the shell: the page's tools), no variables, no network, a deadline. */
-export function pagePolicy(tool: string, files: Record<string, string>, timeoutMs: number): SandboxConfig {
+/**
+ * The policy of a page run: the two zones (`/output` starts with OUTPUT_FILES,
+ * empty for the form, what the last line left for the terminal), only the
+ * chosen tool (for the shell: the page's tools), no variables, no network, a
+ * deadline.
+ */
+export function pagePolicy(tool: string, files: Record<string, string>, timeoutMs: number, outputFiles: Record<string, string> = {}): SandboxConfig {
   return {
     zones: [
       { name: 'input', mode: 'ro', files },
-      { name: 'output', mode: 'rw', files: {}, quota: '16MiB' },
+      { name: 'output', mode: 'rw', files: outputFiles, quota: '16MiB' },
     ],
     tools: { allow: tool === 'sh' ? [...pageTools] : [tool] },
     env: { allow: [], set: {} },

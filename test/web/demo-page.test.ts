@@ -151,6 +151,41 @@ describe('the web demo page in headless Chromium', () => {
     expect(await runEnd(page, await clickAt(page, 'run'))).toMatchObject({ state: 'exited', exitCode: 0, stdout: 'yyyyy\n3\n', stderr: '' });
   });
 
+  it('runs command lines typed into the terminal, the folder and the files of /output carried from line to line', async () => {
+    const text = () => page.evaluate(() => (window as unknown as { goodbotTerminal: { text(): string } }).goodbotTerminal.text());
+    const prompts = async (count: number) =>
+      page.waitForFunction(
+        (n) => ((window as unknown as { goodbotTerminal: { text(): string } }).goodbotTerminal.text().match(/goodbot:\S*\$/g) ?? []).length >= n,
+        count,
+        { timeout: 30_000 },
+      );
+    await prompts(1);
+    await page.click('#terminal');
+    await page.keyboard.type('mkdir -p notes && cd notes && echo hello > a.txt && ls');
+    await page.keyboard.press('Enter');
+    await prompts(2);
+    await page.keyboard.type('pwd; cat a.txt | tr a-z A-Z; exit 3');
+    await page.keyboard.press('Enter');
+    await prompts(3);
+    await page.keyboard.type('while :; do :; done');
+    await page.keyboard.press('Enter');
+    await page.waitForTimeout(300);
+    await page.keyboard.press('Control+C');
+    await prompts(4);
+    const lines = (await text()).split('\n');
+    expect(lines.slice(lines.findIndex((line) => line.startsWith('goodbot:')))).toEqual([
+      'goodbot:/output$ mkdir -p notes && cd notes && echo hello > a.txt && ls',
+      'a.txt',
+      'goodbot:/output/notes$ pwd; cat a.txt | tr a-z A-Z; exit 3',
+      '/output/notes',
+      'HELLO',
+      '[exit 3]',
+      'goodbot:/output/notes$ while :; do :; done',
+      '[the run was cancelled]',
+      'goodbot:/output/notes$',
+    ]);
+  });
+
   it('runs jq on an input file', async () => {
     const view = await run(page, 'jq');
     expect(view).toMatchObject({ state: 'exited', exitCode: 0, stdout: 'jq\nlua\n', stderr: '' });

@@ -50,6 +50,8 @@ export interface ProcessRequest extends CommandRequest {
   readonly runChild: (child: CommandRequest) => Promise<number>;
   /** When it must end (epoch milliseconds), as `timeout` said; it then ends with status 124. */
   readonly deadline?: number;
+  /** It runs in a background job (`&`): the shell goes on while it runs. */
+  readonly background?: boolean;
 }
 
 /** Starts the programs a command line names; the shell knows nothing of how they run. */
@@ -137,6 +139,7 @@ export class Interpreter {
     if (statement.background) {
       // A background job runs in a subshell beside what follows; `wait` (or the shell's end) collects it.
       const job = state.copy(state.descriptors.copy());
+      job.background = true;
       state.startJob(this.subshell(() => this.andOr(statement, job, plain), job));
       state.lastStatus = 0;
       return 0;
@@ -534,6 +537,7 @@ export class Interpreter {
       stdout: state.descriptors.output(1),
       stderr: state.descriptors.output(2),
       ...(state.deadline !== undefined && { deadline: state.deadline }),
+      ...(state.background && { background: true }),
       runChild: (child) => this.runChild(child, state.deadline),
     });
   }

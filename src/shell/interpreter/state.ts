@@ -56,6 +56,8 @@ export class ShellState {
   traps = new Map<string, string>();
   /** When the command `timeout` runs must stop (epoch milliseconds); a subshell keeps it. */
   deadline: number | undefined;
+  /** It is a background job (`&`) or runs in one: its programs must run beside the shell, not on its thread. */
+  background = false;
 
   constructor(
     init: {
@@ -94,6 +96,7 @@ export class ShellState {
       jobs: new Map(),
       lastJob: undefined,
       deadline: this.deadline,
+      background: this.background,
       descriptors,
     });
     return copy;

@@ -84,6 +84,12 @@ describe("a pipeline's programs run at once, each on a thread of its own", () =>
     expect(await result).toMatchObject({ status: 'cancelled', exitCode: 124 });
   });
 
+  it('runs the programs of a background job beside what follows it', async () => {
+    // Run on the shell's thread, sleep would end before `started` is read, and the difference would be 0.
+    const { result } = sh('sleep 2 & started=$(date +%s); wait; echo "waited: $(( $(date +%s) - started >= 1 ))"');
+    expect((await result).stdout).toBe('waited: 1\n');
+  });
+
   it('keeps pipes whole, commands one after another, where the run must be reproducible (deterministic)', async () => {
     const { result } = sh('yes | head -1; echo after', { deterministic: true });
     const done = await result;
