@@ -274,6 +274,12 @@ export const unsupported: readonly string[] = ['diff <(ls a) <(ls b)', 'coproc c
  * the same files (a.txt, data/a.csv, data/b.csv).
  */
 export const builtinCommandLines: readonly string[] = [
+  // PIPESTATUS
+  'false | true; echo "${PIPESTATUS[@]}"',
+  'true; echo "${PIPESTATUS[@]}" ${#PIPESTATUS[@]}',
+  '(exit 3) | (exit 4) | true; echo "${PIPESTATUS[*]} $?"',
+  '! false; echo "${PIPESTATUS[@]} $?"',
+  'set -o pipefail; (exit 2) | true; s=("${PIPESTATUS[@]}"); echo "${s[0]} ${s[1]}"',
   // timeout: goodbot's builtin, bash's the host's coreutils
   "timeout 0.3 sh -c 'while :; do :; done'; echo $?",
   "timeout 5 sh -c 'echo inside; exit 3'; echo $?",

@@ -161,8 +161,10 @@ export class Interpreter {
   private async pipeline(pipeline: Pipeline, state: ShellState, context: Context): Promise<number> {
     const inner = pipeline.negated ? asCondition : context;
     let status: number;
-    if (pipeline.commands.length === 1) status = await this.command(pipeline.commands[0]!, state, inner);
-    else status = await this.stages(pipeline, state);
+    if (pipeline.commands.length === 1) {
+      status = await this.command(pipeline.commands[0]!, state, inner);
+      recordStatuses([status], state);
+    } else status = await this.stages(pipeline, state);
     if (pipeline.negated) status = status === 0 ? 1 : 0;
     state.lastStatus = status;
     if (status !== 0 && !inner.condition) {
@@ -810,8 +812,15 @@ export class Interpreter {
 class RedirectionError extends Error {}
 
 /** A pipeline's status: its last command's, or with `set -o pipefail` the last that failed. */
+/** The pipeline's status from its commands' STATUSES (the last, or with pipefail the last failure), which `PIPESTATUS` keeps. */
 function pipelineStatus(statuses: readonly number[], state: ShellState): number {
+  recordStatuses(statuses, state);
   return state.options.pipefail ? ([...statuses].reverse().find((s) => s !== 0) ?? 0) : statuses.at(-1)!;
+}
+
+/** `PIPESTATUS`: the statuses of the last pipeline's commands, as bash keeps them (before `!`). */
+function recordStatuses(statuses: readonly number[], state: ShellState): void {
+  state.variables.set('PIPESTATUS', { value: statuses.map(String), exported: false });
 }
 
 /** A builtin's output could not be written. */
