@@ -56,7 +56,8 @@ make -j"$JOBS" CC="$CC" HOSTCC=gcc AR="$AR" EXTRA_CFLAGS="$WASI_FLAGS" \
   SKIP_STRIP=y cmd_busybox__="$LINK" busybox_unstripped
 
 step "installing busybox.wasm"
-"$STRIP" -o "$GOODBOT_OUT/busybox.wasm" busybox_unstripped
+# Debug sections only: the name section stays (+4%), so traps and profiles name the function.
+"$STRIP" --strip-debug -o "$GOODBOT_OUT/busybox.wasm" busybox_unstripped
 # the applet names (what basename(argv[0]) may be), one per line
 sed -n '/^const char applet_names\[\]/,/;/s/^"\([^"]*\)" "\\0"$/\1/p' include/applet_tables.h >"$GOODBOT_OUT/applets.txt"
 [ "$(wc -l <"$GOODBOT_OUT/applets.txt")" -eq "$(sed -n 's/^#define NUM_APPLETS //p' include/applet_tables.h)" ]
