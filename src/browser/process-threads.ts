@@ -1,6 +1,6 @@
 import { runProcess } from '../backends/wasm/process/process-main.js';
 import type { ProcessEnd, ProcessStart } from '../backends/wasm/process/process-protocol.js';
-import type { ProcessThread } from '../backends/wasm/process/process-threads.js';
+import { reusedWorkers, type ProcessThread } from '../backends/wasm/process/process-threads.js';
 
 /** What a process worker's global scope offers (a dedicated worker's `self`). */
 export interface ProcessWorkerScope {
@@ -13,40 +13,27 @@ export function serveProcesses(scope: ProcessWorkerScope): void {
   scope.addEventListener('message', (event) => scope.postMessage(runProcess(event.data)));
 }
 
-/** Workers kept for the next pipeline once their program ended. */
-const maxIdle = 4;
-
 /**
  * Process threads in the browser: dedicated workers running the script at
- * URL (which calls {@link serveProcesses}), taken from those left idle when
- * there is one.
+ * URL (which calls {@link serveProcesses}), one left idle by an earlier
+ * program when there is one.
  */
 export function browserProcessThreads(url: string | URL): () => ProcessThread {
-  const idle: Worker[] = [];
-  return () => {
-    const worker = idle.pop() ?? new Worker(url, { type: 'module' });
-    let usable = true;
+  return reusedWorkers(() => {
+    const worker = new Worker(url, { type: 'module' });
     return {
       run: (start) =>
         new Promise<ProcessEnd>((resolve, reject) => {
           worker.onmessage = (event: MessageEvent<ProcessEnd>) => resolve(event.data);
-          worker.onerror = (event) => {
-            usable = false;
-            reject(new Error(event.message));
-          };
+          worker.onerror = (event) => reject(new Error(event.message));
           worker.postMessage(start);
         }),
-      release: () => {
+      park: () => {
         worker.onmessage = null;
         worker.onerror = null;
-        if (usable && idle.length < maxIdle) idle.push(worker);
-        else worker.terminate();
-        usable = false;
       },
-      terminate: () => {
-        usable = false;
-        worker.terminate();
-      },
+      resume: () => {},
+      terminate: () => worker.terminate(),
     };
-  };
+  });
 }

@@ -1,4 +1,9 @@
-import { concatBytes } from '../bytes.js';
+/*
+ * The streams of a program the shell starts, as the place it runs needs
+ * them: the shell's descriptors read and written on the shell's thread,
+ * kept whole for a piped program that must run there, and a child's
+ * streams for a program on a thread that starts one.
+ */
 import type { ChildStart } from '../backends/wasm/process/process-threads.js';
 import type { GuestStdio } from '../backends/wasm/wasm-run.js';
 import type { ChildResult } from '../wasi/common/child-program.js';
@@ -12,16 +17,11 @@ import {
   discardOutput,
   PipeInput,
   PipeOutput,
+  readWhole,
   type ShellInput,
   type ShellOutput,
 } from './interpreter/io.js';
 
-/**
- * The streams of a program the shell starts, as the place it runs needs
- * them: the shell's descriptors read and written on the shell's thread,
- * kept whole for a piped program that must run there, and a child's
- * streams for a program on a thread that starts one.
- */
 /** The most a child's kept stdout or stderr may hold (python's `capture_output`). */
 const childCaptureLimit = 16 * 1024 * 1024;
 
@@ -80,7 +80,7 @@ const bufferedPipeLimit = 16 * 1024 * 1024;
  * written out once it ends.
  */
 export async function bufferedStdio(process: ProcessRequest): Promise<{ stdio: GuestStdio; deliver: () => Promise<void> }> {
-  const stdin = process.stdin.readSync === undefined ? new BytesInput(await readWhole(process.stdin)) : process.stdin;
+  const stdin = process.stdin.readSync === undefined ? new BytesInput(await readWhole(process.stdin, bufferedPipeLimit)) : process.stdin;
   const kept = (output: ShellOutput) =>
     output.writeSync === undefined
       ? new CapturedOutput(bufferedPipeLimit, "a pipe from a program that runs on the shell's thread", 'PIPE')
@@ -98,16 +98,4 @@ export async function bufferedStdio(process: ProcessRequest): Promise<{ stdio: G
       }
     },
   };
-}
-
-/** All of INPUT, up to the buffered limit. */
-async function readWhole(input: ShellInput): Promise<Uint8Array> {
-  const chunks: Uint8Array[] = [];
-  for (let size = 0; size < bufferedPipeLimit;) {
-    const chunk = await input.read(Math.min(64 * 1024, bufferedPipeLimit - size));
-    if (chunk.length === 0) break;
-    chunks.push(chunk);
-    size += chunk.length;
-  }
-  return concatBytes(chunks);
 }

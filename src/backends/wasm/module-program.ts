@@ -7,7 +7,6 @@ import { reactorDriverFor } from '../../tools/reactors.js';
 import type { ReactorDriver } from '../../tools/reactor-driver.js';
 import type { GuestOutcome } from './outcome.js';
 import type { WasiContext } from '../../wasi/common/context.js';
-import type { Limits } from '../../policy/types.js';
 
 /**
  * A preview1 core module's bytes as a runnable program: compiled and checked
@@ -23,12 +22,12 @@ export function moduleProgram(bytes: Uint8Array, name: string, store?: Instrumen
   if (driver === undefined) checkCommandModule(module, name);
   const variants = new MeteredVariants(bytes, name, store);
   if (meterNow) meteredVariant(variants, undefined, name);
-  const variantFor = (limits: Limits) => meteredVariant(variants, limits.memoryBytes, name);
+  const variantFor = (memoryBytes: number | undefined) => meteredVariant(variants, memoryBytes, name);
   return {
     name,
     kind: 'module',
     run: (ctx) => runModule(module, driver, ctx, variantFor),
-    portable: (metered, memoryBytes) => ({ name, module, ...(metered && { metered: meteredVariant(variants, memoryBytes, name) }) }),
+    portable: (metered, memoryBytes) => ({ name, module, ...(metered && { metered: variantFor(memoryBytes) }) }),
   };
 }
 
@@ -52,7 +51,7 @@ function runModule(
   module: WebAssembly.Module,
   driver: ReactorDriver | undefined,
   ctx: WasiContext,
-  variantFor: (limits: Limits) => MeteredModule,
+  variantFor: (memoryBytes: number | undefined) => MeteredModule,
 ): GuestOutcome {
   const run = (metering?: Metering): GuestOutcome =>
     driver ? runReactorModule(driver, module, ctx, metering) : runCommandModule(module, ctx, metering);
@@ -60,7 +59,7 @@ function runModule(
   if (limiter === undefined || !limiter.metered) return run();
   let metering: Metering;
   try {
-    metering = new Metering(variantFor(limiter.limits), limiter);
+    metering = new Metering(variantFor(limiter.limits.memoryBytes), limiter);
   } catch (error) {
     if (error instanceof LimitExceeded) return { kind: 'limit', limit: error };
     throw error;

@@ -290,14 +290,7 @@ export class WasmRun {
     const { platform, job } = this;
     if (platform.startProcessThread === undefined || this.fuelPool === undefined) return undefined;
     if (job.policy.deterministic || job.policy.network.allow.length > 0) return undefined;
-    this.threads ??= new ProcessThreads(
-      () => platform.startProcessThread!(),
-      job.policy.limits,
-      this.limiter,
-      this.fuelPool,
-      this.authority,
-      this.startedAt,
-    );
+    this.threads ??= new ProcessThreads(() => platform.startProcessThread!(), this.limiter, this.fuelPool, this.authority, this.startedAt);
     return this.threads;
   }
 
@@ -322,7 +315,7 @@ export class WasmRun {
     };
   }
 
-  /** Whatever ended the run (exit, trap, limit, host failure), its sockets, broker and zones go with it; stop its process threads first. */
+  /** Whatever ended the run (exit, trap, limit, host failure), its sockets, broker and zones go with it (stop its process threads first). */
   close(): void {
     this.network.close();
     for (const volume of [...this.volumes, ...this.toolVolumes.values()]) volume.unmount();

@@ -1,21 +1,11 @@
 import type { Worker } from 'node:worker_threads';
 import type { ProcessEnd, ProcessStart } from '../../backends/wasm/process/process-protocol.js';
-import type { ProcessThread } from '../../backends/wasm/process/process-threads.js';
+import { reusedWorkers, type ProcessWorker } from '../../backends/wasm/process/process-threads.js';
 import { startWorker } from '../host/start-worker.js';
 
-/** Threads kept for the next pipeline once their program ended: starting one costs milliseconds. */
-const idle: Worker[] = [];
-const maxIdle = 4;
-
-/**
- * A process thread on Node: a worker thread, taken from those left idle
- * by earlier programs when there is one. An idle worker does not keep the
- * process alive.
- */
-export function startProcessThread(): ProcessThread {
-  const worker = idle.pop() ?? startWorker(import.meta.url, 'process-worker');
-  worker.ref();
-  let usable = true;
+/** A worker thread running process-worker.ts; an idle one does not keep the process alive. */
+function nodeProcessWorker(): ProcessWorker {
+  const worker: Worker = startWorker(import.meta.url, 'process-worker');
   return {
     run: (start: ProcessStart) =>
       new Promise<ProcessEnd>((resolve, reject) => {
@@ -30,7 +20,6 @@ export function startProcessThread(): ProcessThread {
         };
         const onFailure = (error: Error) => {
           settle();
-          usable = false;
           reject(error);
         };
         const onExit = (code: number) => onFailure(new Error(`the thread exited with code ${code}`));
@@ -39,16 +28,11 @@ export function startProcessThread(): ProcessThread {
         worker.on('exit', onExit);
         worker.postMessage(start);
       }),
-    release: () => {
-      if (usable && idle.length < maxIdle) {
-        worker.unref();
-        idle.push(worker);
-      } else void worker.terminate();
-      usable = false;
-    },
-    terminate: () => {
-      usable = false;
-      void worker.terminate();
-    },
+    park: () => worker.unref(),
+    resume: () => worker.ref(),
+    terminate: () => void worker.terminate(),
   };
 }
+
+/** A process thread on Node: a worker thread, one left idle by an earlier program when there is one. */
+export const startProcessThread = reusedWorkers(nodeProcessWorker);

@@ -160,11 +160,10 @@ export class Interpreter {
 
   private async pipeline(pipeline: Pipeline, state: ShellState, context: Context): Promise<number> {
     const inner = pipeline.negated ? asCondition : context;
-    let status: number;
-    if (pipeline.commands.length === 1) {
-      status = await this.command(pipeline.commands[0]!, state, inner);
-      recordStatuses([status], state);
-    } else status = await this.stages(pipeline, state);
+    const statuses = pipeline.commands.length === 1 ? [await this.command(pipeline.commands[0]!, state, inner)] : await this.stages(pipeline, state);
+    // PIPESTATUS: the statuses of the pipeline's commands, as bash keeps them (before `!`).
+    state.variables.set('PIPESTATUS', { value: statuses.map(String), exported: false });
+    let status = state.options.pipefail ? ([...statuses].reverse().find((s) => s !== 0) ?? 0) : statuses.at(-1)!;
     if (pipeline.negated) status = status === 0 ? 1 : 0;
     state.lastStatus = status;
     if (status !== 0 && !inner.condition) {
@@ -175,10 +174,10 @@ export class Interpreter {
   }
 
   /** The commands of a pipeline, each in a subshell of its own, all at once, joined by pipes. */
-  private async stages(pipeline: Pipeline, state: ShellState): Promise<number> {
+  private async stages(pipeline: Pipeline, state: ShellState): Promise<number[]> {
     if (this.environment.launcher?.streams === false) return this.stagesInTurn(pipeline, state);
     const pipes = pipeline.commands.slice(1).map(() => new Pipe());
-    const statuses = await Promise.all(
+    return Promise.all(
       pipeline.commands.map(async (command, i) => {
         const descriptors = state.descriptors.copy();
         const input = i > 0 ? new PipeInput(pipes[i - 1]!) : undefined;
@@ -197,7 +196,6 @@ export class Interpreter {
         }
       }),
     );
-    return pipelineStatus(statuses, state);
   }
 
   /**
@@ -205,7 +203,7 @@ export class Interpreter {
    * before wrote, kept whole: for programs that run on the shell's thread,
    * which cannot wait for a reader running on the same thread.
    */
-  private async stagesInTurn(pipeline: Pipeline, state: ShellState): Promise<number> {
+  private async stagesInTurn(pipeline: Pipeline, state: ShellState): Promise<number[]> {
     const statuses: number[] = [];
     let input: ShellInput | undefined;
     for (const [i, command] of pipeline.commands.entries()) {
@@ -231,7 +229,7 @@ export class Interpreter {
       statuses.push(status);
       input = captured && new BytesInput(captured.bytes);
     }
-    return pipelineStatus(statuses, state);
+    return statuses;
   }
 
   /** Runs BODY as a subshell: `exit` and a broken pipe end it alone, and its own EXIT trap runs as it ends. */
@@ -812,17 +810,6 @@ export class Interpreter {
 class RedirectionError extends Error {}
 
 /** A pipeline's status: its last command's, or with `set -o pipefail` the last that failed. */
-/** The pipeline's status from its commands' STATUSES (the last, or with pipefail the last failure), which `PIPESTATUS` keeps. */
-function pipelineStatus(statuses: readonly number[], state: ShellState): number {
-  recordStatuses(statuses, state);
-  return state.options.pipefail ? ([...statuses].reverse().find((s) => s !== 0) ?? 0) : statuses.at(-1)!;
-}
-
-/** `PIPESTATUS`: the statuses of the last pipeline's commands, as bash keeps them (before `!`). */
-function recordStatuses(statuses: readonly number[], state: ShellState): void {
-  state.variables.set('PIPESTATUS', { value: statuses.map(String), exported: false });
-}
-
 /** A builtin's output could not be written. */
 class WriteFailure extends Error {
   constructor(override readonly cause: ErrnoError) {

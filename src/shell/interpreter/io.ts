@@ -36,6 +36,18 @@ export interface ShellOutput {
   readonly pipe?: Pipe;
 }
 
+/** All of INPUT to its end, or its first LIMIT bytes. */
+export async function readWhole(input: ShellInput, limit = Infinity): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  for (let size = 0; size < limit;) {
+    const chunk = await input.read(Math.min(64 * 1024, limit - size));
+    if (chunk.length === 0) break;
+    chunks.push(chunk);
+    size += chunk.length;
+  }
+  return concatBytes(chunks);
+}
+
 /** The reader of a pipe went away: the writer ends as if by SIGPIPE (status 141). */
 export class BrokenPipe {
   readonly status = 141;

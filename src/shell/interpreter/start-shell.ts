@@ -1,4 +1,3 @@
-import { concatBytes } from '../../bytes.js';
 import { ErrnoError } from '../../errno.js';
 import { parseInvocation } from '../invocation.js';
 import { parseScript } from '../parser/parser.js';
@@ -6,7 +5,7 @@ import { ShellSyntaxError } from '../parser/syntax-error.js';
 import { setOptions } from './builtins/variables.js';
 import { absolutePath } from './files.js';
 import type { Interpreter } from './interpreter.js';
-import type { DescriptorTable } from './io.js';
+import { readWhole, type DescriptorTable } from './io.js';
 import { ShellState } from './state.js';
 
 /** What a new shell starts with: the environment, the working folder and the descriptors it inherits. */
@@ -63,10 +62,7 @@ export async function startShell(interpreter: Interpreter, name: string, args: r
     }
   } else {
     where = name;
-    const chunks: Uint8Array[] = [];
-    const input = start.descriptors.input(0);
-    for (let chunk = await input.read(65536); chunk.length > 0; chunk = await input.read(65536)) chunks.push(chunk);
-    text = new TextDecoder().decode(concatBytes(chunks));
+    text = new TextDecoder().decode(await readWhole(start.descriptors.input(0)));
   }
   let script;
   try {

@@ -134,11 +134,15 @@ export class CallChannel {
 /** An answer, or the error the handler threw, as a message. */
 async function answer(handler: CallHandler, request: CallMessage): Promise<CallMessage> {
   try {
-    const reply = await handler(request);
-    return { value: { ok: reply.value }, ...(reply.bytes && { bytes: reply.bytes }) };
+    return success(await handler(request));
   } catch (error) {
     return failure(error);
   }
+}
+
+/** A handler's answer, as a reply. */
+function success(reply: CallMessage): CallMessage {
+  return { value: { ok: reply.value }, ...(reply.bytes && { bytes: reply.bytes }) };
 }
 
 /** The error a handler threw, as a reply: an ErrnoError as itself, anything else as EIO. */
@@ -165,8 +169,7 @@ export function directTransport(handler: (request: CallMessage) => CallMessage):
 
 function answerNow(handler: (request: CallMessage) => CallMessage, request: CallMessage): CallMessage {
   try {
-    const reply = handler(request);
-    return { value: { ok: reply.value }, ...(reply.bytes && { bytes: reply.bytes }) };
+    return success(handler(request));
   } catch (error) {
     return failure(error);
   }

@@ -1,4 +1,3 @@
-import { GoodbotError } from '../../../errors.js';
 import { HostClock } from '../../../limits/clock.js';
 import { SharedFuelPool } from '../../../limits/fuel-pool.js';
 import { RunLimiter } from '../../../limits/run-limiter.js';
@@ -85,7 +84,7 @@ export function runProcess(start: ProcessStart): ProcessEnd {
     if (end.kind === 'limit' && end.limit === 'timeout' && ownDeadline !== undefined && Date.now() < runDeadline) return { kind: 'exit', code: 124 };
     return end;
   } catch (error) {
-    const message = error instanceof GoodbotError || error instanceof Error ? error.message : String(error);
+    const message = error instanceof Error ? error.message : String(error);
     return { kind: 'error', message };
   } finally {
     limiter.returnUnusedFuel();

@@ -1,7 +1,6 @@
 import { GoodbotError } from '../../../errors.js';
 import { LimitExceeded, type RunLimiter } from '../../../limits/run-limiter.js';
 import type { Authority } from '../../../policy/authority.js';
-import type { Limits } from '../../../policy/types.js';
 import type { Preopen } from '../../../wasi/common/context.js';
 import { defaultPipeCapacity, Pipe } from '../../../wasi/common/pipe.js';
 import { CallChannel, type CallMessage } from '../../../zones/remote/call-channel.js';
@@ -21,6 +20,50 @@ export interface ProcessThread {
   release(): void;
   /** Ends the thread at once, whatever it runs. */
   terminate(): void;
+}
+
+/** A worker as a platform makes it: it runs one program at a time, and may wait idle for the next. */
+export interface ProcessWorker {
+  /** Runs START; rejects if the worker died. */
+  run(start: ProcessStart): Promise<ProcessEnd>;
+  /** It waits for the next program (on Node: it no longer keeps the process alive). */
+  park(): void;
+  /** It serves a program again. */
+  resume(): void;
+  terminate(): void;
+}
+
+/**
+ * Process threads over workers START makes: a program ended normally
+ * leaves its worker idle for the next one (starting one costs
+ * milliseconds), up to MAX_IDLE; a worker that failed or was stopped is
+ * ended.
+ */
+export function reusedWorkers(start: () => ProcessWorker, maxIdle = 4): () => ProcessThread {
+  const idle: ProcessWorker[] = [];
+  return () => {
+    const worker = idle.pop() ?? start();
+    worker.resume();
+    let usable = true;
+    return {
+      run: (process) =>
+        worker.run(process).catch((error: unknown) => {
+          usable = false;
+          throw error;
+        }),
+      release: () => {
+        if (usable && idle.length < maxIdle) {
+          worker.park();
+          idle.push(worker);
+        } else worker.terminate();
+        usable = false;
+      },
+      terminate: () => {
+        usable = false;
+        worker.terminate();
+      },
+    };
+  };
 }
 
 /** A stream the run's thread reads without blocking (the shell's descriptors). */
@@ -87,7 +130,6 @@ export class ProcessThreads {
 
   constructor(
     private readonly startThread: () => ProcessThread,
-    private readonly limits: Limits,
     private readonly limiter: RunLimiter,
     private readonly fuel: SharedFuelPool,
     private readonly authority: Authority,
@@ -122,7 +164,7 @@ export class ProcessThreads {
       stdout: stdout.buffer,
       stderr: stderr.buffer,
       channel: channel.buffer,
-      limits: this.limits,
+      limits: this.limiter.limits,
       startedAtEpochMs: performance.timeOrigin + this.startedAt,
       ...(program.deadline !== undefined && { deadlineEpochMs: program.deadline }),
       stop: this.stop.buffer as SharedArrayBuffer,
