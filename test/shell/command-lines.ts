@@ -239,6 +239,25 @@ export const commandLines: readonly string[] = [
   'stat -c %s notes.md',
   'du -s data >/dev/null && echo du-ok',
   'echo abc | rev',
+  // escapes that stand for bytes: a run of them is UTF-8 text
+  "printf '\\303\\251t\\303\\251|\\101\\0102|%s\\n' x | od -An -c",
+  "printf '%b|%b|%b\\n' '\\0101' '\\101' '\\xc3\\xa9' | od -An -c",
+  "echo -e '\\0101\\101\\0303\\0251' | od -An -c",
+  "echo $'\\303\\251 \\xe2\\x82\\xac|' | od -An -c",
+  // sort's whole-line fast path against BusyBox's own sort: order, -r, -u, -s, -z, -o, files
+  "printf 'b\\n\\na\\n\\nB\\nab\\na b\\n' | sort",
+  "printf 'b\\n\\na\\n\\nB\\nab\\na b\\n' | sort -r",
+  "printf 'pear\\napple\\npear\\n\\n\\napple\\n' | sort -u",
+  "printf 'pear\\napple\\npear\\n\\napple\\n' | sort -ru",
+  "printf '\\303\\251t\\303\\251\\nzoo\\n\\342\\202\\254\\nZoo\\n~\\n' | sort | od -An -c",
+  "printf 'b\\na' | sort; printf 'x\\n' | sort - data/words.txt",
+  "printf 'b\\0a\\nc\\0' | sort -z | od -An -c",
+  'sort -s data/words.txt | tr "\\n" " "; echo',
+  'sort -o data/words.txt data/words.txt && cat data/words.txt',
+  'sort data/a.csv data/b.csv data/words.txt | head -4',
+  'seq 5000 | sort | tail -3',
+  'sort nope.txt; echo $?',
+  'sort -c data/words.txt; echo $?',
 ];
 
 /** Lines bash rejects as bad syntax; goodbot must too. */

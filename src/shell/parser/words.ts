@@ -1,4 +1,5 @@
 import type { ParameterExpansion, ParameterOperation, Statement, Word, WordPart } from '../ast.js';
+import { EscapedText } from './escaped-text.js';
 import { isMetacharacter, type Scanner } from './scanner.js';
 
 /** How the parser reads nested command lines: `$( … )` on the same text, and backquotes' text. */
@@ -214,29 +215,32 @@ export class WordReader {
   private ansiC(): WordPart {
     const s = this.scanner;
     s.pos += 2;
-    let value = '';
+    const value = new EscapedText();
     for (;;) {
       const char = s.peek();
       if (char === undefined) throw s.error('unexpected end of file while looking for the matching "\'"');
       s.pos++;
-      if (char === "'") return { type: 'Quoted', value };
+      if (char === "'") return { type: 'Quoted', value: value.toString() };
       if (char !== '\\') {
-        value += char;
+        value.append(char);
         continue;
       }
       const escape = s.peek();
       s.pos++;
       const simple: Record<string, string> = { n: '\n', t: '\t', r: '\r', a: '\x07', b: '\b', e: '\x1b', E: '\x1b', f: '\f', v: '\v' };
-      if (escape !== undefined && escape in simple) value += simple[escape];
+      if (escape !== undefined && escape in simple) value.append(simple[escape]!);
       else if (escape === 'x' || escape === 'u' || escape === 'U') {
         const digits = /^[0-9a-fA-F]+/.exec(s.source.slice(s.pos, s.pos + (escape === 'x' ? 2 : escape === 'u' ? 4 : 8)))?.[0] ?? '';
         s.pos += digits.length;
-        value += digits ? String.fromCodePoint(parseInt(digits, 16)) : `\\${escape}`;
+        const code = parseInt(digits || '0', 16);
+        if (!digits) value.append(`\\${escape}`);
+        else if (escape === 'x') value.appendByte(code);
+        else if (code <= 0x10ffff) value.append(String.fromCodePoint(code));
       } else if (escape !== undefined && /[0-7]/.test(escape)) {
         const digits = /^[0-7]{1,3}/.exec(s.source.slice(s.pos - 1, s.pos + 2))![0];
         s.pos += digits.length - 1;
-        value += String.fromCharCode(parseInt(digits, 8) & 0xff);
-      } else value += escape ?? '';
+        value.appendByte(parseInt(digits, 8));
+      } else value.append(escape ?? '');
     }
   }
 

@@ -89,6 +89,15 @@ describe('the shell parser', () => {
     ]);
   });
 
+  it("reads $'…' byte escapes as UTF-8 and \\u as code points, as bash in a UTF-8 locale", () => {
+    const value = (source: string) => simple(parseScript(source)).words[0]!.parts[0];
+    expect(value(String.raw`$'\303\251|\xe2\x82\xac|\u00e9|\U0001F600|\UFFFFFFFF|\u|\xzz'`)).toEqual({
+      type: 'Quoted',
+      value: 'é|€|é|😀||\\u|\\xzz',
+    });
+    expect(value(String.raw`$'\377x'`)).toEqual({ type: 'Quoted', value: '\uFFFDx' });
+  });
+
   it('reads parameter expansions with their operations', () => {
     const words = simple(
       parseScript('echo ${a:-d} ${a-d} ${#a} ${a%%.*} ${a/x/y} ${a//x} ${a:1:2} ${a^^} ${!a} ${arr[@]} ${arr[i+1]} $1 $? ${10}'),

@@ -1,33 +1,41 @@
 import { maxValueLength, ValueTooLarge } from '../sizes.js';
+import { EscapedText } from '../../parser/escaped-text.js';
 import type { Builtin } from './index.js';
 
+/**
+ * How an escape's octal digits are read: `echo -e` takes `\0NNN` only; printf's
+ * format takes `\NNN`; `%b` takes both (bash's extension).
+ */
+type OctalEscapes = 'echo' | 'format' | 'argument';
+
 /** Backslash escapes of `echo -e`, `printf`'s format and `%b`. STOP: `\c` ends all output. */
-function unescape(text: string, octalNeedsZero: boolean): { text: string; stop: boolean } {
-  let out = '';
+function unescape(text: string, octal: OctalEscapes): { text: string; stop: boolean } {
+  const out = new EscapedText();
   for (let i = 0; i < text.length; i++) {
     const char = text[i]!;
     if (char !== '\\' || i + 1 >= text.length) {
-      out += char;
+      out.append(char);
       continue;
     }
     const next = text[++i]!;
     const simple: Record<string, string> = { n: '\n', t: '\t', r: '\r', a: '\x07', b: '\b', f: '\f', v: '\v', e: '\x1b', E: '\x1b', '\\': '\\' };
-    if (next in simple) out += simple[next];
-    else if (next === 'c') return { text: out, stop: true };
+    if (next in simple) out.append(simple[next]!);
+    else if (next === 'c') return { text: out.toString(), stop: true };
     else if (next === 'x') {
       const hex = /^[0-9a-fA-F]{1,2}/.exec(text.slice(i + 1))?.[0];
-      if (hex === undefined) out += '\\x';
+      if (hex === undefined) out.append('\\x');
       else {
-        out += String.fromCharCode(parseInt(hex, 16));
+        out.appendByte(parseInt(hex, 16));
         i += hex.length;
       }
-    } else if (/[0-7]/.test(next) && (!octalNeedsZero || next === '0')) {
-      const digits = /^[0-7]{1,3}/.exec(text.slice(octalNeedsZero ? i + 1 : i))?.[0] ?? '';
-      out += String.fromCharCode(parseInt(digits || '0', 8) & 0xff);
-      i += octalNeedsZero ? digits.length : digits.length - 1;
-    } else out += `\\${next}`;
+    } else if (/[0-7]/.test(next) && (octal !== 'echo' || next === '0')) {
+      const afterZero = next === '0' && octal !== 'format';
+      const digits = /^[0-7]{1,3}/.exec(text.slice(afterZero ? i + 1 : i))?.[0] ?? '';
+      out.appendByte(parseInt(digits || '0', 8));
+      i += afterZero ? digits.length : digits.length - 1;
+    } else out.append(`\\${next}`);
   }
-  return { text: out, stop: false };
+  return { text: out.toString(), stop: false };
 }
 
 const echo: Builtin = async ({ args, out }) => {
@@ -42,7 +50,7 @@ const echo: Builtin = async ({ args, out }) => {
   }
   let text = args.slice(index).join(' ');
   if (escapes) {
-    const result = unescape(text, true);
+    const result = unescape(text, 'echo');
     text = result.text;
     if (result.stop) newline = false;
   }
@@ -109,7 +117,7 @@ function format(formatText: string, args: readonly string[]): { text: string; ba
   do {
     const start = next;
     let stop = false;
-    const piece = unescape(formatText, true);
+    const piece = unescape(formatText, 'format');
     const body = piece.text.replace(
       conversion,
       (_whole, flags: string, widthText: string | undefined, precisionText: string | undefined, kind: string) => {
@@ -131,7 +139,7 @@ function format(formatText: string, args: readonly string[]): { text: string; ba
             value = precision === undefined ? argument : argument.slice(0, precision);
             break;
           case 'b': {
-            const result = unescape(argument, true);
+            const result = unescape(argument, 'argument');
             if (result.stop) stop = true;
             value = result.text;
             break;
