@@ -5,6 +5,7 @@ import type { IdleMemoryRow } from './idle-memory.js';
 import type { Timing } from './interleaved.js';
 import type { DeadlineOvershoot, InstrumentTime, MeteringOverhead } from './metering.js';
 import type { MemoryGrowth, ThroughputRow } from './steady-state.js';
+import type { ConcurrencyRow, SessionBench, SnapshotRow } from './sessions.js';
 
 /** Everything one `npm run bench` measured: what bench/results/<date>.json holds. */
 export interface BenchResults {
@@ -23,6 +24,8 @@ export interface BenchResults {
   readonly idle: IdleMemoryRow[];
   /** Absent in results from before the shell existed. */
   readonly shell?: { readonly pipeline: Timing[]; readonly yesHead: Timing[] };
+  /** Absent in results from before sessions existed. */
+  readonly sessions?: SessionBench;
 }
 
 /** The newest full (not quick) run's results in DIR, and its file; undefined if there is none. */
@@ -80,6 +83,10 @@ export function renderSections(results: BenchResults): Map<string, string> {
   const shell = results.shell;
   sections.set('shell-pipeline', shell ? timingTable(shell.pipeline, nativeRow(shell.pipeline)) : 'Not measured in this run.');
   sections.set('shell-yes', shell ? timingTable(shell.yesHead, nativeRow(shell.yesHead)) : 'Not measured in this run.');
+  const sessions = results.sessions;
+  sections.set('mcp-round-trip', sessions ? timingTable(sessions.roundTrip, nativeRow(sessions.roundTrip)) : 'Not measured in this run.');
+  sections.set('session-concurrency', sessions ? concurrencyTable(sessions.concurrency) : 'Not measured in this run.');
+  sections.set('session-snapshots', sessions ? snapshotTable(sessions.snapshots) : 'Not measured in this run.');
   return sections;
 }
 
@@ -237,6 +244,25 @@ function growthTable(growth: MemoryGrowth): string {
 function idleTable(rows: readonly IdleMemoryRow[]): string {
   const lines = ['| sandbox | alive at once | resident memory each |', '| --- | ---: | ---: |'];
   for (const row of rows) lines.push(`| ${row.name} | ${row.count} | ${row.perSandboxMiB.toFixed(1)} MiB |`);
+  return lines.join('\n');
+}
+
+function concurrencyTable(rows: readonly ConcurrencyRow[]): string {
+  const lines = ['| sessions at once | commands per second, together | median command |', '| ---: | ---: | ---: |'];
+  for (const row of rows) lines.push(`| ${row.sessions} | ${row.commandsPerSecond.toFixed(0)} | ${ms(row.medianMs)} |`);
+  return lines.join('\n');
+}
+
+function snapshotTable(rows: readonly SnapshotRow[]): string {
+  const lines = [
+    '| scratch | snapshot (bytes) | save to a file | restore (bytes) | load from a file | fork | next command | a command changing 1 file | snapshot size |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const row of rows) {
+    lines.push(
+      `| ${row.scratchMiB} MiB | ${ms(row.snapshotMs)} | ${ms(row.saveMs)} | ${ms(row.restoreMs)} | ${ms(row.loadMs)} | ${ms(row.forkMs)} | ${ms(row.commandMs)} | ${ms(row.changeMs)} | ${(row.snapshotBytes / 1024).toFixed(0)} KiB |`,
+    );
+  }
   return lines.join('\n');
 }
 

@@ -69,6 +69,8 @@ step('latency of one run of a small tool');
 const latency = runSuite('latency', { timeMs: quick ? 3000 : 30000, guestsDir, dockerImage });
 step('command lines in the shell');
 const shell = runSuite('shell', { timeMs: quick ? 3000 : 30000 });
+step('sessions and the MCP server');
+const sessions = runSuite('sessions', { timeMs: quick ? 3000 : 20000, root, concurrentCommands: quick ? 32 : 256, snapshotRounds: quick ? 3 : 15 });
 
 const results: BenchResults = {
   date: new Date().toISOString(),
@@ -84,6 +86,7 @@ const results: BenchResults = {
   growth,
   idle,
   shell,
+  sessions,
 };
 const sections = renderSections(results);
 for (const [name, body] of sections) console.log(`\n### ${name}\n\n${body}`);

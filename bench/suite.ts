@@ -5,6 +5,7 @@ import { execLatency } from './exec-latency.js';
 import { idleMemory } from './idle-memory.js';
 import { deadlineOvershoot, instrumentTimes, meteringOverhead } from './metering.js';
 import { memoryGrowth, throughput } from './steady-state.js';
+import { sessionBench } from './sessions.js';
 import { shellPipeline } from './shell-pipeline.js';
 import { toolStartup } from './tool-startup.js';
 
@@ -27,6 +28,7 @@ export const suites = {
   idle: idleMemory,
   latency: execLatency,
   shell: shellPipeline,
+  sessions: sessionBench,
 } as const;
 
 export type SuiteName = keyof typeof suites;

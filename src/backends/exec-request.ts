@@ -1,5 +1,6 @@
 import type { InputSource } from '../wasi/common/stdio.js';
 import type { BlockingWait } from '../limits/blocking-wait.js';
+import type { SessionCarry } from './session-carry.js';
 
 /** One request to run a program in the sandbox. */
 export interface ExecRequest {
@@ -28,4 +29,9 @@ export interface ExecRequest {
   readonly outputEvents?: boolean;
   /** Aborting it cancels the run, as the run's `cancel()` does. */
   readonly signal?: AbortSignal;
+  /**
+   * A session's state to start from (shell runs on WebAssembly): the
+   * result's `session` is the state after. Sessions set it; see `Session`.
+   */
+  readonly session?: SessionCarry;
 }

@@ -5,6 +5,7 @@ import type { WasiClock } from '../limits/clock.js';
 import type { NetworkTransport } from '../wasi/common/network-protocol.js';
 import type { RandomSource } from '../wasi/common/random.js';
 import type { FolderStore } from '../zones/folder-store.js';
+import type { ZoneImage } from '../zones/zone-image.js';
 import type { LoadedProgram } from './wasm/loaded-program.js';
 import type { ProcessThread } from './wasm/process/process-threads.js';
 
@@ -35,8 +36,8 @@ export interface Platform {
    * has no such tool or it is not built. Platforms without a catalog omit it.
    */
   launchTool?(name: string): Promise<ToolLaunch>;
-  /** The storage for one run of a zone (a host folder, or memory). */
-  zoneStore(spec: ZoneSpec): FolderStore<unknown, unknown>;
+  /** The storage for one run of a zone (a host folder, or memory; IMAGE: what a session's earlier run left in a memory zone). */
+  zoneStore(spec: ZoneSpec, image?: ZoneImage): FolderStore<unknown, unknown>;
   /** The host's environment, from which the policy may pass variables. */
   hostEnv(): Readonly<Record<string, string | undefined>>;
   readonly audit?: AuditSink;

@@ -1,6 +1,7 @@
 import type { LimitKind } from '../limits/run-limiter.js';
 import type { TrapInfo } from './wasm/trap.js';
 import type { Denial } from '../policy/types.js';
+import type { SessionCarry } from './session-carry.js';
 
 /** How a run ended: the guest exited or trapped, or a limit of the policy stopped it. */
 export type RunStatus = 'exited' | 'trapped' | LimitKind;
@@ -28,4 +29,6 @@ export interface RunResult {
   readonly program: { readonly name: string; readonly kind: 'module' | 'component' | 'container' | 'shell' };
   /** The container image (Docker backend). */
   readonly image?: string;
+  /** A run that carried a session's state: the state after it (see `ExecRequest.session`). */
+  readonly session?: SessionCarry;
 }

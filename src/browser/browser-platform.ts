@@ -11,6 +11,7 @@ import { HostClock } from '../limits/clock.js';
 import { secureRandom } from '../wasi/common/random.js';
 import { MemoryFolderStore } from '../zones/memory-folder.js';
 import { memoryZoneStore } from '../zones/memory-zone.js';
+import type { ZoneImage } from '../zones/zone-image.js';
 import type { FolderStore } from '../zones/folder-store.js';
 import { readZoneFiles, type ZoneFiles } from './zone-files.js';
 import { browserProcessThreads } from './process-threads.js';
@@ -112,7 +113,7 @@ export function createBrowserPlatform(options: BrowserPlatformOptions): Platform
         };
       },
     }),
-    zoneStore: (spec) => memoryStore(spec, options),
+    zoneStore: (spec, image) => memoryStore(spec, options, image),
     hostEnv: () => options.hostEnv ?? {},
     ...(options.audit !== undefined && { audit: options.audit }),
     createClock: () => new HostClock(),
@@ -136,13 +137,13 @@ function browserTool(name: string, withFolders: boolean): ToolEntry {
   return tool;
 }
 
-function memoryStore(spec: ZoneSpec, options: BrowserPlatformOptions): FolderStore<unknown, unknown> {
+function memoryStore(spec: ZoneSpec, options: BrowserPlatformOptions, image?: ZoneImage): FolderStore<unknown, unknown> {
   if (spec.kind !== 'memory') {
     throw new GoodbotError('policy', `zone '${spec.name}' is a host folder; the browser has only in-memory zones`, {
       hint: "give the zone `files` (or mode 'tmpfs') instead of a hostPath",
     });
   }
-  const store = memoryZoneStore(spec, () => options.Volume);
+  const store = memoryZoneStore(spec, () => options.Volume, image);
   const onZoneFiles = options.onZoneFiles;
   if (spec.access === 'rw' && onZoneFiles !== undefined && store instanceof MemoryFolderStore) {
     const dispose = store.dispose.bind(store);

@@ -143,6 +143,17 @@ function normalize(config: Parsed, source: PolicySource, prefix: (string | numbe
 
 const compiledPolicies = new WeakSet<object>();
 
+/**
+ * POLICY with CHANGES, and still a compiled policy: for goodbot's own
+ * derivations of a checked policy (a session's shorter timeout, an agent
+ * server's defaults), never for a caller's input.
+ */
+export function derivedPolicy(policy: Policy, changes: Partial<Policy>): Policy {
+  const derived: Policy = { ...policy, ...changes };
+  compiledPolicies.add(derived);
+  return derived;
+}
+
 /** Was `value` produced by the policy compiler (and so is already checked)? */
 export function isCompiledPolicy(value: unknown): value is Policy {
   return typeof value === 'object' && value !== null && compiledPolicies.has(value);

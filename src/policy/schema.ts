@@ -32,7 +32,7 @@ const nonEmpty = () => z.string().check(z.minLength(1));
 export const zoneSchema = z.strictObject({
   /** Unique name; the default guest path is `/NAME`. */
   name: zoneName,
-  /** `ro`: read-only host folder; `rw`: read-write host folder; `tmpfs`: in-memory, empty at each run. */
+  /** `ro`: read-only host folder; `rw`: read-write host folder; `tmpfs`: in-memory, empty at each run (a session keeps it for its life). */
   mode: z.enum(['ro', 'rw', 'tmpfs']),
   /** Host folder (required for `ro`/`rw` unless `files` is given); relative to the policy file. */
   hostPath: z.optional(nonEmpty()),

@@ -27,6 +27,10 @@ export class ShellBackend implements Backend {
     const args = request.args ?? [];
     const { run, stdio, env, cwd } = startWasmRun(this.platform, job, authority, { program: name, programKind: 'shell', args: [argv0, ...args] });
     const threads = run.processThreads();
+    const carried = request.session;
+    let shellState = carried?.shell;
+    const program = { name, kind: 'shell' } as const;
+    let outcome: RunOutcome | undefined;
     try {
       const launcher = new CatalogLauncher(this.platform, policy, authority, run, threads, argv0);
       const status = await runShell({
@@ -38,16 +42,22 @@ export class ShellBackend implements Backend {
         ...stdio,
         launcher,
         wait: run.limiter,
+        ...(carried !== undefined && { session: { resume: carried.shell, keep: (state: string) => (shellState = state) } }),
       });
-      return run.outcome({ kind: 'exit', code: status }, { name, kind: 'shell' });
+      outcome = run.outcome({ kind: 'exit', code: status }, program);
     } catch (error) {
       // A limit reached in a host call (a wait, the shell's own checks) or by the shell's own output.
-      if (error instanceof LimitInterrupt) return run.outcome({ kind: 'limit', limit: error.limit }, { name, kind: 'shell' });
-      if (error instanceof LimitExceeded) return run.outcome({ kind: 'limit', limit: error }, { name, kind: 'shell' });
-      throw error;
+      const limit = error instanceof LimitInterrupt ? error.limit : error instanceof LimitExceeded ? error : undefined;
+      if (limit === undefined) throw error;
+      outcome = run.outcome({ kind: 'limit', limit }, program);
     } finally {
       await threads?.stopAll();
+      // After every program has ended: what the session's scratch zones hold now.
+      if (outcome !== undefined && carried !== undefined) {
+        outcome = { ...outcome, session: { ...(shellState !== undefined && { shell: shellState }), zones: run.changedZones() } };
+      }
       run.close();
     }
+    return outcome;
   }
 }

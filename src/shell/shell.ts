@@ -4,7 +4,7 @@ import type { InputSource, OutputSink } from '../wasi/common/stdio.js';
 import { ShellFiles } from './interpreter/files.js';
 import { Interpreter, type ProcessLauncher } from './interpreter/interpreter.js';
 import { DescriptorTable, SinkOutput, SourceInput } from './interpreter/io.js';
-import { startShell } from './interpreter/start-shell.js';
+import { startShell, type ShellStart } from './interpreter/start-shell.js';
 
 /** A shell to run, and what it runs with. */
 export interface ShellRun {
@@ -27,6 +27,8 @@ export interface ShellRun {
   readonly wait?: BlockingWait;
   /** The most bytes one `$( … )` may capture (default 16 MiB). */
   readonly captureLimit?: number;
+  /** A session's shell: where it starts from and where its end state goes (see `ShellStart.session`). */
+  readonly session?: ShellStart['session'];
 }
 
 /**
@@ -47,5 +49,10 @@ export function runShell(run: ShellRun): Promise<number> {
     checkpoint: () => run.wait?.checkpoint(' (in the shell)'),
     captureLimit: run.captureLimit ?? 16 * 1024 * 1024,
   });
-  return startShell(interpreter, run.name, run.args, { env: run.env, cwd: run.cwd, descriptors });
+  return startShell(interpreter, run.name, run.args, {
+    env: run.env,
+    cwd: run.cwd,
+    descriptors,
+    ...(run.session !== undefined && { session: run.session }),
+  });
 }

@@ -4,6 +4,7 @@ import type { DirEntry, FileStat, FileType, TimeChange } from './types.js';
 import { byteLength } from './resolve.js';
 import { entryCharge } from './usage.js';
 import type { FileOpenMode, FolderStore } from './folder-store.js';
+import { ownFileBytes, restoreImage, type ZoneImage } from './zone-image.js';
 
 /** memfs takes Node's open flags; these are Linux's values. */
 const O = {
@@ -46,14 +47,28 @@ interface MemStat {
  */
 export class MemoryFolderStore implements FolderStore<DirPath, MemFd> {
   readonly volume: InstanceType<typeof Volume>;
+  /** Set by the first change to the zone's files, folders or times (a session carries only changed zones back). */
+  changed = false;
+  /** The image's chunks, which restored files read in place and which must never be written. */
+  private readonly chunks: ReadonlySet<ArrayBufferLike> = new Set();
 
   /**
    * VOLUME is memfs' `Volume` class, given rather than imported: memfs is a
    * large module tree that only runs with an in-memory zone need (Node loads
    * it on first use; the browser build imports it).
    */
-  constructor(VolumeClass: typeof Volume, files: Readonly<Record<string, string | Uint8Array>> = {}, dirs: readonly string[] = []) {
+  constructor(
+    VolumeClass: typeof Volume,
+    files: Readonly<Record<string, string | Uint8Array>> = {},
+    dirs: readonly string[] = [],
+    /** What a session's earlier run left in the zone: restored before FILES and DIRS. */
+    readonly image?: ZoneImage,
+  ) {
     this.volume = new VolumeClass();
+    if (image !== undefined) {
+      restoreImage(this.volume, image);
+      this.chunks = new Set(image.chunks.map((chunk) => chunk.buffer));
+    }
     for (const dir of dirs) this.volume.mkdirSync(`/${dir.replace(/^\/+/, '')}`, { recursive: true });
     for (const [path, content] of Object.entries(files)) {
       const absolute = `/${path.replace(/^\/+/, '')}`;
@@ -80,12 +95,15 @@ export class MemoryFolderStore implements FolderStore<DirPath, MemFd> {
   }
 
   openFileAt(dir: DirPath, name: string, mode: FileOpenMode): MemFd {
+    if (mode.write || mode.create || mode.truncate) this.changed = true;
     const access = mode.write ? (mode.read ? O.RDWR : O.WRONLY) : O.RDONLY;
     const flags = access | O.NOFOLLOW | (mode.create ? O.CREAT : 0) | (mode.exclusive ? O.EXCL : 0) | (mode.truncate ? O.TRUNC : 0);
     const path = at(dir, name);
     const existing = this.volume.lstatSync(path, { throwIfNoEntry: false }) as MemStat | undefined;
     if (existing && !existing.isFile()) throw denied('ACCES', 'special-file', `${name} is not a regular file`);
-    return this.volume.openSync(path, flags, 0o666);
+    const fd = this.volume.openSync(path, flags, 0o666);
+    if (mode.write && existing && this.chunks.size > 0) ownFileBytes(this.volume, path, this.chunks);
+    return fd;
   }
 
   readlinkAt(dir: DirPath, name: string): string {
@@ -93,18 +111,22 @@ export class MemoryFolderStore implements FolderStore<DirPath, MemFd> {
   }
 
   mkdirAt(dir: DirPath, name: string): void {
+    this.changed = true;
     this.volume.mkdirSync(at(dir, name), 0o777);
   }
 
   rmdirAt(dir: DirPath, name: string): void {
+    this.changed = true;
     this.volume.rmdirSync(at(dir, name));
   }
 
   unlinkAt(dir: DirPath, name: string): void {
+    this.changed = true;
     this.volume.unlinkSync(at(dir, name));
   }
 
   renameAt(from: DirPath, fromName: string, to: DirPath, toName: string): void {
+    this.changed = true;
     const source = at(from, fromName);
     const destination = at(to, toName);
     // memfs leaves a replaced file's link count as it was; unlinking it first keeps counts (and so quotas) right.
@@ -115,14 +137,17 @@ export class MemoryFolderStore implements FolderStore<DirPath, MemFd> {
   }
 
   linkAt(from: DirPath, fromName: string, to: DirPath, toName: string): void {
+    this.changed = true;
     this.volume.linkSync(at(from, fromName), at(to, toName));
   }
 
   symlinkAt(target: string, dir: DirPath, name: string): void {
+    this.changed = true;
     this.volume.symlinkSync(target, at(dir, name));
   }
 
   setTimesAt(dir: DirPath, name: string, atim: TimeChange, mtim: TimeChange): void {
+    this.changed = true;
     const path = at(dir, name);
     const current = this.volume.lstatSync(path, { bigint: true }) as unknown as MemStat;
     this.volume.lutimesSync(path, toSeconds(atim, current.atimeMs), toSeconds(mtim, current.mtimeMs));
@@ -156,10 +181,12 @@ export class MemoryFolderStore implements FolderStore<DirPath, MemFd> {
   }
 
   setSize(file: MemFd, size: number): void {
+    this.changed = true;
     this.volume.ftruncateSync(file, size);
   }
 
   setFileTimes(file: MemFd, atim: TimeChange, mtim: TimeChange): void {
+    this.changed = true;
     const current = this.volume.fstatSync(file, { bigint: true }) as unknown as MemStat;
     this.volume.futimesSync(file, toSeconds(atim, current.atimeMs), toSeconds(mtim, current.mtimeMs));
   }

@@ -69,7 +69,8 @@ export class ZoneVolume<D = unknown, F = unknown> implements Volume {
 
   constructor(
     readonly spec: ZoneSpec,
-    private readonly store: FolderStore<D, F>,
+    /** Where the zone's entries live (a session reads a memory zone's back from it). */
+    readonly store: FolderStore<D, F>,
     private readonly authority: Authority,
     options: ZoneMountOptions = {},
   ) {

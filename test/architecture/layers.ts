@@ -17,6 +17,9 @@ export const importRules: ImportRules = {
   layers: [
     { name: 'entry points', modules: ['src/node/index.ts', 'src/browser/index.ts'] },
     { name: 'cli', modules: ['src/node/cli/'] },
+    { name: 'mcp', modules: ['src/node/mcp/'] },
+    { name: 'node sessions', modules: ['src/node/sessions/'] },
+    { name: 'session', modules: ['src/session/'] },
     { name: 'workers', modules: ['src/node/workers/'] },
     { name: 'platforms', modules: ['src/node/platform/', 'src/browser/'] },
     { name: 'docker', modules: ['src/node/docker/'] },

@@ -7,6 +7,7 @@ import { ProcessThreads } from './process/process-threads.js';
 import type { Authority } from '../../policy/authority.js';
 import { isWithin, normalizeAbsolute, overlaps } from '../../policy/guest-path.js';
 import type { Policy, ZoneSpec } from '../../policy/types.js';
+import { isScratchZone } from '../../policy/scratch-zone.js';
 import { isToolName } from '../../tools/catalog.js';
 import type { Preopen, WasiContext } from '../../wasi/common/context.js';
 import { SeededRandom, VirtualClock } from '../../wasi/common/deterministic.js';
@@ -17,6 +18,8 @@ import { guestEnvironment } from '../../policy/environment.js';
 import type { ExecRequest } from '../exec-request.js';
 import { DescriptorBudget } from '../../zones/descriptor-budget.js';
 import { DeviceFolderStore } from '../../zones/device-folder.js';
+import { MemoryFolderStore } from '../../zones/memory-folder.js';
+import { captureImage, type ZoneImage } from '../../zones/zone-image.js';
 import { ZoneVolume } from '../../zones/zone-volume.js';
 import type { BackendJob, RunOutcome } from '../backend.js';
 import type { Platform, ToolLaunch } from '../platform.js';
@@ -202,7 +205,9 @@ export class WasmRun {
   }
 
   private mountOne(spec: ZoneSpec): ZoneVolume {
-    const store = spec.kind === 'devices' ? new DeviceFolderStore({ ...this.stdio!, random: this.random }) : this.platform.zoneStore(spec);
+    // Only a scratch zone takes a session's files: never a read-only or internal one (a tool's library).
+    const image = isScratchZone(spec) ? this.job.request.session?.zones?.[spec.name] : undefined;
+    const store = spec.kind === 'devices' ? new DeviceFolderStore({ ...this.stdio!, random: this.random }) : this.platform.zoneStore(spec, image);
     const volume = new ZoneVolume(spec, store, this.authority, { descriptors: this.descriptors });
     this.job.reporter.zoneMounted(spec);
     return volume;
@@ -313,6 +318,21 @@ export class WasmRun {
       backend: 'wasm',
       program,
     };
+  }
+
+  /**
+   * What the run's scratch zones hold now, for a session: the images of the
+   * read-write memory zones it changed (call after its programs have ended).
+   */
+  changedZones(): Record<string, ZoneImage> {
+    const images: Record<string, ZoneImage> = {};
+    for (const volume of this.volumes) {
+      const { spec, store } = volume;
+      if (isScratchZone(spec) && store instanceof MemoryFolderStore && store.changed) {
+        images[spec.name] = captureImage(store.volume, store.image);
+      }
+    }
+    return images;
   }
 
   /** Whatever ended the run (exit, trap, limit, host failure), its sockets, broker and zones go with it (stop its process threads first). */

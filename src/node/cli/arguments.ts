@@ -178,6 +178,9 @@ commands:
   tools     list, build and describe the tool catalog (goodbot tools --help)
   docker    build the container image of the Docker backend (goodbot docker --help)
   doctor    check the Docker engine and remove orphaned goodbot containers
+  mcp       serve a sandbox session over MCP on stdin/stdout (goodbot mcp --help)
+  serve     serve sandbox sessions over MCP on HTTP (goodbot serve --help)
+  sessions  list recorded sessions, or show one's commands (goodbot sessions --help)
 
 goodbot runs tools as WebAssembly inside Node, with exactly the capabilities a
 policy grants: zones (folders), environment variables, and nothing else. Tools

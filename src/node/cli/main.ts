@@ -26,6 +26,9 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'tools') return (await import('./tools.js')).toolsCommand(rest);
   if (command === 'docker') return (await import('./docker.js')).dockerCommand(rest);
   if (command === 'doctor') return (await import('./doctor.js')).doctorCommand(rest);
+  if (command === 'mcp') return (await import('./mcp.js')).mcpCommand(rest);
+  if (command === 'serve') return (await import('./serve.js')).serveCommand(rest);
+  if (command === 'sessions') return (await import('./sessions.js')).sessionsCommand(rest);
   console.error(`goodbot: unknown command '${command}' (see goodbot --help)`);
   return 125;
 }

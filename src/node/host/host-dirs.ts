@@ -6,6 +6,11 @@ export function cacheRoot(env: NodeJS.ProcessEnv = process.env): string {
   return resolve(env['GOODBOT_CACHE_DIR'] || join(env['XDG_CACHE_HOME'] || join(homedir(), '.cache'), 'goodbot'));
 }
 
+/** `$GOODBOT_STATE_DIR`, else `$XDG_STATE_HOME/goodbot`, else `~/.local/state/goodbot`: what goodbot keeps about past work (the session index). */
+export function stateRoot(env: NodeJS.ProcessEnv = process.env): string {
+  return resolve(env['GOODBOT_STATE_DIR'] || join(env['XDG_STATE_HOME'] || join(homedir(), '.local', 'state'), 'goodbot'));
+}
+
 /**
  * Every place a goodbot process of this user may keep its cache, whatever
  * this process's environment says: another process (with another

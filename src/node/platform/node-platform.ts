@@ -15,6 +15,7 @@ import { secureRandom } from '../../wasi/common/random.js';
 import { GuardedHostFolder, zoneField } from '../zones/guarded-host-folder.js';
 import { HostFolderStore } from '../zones/host-folder.js';
 import { memoryZoneStore } from '../../zones/memory-zone.js';
+import type { ZoneImage } from '../../zones/zone-image.js';
 import { realPathOf, refuseProtected } from '../zones/protected-paths.js';
 import type { FolderStore } from '../../zones/folder-store.js';
 
@@ -50,7 +51,7 @@ export function createNodePlatform(options: NodePlatformOptions = {}): Platform 
   return {
     loadProgram: (program) => programLoader().load(program),
     launchTool: (name) => toolLauncher(options.toolStore).launch(name),
-    zoneStore: (spec) => zoneStoreFor(spec, toolDirs),
+    zoneStore: (spec, image) => zoneStoreFor(spec, toolDirs, image),
     hostEnv: () => options.hostEnv ?? process.env,
     ...(options.audit !== undefined && { audit: options.audit }),
     // Loaded on first use: the Docker client is a large module tree that WebAssembly runs never need.
@@ -63,9 +64,9 @@ export function createNodePlatform(options: NodePlatformOptions = {}): Platform 
 }
 
 /** TOOL_DIRS: the platform's tool build caches, which no zone may hand to a guest (see refuseProtected). */
-function zoneStoreFor(spec: ZoneSpec, toolDirs: readonly string[]): FolderStore<unknown, unknown> {
+function zoneStoreFor(spec: ZoneSpec, toolDirs: readonly string[], image?: ZoneImage): FolderStore<unknown, unknown> {
   if (spec.kind === 'memory') {
-    return memoryZoneStore(spec, memfsVolume) as FolderStore<unknown, unknown>;
+    return memoryZoneStore(spec, memfsVolume, image) as FolderStore<unknown, unknown>;
   }
   const hostPath = spec.hostPath!;
   // Before creating anything; GuardedHostFolder checks again the folder actually opened.

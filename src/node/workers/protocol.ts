@@ -1,5 +1,6 @@
 import type { RunOutcome, RunStart } from '../../backends/backend.js';
 import type { Allowance, Denial, Policy, ZoneSpec } from '../../policy/types.js';
+import type { SessionCarry } from '../../backends/session-carry.js';
 
 /** What a worker run may take as stdin: bytes, or a host fd the worker reads (blocking). */
 export type WorkerStdin = string | Uint8Array | { readonly hostFd: number; readonly isTerminal?: boolean };
@@ -13,6 +14,7 @@ export interface WorkerRequest {
   readonly env?: Readonly<Record<string, string>>;
   readonly cwd?: string;
   readonly terminal?: { readonly stdin?: boolean; readonly stdout?: boolean; readonly stderr?: boolean };
+  readonly session?: SessionCarry;
 }
 
 /** Main thread -> worker: run this. */

@@ -34,6 +34,8 @@ export interface WorkerPoolOptions {
 export interface PoolRequest extends WorkerRequest {
   readonly onStdout?: (chunk: Uint8Array) => void;
   readonly onStderr?: (chunk: Uint8Array) => void;
+  /** Aborting it cancels the run, as the run's `cancel()` does. */
+  readonly signal?: AbortSignal;
 }
 
 /** A run the pool carries out: queued, then on a worker, until its outcome is settled once. */
@@ -96,7 +98,7 @@ export class WorkerPool {
   exec(policy: Policy | SandboxConfig, request: PoolRequest): Run {
     if (this.closed) throw new GoodbotError('usage', 'the worker pool is closed', { hint: 'create a new pool' });
     const compiled = isCompiledPolicy(policy) ? policy : compileSandboxConfig(policy, { file: '<api>', baseDir: cwd() });
-    const { onStdout, onStderr, stdin, ...workerRequest } = request;
+    const { onStdout, onStderr, stdin, signal, ...workerRequest } = request;
     const backend: Backend = {
       name: backendNameFor(compiled, request),
       run: (job) => this.schedule(job, { ...workerRequest, ...(stdin !== undefined && { stdin }) }),
@@ -107,6 +109,7 @@ export class WorkerPool {
         ...workerRequest,
         ...(onStdout !== undefined && { onStdout: (chunk: Uint8Array) => onStdout(chunk) }),
         ...(onStderr !== undefined && { onStderr: (chunk: Uint8Array) => onStderr(chunk) }),
+        ...(signal !== undefined && { signal }),
       },
       backend,
       policyDigest: () => this.digestOf(compiled),

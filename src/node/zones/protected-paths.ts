@@ -2,7 +2,7 @@ import { realpathSync } from 'node:fs';
 import { basename, dirname, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GoodbotError } from '../../errors.js';
-import { cacheRoots, privateRunsDir } from '../host/host-dirs.js';
+import { cacheRoots, privateRunsDir, stateRoot } from '../host/host-dirs.js';
 import type { ZoneSpec } from '../../policy/types.js';
 
 /** A folder or file of goodbot's own that no zone may hand to a guest. */
@@ -20,8 +20,8 @@ const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '.
 /**
  * goodbot's own files: what it later executes or trusts (its code, its
  * dependencies, the Node binary, the component and metered-module caches of
- * every cache root, the tool build caches) and where container runs keep
- * their secrets. Not the package root as a whole: the example zones live in
+ * every cache root, the tool build caches), where container runs keep
+ * their secrets, and the session records (histories and snapshots). Not the package root as a whole: the example zones live in
  * it. TOOL_DIRS are the tool build caches in use (`ToolStore.cacheDir`).
  */
 export function protectedPaths(toolDirs: readonly string[] = [], env: NodeJS.ProcessEnv = process.env): ProtectedPath[] {
@@ -35,6 +35,8 @@ export function protectedPaths(toolDirs: readonly string[] = [], env: NodeJS.Pro
     ...nodeModulesFolders(packageRoot).map((dir) => trusted(dir, 'the packages goodbot loads')),
     trusted(process.execPath, 'the Node.js binary running goodbot'),
     { path: realPathOf(privateRunsDir()), what: 'the private files of container runs', secret: true },
+    // Sessions' histories (command lines may carry secrets) and snapshots goodbot restores.
+    { path: realPathOf(stateRoot(env)), what: "goodbot's session records", secret: true },
   ];
   const seen = new Set<string>();
   return found.filter((entry) => !seen.has(entry.path) && seen.add(entry.path));
@@ -67,7 +69,15 @@ let cached: { key: string; paths: ProtectedPath[] } | undefined;
 /** {@link protectedPaths}, computed once per set of tool folders and environment. */
 function currentProtectedPaths(toolDirs: readonly string[]): ProtectedPath[] {
   const env = process.env;
-  const key = JSON.stringify([toolDirs, env['GOODBOT_CACHE_DIR'], env['XDG_CACHE_HOME'], env['HOME'], env['GOODBOT_TOOLS_DIR']]);
+  const key = JSON.stringify([
+    toolDirs,
+    env['GOODBOT_CACHE_DIR'],
+    env['XDG_CACHE_HOME'],
+    env['HOME'],
+    env['GOODBOT_TOOLS_DIR'],
+    env['GOODBOT_STATE_DIR'],
+    env['XDG_STATE_HOME'],
+  ]);
   if (cached?.key !== key) cached = { key, paths: protectedPaths(toolDirs, env) };
   return cached.paths;
 }

@@ -7,6 +7,7 @@ import { absolutePath } from './files.js';
 import type { Interpreter } from './interpreter.js';
 import { readWhole, type DescriptorTable } from './io.js';
 import { ShellState } from './state.js';
+import { encodeShellState, restoreShellState } from './state-image.js';
 
 /** What a new shell starts with: the environment, the working folder and the descriptors it inherits. */
 export interface ShellStart {
@@ -15,6 +16,8 @@ export interface ShellStart {
   readonly descriptors: DescriptorTable;
   /** When it must end, if it runs under `timeout` (epoch milliseconds). */
   readonly deadline?: number | undefined;
+  /** A session's shell: the state its last command left (see `encodeShellState`), and where to give the state this one leaves. */
+  readonly session?: { readonly resume?: string | undefined; readonly keep: (state: string) => void };
 }
 
 /**
@@ -42,6 +45,17 @@ export async function startShell(interpreter: Interpreter, name: string, args: r
     start.descriptors,
   );
   state.deadline = start.deadline;
+  if (start.session?.resume !== undefined) {
+    try {
+      restoreShellState(state, start.session.resume);
+    } catch (error) {
+      await report(`${name}: ${(error as Error).message}`);
+      return 2;
+    }
+    // The run's own working folder wins: a session may start a command elsewhere.
+    state.cwd = start.cwd;
+    if (state.variables.get('PWD')?.readonly !== true) state.setVariable('PWD', start.cwd);
+  }
   if ((await setOptions(state, invocation.options, (message) => report(`${name}: ${message}`))) !== 0) return 2;
   const { source } = invocation;
   let text: string;
@@ -72,8 +86,13 @@ export async function startShell(interpreter: Interpreter, name: string, args: r
     await report(`${where}: ${error.describe()}`);
     return 2;
   }
-  const status = await interpreter.run(script, state);
-  // The run ends when its jobs do: a job left running would outlive its zones.
-  await state.waitFor();
-  return interpreter.exitTrap(state, status);
+  try {
+    const status = await interpreter.run(script, state);
+    // The run ends when its jobs do: a job left running would outlive its zones.
+    await state.waitFor();
+    return await interpreter.exitTrap(state, status);
+  } finally {
+    // Also when a limit stopped it: what it did before stays done, as in a shell interrupted.
+    start.session?.keep(encodeShellState(state));
+  }
 }
