@@ -2,16 +2,16 @@ import type { SandboxConfig } from '../src/browser/index.js';
 import { pageTools } from './examples.js';
 
 /**
- * The policy of a page run: the two zones (`/output` starts with OUTPUT_FILES,
- * empty for the form, what the last line left for the terminal), only the
+ * The policy of a page run: the two zones (`/output` starts empty; the
+ * terminal's session carries its files from line to line), only the
  * chosen tool (for the shell: the page's tools), no variables, no network, a
  * deadline.
  */
-export function pagePolicy(tool: string, files: Record<string, string>, timeoutMs: number, outputFiles: Record<string, string> = {}): SandboxConfig {
+export function pagePolicy(tool: string, files: Record<string, string>, timeoutMs: number): SandboxConfig {
   return {
     zones: [
       { name: 'input', mode: 'ro', files },
-      { name: 'output', mode: 'rw', files: outputFiles, quota: '16MiB' },
+      { name: 'output', mode: 'rw', files: {}, quota: '16MiB' },
     ],
     tools: { allow: tool === 'sh' ? [...pageTools] : [tool] },
     env: { allow: [], set: {} },

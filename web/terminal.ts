@@ -1,28 +1,16 @@
 import { Terminal } from '@xterm/xterm';
-import type { RunResult } from '../src/browser/index.js';
+import { carryOf, stateAfter, type RunResult, type SessionState } from '../src/browser/index.js';
 import { defaultTimeoutMs } from './examples.js';
 import { pagePolicy } from './policy-view.js';
 import { RunClient } from './run-client.js';
 
-/** Ends the line's own output: what follows it is the folder the shell ended in (see `wrapped`). */
-const marker = '\x1e';
-
-/**
- * LINE as the terminal runs it: an EXIT trap prints the marker and the
- * shell's folder last, whatever the line does (`exit 3` included), so the
- * next line starts where this one ended.
- */
-function wrapped(line: string): string {
-  return `trap 'printf "\\036%s" "$PWD"' EXIT\n${line}`;
-}
-
 /**
  * A terminal on the page: each line typed runs in goodbot's shell (`sh -c
  * LINE`) in a worker of its own, under the page's policy, with the page's
- * tools. The working folder and the files of `/output` carry from one line
- * to the next (text files: the zone takes text); variables do not, each
- * line being a shell of its own. Ctrl-C cancels a running line; the arrow
- * keys walk the history.
+ * tools, as a session: the working folder, variables, functions and the
+ * files of `/output` carry from one line to the next (the worker gives the
+ * session's state back with each result). Ctrl-C cancels a running line;
+ * the arrow keys walk the history.
  */
 export class PageTerminal {
   private readonly term = new Terminal({ convertEol: true, cursorBlink: true, fontSize: 13, rows: 18 });
@@ -30,12 +18,9 @@ export class PageTerminal {
   private line = '';
   private readonly history: string[] = [];
   private historyAt = 0;
-  private cwd = '/output';
-  private outputFiles: Record<string, string> = {};
+  private state: SessionState = { cwd: '/output', zones: {} };
   private running = false;
   private ready = false;
-  /** Stdout from the marker on, held back until the run ends. */
-  private held: string | undefined;
 
   constructor(
     element: HTMLElement,
@@ -61,7 +46,7 @@ export class PageTerminal {
   }
 
   private prompt(): void {
-    this.term.write(`\x1b[32mgoodbot\x1b[0m:\x1b[34m${this.cwd}\x1b[0m$ `);
+    this.term.write(`\x1b[32mgoodbot\x1b[0m:\x1b[34m${this.state.cwd}\x1b[0m$ `);
   }
 
   private receive(data: string): void {
@@ -107,43 +92,23 @@ export class PageTerminal {
     if (line.trim() === '') return this.prompt();
     this.history.push(line);
     this.historyAt = this.history.length;
-    const policy = { ...pagePolicy('sh', this.inputFiles(), defaultTimeoutMs, this.outputFiles), cwd: this.cwd };
+    const policy = { ...pagePolicy('sh', this.inputFiles(), defaultTimeoutMs), cwd: this.state.cwd };
     this.running = true;
-    this.held = undefined;
-    this.client.run({ policy, tool: 'sh', args: ['-c', wrapped(line)] }, defaultTimeoutMs, {
+    this.client.run({ policy, tool: 'sh', args: ['-c', line], session: carryOf(this.state) }, defaultTimeoutMs, {
       onStart: () => {},
       onOutput: (stream, text) => this.show(stream, text),
-      onMessage: (message) => {
-        if (message.type !== 'zone-files' || message.zone !== 'output') return;
-        const decoder = new TextDecoder();
-        this.outputFiles = Object.fromEntries(Object.entries(message.files).map(([name, bytes]) => [name, decoder.decode(bytes)]));
-      },
+      onMessage: () => {},
       onEnd: (result) => this.end(result),
       onError: (message) => this.end(undefined, message),
     });
   }
 
   private show(stream: 'stdout' | 'stderr', text: string): void {
-    if (stream === 'stderr') {
-      this.term.write(`\x1b[31m${text}\x1b[0m`);
-      return;
-    }
-    if (this.held !== undefined) {
-      this.held += text;
-      return;
-    }
-    const at = text.indexOf(marker);
-    if (at < 0) {
-      this.term.write(text);
-      return;
-    }
-    this.term.write(text.slice(0, at));
-    this.held = text.slice(at);
+    this.term.write(stream === 'stderr' ? `\x1b[31m${text}\x1b[0m` : text);
   }
 
   private end(result: RunResult | undefined, error?: string): void {
-    const folder = this.held?.slice(1);
-    if (folder !== undefined && folder.startsWith('/')) this.cwd = folder;
+    this.state = stateAfter(this.state, result?.session);
     if (error !== undefined) this.term.write(`\x1b[31m${error}\x1b[0m\n`);
     else if (result?.limit) this.term.write(`\x1b[33m[${result.limit.message}]\x1b[0m\n`);
     else if (result !== undefined && result.exitCode !== 0) this.term.write(`\x1b[2m[exit ${result.exitCode}]\x1b[0m\n`);

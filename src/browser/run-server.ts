@@ -71,6 +71,7 @@ async function serveRun(scope: WorkerScope, platform: Platform, request: RunRequ
         program: request.tool,
         args: request.args,
         ...(request.stdin !== undefined && { stdin: request.stdin }),
+        ...(request.session !== undefined && { session: request.session }),
         onStdout: post('stdout'),
         onStderr: post('stderr'),
         collectOutput: false,

@@ -1,6 +1,7 @@
 import type { SandboxConfig } from '../policy/schema.js';
 import type { Denial } from '../policy/types.js';
 import type { RunResult } from '../backends/run-result.js';
+import type { SessionCarry } from '../backends/session-carry.js';
 
 /** The page asks the worker for one run: a catalog tool under a policy (compiled in the worker). */
 export interface RunRequest {
@@ -17,6 +18,8 @@ export interface RunRequest {
    * it ends, so the guest polls this flag instead, at every fuel slice and write.
    */
   readonly cancel?: Int32Array;
+  /** A session's state to start from (a shell's run): the `end` message's result carries the state after. */
+  readonly session?: SessionCarry;
 }
 
 /** The page asks the worker to load TOOL ahead of a run (fetch, compile, metering), so the run starts at once. */

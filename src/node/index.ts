@@ -37,7 +37,8 @@ export { JsonlAuditFile } from './audit/jsonl-file.js';
 export { loadPolicy } from './policy/load-file.js';
 export { compileSandboxConfig, compilePolicyFile } from '../policy/compile.js';
 export { WorkerPool, type WorkerPoolOptions, type PoolRequest } from './workers/worker-pool.js';
-export { Session, type CommandOptions, type CommandResult, type FileEntry, type SessionState } from '../session/session.js';
+export { Session, type CommandOptions, type CommandResult, type FileEntry } from '../session/session.js';
+export type { SessionState } from '../session/session-state.js';
 export type { SessionIndex, SessionRecord, CommandRecord } from '../session/session-index.js';
 export { JsonlSessionIndex, type SessionSummary, type SessionLine } from './sessions/jsonl-session-index.js';
 

@@ -4,8 +4,8 @@ import { concatBytes } from '../bytes.js';
 import { GoodbotError } from '../errors.js';
 import type { Denial, Policy } from '../policy/types.js';
 import type { Run } from '../run/sandbox.js';
-import type { ZoneImage } from '../zones/zone-image.js';
 import { isSessionId, type SessionIndex } from './session-index.js';
+import { carryOf, stateAfter, type SessionState } from './session-state.js';
 import { decodeSnapshot, snapshotParts } from './snapshot-file.js';
 import { policyDigest } from '../policy/digest.js';
 import { derivedPolicy } from '../policy/compile.js';
@@ -47,13 +47,6 @@ export interface FileEntry {
   /** A guest path. */
   readonly path: string;
   readonly type: 'directory' | 'file';
-}
-
-/** A session's whole state: what a snapshot file holds. */
-export interface SessionState {
-  readonly cwd: string;
-  readonly shell?: string;
-  readonly zones: Readonly<Record<string, ZoneImage>>;
 }
 
 /**
@@ -212,7 +205,7 @@ export class Session {
         program: 'sh',
         args: ['-c', commandLine, 'sh', ...args],
         cwd,
-        session: { ...(this.current.shell !== undefined && { shell: this.current.shell }), zones: this.current.zones },
+        session: carryOf(this.current),
         ...(options.stdin !== undefined && { stdin: options.stdin }),
         ...(options.onStdout !== undefined && { onStdout: options.onStdout }),
         ...(options.onStderr !== undefined && { onStderr: options.onStderr }),
@@ -227,13 +220,7 @@ export class Session {
       result = await start(this.policy.cwd ?? '/').result;
     }
     const { session: carried, ...rest } = result;
-    if (carried !== undefined) {
-      this.current = {
-        cwd: carried.shell === undefined ? this.current.cwd : (JSON.parse(carried.shell) as { cwd: string }).cwd,
-        ...(carried.shell !== undefined ? { shell: carried.shell } : this.current.shell !== undefined && { shell: this.current.shell }),
-        zones: { ...this.current.zones, ...carried.zones },
-      };
-    }
+    this.current = stateAfter(this.current, carried);
     await this.index?.commandRan(this.id, {
       command: commandLine,
       ...(args.length > 0 && { args }),

@@ -1,7 +1,7 @@
 import { concatBytes } from '../bytes.js';
 import { GoodbotError } from '../errors.js';
 import { sharedBytes, type ZoneImage, type ZoneImageEntry } from '../zones/zone-image.js';
-import type { SessionState } from './session.js';
+import type { SessionState } from './session-state.js';
 
 const magic = 'goodbot-session-snapshot/1\n';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decodeSnapshot, encodeSnapshot } from '../../src/session/snapshot-file.js';
-import type { SessionState } from '../../src/session/session.js';
+import type { SessionState } from '../../src/session/session-state.js';
 
 const state: SessionState = {
   cwd: '/scratch',

@@ -151,7 +151,7 @@ describe('the web demo page in headless Chromium', () => {
     expect(await runEnd(page, await clickAt(page, 'run'))).toMatchObject({ state: 'exited', exitCode: 0, stdout: 'yyyyy\n3\n', stderr: '' });
   });
 
-  it('runs command lines typed into the terminal, the folder and the files of /output carried from line to line', async () => {
+  it('runs command lines typed into the terminal as a session: folder, variables, functions and /output carried from line to line', async () => {
     const text = () => page.evaluate(() => (window as unknown as { goodbotTerminal: { text(): string } }).goodbotTerminal.text());
     const prompts = async (count: number) =>
       page.waitForFunction(
@@ -164,22 +164,28 @@ describe('the web demo page in headless Chromium', () => {
     await page.keyboard.type('mkdir -p notes && cd notes && echo hello > a.txt && ls');
     await page.keyboard.press('Enter');
     await prompts(2);
-    await page.keyboard.type('pwd; cat a.txt | tr a-z A-Z; exit 3');
+    await page.keyboard.type('pwd; tr a-z A-Z <a.txt; g=hi; f() { echo $1!; }; exit 3');
     await page.keyboard.press('Enter');
     await prompts(3);
+    await page.keyboard.type('f "$g"; ls /output/notes');
+    await page.keyboard.press('Enter');
+    await prompts(4);
     await page.keyboard.type('while :; do :; done');
     await page.keyboard.press('Enter');
     await page.waitForTimeout(300);
     await page.keyboard.press('Control+C');
-    await prompts(4);
+    await prompts(5);
     const lines = (await text()).split('\n');
     expect(lines.slice(lines.findIndex((line) => line.startsWith('goodbot:')))).toEqual([
       'goodbot:/output$ mkdir -p notes && cd notes && echo hello > a.txt && ls',
       'a.txt',
-      'goodbot:/output/notes$ pwd; cat a.txt | tr a-z A-Z; exit 3',
+      'goodbot:/output/notes$ pwd; tr a-z A-Z <a.txt; g=hi; f() { echo $1!; }; exit 3',
       '/output/notes',
       'HELLO',
       '[exit 3]',
+      'goodbot:/output/notes$ f "$g"; ls /output/notes',
+      'hi!',
+      'a.txt',
       'goodbot:/output/notes$ while :; do :; done',
       '[the run was cancelled]',
       'goodbot:/output/notes$',
