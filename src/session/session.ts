@@ -1,6 +1,7 @@
 import type { SessionCarry } from '../backends/session-carry.js';
 import type { RunResult } from '../backends/run-result.js';
 import { concatBytes } from '../bytes.js';
+import { sharedBytes } from '../zones/zone-image.js';
 import { GoodbotError } from '../errors.js';
 import type { Denial, Policy } from '../policy/types.js';
 import type { Run } from '../run/sandbox.js';
@@ -132,9 +133,19 @@ export class Session {
     return this.serialized(async () => this.current);
   }
 
-  /** The session's state as one snapshot file's bytes (see `encodeSnapshot`). */
+  /**
+   * The session's state as one snapshot file's bytes (see `encodeSnapshot`),
+   * in shared memory: restoring them (`Session.restore`) then copies nothing.
+   */
   async snapshot(): Promise<Uint8Array> {
-    return concatBytes(await this.snapshotParts());
+    const parts = await this.snapshotParts();
+    const bytes = sharedBytes(parts.reduce((total, part) => total + part.length, 0));
+    let at = 0;
+    for (const part of parts) {
+      bytes.set(part, at);
+      at += part.length;
+    }
+    return bytes;
   }
 
   /** The snapshot file's bytes in pieces, views of the session's own memory: for a writer that writes them as they are (see `snapshotParts`). */

@@ -44,6 +44,16 @@ describe('session snapshot files', () => {
     expect([...decoded.chunks[0]!]).toEqual([7, 8]);
   });
 
+  it('use bytes in shared memory as they are, and copy others into shared memory', () => {
+    const plain = encodeSnapshot(state, 'sha256:abc');
+    const shared = new Uint8Array(new SharedArrayBuffer(plain.length));
+    shared.set(plain);
+    expect(decodeSnapshot(shared).state.zones['scratch']!.chunks[0]!.buffer).toBe(shared.buffer);
+    const copied = decodeSnapshot(plain).state.zones['scratch']!.chunks[0]!;
+    expect(copied.buffer).not.toBe(plain.buffer);
+    expect(copied.buffer).toBeInstanceOf(SharedArrayBuffer);
+  });
+
   it('refuse a file that is not one, is cut short, or has bytes past its end', () => {
     const bytes = encodeSnapshot(state, 'sha256:abc');
     const cases = [
