@@ -64,6 +64,8 @@ export class Session {
   private policyDigest: Promise<string> | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
+  /** Aborted by {@link close}: it cancels the command running and any still queued. */
+  private readonly closing = new AbortController();
   private readonly policies = new Map<number, Policy>();
 
   /** A new session, recorded in INDEX; STATE and FROM: what it starts from (a snapshot, a fork) and whose it was. */
@@ -188,10 +190,11 @@ export class Session {
     return (this.policyDigest ??= policyDigest(this.policy));
   }
 
-  /** Ends the session: commands still queued run, new ones are refused; its scratch is dropped. */
+  /** Ends the session: the command running is cancelled, those queued end at once as cancelled, new ones are refused; its scratch is dropped. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.closing.abort();
     await this.queue.catch(() => {});
     this.current = { cwd: this.current.cwd, zones: {} };
     await this.index?.closed(this.id);
@@ -220,7 +223,7 @@ export class Session {
         ...(options.stdin !== undefined && { stdin: options.stdin }),
         ...(options.onStdout !== undefined && { onStdout: options.onStdout }),
         ...(options.onStderr !== undefined && { onStderr: options.onStderr }),
-        ...(options.signal !== undefined && { signal: options.signal }),
+        signal: options.signal === undefined ? this.closing.signal : AbortSignal.any([options.signal, this.closing.signal]),
       });
     let result: RunResult;
     try {

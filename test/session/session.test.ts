@@ -171,6 +171,17 @@ describe('a session', () => {
     }
   });
 
+  it('cancels the command running when it is closed, and refuses new ones', async () => {
+    const session = createSession(policy(), { pool, index: false });
+    const spinning = session.run('while :; do :; done');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const closedAt = performance.now();
+    await session.close();
+    expect(performance.now() - closedAt).toBeLessThan(1000);
+    expect((await spinning).status).toBe('cancelled');
+    await expect(session.run('true')).rejects.toThrow(/is closed/);
+  });
+
   it('shortens the policy’s timeout for one command, never lengthens it', async () => {
     const session = createSession({ ...policy(), limits: { timeout: '5s' } }, { pool, index: false });
     try {
