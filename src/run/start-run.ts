@@ -46,7 +46,8 @@ export function startRun(launch: RunLaunch): Run {
       throw (recorder ?? new RunRecorder({ ...recording, policyDigest: '' })).fail(error);
     }
   };
-  const result = perform();
+  // A caller's signal may outlive many runs (a session's): each run's listener goes when it ends.
+  const result = perform().finally(() => request.signal?.removeEventListener('abort', cancel));
   result.catch(() => {});
   return { id: runId, events, result, cancel };
 }

@@ -45,7 +45,7 @@ export interface CommandResult extends Omit<RunResult, 'session'> {
 
 /** An entry of {@link Session.listFiles}. */
 export interface FileEntry {
-  /** A guest path. */
+  /** A guest path: under the folder asked for, as it was given (absolute, or relative to the session's folder). */
   readonly path: string;
   readonly type: 'directory' | 'file';
 }
@@ -121,13 +121,16 @@ export class Session {
   async listFiles(path = '.', recursive = false): Promise<FileEntry[]> {
     const result = await this.script(fileScript.list, [path, recursive ? '' : '-maxdepth 1']);
     this.expectSuccess(result, `list ${path}`);
-    const [dirs = '', files = ''] = result.stdout.split('\0/\0');
-    const entries = (text: string, type: FileEntry['type']) =>
-      text
-        .split('\0')
+    const names = result.stdout.split('\0');
+    const marker = names.indexOf('/');
+    const entries = (from: number, to: number, type: FileEntry['type']) =>
+      names
+        .slice(from, to)
         .filter((name) => name !== '')
         .map((name) => ({ path: name, type }));
-    return [...entries(dirs, 'directory'), ...entries(files, 'file')].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    return [...entries(0, marker, 'directory'), ...entries(marker + 1, names.length, 'file')].sort((a, b) =>
+      a.path < b.path ? -1 : a.path > b.path ? 1 : 0,
+    );
   }
 
   /** The session's state now (after the commands queued so far). */

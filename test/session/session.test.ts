@@ -88,6 +88,14 @@ describe('a session', () => {
         { path: '/scratch/bin', type: 'file' },
         { path: '/scratch/deep', type: 'directory' },
       ]);
+      // Only files, only folders, nothing; relative to the session's folder.
+      expect(await session.listFiles('/scratch/deep')).toEqual([{ path: '/scratch/deep/new.txt', type: 'file' }]);
+      await session.run('mkdir -p /scratch/only/sub /scratch/none');
+      expect(await session.listFiles('/scratch/only')).toEqual([{ path: '/scratch/only/sub', type: 'directory' }]);
+      expect(await session.listFiles('/scratch/none')).toEqual([]);
+      await session.run('cd /scratch/deep');
+      expect(await session.listFiles()).toEqual([{ path: './new.txt', type: 'file' }]);
+      await expect(session.listFiles('/scratch/missing')).rejects.toThrow(/could not list/);
       await expect(session.writeFile('/docs/x.txt', 'no')).rejects.toMatchObject({ kind: 'policy' });
       await expect(session.readFile('/etc/passwd')).rejects.toThrow(/could not read \/etc\/passwd/);
       await expect(session.readFile('/project/../../etc/passwd')).rejects.toThrow(/could not read/);
