@@ -66,6 +66,8 @@ export class Session {
   private closed = false;
   /** Aborted by {@link close}: it cancels the command running and any still queued. */
   private readonly closing = new AbortController();
+  /** Resolves with the error when the index refused the session's start. */
+  private unrecorded: Promise<GoodbotError | undefined> = Promise.resolve(undefined);
   private readonly policies = new Map<number, Policy>();
 
   /** A new session, recorded in INDEX; STATE and FROM: what it starts from (a snapshot, a fork) and whose it was. */
@@ -87,9 +89,18 @@ export class Session {
     this.current = start?.state ?? { cwd: policy.cwd ?? '/', zones: {} };
     const startedAt = new Date().toISOString();
     if (index !== undefined) {
-      this.queue = this.digest().then((policyDigest) =>
+      const recorded = this.digest().then((policyDigest) =>
         index.started({ id, policyDigest, startedAt, ...(start?.from !== undefined && { from: start.from }) }),
       );
+      // A session that cannot be recorded runs nothing: every command says why instead.
+      this.unrecorded = recorded.then(
+        () => undefined,
+        (error: unknown) =>
+          new GoodbotError('runtime', `session ${id} cannot be recorded in the session index: ${(error as Error)?.message ?? error}`, {
+            hint: 'make the state folder writable (GOODBOT_STATE_DIR), or start the session without an index',
+          }),
+      );
+      this.queue = this.unrecorded;
     }
   }
 
@@ -200,7 +211,8 @@ export class Session {
     this.closing.abort();
     await this.queue.catch(() => {});
     this.current = { cwd: this.current.cwd, zones: {} };
-    await this.index?.closed(this.id);
+    // A session the index never recorded has no end to record.
+    if ((await this.unrecorded) === undefined) await this.index?.closed(this.id);
   }
 
   /** Runs SCRIPT with ARGS as its `$1`…, as a command of the session. */
@@ -216,6 +228,8 @@ export class Session {
   }
 
   private async runNow(commandLine: string, args: readonly string[], options: CommandOptions): Promise<CommandResult> {
+    const unrecorded = await this.unrecorded;
+    if (unrecorded !== undefined) throw unrecorded;
     const startedAt = Date.now();
     const start = (cwd: string) =>
       this.runner(this.policyFor(options.timeout), {
@@ -238,17 +252,20 @@ export class Session {
     }
     const { session: carried, ...rest } = result;
     this.current = stateAfter(this.current, carried);
-    await this.index?.commandRan(this.id, {
-      command: commandLine,
-      ...(args.length > 0 && { args }),
-      startedAt: new Date(startedAt).toISOString(),
-      durationMs: Math.round(rest.durationMs * 1000) / 1000,
-      status: rest.status,
-      exitCode: rest.exitCode,
-      stdoutBytes: byteLength(rest.stdout),
-      stderrBytes: byteLength(rest.stderr),
-      denials: rest.denials.length + (rest.denialsOmitted ?? 0),
-    });
+    // Recorded after it ran; a write that fails then does not take the command's result away from the caller.
+    await this.index
+      ?.commandRan(this.id, {
+        command: commandLine,
+        ...(args.length > 0 && { args }),
+        startedAt: new Date(startedAt).toISOString(),
+        durationMs: Math.round(rest.durationMs * 1000) / 1000,
+        status: rest.status,
+        exitCode: rest.exitCode,
+        stdoutBytes: byteLength(rest.stdout),
+        stderrBytes: byteLength(rest.stderr),
+        denials: rest.denials.length + (rest.denialsOmitted ?? 0),
+      })
+      .catch(() => {});
     return { ...rest, cwd: this.current.cwd };
   }
 

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSession, JsonlSessionIndex, restoreSession, WorkerPool, type SandboxConfig } from '../../src/node/index.js';
@@ -199,6 +199,15 @@ describe('a session', () => {
     } finally {
       await session.close();
     }
+  });
+
+  it('runs nothing when the session index cannot record it, and says why', async () => {
+    const blocked = join(state, 'not-a-folder');
+    writeFileSync(blocked, 'a file where the index wants a folder');
+    const session = createSession(policy(), { pool, index: new JsonlSessionIndex(blocked) });
+    await expect(session.run('echo x > /project/ran.txt')).rejects.toThrow(/cannot be recorded in the session index/);
+    expect(existsSync(join(project, 'ran.txt'))).toBe(false);
+    await session.close();
   });
 
   it('refuses a bad id and a Docker policy', () => {
