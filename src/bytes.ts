@@ -1,8 +1,11 @@
-/** The chunks, in order, as one array. Platform-neutral. */
-export function concatBytes(chunks: readonly Uint8Array[]): Uint8Array {
+/** The chunks, in order, as one array (made by ALLOCATE: shared memory, say). Platform-neutral. */
+export function concatBytes(
+  chunks: readonly Uint8Array[],
+  allocate: (length: number) => Uint8Array = (length) => new Uint8Array(length),
+): Uint8Array {
   let total = 0;
   for (const chunk of chunks) total += chunk.length;
-  const all = new Uint8Array(total);
+  const all = allocate(total);
   let offset = 0;
   for (const chunk of chunks) {
     all.set(chunk, offset);

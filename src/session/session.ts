@@ -2,6 +2,7 @@ import type { SessionCarry } from '../backends/session-carry.js';
 import type { RunResult } from '../backends/run-result.js';
 import { concatBytes } from '../bytes.js';
 import { sharedBytes } from '../zones/zone-image.js';
+import { byteLength } from '../zones/resolve.js';
 import { GoodbotError } from '../errors.js';
 import type { Denial, Policy } from '../policy/types.js';
 import type { Run } from '../run/sandbox.js';
@@ -154,14 +155,7 @@ export class Session {
    * in shared memory: restoring them (`Session.restore`) then copies nothing.
    */
   async snapshot(): Promise<Uint8Array> {
-    const parts = await this.snapshotParts();
-    const bytes = sharedBytes(parts.reduce((total, part) => total + part.length, 0));
-    let at = 0;
-    for (const part of parts) {
-      bytes.set(part, at);
-      at += part.length;
-    }
-    return bytes;
+    return concatBytes(await this.snapshotParts(), sharedBytes);
   }
 
   /** The snapshot file's bytes in pieces, views of the session's own memory: for a writer that writes them as they are (see `snapshotParts`). */
@@ -308,7 +302,3 @@ const fileScript = {
   // Folders, a marker no path can be (`/`), then the rest; NUL-separated, as names may hold newlines.
   list: 'find "$1" -mindepth 1 $2 -type d -print0 && printf "/\\0" && find "$1" -mindepth 1 $2 ! -type d -print0',
 } as const;
-
-function byteLength(text: string): number {
-  return new TextEncoder().encode(text).length;
-}

@@ -85,34 +85,37 @@ export function captureImage(volume: MemVolume, previous?: ZoneImage): ZoneImage
 
 /** ENTRIES' bytes into chunks: those within one of OLD's kept as they are (unless most of OLD would be waste), the rest copied into a new one. */
 function packImage(entries: readonly (ZoneImageEntry & { bytes?: Uint8Array })[], old: readonly Uint8Array[]): ZoneImage {
-  const within = (bytes: Uint8Array) =>
-    old.findIndex(
-      (chunk) =>
-        chunk.buffer === bytes.buffer && bytes.byteOffset >= chunk.byteOffset && bytes.byteOffset + bytes.length <= chunk.byteOffset + chunk.length,
-    );
+  // Which of OLD holds each entry's bytes (-1: none, or no bytes), found once.
+  const homes = entries.map(({ bytes }) =>
+    bytes === undefined
+      ? -1
+      : old.findIndex(
+          (chunk) =>
+            chunk.buffer === bytes.buffer &&
+            bytes.byteOffset >= chunk.byteOffset &&
+            bytes.byteOffset + bytes.length <= chunk.byteOffset + chunk.length,
+        ),
+  );
   const kept = new Map<number, number>();
   let keptBytes = 0;
-  for (const entry of entries) {
-    if (entry.bytes === undefined) continue;
-    const index = within(entry.bytes);
-    if (index >= 0) {
-      kept.set(index, 0);
-      keptBytes += entry.bytes.length;
-    }
-  }
+  entries.forEach(({ bytes }, i) => {
+    if (homes[i]! < 0) return;
+    kept.set(homes[i]!, 0);
+    keptBytes += bytes!.length;
+  });
   const keptTotal = [...kept.keys()].reduce((total, index) => total + old[index]!.length, 0);
   const reuse = keptTotal <= 2 * keptBytes + 1024 * 1024;
   const chunks: Uint8Array[] = [];
   if (reuse) for (const index of kept.keys()) kept.set(index, chunks.push(old[index]!) - 1);
-  let fresh = 0;
-  for (const entry of entries) if (entry.bytes !== undefined && !(reuse && within(entry.bytes) >= 0)) fresh += entry.bytes.length;
+  const home = (i: number) => (reuse ? homes[i]! : -1);
+  const fresh = entries.reduce((total, { bytes }, i) => total + (bytes !== undefined && home(i) < 0 ? bytes.length : 0), 0);
   const data = fresh > 0 ? sharedBytes(fresh) : undefined;
   if (data !== undefined) chunks.push(data);
   let at = 0;
-  const packed = entries.map((entry): ZoneImageEntry => {
+  const packed = entries.map((entry, i): ZoneImageEntry => {
     const { bytes, ...rest } = entry;
     if (bytes === undefined || rest.type !== 'file') return rest;
-    const index = reuse ? within(bytes) : -1;
+    const index = home(i);
     if (index >= 0) return { ...rest, chunk: kept.get(index)!, offset: bytes.byteOffset - old[index]!.byteOffset, length: bytes.length };
     data!.set(bytes, at);
     at += bytes.length;

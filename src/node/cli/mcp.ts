@@ -1,6 +1,7 @@
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { GoodbotError } from '../../errors.js';
 import { reportFailure } from './command-failure.js';
+import { parseOptions, positiveCount } from './options.js';
 import { stateRoot } from '../host/host-dirs.js';
 import { withAgentDefaults } from '../mcp/agent-defaults.js';
 import { sessionServer } from '../mcp/mcp-server.js';
@@ -23,28 +24,22 @@ their working folder. Sessions are recorded under the state folder
 
 /** `goodbot mcp`: serves until the client closes stdin. */
 export async function mcpCommand(argv: readonly string[]): Promise<number> {
-  let policyPath: string | undefined;
-  let maxOutputChars = 30_000;
-  let auditPath: string | undefined;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    const value = () => {
-      const next = argv[++i];
-      if (next === undefined) throw new GoodbotError('usage', `${arg} needs a value`, { field: arg });
-      return next;
-    };
-    if (arg === '--help' || arg === '-h') {
+  try {
+    const options = parseOptions('mcp', argv, {
+      policy: { type: 'string' },
+      audit: { type: 'string' },
+      'max-output-chars': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    });
+    if (options.help === true) {
       console.log(mcpHelp);
       return 0;
-    } else if (arg === '--policy') policyPath = value();
-    else if (arg.startsWith('--policy=')) policyPath = arg.slice('--policy='.length);
-    else if (arg === '--audit') auditPath = value();
-    else if (arg === '--max-output-chars') maxOutputChars = positiveInteger(arg, value());
-    else throw new GoodbotError('usage', `unknown option ${arg}`, { field: arg, hint: 'see goodbot mcp --help' });
-  }
-  try {
+    }
+    const policyPath = options.policy;
     if (policyPath === undefined)
       throw new GoodbotError('usage', 'goodbot mcp needs --policy FILE', { field: '--policy', hint: 'see goodbot mcp --help' });
+    const maxOutputChars = options['max-output-chars'] === undefined ? 30_000 : positiveCount('--max-output-chars', options['max-output-chars']);
+    const auditPath = options.audit;
     const policy = withAgentDefaults(loadPolicy(policyPath));
     const pool = new WorkerPool(auditPath === undefined ? {} : { audit: new JsonlAuditFile(auditPath) });
     const session = new Session(randomUUID(), policy, (runPolicy, request) => pool.exec(runPolicy, request), new JsonlSessionIndex(stateRoot()));
@@ -61,11 +56,4 @@ export async function mcpCommand(argv: readonly string[]): Promise<number> {
     // stdout is the protocol's: messages go to stderr.
     return reportFailure(error);
   }
-}
-
-function positiveInteger(flag: string, text: string): number {
-  const value = Number(text);
-  if (!Number.isSafeInteger(value) || value <= 0)
-    throw new GoodbotError('usage', `${flag} takes a positive whole number, not '${text}'`, { field: flag });
-  return value;
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { GoodbotError } from '../../errors.js';
 import { reportFailure } from './command-failure.js';
+import { parseOptions, positiveCount } from './options.js';
 import { parseDuration } from '../../policy/units.js';
 import { stateRoot } from '../host/host-dirs.js';
 import { withAgentDefaults } from '../mcp/agent-defaults.js';
@@ -94,38 +95,28 @@ interface ServeArguments {
 }
 
 function parseServeArguments(argv: readonly string[]): ServeArguments | 'help' {
-  let policy: string | undefined;
-  let listen = '127.0.0.1:8737';
-  const allowedHosts: string[] = [];
-  const allowedOrigins: string[] = [];
-  let idle = '30m';
-  let maxSessions = 32;
-  let maxRuns: number | undefined;
-  let maxOutputChars = 30_000;
-  let workers: number | undefined;
-  let audit: string | undefined;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    const [flag, inline] =
-      arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
-    const value = () => {
-      const next = inline ?? argv[++i];
-      if (next === undefined) throw new GoodbotError('usage', `${flag} needs a value`, { field: flag, hint: 'see goodbot serve --help' });
-      return next;
-    };
-    if (flag === '--help' || flag === '-h') return 'help';
-    else if (flag === '--policy') policy = value();
-    else if (flag === '--listen') listen = value();
-    else if (flag === '--allow-host') allowedHosts.push(value());
-    else if (flag === '--allow-origin') allowedOrigins.push(value());
-    else if (flag === '--idle-timeout') idle = value();
-    else if (flag === '--max-sessions') maxSessions = count(flag, value());
-    else if (flag === '--max-runs') maxRuns = count(flag, value());
-    else if (flag === '--max-output-chars') maxOutputChars = count(flag, value());
-    else if (flag === '--workers') workers = count(flag, value());
-    else if (flag === '--audit') audit = value();
-    else throw new GoodbotError('usage', `unknown option ${arg}`, { field: arg, hint: 'see goodbot serve --help' });
-  }
+  const options = parseOptions('serve', argv, {
+    policy: { type: 'string' },
+    listen: { type: 'string', default: '127.0.0.1:8737' },
+    'allow-host': { type: 'string', multiple: true, default: [] },
+    'allow-origin': { type: 'string', multiple: true, default: [] },
+    'idle-timeout': { type: 'string', default: '30m' },
+    'max-sessions': { type: 'string' },
+    'max-runs': { type: 'string' },
+    'max-output-chars': { type: 'string' },
+    workers: { type: 'string' },
+    audit: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (options.help === true) return 'help';
+  const count = (flag: 'max-sessions' | 'max-runs' | 'max-output-chars' | 'workers') => {
+    const text = options[flag];
+    return text === undefined ? undefined : positiveCount(`--${flag}`, text);
+  };
+  const { policy, listen, audit } = options;
+  const idle = options['idle-timeout'];
+  const maxRuns = count('max-runs');
+  const workers = count('workers');
   if (policy === undefined)
     throw new GoodbotError('usage', 'goodbot serve needs --policy FILE', { field: '--policy', hint: 'see goodbot serve --help' });
   const match = /^(\[[^\]]+\]|[^:]+):(\d+)$/.exec(listen);
@@ -140,20 +131,13 @@ function parseServeArguments(argv: readonly string[]): ServeArguments | 'help' {
     policy,
     host: match[1]!.replace(/^\[|\]$/g, ''),
     port,
-    allowedHosts,
-    allowedOrigins,
+    allowedHosts: options['allow-host'],
+    allowedOrigins: options['allow-origin'],
     idleMs,
-    maxSessions,
+    maxSessions: count('max-sessions') ?? 32,
     ...(maxRuns !== undefined && { maxRuns }),
-    maxOutputChars,
+    maxOutputChars: count('max-output-chars') ?? 30_000,
     ...(workers !== undefined && { workers }),
     ...(audit !== undefined && { audit }),
   };
-}
-
-function count(flag: string, text: string): number {
-  const value = Number(text);
-  if (!Number.isSafeInteger(value) || value <= 0)
-    throw new GoodbotError('usage', `${flag} takes a positive whole number, not '${text}'`, { field: flag });
-  return value;
 }

@@ -1,7 +1,9 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import type { CallToolResult, ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { GoodbotError } from '../../errors.js';
+import { byteLength } from '../../zones/resolve.js';
 import type { CommandResult, Session } from '../../session/session.js';
 
 /** How the tools answer. */
@@ -15,14 +17,7 @@ export interface SessionToolSettings {
   readonly admit?: () => (() => void) | undefined;
 }
 
-type ToolExtra = {
-  readonly signal: AbortSignal;
-  readonly _meta?: { readonly progressToken?: string | number } | undefined;
-  sendNotification(notification: {
-    method: 'notifications/progress';
-    params: { progressToken: string | number; progress: number; message?: string };
-  }): Promise<void>;
-};
+type ToolExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 
 const denialShape = z.object({ operation: z.string(), target: z.string(), reason: z.string(), error: z.string() });
 
@@ -63,12 +58,12 @@ export function registerSessionTools(server: McpServer, session: () => Session, 
     },
     (input, extra) =>
       answer(settings, async () => {
-        const progress = progressReporter(extra as ToolExtra);
+        const progress = progressReporter(extra);
         const result = await session().run(input.command, {
           ...(input.cwd !== undefined && { cwd: input.cwd }),
           ...(input.timeout !== undefined && { timeout: Math.ceil(input.timeout * 1000) }),
           ...(input.stdin !== undefined && { stdin: input.stdin }),
-          signal: (extra as ToolExtra).signal,
+          signal: extra.signal,
           ...(progress !== undefined && { onStdout: progress, onStderr: progress }),
         });
         return commandAnswer(result, settings.maxOutputChars);
@@ -113,7 +108,7 @@ export function registerSessionTools(server: McpServer, session: () => Session, 
     (input) =>
       answer(settings, async () => {
         await session().writeFile(input.path, input.content);
-        const bytes = new TextEncoder().encode(input.content).length;
+        const bytes = byteLength(input.content);
         return { content: [{ type: 'text', text: `wrote ${bytes} bytes to ${input.path}` }], structuredContent: { path: input.path, bytes } };
       }),
   );
@@ -144,7 +139,7 @@ export function registerSessionTools(server: McpServer, session: () => Session, 
         }
         const edited = text.slice(0, at) + input.new + text.slice(at + input.old.length);
         await current.writeFile(input.path, edited);
-        const bytes = new TextEncoder().encode(edited).length;
+        const bytes = byteLength(edited);
         return { content: [{ type: 'text', text: `edited ${input.path}` }], structuredContent: { path: input.path, bytes } };
       }),
   );
