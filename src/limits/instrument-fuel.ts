@@ -69,6 +69,7 @@ import { FuelPassingUnsupported, noFuelPassing, planFuelPassing, type FuelPassin
 import { BRANCH_HINT_SECTION, writeCodeSection } from './instrument-body.js';
 import {
   OUT_OF_FUEL_TYPE,
+  appendToVector,
   mutableI64Global,
   readFunctionSection,
   readImportSection,
@@ -406,15 +407,6 @@ function writeMissingSectionsBefore(out: ByteWriter, added: AddedSections, rank:
 }
 
 /** A vector section with extra entries appended (type and import sections keep their bytes). */
-function appendToVector(reader: WasmReader, extra: Uint8Array[]): Uint8Array {
-  const count = reader.u32();
-  const out = new ByteWriter(reader.end - reader.pos + 64);
-  out.u32(count + extra.length);
-  out.copy(reader.bytes, reader.pos, reader.end);
-  for (const entry of extra) out.bytes(entry);
-  return out.view();
-}
-
 function writeCustomSection(out: ByteWriter, module: Uint8Array, section: RawSection, plan: ModulePlan, addedName: string): void {
   if (section.customName === BRANCH_HINT_SECTION) return; // its offsets are the old code's; ours replaces it
   if (section.customName !== 'name') {

@@ -97,6 +97,16 @@ export function readFunctionSection(reader: WasmReader): number[] {
 /** `func () -> i64`: the out-of-fuel callback's type (it returns the fuel to add), always appended (a duplicate type is valid). */
 export const OUT_OF_FUEL_TYPE = Uint8Array.of(0x60, 0x00, 0x01, 0x7e);
 
+/** A vector section (count, then entries) with EXTRA entries appended. */
+export function appendToVector(reader: WasmReader, extra: Uint8Array[]): Uint8Array {
+  const count = reader.u32();
+  const out = new ByteWriter(reader.end - reader.pos + 64);
+  out.u32(count + extra.length);
+  out.copy(reader.bytes, reader.pos, reader.end);
+  for (const entry of extra) out.bytes(entry);
+  return out.view();
+}
+
 // -------------------------------------------------------------- import section
 
 export interface ImportSectionInfo {

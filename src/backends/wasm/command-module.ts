@@ -2,6 +2,9 @@ import type { ReactorDriver } from '../../tools/reactor-driver.js';
 import { Preview1Host } from '../../wasi/preview1/host.js';
 import type { WasiContext } from '../../wasi/common/context.js';
 import type { Metering } from './metered-module.js';
+import type { GuestModule } from './loaded-program.js';
+import { threadMemoryPool } from './memory-pool.js';
+import { memoryImportModule, memoryImportName } from '../../limits/memory-import.js';
 import { outcomeOf, type GuestOutcome } from './outcome.js';
 
 /**
@@ -10,7 +13,7 @@ import { outcomeOf, type GuestOutcome } from './outcome.js';
  * the host is never left in a state that depends on the guest. With METERING
  * the instrumented variant runs, against the run's limits.
  */
-export function runCommandModule(module: WebAssembly.Module, ctx: WasiContext, metering?: Metering): GuestOutcome {
+export function runCommandModule(module: GuestModule, ctx: WasiContext, metering?: Metering): GuestOutcome {
   return runPreview1(module, ctx, metering, (instantiate) => {
     (instantiate({}).exports['_start'] as () => void)();
     return 0;
@@ -18,21 +21,27 @@ export function runCommandModule(module: WebAssembly.Module, ctx: WasiContext, m
 }
 
 /** Runs a tool's reactor module as a command, as {@link runCommandModule} runs a command: DRIVER knows how. */
-export function runReactorModule(driver: ReactorDriver, module: WebAssembly.Module, ctx: WasiContext, metering?: Metering): GuestOutcome {
-  return runPreview1(module, ctx, metering, (instantiate) => driver.run(metering?.variant.module ?? module, ctx, instantiate));
+export function runReactorModule(driver: ReactorDriver, module: GuestModule, ctx: WasiContext, metering?: Metering): GuestOutcome {
+  return runPreview1(module, ctx, metering, (instantiate) => driver.run((metering?.variant ?? module).module, ctx, instantiate));
 }
 
 /** What runs the guest once it can be instantiated; returns the exit code when the guest returns. */
 type Start = (instantiate: (imports: WebAssembly.Imports) => WebAssembly.Instance) => number;
 
-function runPreview1(module: WebAssembly.Module, ctx: WasiContext, metering: Metering | undefined, start: Start): GuestOutcome {
+function runPreview1(module: GuestModule, ctx: WasiContext, metering: Metering | undefined, start: Start): GuestOutcome {
   const host = new Preview1Host(ctx);
+  const guest = metering?.variant ?? module;
+  const limits = guest.memory;
+  const supplied: WebAssembly.Memory[] = [];
   let outcome: GuestOutcome | undefined;
   try {
     const code = start((imports) => {
-      const instance = new WebAssembly.Instance(metering?.variant.module ?? module, {
+      let memory: WebAssembly.Memory | undefined;
+      if (limits !== undefined) supplied.push((memory = threadMemoryPool.take(limits)));
+      const instance = new WebAssembly.Instance(guest.module, {
         ...imports,
         ...metering?.imports(),
+        ...(memory !== undefined && { [memoryImportModule]: { [memoryImportName]: memory } }),
         wasi_snapshot_preview1: host.imports(),
         goodbot_process: host.processImports(),
       });
@@ -46,6 +55,8 @@ function runPreview1(module: WebAssembly.Module, ctx: WasiContext, metering: Met
   } finally {
     metering?.settle(outcome?.kind === 'trap');
     host.closeAll();
+    // Every host call has returned and the instance is unreachable: nothing can write to its memory now.
+    if (limits !== undefined) for (const memory of supplied) threadMemoryPool.give(memory, limits);
   }
   return outcome;
 }

@@ -3,11 +3,11 @@ import { instrumentFuel, type InstrumentFuelOptions, type InstrumentedModule } f
 import type { RunLimiter } from '../../limits/run-limiter.js';
 import { GoodbotError } from '../../errors.js';
 import { WasmRewriteError } from '../../limits/wasm-reader.js';
-import { compileModule } from './program-kind.js';
+import { compileModule, compileWithImportedMemory } from './program-kind.js';
+import type { GuestModule } from './loaded-program.js';
 
 /** A program's module instrumented for fuel (and capped in memory), compiled. */
-export interface MeteredModule {
-  readonly module: WebAssembly.Module;
+export interface MeteredModule extends GuestModule {
   readonly layout: InstrumentedModule;
   readonly maxMemoryBytes: number | undefined;
 }
@@ -42,18 +42,23 @@ export class MeteredVariants {
       const options: MeteringOptions = maxMemoryBytes === undefined ? {} : { maxMemoryBytes, importedMemoryCapped: this.importedMemoryCapped };
       const make = () => instrumentFuel(this.bytes, options);
       let layout = this.store ? this.store.load(this.bytes, options, make) : make();
-      let module: WebAssembly.Module;
+      let compiled: GuestModule;
       try {
-        module = compileModule(layout.bytes, this.name);
+        compiled = this.compile(layout.bytes);
       } catch (error) {
         if (this.store === undefined) throw error;
         layout = this.store.load(this.bytes, options, make, true); // a damaged entry: make it again
-        module = compileModule(layout.bytes, this.name);
+        compiled = this.compile(layout.bytes);
       }
-      variant = { module, layout: { ...layout, bytes: new Uint8Array(0) }, maxMemoryBytes };
+      variant = { ...compiled, layout: { ...layout, bytes: new Uint8Array(0) }, maxMemoryBytes };
       this.variants.set(maxMemoryBytes, variant);
     }
     return variant;
+  }
+
+  /** A component's core modules share their memory, so only a module program's own memory becomes an import. */
+  private compile(bytes: Uint8Array): GuestModule {
+    return this.importedMemoryCapped ? { module: compileModule(bytes, this.name) } : compileWithImportedMemory(bytes, this.name);
   }
 }
 

@@ -1,8 +1,8 @@
-import type { LoadedProgram, PortableProgram } from './loaded-program.js';
+import type { GuestModule, LoadedProgram, PortableProgram } from './loaded-program.js';
 import { LimitExceeded } from '../../limits/run-limiter.js';
 import { runCommandModule, runReactorModule } from './command-module.js';
 import { Metering, MeteredVariants, meteredVariant, type InstrumentedStore, type MeteredModule } from './metered-module.js';
-import { checkCommandModule, compileModule } from './program-kind.js';
+import { checkCommandModule, compileWithImportedMemory } from './program-kind.js';
 import { reactorDriverFor } from '../../tools/reactors.js';
 import type { ReactorDriver } from '../../tools/reactor-driver.js';
 import type { GuestOutcome } from './outcome.js';
@@ -17,29 +17,30 @@ import type { WasiContext } from '../../wasi/common/context.js';
  * deadline (the browser meters every run).
  */
 export function moduleProgram(bytes: Uint8Array, name: string, store?: InstrumentedStore, meterNow = false): LoadedProgram {
-  const module = compileModule(bytes, name);
-  const driver = reactorDriverFor(module);
-  if (driver === undefined) checkCommandModule(module, name);
+  const plain = compileWithImportedMemory(bytes, name);
+  const driver = reactorDriverFor(plain.module);
+  if (driver === undefined) checkCommandModule(plain, name);
   const variants = new MeteredVariants(bytes, name, store);
   if (meterNow) meteredVariant(variants, undefined, name);
   const variantFor = (memoryBytes: number | undefined) => meteredVariant(variants, memoryBytes, name);
   return {
     name,
     kind: 'module',
-    run: (ctx) => runModule(module, driver, ctx, variantFor),
-    portable: (metered, memoryBytes) => ({ name, module, ...(metered && { metered: variantFor(memoryBytes) }) }),
+    run: (ctx) => runModule(plain, driver, ctx, variantFor),
+    portable: (metered, memoryBytes) => ({ name, ...plain, ...(metered && { metered: variantFor(memoryBytes) }) }),
   };
 }
 
 /** A program posted from another thread, run here as it would have run there. */
 export function portableProgram(portable: PortableProgram): LoadedProgram {
-  const { name, module, metered } = portable;
+  const { name, module, memory, metered } = portable;
   const driver = reactorDriverFor(module);
+  const plain: GuestModule = { module, ...(memory !== undefined && { memory }) };
   return {
     name,
     kind: 'module',
     run: (ctx) =>
-      runModule(module, driver, ctx, () => {
+      runModule(plain, driver, ctx, () => {
         if (metered === undefined) throw new Error(`${name} was posted without the metered variant its run needs`);
         return metered;
       }),
@@ -48,13 +49,13 @@ export function portableProgram(portable: PortableProgram): LoadedProgram {
 
 /** Runs MODULE (a command, or a reactor its driver knows) plain, or its metered variant when the run has limits. */
 function runModule(
-  module: WebAssembly.Module,
+  plain: GuestModule,
   driver: ReactorDriver | undefined,
   ctx: WasiContext,
   variantFor: (memoryBytes: number | undefined) => MeteredModule,
 ): GuestOutcome {
   const run = (metering?: Metering): GuestOutcome =>
-    driver ? runReactorModule(driver, module, ctx, metering) : runCommandModule(module, ctx, metering);
+    driver ? runReactorModule(driver, plain, ctx, metering) : runCommandModule(plain, ctx, metering);
   const limiter = ctx.limiter;
   if (limiter === undefined || !limiter.metered) return run();
   let metering: Metering;

@@ -1,4 +1,6 @@
 import { GoodbotError } from '../../errors.js';
+import { importOwnMemory, memoryImportModule, memoryImportName } from '../../limits/memory-import.js';
+import type { GuestModule } from './loaded-program.js';
 
 export type ProgramKind = 'module' | 'component';
 
@@ -34,10 +36,27 @@ export function compileModule(bytes: Uint8Array, name: string): WebAssembly.Modu
   }
 }
 
-/** Checks that a core module is a WASI command goodbot can run. */
-export function checkCommandModule(module: WebAssembly.Module, name: string): void {
+/**
+ * Compiles a core module whose own memory the host will supply (see
+ * `importOwnMemory`); a module that cannot be rewritten compiles as it is.
+ */
+export function compileWithImportedMemory(bytes: Uint8Array, name: string): GuestModule {
+  const rewritten = importOwnMemory(bytes);
+  if (rewritten !== undefined) {
+    try {
+      return { module: new WebAssembly.Module(rewritten.bytes), memory: rewritten.memory };
+    } catch {
+      // the original's own compile error says what is wrong, at its own offsets
+    }
+  }
+  return { module: compileModule(bytes, name) };
+}
+
+/** Checks that a core module is a WASI command goodbot can run (its memory imported only when goodbot made it so). */
+export function checkCommandModule({ module, memory }: GuestModule, name: string): void {
   for (const entry of WebAssembly.Module.imports(module)) {
-    if (entry.module !== 'wasi_snapshot_preview1' && entry.module !== 'goodbot_process') {
+    const suppliedMemory = memory !== undefined && entry.module === memoryImportModule && entry.name === memoryImportName && entry.kind === 'memory';
+    if (entry.module !== 'wasi_snapshot_preview1' && entry.module !== 'goodbot_process' && !suppliedMemory) {
       throw new GoodbotError('invalid-program', `${name} imports ${entry.module}.${entry.name}, which goodbot does not provide`, {
         hint: 'only wasi_snapshot_preview1 and goodbot_process imports are available to core modules',
         path: name,
