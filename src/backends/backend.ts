@@ -29,6 +29,13 @@ export interface RunReporter {
   allowed(allowance: Allowance): void;
   /** Output the guest wrote (already counted against its cap); WAIT bounds a callback that blocks. */
   output(stream: 'stdout' | 'stderr', chunk: Uint8Array, wait: BlockingWait): void;
+  /**
+   * A guest is about to run and may keep the thread for a while: what was
+   * reported so far must reach the recorder now. (A reporter that carries
+   * facts elsewhere may hold the start and mounts until then, to send them
+   * together.)
+   */
+  flush?(): void;
 }
 
 /** How a run ended, as its backend saw it; the recorder adds the run's id, output and denials. */

@@ -260,6 +260,7 @@ export class WasmRun {
     preopens: readonly Preopen[],
   ): GuestOutcome {
     if (this.limiter.checkCancelled()) return { kind: 'limit', limit: this.limiter.tripped! };
+    this.job.reporter.flush?.();
     const volumes = [...this.volumes, ...this.toolVolumes.values()];
     const ctx: WasiContext = {
       args,

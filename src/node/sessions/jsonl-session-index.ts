@@ -1,4 +1,5 @@
-import { appendFile, mkdir, readdir, readFile } from 'node:fs/promises';
+import { appendFileSync } from 'node:fs';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { GoodbotError } from '../../errors.js';
 import { isSessionId, type CommandRecord, type SessionIndex, type SessionRecord } from '../../session/session-index.js';
@@ -85,9 +86,19 @@ export class JsonlSessionIndex implements SessionIndex {
     return lines;
   }
 
+  /**
+   * Written at once, on this thread: a line of a local file costs a few
+   * microseconds that way, where the promise API's open, write and close
+   * each take a trip to libuv's thread pool and back, per command.
+   */
   private append(id: string, line: SessionLine): Promise<void> {
-    if (!isSessionId(id)) throw new GoodbotError('usage', `'${id}' is not a session id`, { path: id });
-    return appendFile(join(this.folder, `${id}.jsonl`), `${JSON.stringify(line)}\n`, { mode: 0o600 });
+    if (!isSessionId(id)) return Promise.reject(new GoodbotError('usage', `'${id}' is not a session id`, { path: id }));
+    try {
+      appendFileSync(join(this.folder, `${id}.jsonl`), `${JSON.stringify(line)}\n`, { mode: 0o600 });
+      return Promise.resolve();
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
   }
 }
 

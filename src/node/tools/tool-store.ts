@@ -29,6 +29,8 @@ export class ToolStore {
   readonly cacheDir: string;
   readonly sourcesDir: string;
   private readonly hashes = new Map<string, string>();
+  /** Build records read, with the version (inode, size, mtime) of the file they were read from. */
+  private readonly records = new Map<string, { version: string; record: BuildRecord }>();
 
   constructor(options: { root?: string; cacheDir?: string } = {}) {
     const root = options.root ?? packageRoot;
@@ -73,11 +75,18 @@ export class ToolStore {
 
   /** The record of a finished build of the current recipe, or undefined (also when the recipe is missing). */
   record(recipe: ToolRecipe): BuildRecord | undefined {
-    if (!existsSync(join(this.recipeDir(recipe), 'build.sh'))) return undefined;
+    if (!this.hashes.has(recipe.name) && !existsSync(join(this.recipeDir(recipe), 'build.sh'))) return undefined;
     const file = join(this.buildDir(recipe), 'build.json');
-    if (!existsSync(file)) return undefined;
-    const record = JSON.parse(readFileSync(file, 'utf8')) as BuildRecord;
-    return record.recipeHash === this.recipeHash(recipe) ? record : undefined;
+    // Read again only when the file changed (a build writes a new one): a launch then costs one stat, not a read and parse.
+    const stat = statSync(file, { bigint: true, throwIfNoEntry: false });
+    if (stat === undefined) return undefined;
+    const version = `${stat.ino}:${stat.size}:${stat.mtimeNs}`;
+    let read = this.records.get(file);
+    if (read?.version !== version) {
+      read = { version, record: JSON.parse(readFileSync(file, 'utf8')) as BuildRecord };
+      this.records.set(file, read);
+    }
+    return read.record.recipeHash === this.recipeHash(recipe) ? read.record : undefined;
   }
 }
 

@@ -38,9 +38,9 @@ export type RunFact =
 /** Worker -> main thread. */
 export type WorkerMessage =
   | { readonly type: 'ready' }
-  | { readonly type: 'fact'; readonly runId: string; readonly fact: RunFact }
-  | { readonly type: 'end'; readonly runId: string; readonly outcome: RunOutcome }
-  | { readonly type: 'error'; readonly runId: string; readonly error: SerializedError };
+  | { readonly type: 'facts'; readonly runId: string; readonly facts: readonly RunFact[] }
+  | { readonly type: 'end'; readonly runId: string; readonly outcome: RunOutcome; readonly facts: readonly RunFact[] }
+  | { readonly type: 'error'; readonly runId: string; readonly error: SerializedError; readonly facts: readonly RunFact[] };
 
 export interface SerializedError {
   readonly kind: string;

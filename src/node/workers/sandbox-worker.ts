@@ -26,14 +26,30 @@ port.on('message', (message: RunMessage) => {
 post({ type: 'ready' });
 
 async function runOne({ runId, policy, request: { stdin, ...request }, cancel }: RunMessage): Promise<void> {
-  const report = (fact: RunFact) => post({ type: 'fact', runId, fact });
+  // The start and the mounts are held and posted together (one message, not one per zone): before
+  // a guest runs (flush), with the next other fact, or at the next microtask, whichever comes first.
+  let held: RunFact[] = [];
+  const take = () => {
+    const facts = held;
+    held = [];
+    return facts;
+  };
+  const flush = () => {
+    if (held.length > 0) post({ type: 'facts', runId, facts: take() });
+  };
+  const hold = (fact: RunFact) => {
+    if (held.length === 0) queueMicrotask(flush);
+    held.push(fact);
+  };
+  const report = (fact: RunFact) => post({ type: 'facts', runId, facts: [...take(), fact] });
   const reporter: RunReporter = {
-    started: (start) => report({ kind: 'started', start }),
-    zoneMounted: (spec) => report({ kind: 'zone', spec }),
+    started: (start) => hold({ kind: 'started', start }),
+    zoneMounted: (spec) => hold({ kind: 'zone', spec }),
     denied: (denial) => report({ kind: 'denied', denial }),
     allowed: (allowance) => report({ kind: 'allowed', allowance }),
     // Posted as written, so output streams even while this thread is busy running the guest.
     output: (stream, chunk) => report({ kind: 'output', stream, chunk }),
+    flush,
   };
   try {
     const outcome = await backends.for(policy, request).run({
@@ -44,10 +60,10 @@ async function runOne({ runId, policy, request: { stdin, ...request }, cancel }:
       signal: neverAborted,
       isCancelled: () => Atomics.load(cancel, 0) === 1,
     });
-    post({ type: 'end', runId, outcome });
+    post({ type: 'end', runId, outcome, facts: take() });
   } catch (error) {
     const failure = error instanceof GoodbotError ? error : new GoodbotError('runtime', String((error as Error)?.message ?? error));
-    post({ type: 'error', runId, error: { kind: failure.kind, message: failure.message, ...failure.toJSON() } });
+    post({ type: 'error', runId, error: { kind: failure.kind, message: failure.message, ...failure.toJSON() }, facts: take() });
   }
 }
 

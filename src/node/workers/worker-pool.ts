@@ -205,7 +205,8 @@ export class WorkerPool {
   private onMessage(slot: Slot, message: WorkerMessage): void {
     const entry = slot.job;
     if (message.type === 'ready' || entry === undefined || message.runId !== entry.job.runId || entry.done) return;
-    if (message.type === 'fact') return this.relay(entry, message.fact);
+    for (const fact of message.facts) this.relay(entry, fact);
+    if (message.type === 'facts') return;
     this.finish(slot, entry);
     if (message.type === 'end') entry.resolve(message.outcome);
     else this.fail(entry, message.error.kind as ErrorKind, message.error.message, message.error);
