@@ -46,7 +46,7 @@ interface MemStat {
  * like any other zone. Timestamps have millisecond precision.
  */
 export class MemoryFolderStore implements FolderStore<DirPath, MemFd> {
-  readonly volume: InstanceType<typeof Volume>;
+  private made: InstanceType<typeof Volume> | undefined;
   /** Set by the first change to the zone's files, folders or times (a session carries only changed zones back). */
   changed = false;
   /** The image's chunks, which restored files read in place and which must never be written. */
@@ -58,24 +58,40 @@ export class MemoryFolderStore implements FolderStore<DirPath, MemFd> {
    * it on first use; the browser build imports it).
    */
   constructor(
-    VolumeClass: typeof Volume,
-    files: Readonly<Record<string, string | Uint8Array>> = {},
-    dirs: readonly string[] = [],
+    private readonly VolumeClass: typeof Volume,
+    private readonly files: Readonly<Record<string, string | Uint8Array>> = {},
+    private readonly dirs: readonly string[] = [],
     /** What a session's earlier run left in the zone: restored before FILES and DIRS. */
     readonly image?: ZoneImage,
   ) {
-    this.volume = new VolumeClass();
-    if (image !== undefined) {
-      restoreImage(this.volume, image);
-      this.chunks = new Set(image.chunks.map((chunk) => chunk.buffer));
-    }
-    for (const dir of dirs) this.volume.mkdirSync(`/${dir.replace(/^\/+/, '')}`, { recursive: true });
-    for (const [path, content] of Object.entries(files)) {
+    if (image !== undefined) this.chunks = new Set(image.chunks.map((chunk) => chunk.buffer));
+  }
+
+  /**
+   * The zone's memfs, made when first needed: a memfs volume costs about
+   * 70 us to make, and most commands of a session never touch its scratch
+   * zone, which then costs nothing.
+   */
+  get volume(): InstanceType<typeof Volume> {
+    return (this.made ??= this.makeVolume());
+  }
+
+  /** Whether the zone starts with nothing in it (no image, files or folders). */
+  private get startsEmpty(): boolean {
+    return this.image === undefined && this.dirs.length === 0 && Object.keys(this.files).length === 0;
+  }
+
+  private makeVolume(): InstanceType<typeof Volume> {
+    const volume = new this.VolumeClass();
+    if (this.image !== undefined) restoreImage(volume, this.image);
+    for (const dir of this.dirs) volume.mkdirSync(`/${dir.replace(/^\/+/, '')}`, { recursive: true });
+    for (const [path, content] of Object.entries(this.files)) {
       const absolute = `/${path.replace(/^\/+/, '')}`;
       const parent = absolute.slice(0, absolute.lastIndexOf('/')) || '/';
-      this.volume.mkdirSync(parent, { recursive: true });
-      this.volume.writeFileSync(absolute, content);
+      volume.mkdirSync(parent, { recursive: true });
+      volume.writeFileSync(absolute, content);
     }
+    return volume;
   }
 
   openRoot(): DirPath {
@@ -200,6 +216,7 @@ export class MemoryFolderStore implements FolderStore<DirPath, MemFd> {
   closeDir(): void {}
 
   measureUsage(): number {
+    if (this.made === undefined && this.startsEmpty) return 0;
     const seen = new Set<bigint>();
     let total = 0;
     const walk = (dir: DirPath): void => {
@@ -230,7 +247,7 @@ export class MemoryFolderStore implements FolderStore<DirPath, MemFd> {
   }
 
   dispose(): void {
-    this.volume.reset();
+    this.made?.reset();
   }
 }
 

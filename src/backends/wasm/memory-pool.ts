@@ -15,7 +15,9 @@ const keptBytesInAll = 64 * 1024 * 1024;
  * machines with costly faults) that is most of a small tool's run. A memory
  * comes back only if the guest left it at its initial size; it is zeroed
  * then, before it is kept, so the next guest gets what a fresh memory would
- * be (same size, all zeros) and never a byte of an earlier run. A memory
+ * be (same size, all zeros) and never a byte of an earlier run; and views of
+ * it made before (output the host should have copied) go empty rather than
+ * show the next guest's bytes. A memory
  * the guest grew is dropped (it cannot shrink, and a larger start would be
  * visible to the next guest).
  */
@@ -44,6 +46,9 @@ export class MemoryPool {
     let list = this.idle.get(key);
     if (list === undefined) this.idle.set(key, (list = []));
     if (list.length >= keptPerLimits) return;
+    // grow(0) detaches the buffer every view made so far was over: a view the host kept by mistake
+    // reads empty from now on, never the next guest's bytes.
+    memory.grow(0);
     new Uint8Array(memory.buffer).fill(0);
     list.push(memory);
     this.idleBytes += bytes;

@@ -192,7 +192,8 @@ export class WasmRun {
   sink(stream: 'stdout' | 'stderr'): OutputSink {
     const { limiter, job } = this;
     return new CallbackOutput((written) => {
-      const chunk = limiter.admitOutput(written);
+      // WRITTEN may be a view of the guest's memory, which is zeroed and handed to another guest once this one ends.
+      const chunk = limiter.admitOutput(written).slice();
       if (chunk.length > 0) job.reporter.output(stream, chunk, limiter);
       if (limiter.tripped !== undefined) throw limiter.tripped;
     }, job.request.terminal?.[stream] ?? false);

@@ -1,5 +1,4 @@
 import { createRequire } from 'node:module';
-import { mkdirSync } from 'node:fs';
 import type { AuditSink } from '../../audit/events.js';
 import { loadComponent } from './component-loader.js';
 import { MeteredDiskCache } from './metered-cache.js';
@@ -12,11 +11,9 @@ import type { ZoneSpec } from '../../policy/types.js';
 import { HostClock } from '../../limits/clock.js';
 import { startProcessThread } from './process-threads.js';
 import { secureRandom } from '../../wasi/common/random.js';
-import { GuardedHostFolder, zoneField } from '../zones/guarded-host-folder.js';
-import { HostFolderStore } from '../zones/host-folder.js';
+import { GuardedHostFolder } from '../zones/guarded-host-folder.js';
 import { memoryZoneStore } from '../../zones/memory-zone.js';
 import type { ZoneImage } from '../../zones/zone-image.js';
-import { realPathOf, refuseProtected } from '../zones/protected-paths.js';
 import type { FolderStore } from '../../zones/folder-store.js';
 
 export interface NodePlatformOptions {
@@ -68,12 +65,7 @@ function zoneStoreFor(spec: ZoneSpec, toolDirs: readonly string[], image?: ZoneI
   if (spec.kind === 'memory') {
     return memoryZoneStore(spec, memfsVolume, image) as FolderStore<unknown, unknown>;
   }
-  const hostPath = spec.hostPath!;
-  // Before creating anything; GuardedHostFolder checks again the folder actually opened.
-  refuseProtected(spec, realPathOf(hostPath), zoneField(spec), toolDirs);
-  if (spec.access === 'rw') mkdirSync(hostPath, { recursive: true });
-  HostFolderStore.check(hostPath, spec.name);
-  return new GuardedHostFolder(hostPath, spec, toolDirs) as FolderStore<unknown, unknown>;
+  return new GuardedHostFolder(spec.hostPath!, spec, toolDirs) as FolderStore<unknown, unknown>;
 }
 
 let memfs: typeof import('memfs') | undefined;

@@ -1,4 +1,4 @@
-import { appendFileSync } from 'node:fs';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { GoodbotError } from '../../errors.js';
@@ -26,6 +26,8 @@ export interface SessionSummary extends SessionRecord {
  */
 export class JsonlSessionIndex implements SessionIndex {
   readonly folder: string;
+  /** The files of the sessions written last, kept open: a command's line is then one write. */
+  private readonly files = new OpenFiles(8);
 
   constructor(stateFolder: string) {
     this.folder = join(stateFolder, 'sessions');
@@ -40,8 +42,12 @@ export class JsonlSessionIndex implements SessionIndex {
     return this.append(id, { type: 'command', ...command });
   }
 
-  closed(id: string): Promise<void> {
-    return this.append(id, { type: 'closed', at: new Date().toISOString() });
+  async closed(id: string): Promise<void> {
+    try {
+      await this.append(id, { type: 'closed', at: new Date().toISOString() });
+    } finally {
+      this.files.close(id);
+    }
   }
 
   /** Every recorded session, newest first. */
@@ -87,16 +93,21 @@ export class JsonlSessionIndex implements SessionIndex {
   }
 
   /**
-   * Written at once, on this thread: a line of a local file costs a few
-   * microseconds that way, where the promise API's open, write and close
-   * each take a trip to libuv's thread pool and back, per command.
+   * Written at once, on this thread, to the session's file kept open (in
+   * append mode, so a line is one write): a few microseconds, where the
+   * promise API's open, write and close each took a trip to libuv's thread
+   * pool and back, per command.
    */
   private append(id: string, line: SessionLine): Promise<void> {
     if (!isSessionId(id)) return Promise.reject(new GoodbotError('usage', `'${id}' is not a session id`, { path: id }));
     try {
-      appendFileSync(join(this.folder, `${id}.jsonl`), `${JSON.stringify(line)}\n`, { mode: 0o600 });
+      const bytes = Buffer.from(`${JSON.stringify(line)}\n`);
+      const fd = this.files.open(id, () => openSync(join(this.folder, `${id}.jsonl`), 'a', 0o600));
+      // O_APPEND: each write lands at the end; a short one (a full disk) continues from where it stopped.
+      for (let written = 0; written < bytes.length;) written += writeSync(fd, bytes, written);
       return Promise.resolve();
     } catch (error) {
+      this.files.close(id);
       return Promise.reject(error as Error);
     }
   }
@@ -116,4 +127,32 @@ function summarize(lines: readonly SessionLine[]): SessionSummary | undefined {
     } else if (line.type === 'closed') closedAt = line.at;
   }
   return { ...record, lastUsedAt, commands, ...(closedAt !== undefined && { closedAt }) };
+}
+
+/** At most LIMIT files open, by key; opening one more closes the one used longest ago. */
+class OpenFiles {
+  private readonly fds = new Map<string, number>();
+
+  constructor(private readonly limit: number) {}
+
+  open(key: string, open: () => number): number {
+    let fd = this.fds.get(key);
+    if (fd !== undefined) this.fds.delete(key);
+    else {
+      fd = open();
+      for (const [oldest] of this.fds) {
+        if (this.fds.size < this.limit) break;
+        this.close(oldest);
+      }
+    }
+    this.fds.set(key, fd); // most recent last
+    return fd;
+  }
+
+  close(key: string): void {
+    const fd = this.fds.get(key);
+    if (fd === undefined) return;
+    this.fds.delete(key);
+    closeSync(fd);
+  }
 }

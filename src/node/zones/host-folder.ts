@@ -26,7 +26,8 @@ const procFd = '/proc/self/fd';
  * device swapped in at the last moment can neither be used nor block the host.
  */
 export class HostFolderStore implements FolderStore<Fd, Fd> {
-  private rootReal = '';
+  /** The real path of the root opened last (as /proc says of its descriptor). */
+  protected rootReal = '';
 
   constructor(readonly hostPath: string) {}
 
@@ -57,7 +58,12 @@ export class HostFolderStore implements FolderStore<Fd, Fd> {
 
   openRoot(): Fd {
     const fd = fs.openSync(this.hostPath, O_RDONLY | O_DIRECTORY);
-    this.rootReal = fs.readlinkSync(`${procFd}/${fd}`);
+    try {
+      this.rootReal = fs.readlinkSync(`${procFd}/${fd}`);
+    } catch (error) {
+      fs.closeSync(fd);
+      throw error;
+    }
     return fd;
   }
 

@@ -56,18 +56,7 @@ export function encodeShellState(state: ShellState): string {
  * what is wrong.
  */
 export function restoreShellState(state: ShellState, text: string): void {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw new Error('the saved shell state is not JSON');
-  }
-  const result = stateImage.safeParse(parsed);
-  if (!result.success) {
-    const issue = result.error.issues[0]!;
-    throw new Error(`the saved shell state is not valid at ${issue.path.join('.') || 'its top'}: ${issue.message}`);
-  }
-  const image = result.data;
+  const image = checkedImage(text);
   state.variables.clear();
   for (const variable of image.variables) {
     let value: string | string[];
@@ -84,6 +73,33 @@ export function restoreShellState(state: ShellState, text: string): void {
   state.options = { ...image.options };
   state.lastStatus = image.lastStatus;
   state.cwd = image.cwd;
+}
+
+/** Texts checked lately, and what they hold: a session's next command mostly brings back the text its last one left. */
+const checkedImages = new Map<string, StateImage>();
+/** Longer texts are checked each time rather than kept. */
+const largestKeptText = 64 * 1024;
+
+/** TEXT's image, checked (once for a text seen lately: the check is most of a restore's cost). */
+function checkedImage(text: string): StateImage {
+  const kept = checkedImages.get(text);
+  if (kept !== undefined) return kept;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new Error('the saved shell state is not JSON');
+  }
+  const result = stateImage.safeParse(parsed);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    throw new Error(`the saved shell state is not valid at ${issue.path.join('.') || 'its top'}: ${issue.message}`);
+  }
+  if (text.length <= largestKeptText) {
+    if (checkedImages.size >= 8) checkedImages.delete(checkedImages.keys().next().value!);
+    checkedImages.set(text, result.data);
+  }
+  return result.data;
 }
 
 function isFunctionDefinition(value: unknown): boolean {

@@ -4,6 +4,7 @@ import type { BlockingWait } from '../../limits/blocking-wait.js';
 
 /** Where a guest's stdout or stderr goes. `write` may block; it must take all bytes. */
 export interface OutputSink {
+  /** DATA may be a view of the guest's memory, valid only during the call: a sink that keeps it keeps a copy. */
   write(data: Uint8Array): void;
   /** A terminal on the host: the guest may line-buffer and colour. */
   readonly isTerminal?: boolean;

@@ -61,6 +61,34 @@ describe('memory recycled between runs', () => {
       }
   });
 
+  it('attack: output a run returned (result and streamed chunks) is never rewritten by a later guest that reuses its memory', async () => {
+    // tee writes /dev/stdout as a file: the device hands the guest's own bytes to the run's output.
+    const sandbox = createSandbox({ zones: [{ name: 'tmp', mode: 'tmpfs' }] });
+    const streamed: Uint8Array[] = [];
+    const first = await sandbox.exec({
+      program: 'tee',
+      args: ['/dev/stdout'],
+      stdin: 'first run, its own words\n',
+      onStdout: (chunk) => streamed.push(chunk),
+    }).result;
+    for (let i = 0; i < 4; i++) await sandbox.exec({ program: 'tee', args: ['/dev/stdout'], stdin: `later run ${i} writing over it\n` }).result;
+    // tee writes stdout and /dev/stdout in turns, so the two copies interleave: compare the characters.
+    const sorted = (text: string) => text.split('').sort().join('');
+    const written = sorted('first run, its own words\n'.repeat(2));
+    expect(sorted(first.stdout)).toBe(written);
+    expect(sorted(streamed.map((chunk) => new TextDecoder().decode(chunk)).join(''))).toBe(written);
+  });
+
+  it("attack: a view of a guest memory the host kept reads empty once the memory is taken back, never the next guest's bytes", () => {
+    const pool = new MemoryPool();
+    const limits = { initialPages: 1 };
+    const memory = pool.take(limits);
+    const kept = new Uint8Array(memory.buffer, 100, 8);
+    pool.give(memory, limits);
+    new Uint8Array(pool.take(limits).buffer).set([1, 2, 3], 100);
+    expect(kept.length).toBe(0);
+  });
+
   it('keeps a memory its guest left at its initial size, zeroed, and drops one it grew', () => {
     const pool = new MemoryPool();
     const limits = { initialPages: 2 };

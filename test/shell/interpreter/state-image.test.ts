@@ -36,6 +36,26 @@ describe("a session shell's saved state", () => {
     expect(copy.functions.get('greet')).toEqual(definition);
   });
 
+  it('restores the same text the same way each time, whatever the shells it was restored into did since', () => {
+    const state = fresh();
+    state.setVariable('KEPT', 'original');
+    state.setElement('list', 0, 'a');
+    state.options.errexit = true;
+    const text = encodeShellState(state);
+    const first = fresh();
+    restoreShellState(first, text);
+    first.setVariable('KEPT', 'changed');
+    first.setElement('list', 0, 'changed');
+    first.options.errexit = false;
+    first.exportWhenSet.add('NEW');
+    const second = fresh();
+    restoreShellState(second, text);
+    expect(second.variables.get('KEPT')?.value).toBe('original');
+    expect(second.variables.get('list')?.value).toEqual(['a']);
+    expect(second.options.errexit).toBe(true);
+    expect([...second.exportWhenSet]).toEqual([]);
+  });
+
   it('refuses text that is not such a state, naming where', () => {
     const copy = fresh();
     expect(() => restoreShellState(copy, 'not json')).toThrow(/not JSON/);
