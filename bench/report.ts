@@ -255,12 +255,12 @@ function concurrencyTable(rows: readonly ConcurrencyRow[]): string {
 
 function snapshotTable(rows: readonly SnapshotRow[]): string {
   const lines = [
-    '| scratch | snapshot (bytes) | save to a file | restore (bytes) | load from a file | fork | next command | a command changing 1 file | snapshot size |',
-    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| scratch | snapshot (bytes) | save to a file | restore (bytes) | load from a file | fork | next command | a command changing 1 file | snapshot size | fresh memory of that size (floor) |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const row of rows) {
     lines.push(
-      `| ${row.scratchMiB} MiB | ${ms(row.snapshotMs)} | ${ms(row.saveMs)} | ${ms(row.restoreMs)} | ${ms(row.loadMs)} | ${ms(row.forkMs)} | ${ms(row.commandMs)} | ${ms(row.changeMs)} | ${(row.snapshotBytes / 1024).toFixed(0)} KiB |`,
+      `| ${row.scratchMiB} MiB | ${ms(row.snapshotMs)} | ${ms(row.saveMs)} | ${ms(row.restoreMs)} | ${ms(row.loadMs)} | ${ms(row.forkMs)} | ${ms(row.commandMs)} | ${ms(row.changeMs)} | ${(row.snapshotBytes / 1024).toFixed(0)} KiB | ${row.freshMemoryMs === undefined ? 'not measured' : ms(row.freshMemoryMs)} |`,
     );
   }
   return lines.join('\n');

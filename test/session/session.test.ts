@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -188,6 +189,21 @@ describe('a session', () => {
     expect(performance.now() - closedAt).toBeLessThan(1000);
     expect((await spinning).status).toBe('cancelled');
     await expect(session.run('true')).rejects.toThrow(/is closed/);
+  });
+
+  it('stops a command when the caller’s signal aborts, and leaves no listener on that signal once a command ends', async () => {
+    const session = createSession(policy(), { pool, index: false });
+    try {
+      const caller = new AbortController();
+      for (let i = 0; i < 20; i++) expect((await session.run('true', { signal: caller.signal })).exitCode).toBe(0);
+      expect(getEventListeners(caller.signal, 'abort')).toHaveLength(0);
+      const spinning = session.run('while :; do :; done', { signal: caller.signal });
+      setTimeout(() => caller.abort(), 200);
+      expect((await spinning).status).toBe('cancelled');
+      expect((await session.run('echo still here')).stdout).toBe('still here\n');
+    } finally {
+      await session.close();
+    }
   });
 
   it('shortens the policy’s timeout for one command, never lengthens it', async () => {
