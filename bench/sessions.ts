@@ -109,7 +109,7 @@ async function roundTrip(
     // Each in a loop of its own, one after the other: the library's pool lives in this process, and its
     // workers' work after a run (collecting garbage, giving memories back) would land in the middle of
     // the next MCP call on this machine's 2 cores.
-    const alone = (contender: Contender, timeMs: number) => interleaved([contender], { warmupRounds: 300, timeMs, maxRounds: 5000 });
+    const alone = (contender: Contender, timeMs: number, warmupRounds = 300) => interleaved([contender], { warmupRounds, timeMs, maxRounds: 5000 });
     const mcp = await alone(
       {
         name: 'goodbot mcp: run_command "cat small.txt" (stdio, SDK client)',
@@ -138,6 +138,7 @@ async function roundTrip(
         },
       },
       options.timeMs / 4,
+      20,
     );
     return [...mcp, ...library, ...native];
   } finally {

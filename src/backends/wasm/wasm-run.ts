@@ -223,6 +223,8 @@ export class WasmRun {
     let type: string | undefined;
     try {
       const relative = volume === undefined ? undefined : cwd.slice(volume.spec.guestPath === '/' ? 1 : volume.spec.guestPath.length + 1) || '.';
+      // A zone's own root was just opened as a folder: no need to ask the host again.
+      if (relative === '.') return;
       type = volume?.statAt(volume.root, relative!, true).type;
     } catch (error) {
       if (!(error instanceof ErrnoError)) throw error;

@@ -68,6 +68,13 @@ describe("a zone over goodbot's cache", () => {
     expect(readdirSync(join(cache, 'components'))).toEqual(['f'.repeat(64)]);
   });
 
+  it('attack: a read-write zone whose folder does not exist yet, inside the cache, is refused before goodbot makes any folder', async () => {
+    const missing = join(cache, 'components', 'planted', 'deeper');
+    const error = await refusal(zoneConfig(missing), {}, plant);
+    expect(error.message).toContain(join(cache, 'components'));
+    expect(existsSync(join(cache, 'components', 'planted'))).toBe(false);
+  });
+
   it('attack: a symlink to the cache given as the zone folder is refused for what it resolves to', async () => {
     symlinkSync(join(cache, 'components'), join(base, 'innocent'));
     try {
