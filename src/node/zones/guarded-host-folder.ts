@@ -33,11 +33,9 @@ export class GuardedHostFolder extends HostFolderStore {
     } catch (error) {
       // Before creating anything: where the folder would be must not be goodbot's.
       refuseProtected(this.spec, realPathOf(this.hostPath), zoneField(this.spec), this.toolDirs);
-      if (this.spec.access !== 'rw' || (error as NodeJS.ErrnoException).code !== 'ENOENT') {
-        HostFolderStore.check(this.hostPath, this.spec.name);
-        throw error;
-      }
-      mkdirSync(this.hostPath, { recursive: true });
+      if (this.spec.access === 'rw' && (error as NodeJS.ErrnoException).code === 'ENOENT') mkdirSync(this.hostPath, { recursive: true });
+      // Says why when it still cannot serve (missing, not a folder, no /proc); else the open's own error comes again.
+      HostFolderStore.check(this.hostPath, this.spec.name);
       fd = super.openRoot();
     }
     try {
