@@ -50,7 +50,8 @@ export function fdIoCalls(host: HostState): HostCalls {
       const buffers = memory.iovecs(iovs, count);
       const descriptor = fds.get(fd);
       if (descriptor.kind === 'stdout' || descriptor.kind === 'stderr') {
-        const data = concatBytes(buffers);
+        // One buffer goes as it is, a view of the guest's memory: a sink that keeps it copies it (see OutputSink).
+        const data = buffers.length === 1 ? buffers[0]! : concatBytes(buffers);
         if (data.length > 0) descriptor.sink.write(data);
         return memory.setU32(out, data.length);
       }
