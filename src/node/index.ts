@@ -9,7 +9,8 @@
  *   const result = await run.result;
  */
 import { randomUUID } from 'node:crypto';
-import { closeSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { writeAllSync } from './platform/host-stdio.js';
 import { cwd } from 'node:process';
 import { createNodePlatform, type NodePlatformOptions } from './platform/node-platform.js';
 import { compileSandboxConfig, isCompiledPolicy } from '../policy/compile.js';
@@ -43,6 +44,8 @@ export type { SessionIndex, SessionRecord, CommandRecord } from '../session/sess
 export { JsonlSessionIndex, type SessionSummary, type SessionLine } from './sessions/jsonl-session-index.js';
 
 let sharedPool: WorkerPool | undefined;
+/** One index per state folder, so the files it keeps open are bounded for the whole process. */
+const sharedIndexes = new Map<string, JsonlSessionIndex>();
 
 export interface SessionOptions {
   /** The pool whose workers run the commands; default one shared by the process's sessions (a worker per core). */
@@ -73,7 +76,7 @@ export async function saveSession(session: Session, file: string): Promise<void>
   const parts = await session.snapshotParts();
   const fd = openSync(file, 'w', 0o600);
   try {
-    for (const part of parts) for (let at = 0; at < part.length;) at += writeSync(fd, part, at, part.length - at);
+    for (const part of parts) writeAllSync(fd, part);
   } finally {
     closeSync(fd);
   }
@@ -95,10 +98,17 @@ export async function loadSession(file: string, policy: Policy | SandboxConfig, 
   }
 }
 
+function defaultIndex(): JsonlSessionIndex {
+  const folder = stateRoot();
+  let index = sharedIndexes.get(folder);
+  if (index === undefined) sharedIndexes.set(folder, (index = new JsonlSessionIndex(folder)));
+  return index;
+}
+
 function sessionParts(policy: Policy | SandboxConfig, options: SessionOptions): { compiled: Policy; runner: SessionRunner; index?: SessionIndex } {
   const compiled = isCompiledPolicy(policy) ? policy : compileSandboxConfig(policy, { file: '<api>', baseDir: cwd() });
   const pool = options.pool ?? (sharedPool ??= new WorkerPool());
-  const index = options.index === false ? undefined : (options.index ?? new JsonlSessionIndex(stateRoot()));
+  const index = options.index === false ? undefined : (options.index ?? defaultIndex());
   return { compiled, runner: (sessionPolicy, request) => pool.exec(sessionPolicy, request), ...(index !== undefined && { index }) };
 }
 

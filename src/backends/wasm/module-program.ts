@@ -33,14 +33,13 @@ export function moduleProgram(bytes: Uint8Array, name: string, store?: Instrumen
 
 /** A program posted from another thread, run here as it would have run there. */
 export function portableProgram(portable: PortableProgram): LoadedProgram {
-  const { name, module, memory, metered } = portable;
+  const { name, module, metered } = portable;
   const driver = reactorDriverFor(module);
-  const plain: GuestModule = { module, ...(memory !== undefined && { memory }) };
   return {
     name,
     kind: 'module',
     run: (ctx) =>
-      runModule(plain, driver, ctx, () => {
+      runModule(portable, driver, ctx, () => {
         if (metered === undefined) throw new Error(`${name} was posted without the metered variant its run needs`);
         return metered;
       }),

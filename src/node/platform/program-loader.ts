@@ -1,15 +1,10 @@
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { fileVersion } from '../host/file-version.js';
 import { GoodbotError } from '../../errors.js';
 import type { LoadedProgram } from '../../backends/wasm/loaded-program.js';
 import type { InstrumentedStore } from '../../backends/wasm/metered-module.js';
 import { moduleProgram } from '../../backends/wasm/module-program.js';
 import { detectProgramKind } from '../../backends/wasm/program-kind.js';
-
-/** A regular file's identity and version (device, inode, size, mtime), or undefined if it is not one. */
-export function fileVersion(path: string): string | undefined {
-  const stat = statSync(path, { bigint: true, throwIfNoEntry: false });
-  return stat?.isFile() ? `${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeNs}` : undefined;
-}
 
 /** Turns component bytes into a runnable program (transpiled, compiled, cached; STORE keeps its instrumented core modules). */
 export type ComponentLoader = (bytes: Uint8Array, name: string, store?: InstrumentedStore) => Promise<LoadedProgram>;

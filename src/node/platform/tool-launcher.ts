@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { fileVersion } from './program-loader.js';
+import { fileVersion } from '../host/file-version.js';
 import { join } from 'node:path';
 import { GoodbotError } from '../../errors.js';
 import type { ToolLaunch } from '../../backends/platform.js';

@@ -1,4 +1,5 @@
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
+import { writeAllSync } from '../platform/host-stdio.js';
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { GoodbotError } from '../../errors.js';
@@ -103,8 +104,8 @@ export class JsonlSessionIndex implements SessionIndex {
     try {
       const bytes = Buffer.from(`${JSON.stringify(line)}\n`);
       const fd = this.files.open(id, () => openSync(join(this.folder, `${id}.jsonl`), 'a', 0o600));
-      // O_APPEND: each write lands at the end; a short one (a full disk) continues from where it stopped.
-      for (let written = 0; written < bytes.length;) written += writeSync(fd, bytes, written);
+      // O_APPEND: each write lands at the end.
+      writeAllSync(fd, bytes);
       return Promise.resolve();
     } catch (error) {
       this.files.close(id);

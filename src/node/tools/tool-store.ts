@@ -3,6 +3,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GoodbotError } from '../../errors.js';
+import { fileVersion } from '../host/file-version.js';
 import type { ToolRecipe } from '../../tools/catalog.js';
 
 /** What a finished build wrote next to its outputs (`build.json`). */
@@ -29,7 +30,7 @@ export class ToolStore {
   readonly cacheDir: string;
   readonly sourcesDir: string;
   private readonly hashes = new Map<string, string>();
-  /** Build records read, with the version (inode, size, mtime) of the file they were read from. */
+  /** Build records read, with the version (see fileVersion) of the file they were read from. */
   private readonly records = new Map<string, { version: string; record: BuildRecord }>();
 
   constructor(options: { root?: string; cacheDir?: string } = {}) {
@@ -78,9 +79,8 @@ export class ToolStore {
     if (!this.hashes.has(recipe.name) && !existsSync(join(this.recipeDir(recipe), 'build.sh'))) return undefined;
     const file = join(this.buildDir(recipe), 'build.json');
     // Read again only when the file changed (a build writes a new one): a launch then costs one stat, not a read and parse.
-    const stat = statSync(file, { bigint: true, throwIfNoEntry: false });
-    if (stat === undefined) return undefined;
-    const version = `${stat.ino}:${stat.size}:${stat.mtimeNs}`;
+    const version = fileVersion(file);
+    if (version === undefined) return undefined;
     let read = this.records.get(file);
     if (read?.version !== version) {
       read = { version, record: JSON.parse(readFileSync(file, 'utf8')) as BuildRecord };
