@@ -17,6 +17,7 @@ export interface BenchResults {
   readonly startup: Timing[];
   readonly metering: { readonly overhead: MeteringOverhead; readonly overshoot: DeadlineOvershoot; readonly instrument: InstrumentTime[] };
   /** Absent when no Docker engine answered. */
+  /** Runs of `true` and `cat` on every backend, bubblewrap alone, sandbox-runtime and native spawns (absent in results before the namespace backend: Docker's `true` only). */
   readonly backends?: Timing[];
   readonly cold: Timing[];
   readonly throughput: ThroughputRow[];
@@ -51,6 +52,8 @@ export const targets = {
   rubyInstrumentMs: 1000,
   mcpRoundTripMs: 2,
   snapshot10MiBMs: 10,
+  namespaceMs: 10,
+  dockerVsNamespace: 15,
 } as const;
 
 /**
@@ -76,7 +79,9 @@ export function renderSections(results: BenchResults): Map<string, string> {
   sections.set('instrument', instrumentTable(results.metering.instrument));
   sections.set(
     'backends',
-    results.backends ? timingTable(results.backends, nativeRow(results.backends)) : 'No Docker engine answered: not measured.',
+    results.backends
+      ? timingTable(results.backends, (rows, row) => find(rows, row.name.includes('cat') ? 'native spawn of cat' : 'native spawn of /bin/true'))
+      : 'Not measured in this run.',
   );
   sections.set('cold', timingTable(results.cold, nativeRow(results.cold)));
   sections.set('throughput', throughputTable(results.throughput));
@@ -191,6 +196,27 @@ function headline(results: BenchResults): string {
         within(big.snapshotMs, big.loadMs),
       ]);
     }
+  }
+  const namespace = results.backends?.find((row) => row.name === 'goodbot namespace backend: cat 4 KiB');
+  if (namespace) {
+    const floor = results.backends!.find((row) => row.name === 'bubblewrap alone: cat 4 KiB');
+    rows.push([
+      'namespace backend: `cat` of 4 KiB from a zone, median',
+      ms(namespace.medianMs) + (floor ? ` (bubblewrap alone: ${ms(floor.medianMs)})` : ''),
+      `under ${targets.namespaceMs} ms`,
+      namespace.medianMs < targets.namespaceMs,
+    ]);
+    const docker = results.backends!.find((row) => row.name === 'goodbot docker backend: cat 4 KiB');
+    rows.push(
+      docker
+        ? [
+            'docker backend / namespace backend, `cat` of 4 KiB',
+            ratio(docker.medianMs / namespace.medianMs, 1),
+            `at least ${targets.dockerVsNamespace}x`,
+            docker.medianMs / namespace.medianMs >= targets.dockerVsNamespace,
+          ]
+        : ['docker backend / namespace backend, `cat` of 4 KiB', 'no Docker engine', `at least ${targets.dockerVsNamespace}x`, undefined],
+    );
   }
   const lines = ['| claim | measured | target | |', '| --- | ---: | --- | --- |'];
   for (const [claim, measured, target, met] of rows)

@@ -3,7 +3,6 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { toolsImage } from './docker-image.js';
-import type { Timing } from './interleaved.js';
 import { machineInfo } from './machine.js';
 import { chartOf, renderSections, updateDocument, type BenchResults } from './report.js';
 import type { SuiteName, suites } from './suite.js';
@@ -52,11 +51,8 @@ step('deadline overshoot');
 const overshoot = runSuite('overshoot', { quick });
 step('instrumenting the largest modules');
 const instrument = runSuite('instrument', { quick });
-let backends: Timing[] | undefined;
-if (dockerImage !== undefined) {
-  step('one run of a trivial tool on each backend');
-  backends = runSuite('backends', { rounds: quick ? 6 : 40 });
-}
+step('one run of a trivial and a small tool on each backend');
+const backends = runSuite('backends', { rounds: quick ? 8 : 60, root, docker: dockerImage !== undefined });
 step('cold runs from the command line');
 const cold = runSuite('cold', { rounds: quick ? 3 : 20, root });
 step('throughput');
@@ -80,7 +76,7 @@ const results: BenchResults = {
   latency,
   startup,
   metering: { overhead, overshoot, instrument },
-  ...(backends && { backends }),
+  backends,
   cold,
   throughput: rates,
   growth,

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { coldStart } from './cold-start.js';
-import { dockerLatency } from './docker-latency.js';
+import { backendLatency } from './backend-latency.js';
 import { execLatency } from './exec-latency.js';
 import { idleMemory } from './idle-memory.js';
 import { deadlineOvershoot, instrumentTimes, meteringOverhead } from './metering.js';
@@ -21,7 +21,7 @@ export const suites = {
   metering: meteringOverhead,
   overshoot: deadlineOvershoot,
   instrument: instrumentTimes,
-  backends: dockerLatency,
+  backends: backendLatency,
   cold: coldStart,
   throughput,
   growth: memoryGrowth,

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Sets up everything goodbot needs on a fresh Debian machine, idempotently:
 # Debian packages (clang + wasi-libc for the guests, chromium for the web
-# demo's tests), a running Docker engine, npm packages, the TypeScript build,
-# the fs-times addon, the test guests, the tool catalog and the Docker
-# backend's tools image. Each step is skipped when its result is already up
+# demo's tests), bubblewrap, a running Docker engine, npm packages, the
+# TypeScript build, the fs-times addon, the namespace backend's helpers, the
+# test guests, the tool catalog, the Docker backend's tools image and the
+# namespace backend's root filesystem. Each step is skipped when its result is already up
 # to date.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,6 +21,12 @@ need_debs clang lld llvm wasi-libc libclang-rt-dev-wasm32 gcc libc6-dev dpkg-dev
 # 1b. Headless Chromium for the web demo's end-to-end tests (test/web), driven
 #     by playwright-core; Debian's package, installed only when it is missing.
 [ -x /usr/bin/chromium ] || need_debs chromium
+
+# 1c. The namespace backend: bubblewrap, and libseccomp's static library for
+#     goodbot's launcher (step 6b), which builds the sandbox's seccomp filter.
+#     socat and ripgrep are what sandbox-runtime (npm @anthropic-ai/sandbox-runtime,
+#     the namespace backend's peer in the benchmarks) needs on the host.
+need_debs bubblewrap libseccomp-dev socat ripgrep
 
 # 2. The Docker backend: an engine (Debian's docker.io, unless one is installed
 #    already, e.g. Docker's own packages) and debootstrap, which builds its
@@ -85,6 +92,21 @@ if [ ! -f "$addon" ] || [ "$source_file" -nt "$addon" ]; then
   mv "$addon.tmp" "$addon"
 fi
 
+# 6b. The namespace backend's helpers (src/node/namespace/native), linked
+#     statically so their start costs no dynamic loading: ns-launcher (cgroup,
+#     idmapped zones, seccomp filter, user, then bwrap) and ns-init (the
+#     sandbox's first program).
+for helper in ns-launcher ns-init; do
+  helper_source=src/node/namespace/native/$helper.c
+  if [ ! -f ".cache/native/$helper" ] || [ "$helper_source" -nt ".cache/native/$helper" ]; then
+    step "building the namespace backend's $helper"
+    mkdir -p .cache/native
+    libs=; [ "$helper" = ns-launcher ] && libs=-lseccomp
+    cc -static -O2 -Wall -Werror "$helper_source" $libs -o ".cache/native/$helper.tmp"
+    mv ".cache/native/$helper.tmp" ".cache/native/$helper"
+  fi
+done
+
 # 7. Test and benchmark guests (our own C programs) -> .cache/guests/.
 step "building guests"
 node wasm-tools/build-guests.mjs
@@ -101,4 +123,9 @@ node dist/node/cli/main.js tools build --default
 #    About two minutes the first time; later runs only check that it is there.
 step "building the Docker tools image"
 node dist/node/cli/main.js docker build-image >/dev/null
+
+# 10. The namespace backend's root filesystem: the same userland, unpacked
+#     into .cache/rootfs (exported from the engine's image: seconds).
+step "unpacking the namespace backend's root filesystem"
+node dist/node/cli/main.js namespace build-rootfs >/dev/null
 step "setup done"

@@ -11,33 +11,43 @@ import { reportingAuthority, type Backend, type BackendJob, type RunOutcome } fr
 import { defaultPath } from './container.js';
 
 /**
- * A run in a hardened container, with the same policy, events, audit
+ * A run of a native program, in a hardened container (Docker) or in new
+ * Linux namespaces (bubblewrap), with the same policy, events, audit
  * records, statuses and exit codes as a WebAssembly run: the zones become
  * mounts, the environment is the policy's grant, and the limits that apply
- * to a container (timeout, memory, output, cancel) end it the same way.
+ * to a native process (timeout, memory, output, cancel) end it the same way.
  * Network grants are decided by the same gate as on the wasm backend, for
- * each request the container makes through its egress proxy.
+ * each request the sandbox makes through its egress proxy.
  * Fuel counts WebAssembly instructions and is refused here.
  */
 export class ContainerBackend implements Backend {
-  readonly name = 'docker';
-
-  constructor(private readonly platform: Platform) {}
+  constructor(
+    private readonly platform: Platform,
+    readonly name: 'docker' | 'namespace',
+  ) {}
 
   async run(job: BackendJob): Promise<RunOutcome> {
     const { runId, policy, request, reporter } = job;
     const platform = this.platform;
-    if (platform.runContainer === undefined) {
-      throw new GoodbotError('usage', 'this platform has no container backend', { hint: "use backend 'wasm'", field: 'sandbox.backend' });
+    const runNative = this.name === 'docker' ? platform.runContainer?.bind(platform) : platform.runNamespace?.bind(platform);
+    if (runNative === undefined) {
+      throw new GoodbotError('usage', `this platform has no ${this.name} backend`, { hint: "use backend 'wasm'", field: 'sandbox.backend' });
     }
     if (policy.limits.fuel !== undefined) {
-      throw new GoodbotError('policy', 'fuel counts WebAssembly instructions and cannot limit a container', {
+      throw new GoodbotError('policy', `fuel counts WebAssembly instructions and cannot limit a ${this.name} run`, {
         field: 'sandbox.limits.fuel',
         hint: 'limit the container with a timeout and memory instead',
       });
     }
+    const seeded = policy.zones.find((zone) => zone.kind === 'memory' && (Object.keys(zone.files ?? {}).length > 0 || (zone.dirs ?? []).length > 0));
+    if (seeded !== undefined) {
+      throw new GoodbotError('policy', `zone '${seeded.name}' has initial files, which the ${this.name} backend's tmpfs cannot hold`, {
+        field: `sandbox.zones[${policy.zones.indexOf(seeded)}].files`,
+        hint: 'put the files in a host folder zone',
+      });
+    }
     if (typeof request.program !== 'string') {
-      throw new GoodbotError('usage', 'a container runs a command by name, not WebAssembly bytes', {
+      throw new GoodbotError('usage', `the ${this.name} backend runs a command by name, not WebAssembly bytes`, {
         hint: "use backend 'wasm'",
         field: 'sandbox.backend',
       });
@@ -49,15 +59,15 @@ export class ContainerBackend implements Backend {
     const limiter = new RunLimiter(policy.limits, started, () => job.isCancelled());
     const stdin = readAll(request.stdin, limiter);
     const argv = [command, ...(request.args ?? [])];
-    reporter.started({ program: command, programKind: 'container', args: argv, backend: 'docker', env: Object.entries(env) });
+    reporter.started({ program: command, programKind: 'container', args: argv, backend: this.name, env: Object.entries(env) });
     for (const zone of policy.zones) reporter.zoneMounted(zone);
 
     const authority = reportingAuthority(reporter);
-    // No transport: the gate only decides; the Docker backend's egress proxy does the I/O.
+    // No transport: the gate only decides; the backend's egress proxy does the I/O.
     const network = policy.network.allow.length > 0 ? { gate: new NetworkGate(policy.network, authority, undefined), authority } : undefined;
     const outcome = limiter.checkCancelled()
       ? undefined
-      : await platform.runContainer({
+      : await runNative({
           runId,
           policy,
           argv,
@@ -83,9 +93,10 @@ export class ContainerBackend implements Backend {
       durationMs: performance.now() - started,
       denialCount: authority.denialCount,
       ...(limit && { limit: { kind: limit.limit, message: limit.message } }),
-      backend: 'docker',
+      backend: this.name,
       program: { name: command, kind: 'container' },
       ...(outcome && { image: outcome.image }),
+      ...(outcome?.resourceControl !== undefined && { resourceControl: outcome.resourceControl }),
     };
   }
 }

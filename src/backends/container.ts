@@ -6,7 +6,8 @@ import type { NetworkGate } from '../wasi/common/network-gate.js';
 /**
  * A run for a container backend, as the platform-neutral sandbox hands it
  * over: everything is already decided (environment, stdin, limits); the
- * platform only carries it out. Node implements it with Docker.
+ * platform only carries it out. Node implements it with Docker and with
+ * Linux namespaces (bubblewrap).
  */
 export interface ContainerJob {
   readonly runId: string;
@@ -33,6 +34,8 @@ export interface ContainerOutcome {
   readonly exitCode: number;
   /** The image the container ran. */
   readonly image: string;
+  /** How memory and processes were capped (namespace backend; a container always has its cgroup). */
+  readonly resourceControl?: 'cgroup-v2' | 'cgroup-v1' | 'rlimit';
 }
 
 /** The standard PATH, set in a container when the policy gives none (its entrypoint starts from an empty environment). */

@@ -43,6 +43,14 @@ export interface Platform {
   readonly audit?: AuditSink;
   /** Runs a command in a hardened container (the Docker backend); platforms without one omit it. */
   runContainer?(job: ContainerJob): Promise<ContainerOutcome>;
+  /** Runs a command in new Linux namespaces (the namespace backend); platforms without them omit it. */
+  runNamespace?(job: ContainerJob): Promise<ContainerOutcome>;
+  /**
+   * Which backend `auto` gives a program without a WebAssembly build: the
+   * namespace backend where it works on this machine, else Docker. Cheap
+   * (asked per run). Absent: Docker.
+   */
+  nativeBackend?(): 'namespace' | 'docker';
   /**
    * Opens a run's way to the host network (called on the run's first
    * network request; the run closes it when it ends). Platforms without a

@@ -25,10 +25,17 @@ export interface RunResult {
   /** Instructions the guest executed, when the run was metered (fuel or timeout). */
   readonly fuelConsumed?: number;
   /** Which backend ran it (`auto` chooses per program). */
-  readonly backend: 'wasm' | 'docker';
+  readonly backend: 'wasm' | 'docker' | 'namespace';
   readonly program: { readonly name: string; readonly kind: 'module' | 'component' | 'container' | 'shell' };
-  /** The container image (Docker backend). */
+  /** The container image (Docker backend), or the image whose userland ran (namespace backend). */
   readonly image?: string;
+  /**
+   * How the namespace backend capped memory and processes: a cgroup (v2 or
+   * v1), or rlimits where this machine gives goodbot no cgroup (then the
+   * memory cap is on address space, and a hog ends with an allocation
+   * failure, not `memory-limit`).
+   */
+  readonly resourceControl?: 'cgroup-v2' | 'cgroup-v1' | 'rlimit';
   /** A run that carried a session's state: the state after it (see `ExecRequest.session`). */
   readonly session?: SessionCarry;
 }

@@ -82,7 +82,7 @@ function checkAllowNetFlags(values: readonly string[]): void {
   });
 }
 
-const backends: readonly string[] = ['wasm', 'docker', 'auto'] satisfies readonly BackendName[];
+const backends: readonly string[] = ['wasm', 'docker', 'namespace', 'auto'] satisfies readonly BackendName[];
 
 const limitFlagNames = { timeout: '--timeout', memory: '--memory', maxOutput: '--max-output' } as const;
 

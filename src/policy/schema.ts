@@ -53,9 +53,11 @@ export const zoneSchema = z.strictObject({
 export const sandboxSchema = z.strictObject({
   /**
    * `wasm` (default): WebAssembly only. `docker`: a hardened container.
-   * `auto`: the catalog's WebAssembly build when there is one, else a container.
+   * `namespace`: Linux namespaces through bubblewrap, no daemon.
+   * `auto`: the catalog's WebAssembly build when there is one, else the
+   * namespace backend where bubblewrap works on the machine, else a container.
    */
-  backend: z._default(z.enum(['wasm', 'docker', 'auto']), 'wasm'),
+  backend: z._default(z.enum(['wasm', 'docker', 'namespace', 'auto']), 'wasm'),
   /** A fixed clock and seeded random bytes, so a run repeats exactly (and uses the same fuel). */
   deterministic: z._default(z.union([z.boolean(), z.strictObject({ seed: z.int().check(z.nonnegative()) })]), false),
   /** Mounted in order, as preopens 3, 4, …; absent: the guest sees no files at all. */

@@ -21,7 +21,7 @@ export interface Policy {
   readonly cwd?: string;
 }
 
-export type BackendName = 'wasm' | 'docker' | 'auto';
+export type BackendName = 'wasm' | 'docker' | 'namespace' | 'auto';
 
 export type ZoneAccess = 'ro' | 'rw';
 

@@ -1,7 +1,7 @@
 import type { Backend } from '../backends/backend.js';
 import type { ExecRequest } from '../backends/exec-request.js';
 import type { Platform } from '../backends/platform.js';
-import { chooseBackend, platformBackends, type BackendName } from '../backends/registry.js';
+import { chooseBackend, dockerOnly, platformBackends, type BackendName, type NativeBackend } from '../backends/registry.js';
 import type { Policy } from '../policy/types.js';
 import { runsInWebAssembly } from '../shell/command-names.js';
 import { ShellBackend } from '../shell/shell-backend.js';
@@ -10,16 +10,20 @@ import { findTool, isShellCommand } from '../tools/catalog.js';
 /**
  * Which backend runs REQUEST under the policy's `backend`. With `auto`, a
  * shell (`sh`, `bash`) runs in WebAssembly when every command of its line
- * is a builtin, a function it defines or a catalog tool, and in a
- * container otherwise (see `runsInWebAssembly`); any other program as
- * {@link chooseBackend} says.
+ * is a builtin, a function it defines or a catalog tool, and on NATIVE
+ * (the platform's backend for native programs) otherwise (see
+ * `runsInWebAssembly`); any other program as {@link chooseBackend} says.
  */
-export function backendNameFor(policy: Policy, request: Pick<ExecRequest, 'program' | 'args'>): BackendName {
+export function backendNameFor(
+  policy: Policy,
+  request: Pick<ExecRequest, 'program' | 'args'>,
+  native: () => NativeBackend = dockerOnly,
+): BackendName {
   const { program } = request;
   if (policy.backend === 'auto' && typeof program === 'string' && isShellCommand(program)) {
-    return runsInWebAssembly(request.args ?? [], (name) => findTool(name) !== undefined) ? 'wasm' : 'docker';
+    return runsInWebAssembly(request.args ?? [], (name) => findTool(name) !== undefined) ? 'wasm' : native();
   }
-  return chooseBackend(policy.backend, program);
+  return chooseBackend(policy.backend, program, native);
 }
 
 /**
@@ -31,13 +35,13 @@ export class RunBackends {
   private readonly backends: Readonly<Record<BackendName, Backend>>;
   private readonly shell: Backend;
 
-  constructor(platform: Platform) {
+  constructor(private readonly platform: Platform) {
     this.backends = platformBackends(platform);
     this.shell = new ShellBackend(platform);
   }
 
   for(policy: Policy, request: Pick<ExecRequest, 'program' | 'args'>): Backend {
-    const name = backendNameFor(policy, request);
+    const name = backendNameFor(policy, request, () => this.platform.nativeBackend?.() ?? 'docker');
     return name === 'wasm' && typeof request.program === 'string' && isShellCommand(request.program) ? this.shell : this.backends[name];
   }
 }

@@ -81,11 +81,15 @@ export class Session {
   ) {
     if (!isSessionId(id))
       throw new GoodbotError('usage', `'${id}' is not a session id: use letters, digits, - and _ (at most 128)`, { field: 'id', path: id });
-    if (policy.backend === 'docker') {
-      throw new GoodbotError('policy', "a session runs its commands in goodbot's shell on WebAssembly; this policy asks for Docker", {
-        field: 'sandbox.backend',
-        hint: "use backend 'wasm' or 'auto' for sessions",
-      });
+    if (policy.backend === 'docker' || policy.backend === 'namespace') {
+      throw new GoodbotError(
+        'policy',
+        `a session runs its commands in goodbot's shell on WebAssembly; this policy asks for the ${policy.backend} backend`,
+        {
+          field: 'sandbox.backend',
+          hint: "use backend 'wasm' or 'auto' for sessions",
+        },
+      );
     }
     this.current = start?.state ?? { cwd: policy.cwd ?? '/', zones: {} };
     const startedAt = new Date().toISOString();

@@ -22,7 +22,7 @@ export const importRules: ImportRules = {
     { name: 'session', modules: ['src/session/'] },
     { name: 'workers', modules: ['src/node/workers/'] },
     { name: 'platforms', modules: ['src/node/platform/', 'src/browser/'] },
-    { name: 'docker', modules: ['src/node/docker/'] },
+    { name: 'native backends', modules: ['src/node/docker/', 'src/node/namespace/'] },
     { name: 'tool store', modules: ['src/node/tools/'] },
     { name: 'node services', modules: ['src/node/zones/', 'src/node/network/', 'src/node/audit/', 'src/node/policy/'] },
     { name: 'node host', modules: ['src/node/host/'] },

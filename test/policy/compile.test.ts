@@ -98,7 +98,7 @@ describe('compiling a policy', () => {
     ["a container memory below Docker's minimum", { docker: { memory: '1MiB' } }, 'sandbox.docker.memory', /6MiB minimum/],
     ['a container without CPUs', { docker: { cpus: 0 } }, 'sandbox.docker.cpus', /expected number to be >0/],
     ['an unknown docker setting', { docker: { privileged: true } }, 'sandbox.docker', /privileged/],
-    ['an unknown backend', { backend: 'vm' }, 'sandbox.backend', /"wasm"\|"docker"\|"auto"/],
+    ['an unknown backend', { backend: 'vm' }, 'sandbox.backend', /"wasm"\|"docker"\|"namespace"\|"auto"/],
   ];
   for (const [what, sandbox, field, message] of cases) {
     it(`rejects ${what}, naming the field`, () => {

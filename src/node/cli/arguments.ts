@@ -131,15 +131,18 @@ function usage(message: string, field: string): never {
 export const execHelp = `usage: goodbot exec [OPTIONS] [--] PROGRAM [ARGS...]
 
 Runs PROGRAM (a .wasm core module or component, or a catalog tool name) in
-the sandbox, with exactly the capabilities the policy grants. On the Docker
-backend PROGRAM is a command in the container image (git, make, python3…).
+the sandbox, with exactly the capabilities the policy grants. On the
+namespace and Docker backends PROGRAM is a command of the tools image's
+userland (git, make, python3…).
 goodbot's options go before PROGRAM: every word after it is the guest's
 (\`goodbot exec jq --timeout 5\` hands --timeout to jq, and sets no limit).
 
 options:
-  --backend=NAME          wasm (default): WebAssembly only; docker: a hardened
-                          container; auto: the catalog's WebAssembly build when
-                          there is one, else a container
+  --backend=NAME          wasm (default): WebAssembly only; namespace: Linux
+                          namespaces through bubblewrap (no daemon); docker: a
+                          hardened container; auto: the catalog's WebAssembly
+                          build when there is one, else namespace where it
+                          works here (goodbot doctor), else docker
   --policy FILE           policy file (YAML or JSON, see docs/policy.md)
   --dir HOST::GUEST[:ro|:rw]
                           mount a host folder at GUEST (read-write unless :ro;
@@ -151,9 +154,10 @@ options:
   --allow-net HOST:PORT   add a network.allow entry: api.example.com:443,
                           *.example.org:443, 10.0.0.0/8:5432, [::1]:8080; PORT
                           is a number, FROM-TO or *; repeatable (components on
-                          the wasm backend; on the docker backend the
-                          container's HTTP clients, through goodbot's egress
-                          proxy, which needs goodbot to run as root)
+                          the wasm backend; on the namespace and docker
+                          backends the sandbox's HTTP clients, through
+                          goodbot's egress proxy; docker's needs goodbot to
+                          run as root)
   --json                  print one JSON result object instead of streaming output
   --build                 build PROGRAM first if it is a catalog tool not yet built
   --fuel N                stop after N counted instructions (status fuel-exhausted)
@@ -177,15 +181,17 @@ commands:
   exec      run a program in the sandbox (goodbot exec --help)
   tools     list, build and describe the tool catalog (goodbot tools --help)
   docker    build the container image of the Docker backend (goodbot docker --help)
-  doctor    check the Docker engine and remove orphaned goodbot containers
+  namespace unpack the namespace backend's root filesystem (goodbot namespace --help)
+  doctor    say which native backends work here, remove what dead runs left
   mcp       serve a sandbox session over MCP on stdin/stdout (goodbot mcp --help)
   serve     serve sandbox sessions over MCP on HTTP (goodbot serve --help)
   sessions  list recorded sessions, or show one's commands (goodbot sessions --help)
 
 goodbot runs tools as WebAssembly inside Node, with exactly the capabilities a
 policy grants: zones (folders), environment variables, and nothing else. Tools
-without a WebAssembly build run in a hardened Docker container under the same
-policy (goodbot exec --backend=docker).`;
+without a WebAssembly build run under the same policy in Linux namespaces
+(goodbot exec --backend=namespace) or a hardened Docker container
+(--backend=docker).`;
 
 export const toolsHelp = `usage: goodbot tools <command>
 

@@ -1,13 +1,21 @@
 import { engineStatus, dockerEngine } from '../docker/engine.js';
-import { toolsImageRef } from '../docker/image.js';
+import { toolsImageRef } from '../docker/image-ref.js';
 import { removeOrphanFirewallRules } from '../docker/host-firewall.js';
 import { removeOrphanContainers, removeOrphanNetworks } from '../docker/orphans.js';
 import { GoodbotError } from '../../errors.js';
 import { reportFailure } from './command-failure.js';
+import { namespaceAvailability } from '../namespace/availability.js';
+import { namespaceTools } from '../namespace/namespace-tools.js';
+import { cgroupSite, removeOrphanCgroups } from '../namespace/run-cgroup.js';
+import { verifyToolsRootfs } from '../namespace/tools-rootfs.js';
 
 export const doctorHelp = `usage: goodbot doctor
 
-Checks what the Docker backend needs and cleans up after it:
+Checks which native backends work here, and cleans up after them:
+  namespace    whether the namespace backend works: bubblewrap, goodbot's
+               helpers, user namespaces, and the root filesystem (checked
+               against the digest recorded when it was unpacked); how it caps
+               memory and processes (a cgroup v2 or v1, else rlimits)
   engine       whether a Docker engine answers on its socket ($DOCKER_HOST, or
                /var/run/docker.sock), and its version
   tools image  whether the engine has the current tools image
@@ -16,7 +24,7 @@ Checks what the Docker backend needs and cleans up after it:
                those that have exited
 
 Exit status: 0 when the engine answers, 125 when it does not (with how to
-start one).`;
+start one); the namespace lines say whether that backend works either way.`;
 
 /** `goodbot doctor`: returns the process exit status. */
 export async function doctorCommand(args: string[]): Promise<number> {
@@ -26,11 +34,31 @@ export async function doctorCommand(args: string[]): Promise<number> {
   }
   try {
     if (args.length > 0) throw new GoodbotError('usage', `goodbot doctor takes no arguments (got ${args[0]})`, { hint: 'see goodbot doctor --help' });
+    checkNamespace();
     await checkEngine();
     return 0;
   } catch (error) {
     return reportFailure(error);
   }
+}
+
+function checkNamespace(): void {
+  const availability = namespaceAvailability();
+  if (!availability.works) {
+    report('namespace', `does not work: ${availability.reason}${availability.hint === undefined ? '' : ` (${availability.hint})`}`);
+    return;
+  }
+  const tools = namespaceTools();
+  try {
+    verifyToolsRootfs(tools.rootfs);
+  } catch (error) {
+    report('namespace', `does not work: ${(error as GoodbotError).message} (${(error as GoodbotError).hint})`);
+    return;
+  }
+  const site = cgroupSite();
+  const control = site === undefined ? 'rlimits (no cgroup goodbot may make here)' : `a cgroup v${site.version} per run`;
+  report('namespace', `works (${tools.bwrap}, root filesystem ${tools.rootfs.ref} verified; memory and processes capped by ${control})`);
+  for (const dir of removeOrphanCgroups()) report('orphans', `removed the cgroup ${dir}: its run's process is gone`);
 }
 
 async function checkEngine(): Promise<void> {

@@ -1,6 +1,7 @@
 import { isatty } from 'node:tty';
 import { JsonlAuditFile } from '../audit/jsonl-file.js';
 import { backendNameFor } from '../../run/run-backends.js';
+import { nativeBackend } from '../namespace/availability.js';
 import { exitStatusFor } from '../../errors.js';
 import { createNodePlatform } from '../platform/node-platform.js';
 import { policyFromCommandLine } from '../policy/load-file.js';
@@ -51,11 +52,11 @@ export async function execCommand(argv: readonly string[]): Promise<number> {
         terminal: { stdin: isatty(0), stdout: isatty(1), stderr: isatty(2) },
       }),
     });
-    // A container run leaves this thread free: Ctrl-C stops and removes the
-    // container (status cancelled) instead of leaving it to goodbot doctor.
+    // A native run leaves this thread free: Ctrl-C stops it and removes its
+    // container or cgroup (status cancelled) instead of leaving them behind.
     // A WebAssembly run keeps the default, which ends the process at once.
     const interrupt = () => run.cancel();
-    if (backendNameFor(policy, options) === 'docker') process.once('SIGINT', interrupt);
+    if (backendNameFor(policy, options, nativeBackend) !== 'wasm') process.once('SIGINT', interrupt);
     const result = await run.result.finally(() => process.off('SIGINT', interrupt));
     if (json) printJson(resultJson(result));
     else if (isatty(2)) {

@@ -25,6 +25,7 @@ async function main(argv: string[]): Promise<number> {
   // Each command's modules load only when it runs: a cold `goodbot exec` pays for nothing else.
   if (command === 'tools') return (await import('./tools.js')).toolsCommand(rest);
   if (command === 'docker') return (await import('./docker.js')).dockerCommand(rest);
+  if (command === 'namespace') return (await import('./namespace.js')).namespaceCommand(rest);
   if (command === 'doctor') return (await import('./doctor.js')).doctorCommand(rest);
   if (command === 'mcp') return (await import('./mcp.js')).mcpCommand(rest);
   if (command === 'serve') return (await import('./serve.js')).serveCommand(rest);

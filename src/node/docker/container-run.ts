@@ -4,14 +4,16 @@ import { Writable } from 'node:stream';
 import { GoodbotError } from '../../errors.js';
 import { containerStopGraceMs as stopGraceMs, type ContainerJob, type ContainerOutcome } from '../../backends/container.js';
 import { containerOptions } from './container-config.js';
-import { dockerEngine, engineSocket, engineStatus } from './engine.js';
-import { toolsImageRef } from './image.js';
+import { dockerEngine, engineStatus } from './engine.js';
+import { engineSocket } from './engine-socket.js';
+import { toolsImageRef } from './image-ref.js';
 import { containerUser } from './container-user.js';
 import { createEgressNetwork, removeEgressNetwork, type EgressNetwork } from './egress-network.js';
 import { EgressProxy } from './egress-proxy.js';
 import { closeHostToBridge, type HostFirewall } from './host-firewall.js';
 import { ContainerMounts } from './mount-guard.js';
 import { RunFiles } from './run-files.js';
+import { proxyEnvironment } from './proxy-environment.js';
 import { defaultDescriptorLimit } from '../../zones/descriptor-budget.js';
 
 /** How often a running container's run is asked whether it was cancelled. */
@@ -41,13 +43,6 @@ async function runWithMounts(job: ContainerJob, engine: Docker, image: string, m
   const { policy, limiter } = job;
   const binds = mounts.binds;
   const memoryZones = policy.zones.filter((zone) => zone.kind === 'memory');
-  const withFiles = memoryZones.find((zone) => Object.keys(zone.files ?? {}).length > 0 || (zone.dirs ?? []).length > 0);
-  if (withFiles !== undefined) {
-    throw new GoodbotError('policy', `zone '${withFiles.name}' has initial files, which a container's tmpfs cannot hold`, {
-      field: `sandbox.zones[${policy.zones.indexOf(withFiles)}].files`,
-      hint: 'put the files in a host folder zone',
-    });
-  }
   const user = containerUser(binds);
   let files: RunFiles | undefined;
   let network: EgressNetwork | undefined;
@@ -59,7 +54,7 @@ async function runWithMounts(job: ContainerJob, engine: Docker, image: string, m
     let env = job.env;
     if (job.network !== undefined) {
       network = await createEgressNetwork(engine, job.runId);
-      proxy = await EgressProxy.start({ ...job.network, listenAddress: network.gateway, clientSubnet: network.subnet });
+      proxy = await EgressProxy.start({ ...job.network, listen: { address: network.gateway, clientSubnet: network.subnet } });
       firewall = await closeHostToBridge({ runId: job.runId, bridge: network.bridge, proxyAddress: network.gateway, proxyPort: proxy.port });
       env = { ...env, ...proxyEnvironment(proxy.url) };
     }
@@ -167,9 +162,4 @@ async function runWithMounts(job: ContainerJob, engine: Docker, image: string, m
     await Promise.all([proxy?.close(), firewall?.remove(), network && removeEgressNetwork(engine, network).catch(() => {})]);
     files?.remove();
   }
-}
-
-/** The variables that send a container's HTTP clients (curl, wget, pip, git…) through the proxy at URL. */
-export function proxyEnvironment(url: string): Record<string, string> {
-  return { HTTP_PROXY: url, HTTPS_PROXY: url, ALL_PROXY: url, http_proxy: url, https_proxy: url, all_proxy: url };
 }

@@ -13,10 +13,12 @@ export interface EgressProxyOptions {
   readonly gate: NetworkGate;
   /** The gate's authority, for the reason a refusal gives the client. */
   readonly authority: Authority;
-  /** The address to listen on: the internal network's gateway, the host's side of it. */
-  readonly listenAddress: string;
-  /** The network's subnet (CIDR): a connection from anywhere else is closed unanswered. */
-  readonly clientSubnet: string;
+  /**
+   * Where to listen: the internal network's gateway (the host's side of
+   * it) and the network's subnet (CIDR: a connection from anywhere else is
+   * closed unanswered); or a Unix socket that only the run can reach.
+   */
+  readonly listen: { readonly address: string; readonly clientSubnet: string } | { readonly socketPath: string };
   /** All addresses of NAME; the system resolver by default. */
   readonly resolve?: (name: string) => Promise<string[]>;
 }
@@ -43,7 +45,7 @@ export class EgressProxy {
   private readonly sockets = new Set<Duplex>();
   private closed = false;
   private readonly resolve: (name: string) => Promise<string[]>;
-  private readonly subnet: [ipaddr.IPv4 | ipaddr.IPv6, number];
+  private readonly subnet: [ipaddr.IPv4 | ipaddr.IPv6, number] | undefined;
 
   private constructor(
     private readonly server: Server,
@@ -53,19 +55,25 @@ export class EgressProxy {
     readonly port: number,
   ) {
     this.resolve = options.resolve ?? resolveAll;
-    this.subnet = ipaddr.parseCIDR(options.clientSubnet);
+    this.subnet = 'clientSubnet' in options.listen ? ipaddr.parseCIDR(options.listen.clientSubnet) : undefined;
   }
 
-  /** Starts a proxy on OPTIONS.listenAddress, on a port the system picks. */
+  /** Starts a proxy on OPTIONS.listen (an address: on a port the system picks; its URL then names it). */
   static async start(options: EgressProxyOptions): Promise<EgressProxy> {
     const server = createServer();
+    const { listen } = options;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen({ host: options.listenAddress, port: 0, exclusive: true }, () => resolve());
+      if ('socketPath' in listen) server.listen({ path: listen.socketPath, exclusive: true }, () => resolve());
+      else server.listen({ host: listen.address, port: 0, exclusive: true }, () => resolve());
     });
-    const { port } = server.address() as { port: number };
-    const host = options.listenAddress.includes(':') ? `[${options.listenAddress}]` : options.listenAddress;
-    const proxy = new EgressProxy(server, options, `http://${host}:${port}`, port);
+    let url = `unix:${'socketPath' in listen ? listen.socketPath : ''}`;
+    let port = 0;
+    if ('address' in listen) {
+      port = (server.address() as { port: number }).port;
+      url = `http://${listen.address.includes(':') ? `[${listen.address}]` : listen.address}:${port}`;
+    }
+    const proxy = new EgressProxy(server, options, url, port);
     server.on('connection', (socket: Socket) => proxy.admit(socket));
     server.on('request', (req: IncomingMessage, res: ServerResponse) => void proxy.forward(req, res));
     server.on('connect', (req: IncomingMessage, socket: Duplex, head: Buffer) => void proxy.tunnel(req, socket, head));
@@ -97,10 +105,11 @@ export class EgressProxy {
     socket.on('error', () => socket.destroy());
   }
 
-  /** Serves only clients on the run's network. */
+  /** Serves only clients on the run's network (on a Unix socket: whoever reached it, which only the run can). */
   private admit(socket: Socket): void {
+    const subnet = this.subnet;
     const from = socket.remoteAddress === undefined ? undefined : ipaddr.process(socket.remoteAddress);
-    if (from === undefined || from.kind() !== this.subnet[0].kind() || !from.match(this.subnet)) {
+    if (subnet !== undefined && (from === undefined || from.kind() !== subnet[0].kind() || !from.match(subnet))) {
       socket.destroy();
       return;
     }

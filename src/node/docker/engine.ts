@@ -1,16 +1,10 @@
 import Docker from 'dockerode';
 import { GoodbotError } from '../../errors.js';
+import { engineSocket } from './engine-socket.js';
 
 /** Labels on every container goodbot creates: which run, which host process (for orphan cleanup). */
 export const RUN_LABEL = 'goodbot.run';
 export const PID_LABEL = 'goodbot.pid';
-
-/** The engine's socket: `$DOCKER_HOST` (unix://…) when set, else the default. */
-export function engineSocket(env: NodeJS.ProcessEnv = process.env): string {
-  const host = env['DOCKER_HOST'];
-  if (host?.startsWith('unix://')) return host.slice('unix://'.length);
-  return '/var/run/docker.sock';
-}
 
 let shared: Docker | undefined;
 

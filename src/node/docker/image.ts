@@ -1,34 +1,19 @@
 import type Docker from 'dockerode';
-import { createHash } from 'node:crypto';
-import { mkdirSync, rmSync } from 'node:fs';
+import { createReadStream, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { GoodbotError } from '../../errors.js';
 import { withBuildLock } from '../tools/build-lock.js';
 import { buildScriptFailure, formatSeconds, runBuildScript } from '../tools/build-script.js';
-import { hashFilesUnder } from '../tools/tool-store.js';
 import { dockerEngine, engineStatus } from './engine.js';
-
-/** The repository of goodbot's tools image; its tag is the hash of the image's recipe. */
-export const TOOLS_IMAGE_REPO = 'goodbot/tools';
+import { findToolsRootfs, rootfsCacheDir, unpackToolsRootfs, type ToolsRootfs } from '../namespace/tools-rootfs.js';
+import { TOOLS_IMAGE_DIR, TOOLS_IMAGE_REPO, toolsImageCacheDir, toolsImageRef } from './image-ref.js';
 
 const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
-/** The tools image's recipe: `build.sh` and `packages.txt`. */
-export const TOOLS_IMAGE_DIR = join(packageRoot, 'wasm-tools', 'images', 'tools');
-
 /** Settings the imported root filesystem gets, as Dockerfile instructions. */
 const imageConfig = ['ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'ENV LANG=C.UTF-8', 'CMD ["/bin/bash"]'];
-
-/**
- * `goodbot/tools:<first 16 hex digits of the sha256 over the files of
- * IMAGE_DIR>`: a changed package list or build script is another image.
- */
-export function toolsImageRef(imageDir: string = TOOLS_IMAGE_DIR): string {
-  const hash = createHash('sha256');
-  hashFilesUnder(hash, imageDir);
-  return `${TOOLS_IMAGE_REPO}:${hash.digest('hex').slice(0, 16)}`;
-}
 
 /** Whether the engine has an image named REF. */
 export async function imageExists(ref: string, engine: Docker = dockerEngine()): Promise<boolean> {
@@ -63,7 +48,7 @@ export async function ensureToolsImage(options: EnsureToolsImageOptions = {}): P
     say(`${ref} is up to date`);
     return ref;
   }
-  const cacheDir = join(packageRoot, '.cache', 'images', 'tools');
+  const cacheDir = toolsImageCacheDir;
   mkdirSync(cacheDir, { recursive: true });
   return withBuildLock(
     join(cacheDir, 'build.lock'),
@@ -81,10 +66,33 @@ export async function ensureToolsImage(options: EnsureToolsImageOptions = {}): P
 }
 
 async function buildToolsImage(engine: Docker, ref: string, cacheDir: string, say: (line: string) => void): Promise<void> {
+  const started = performance.now();
+  await withRootfsTarball(cacheDir, ref, say, async (tarball) => {
+    say(`importing the root filesystem into the engine as ${ref}`);
+    await importRootfs(engine, tarball, ref);
+    if (!(await imageExists(ref, engine))) {
+      throw new GoodbotError('engine', `the engine accepted the image but has no ${ref} afterwards`, { path: ref });
+    }
+    // The namespace backend runs the same userland: unpack it now rather than build it again.
+    await unpackToolsRootfs(ref, createReadStream(tarball), say);
+  });
+  say(`built in ${formatSeconds((performance.now() - started) / 1000)}`);
+}
+
+/**
+ * Builds the tools image's root filesystem (`build.sh`: debootstrap from
+ * apt's mirror, minutes) as a tarball in CACHE_DIR, and hands it to USE;
+ * the tarball and the build's scratch are removed afterwards.
+ */
+export async function withRootfsTarball(
+  cacheDir: string,
+  ref: string,
+  say: (line: string) => void,
+  use: (tarball: string) => Promise<void>,
+): Promise<void> {
   const out = join(cacheDir, `out-${process.pid}`);
   const work = join(cacheDir, `work-${process.pid}`);
   const logPath = join(cacheDir, 'build.log');
-  const started = performance.now();
   try {
     for (const dir of [out, work]) {
       rmSync(dir, { recursive: true, force: true });
@@ -101,15 +109,10 @@ async function buildToolsImage(engine: Docker, ref: string, cacheDir: string, sa
       logPath,
       say,
       heartbeatSeconds: 30,
-      started,
+      started: performance.now(),
     });
     if (code !== 0) throw buildScriptFailure('the tools image', code, logPath, `read the whole log in ${logPath}`);
-    say(`importing the root filesystem into the engine as ${ref}`);
-    await importRootfs(engine, join(out, 'rootfs.tar'), ref);
-    if (!(await imageExists(ref, engine))) {
-      throw new GoodbotError('engine', `the engine accepted the image but has no ${ref} afterwards`, { path: ref });
-    }
-    say(`built in ${formatSeconds((performance.now() - started) / 1000)}`);
+    await use(join(out, 'rootfs.tar'));
   } finally {
     rmSync(out, { recursive: true, force: true });
     rmSync(work, { recursive: true, force: true });
@@ -156,4 +159,52 @@ function engineFailure(message: string, cause: unknown): GoodbotError {
     hint: 'check the engine with goodbot doctor',
     cause,
   });
+}
+
+/**
+ * The namespace backend's root filesystem for the current tools image,
+ * unpacked into the cache unless it is there already: exported from the
+ * engine when it has the image (seconds), else built (minutes, no engine
+ * needed). One process makes it at a time; the others wait for its result.
+ */
+export async function ensureToolsRootfs(options: EnsureToolsImageOptions = {}): Promise<ToolsRootfs> {
+  const ref = toolsImageRef();
+  const say = (line: string) => options.onProgress?.(`[rootfs] ${line}`);
+  const current = () => (options.force === true ? undefined : findToolsRootfs(ref));
+  const found = current();
+  if (found !== undefined) {
+    say(`${ref} is unpacked`);
+    return found;
+  }
+  mkdirSync(rootfsCacheDir, { recursive: true });
+  return withBuildLock(
+    join(rootfsCacheDir, 'build.lock'),
+    async () => {
+      const meanwhile = current();
+      if (meanwhile !== undefined) return meanwhile;
+      const engine = dockerEngine();
+      const fromEngine = await engineStatus(engine).then(
+        () => imageExists(ref, engine),
+        () => false,
+      );
+      if (fromEngine) return exportRootfs(engine, ref, say);
+      let unpacked: ToolsRootfs | undefined;
+      await withRootfsTarball(toolsImageCacheDir, ref, say, async (tarball) => {
+        unpacked = await unpackToolsRootfs(ref, createReadStream(tarball), say);
+      });
+      return unpacked!;
+    },
+    (owner) => say(`waiting for process ${owner}, which is unpacking the root filesystem`),
+  );
+}
+
+/** Unpacks the engine's image REF (through a container made, never started, and removed). */
+async function exportRootfs(engine: Docker, ref: string, say: (line: string) => void): Promise<ToolsRootfs> {
+  say(`exporting ${ref} from the engine`);
+  const container = await engine.createContainer({ Image: ref, Cmd: ['/bin/true'], NetworkDisabled: true });
+  try {
+    return await unpackToolsRootfs(ref, (await container.export()) as unknown as Readable, say);
+  } finally {
+    await container.remove({ force: true }).catch(() => {});
+  }
 }

@@ -113,6 +113,11 @@ export class ContainerMounts {
     }
   }
 
+  /** The held sources' descriptors, in the order of {@link binds}. */
+  get descriptors(): readonly number[] {
+    return this.fds;
+  }
+
   /** Lets go of the held sources (once the container runs, or when the run ends). */
   close(): void {
     for (const fd of this.fds) closeSync(fd);

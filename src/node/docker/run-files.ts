@@ -89,7 +89,7 @@ function makeGate(path: string, user: ContainerUser): number {
 }
 
 /** The folder of this user's run folders, made 0700 if missing; refused if it is not a folder of the user's own, closed to others. */
-function privateParent(): string {
+export function privateParent(): string {
   const dir = privateRunsDir();
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const stat = lstatSync(dir);

@@ -6,6 +6,7 @@ import { ProgramLoader } from './program-loader.js';
 import { BrokerTransport } from '../network/broker-transport.js';
 import type { Platform } from '../../backends/platform.js';
 import { ToolLauncher } from './tool-launcher.js';
+import { nativeBackend } from '../namespace/availability.js';
 import { ToolStore } from '../tools/tool-store.js';
 import type { ZoneSpec } from '../../policy/types.js';
 import { HostClock } from '../../limits/clock.js';
@@ -53,6 +54,8 @@ export function createNodePlatform(options: NodePlatformOptions = {}): Platform 
     ...(options.audit !== undefined && { audit: options.audit }),
     // Loaded on first use: the Docker client is a large module tree that WebAssembly runs never need.
     runContainer: async (job) => (await import('../docker/container-run.js')).runContainer(job, undefined, toolDirs),
+    runNamespace: async (job) => (await import('../namespace/namespace-run.js')).runNamespace(job, toolDirs),
+    nativeBackend,
     openNetwork: () => new BrokerTransport(),
     createClock: () => new HostClock(),
     random: secureRandom,

@@ -5,6 +5,7 @@ import type { Worker } from 'node:worker_threads';
 import type { AuditSink } from '../../audit/events.js';
 import { unboundedWait, type Backend, type BackendJob, type RunOutcome, type RunStart } from '../../backends/backend.js';
 import { backendNameFor } from '../../run/run-backends.js';
+import { nativeBackend } from '../namespace/availability.js';
 import { containerStopGraceMs } from '../../backends/container.js';
 import { detectProgramKind } from '../../backends/wasm/program-kind.js';
 import { ExitStatus, GoodbotError, type ErrorKind } from '../../errors.js';
@@ -196,7 +197,7 @@ export class WorkerPool {
       const timeout = policy.limits.timeoutMs;
       if (timeout !== undefined) {
         // A container gets SIGTERM at its deadline and SIGKILL after a grace period; the worker waits for that.
-        const grace = this.graceMs + (backendNameFor(policy, entry.request) === 'docker' ? containerStopGraceMs + 1000 : 0);
+        const grace = this.graceMs + (backendNameFor(policy, entry.request, nativeBackend) === 'docker' ? containerStopGraceMs + 1000 : 0);
         entry.backstop = setTimeout(() => this.stop(slot, entry, 'timeout', timeoutMessage(timeout)), timeout + grace);
       }
     }
@@ -263,15 +264,15 @@ export class WorkerPool {
   private settleStopped(entry: PoolJob, limit: LimitKind, message: string): void {
     const { policy } = entry.job;
     const program = entry.request.program;
-    const docker = backendNameFor(policy, entry.request) === 'docker';
+    const backend = backendNameFor(policy, entry.request, nativeBackend);
     entry.resolve({
       status: limit,
       exitCode: ExitStatus.limit,
       durationMs: performance.now() - entry.queuedAt,
       denialCount: entry.denials,
       limit: { kind: limit, message },
-      backend: docker ? 'docker' : 'wasm',
-      program: { name: programName(program), kind: entry.start?.programKind ?? (docker ? 'container' : wasmProgramKind(program)) },
+      backend,
+      program: { name: programName(program), kind: entry.start?.programKind ?? (backend !== 'wasm' ? 'container' : wasmProgramKind(program)) },
     });
   }
 

@@ -8,6 +8,9 @@ import { isProcessAlive } from '../../../src/node/host/process-alive.js';
 import { goodbot } from '../../helpers/cli.js';
 import { containerExists } from '../../helpers/docker.js';
 import { repoRoot } from '../../helpers/guests.js';
+import { namespaceTools } from '../../../src/node/namespace/namespace-tools.js';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 /** `goodbot doctor` against the real engine, as a user runs it. */
 const engine = dockerEngine();
@@ -96,9 +99,32 @@ describe('goodbot doctor', () => {
   it('exits 125 and says how to start an engine when none answers', () => {
     const { status, stdout, stderr } = goodbot(repoRoot, ['doctor'], { env: { DOCKER_HOST: 'unix:///nonexistent.sock' } });
     expect(status).toBe(125);
-    expect(stdout).toBe('');
+    // The namespace backend needs no engine: its line comes first, whatever the engine does.
+    expect(stdout).toMatch(/^namespace: +works \(/);
+    expect(stdout).not.toContain('engine:');
     expect(stderr).toContain('no Docker engine answers on /nonexistent.sock');
     expect(stderr).toContain('starts dockerd');
+  });
+
+  it('says the namespace backend works, with its verified root filesystem and how it caps resources', () => {
+    const { status, stdout } = goodbot(repoRoot, ['doctor']);
+    expect(status).toBe(0);
+    expect(stdout).toMatch(
+      /^namespace: +works \(\/\S*bwrap, root filesystem goodbot\/tools:[0-9a-f]{16} verified; memory and processes capped by (a cgroup v[12] per run|rlimits)/m,
+    );
+  });
+
+  it('says why the namespace backend does not work when its root filesystem was changed, and how to mend it', () => {
+    const rootfs = namespaceTools().rootfs;
+    const planted = join(rootfs.root, 'etc', 'planted-by-test');
+    writeFileSync(planted, 'x');
+    try {
+      const { stdout } = goodbot(repoRoot, ['doctor']);
+      expect(stdout).toContain(`namespace:   does not work: the namespace backend's root filesystem ${rootfs.root} changed since it was unpacked`);
+      expect(stdout).toContain('goodbot namespace build-rootfs --force');
+    } finally {
+      rmSync(planted);
+    }
   });
 
   it('explains itself with --help and refuses arguments', () => {

@@ -174,7 +174,7 @@ describe('goodbot exec', () => {
   it('prints help', () => {
     const help = goodbot(['exec', '--help']).stdout;
     expect(help).toContain('usage: goodbot exec');
-    expect(help).toMatch(/--allow-net[^]*docker backend the\s+container's HTTP clients, through goodbot's egress\s+proxy/);
+    expect(help).toMatch(/--allow-net[^]*namespace and docker\s+backends the sandbox's HTTP clients, through\s+goodbot's egress proxy/);
     expect(help).not.toContain('refused by the docker backend');
     expect(goodbot(['--help']).status).toBe(0);
   });

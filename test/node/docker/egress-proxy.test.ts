@@ -23,7 +23,12 @@ async function proxyFor(entries: string[], clientSubnet: string, resolve?: (name
     }),
   };
   const gate = new NetworkGate(grant, authority, undefined);
-  const proxy = await EgressProxy.start({ gate, authority, listenAddress: '127.0.0.1', clientSubnet, ...(resolve !== undefined && { resolve }) });
+  const proxy = await EgressProxy.start({
+    gate,
+    authority,
+    listen: { address: '127.0.0.1', clientSubnet },
+    ...(resolve !== undefined && { resolve }),
+  });
   return { proxy, authority };
 }
 

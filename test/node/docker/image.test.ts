@@ -2,14 +2,8 @@ import { appendFileSync, cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dockerEngine } from '../../../src/node/docker/engine.js';
-import {
-  ensureToolsImage,
-  imageExists,
-  removeOlderToolsImages,
-  TOOLS_IMAGE_DIR,
-  TOOLS_IMAGE_REPO,
-  toolsImageRef,
-} from '../../../src/node/docker/image.js';
+import { ensureToolsImage, imageExists, removeOlderToolsImages } from '../../../src/node/docker/image.js';
+import { TOOLS_IMAGE_DIR, TOOLS_IMAGE_REPO, toolsImageRef } from '../../../src/node/docker/image-ref.js';
 import { runInImage } from '../../helpers/docker.js';
 import { removeTree, tempDir } from '../../helpers/guests.js';
 

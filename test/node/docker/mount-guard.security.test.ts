@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { containerOptions } from '../../../src/node/docker/container-config.js';
 import { NOBODY } from '../../../src/node/docker/container-user.js';
 import { dockerEngine } from '../../../src/node/docker/engine.js';
-import { toolsImageRef } from '../../../src/node/docker/image.js';
+import { toolsImageRef } from '../../../src/node/docker/image-ref.js';
 import { ContainerMounts } from '../../../src/node/docker/mount-guard.js';
 import { RunFiles } from '../../../src/node/docker/run-files.js';
 import { GoodbotError } from '../../../src/errors.js';

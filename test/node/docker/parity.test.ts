@@ -2,17 +2,21 @@ import { chmodSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSandbox, type RunResult, type SandboxConfig } from '../../../src/node/index.js';
-import { makeTree, removeTree, tempDir } from '../../helpers/guests.js';
+import { makeTree, probe, removeTree, tempDir } from '../../helpers/guests.js';
+import { namespaceAvailability } from '../../../src/node/namespace/availability.js';
+import { startLoopbackServers, type LoopbackServers } from '../../helpers/loopback-servers.js';
 
 /**
- * The same cases on both backends, against the real Docker engine and the
- * tools image: a command from the catalog on `wasm` and the same command in
- * the container on `docker` must agree on output, files, denials (as exit
- * codes), the environment and limits.
+ * The same cases on every backend, against the real tools: a command from
+ * the catalog on `wasm`, the same command of the tools image's userland in
+ * new namespaces (bubblewrap) on `namespace` and in a container (the Docker
+ * engine) on `docker` must agree on output, files, denials (as exit codes),
+ * the environment, limits and the network.
  */
 
 let base: string;
-const backends = ['wasm', 'docker'] as const;
+let servers: LoopbackServers;
+const backends = ['wasm', 'namespace', 'docker'] as const;
 type Backend = (typeof backends)[number];
 
 const config = (backend: Backend, extra: Partial<SandboxConfig> = {}): SandboxConfig => ({
@@ -28,14 +32,33 @@ const config = (backend: Backend, extra: Partial<SandboxConfig> = {}): SandboxCo
 const run = (backend: Backend, program: string, args: string[], extra: Partial<SandboxConfig> = {}): Promise<RunResult> =>
   createSandbox(config(backend, extra), { hostEnv: { GRANTED_TOKEN: 'yes', SECRET_TOKEN: 'no' } }).exec({ program, args }).result;
 
-beforeAll(() => {
+beforeAll(async () => {
+  servers = await startLoopbackServers();
   base = tempDir('goodbot-parity-');
   makeTree(base, { 'input/hello.txt': 'hello\nworld\n', output: null });
   chmodSync(base, 0o755);
   chmodSync(join(base, 'input'), 0o755);
   chmodSync(join(base, 'output'), 0o777); // the container's user (nobody, as goodbot runs as root here) writes it
 });
-afterAll(() => removeTree(base));
+afterAll(async () => {
+  removeTree(base);
+  await servers.close();
+});
+
+/** An HTTP GET of URL, printing `STATUS BODY` or `failed`: the js tool's fetch() on wasm, python's urllib (through the proxy variables) natively. */
+const fetchCommand = (backend: Backend, url: string): [string, string[]] =>
+  backend === 'wasm'
+    ? ['js', ['-e', `try { const r = await fetch(${JSON.stringify(url)}); console.log(r.status, await r.text()); } catch { console.log('failed'); }`]]
+    : [
+        'python3',
+        [
+          '-c',
+          `import urllib.request
+try:
+  r = urllib.request.urlopen(${JSON.stringify(url)}, timeout=10); print(r.status, r.read().decode())
+except Exception: print("failed")`,
+        ],
+      ];
 
 describe.each(backends)('on the %s backend', (backend) => {
   it('reads a file from a read-only zone', async () => {
@@ -81,6 +104,31 @@ describe.each(backends)('on the %s backend', (backend) => {
     expect(result.durationMs).toBeLessThan(10_000);
   });
 
+  it('ends a run that outgrows its memory cap with memory-limit', async () => {
+    // A program that allocates until it cannot: the test guest's malloc bomb in WebAssembly, python natively.
+    const hog = backend === 'wasm' ? [probe(), ['mallocbomb']] : ['python3', ['-c', 'a = []\nwhile True: a.append(bytearray(8 << 20))']];
+    const result = await run(backend, hog[0] as string, hog[1] as string[], { limits: { memory: '64MiB', timeout: '60s' } });
+    expect(result).toMatchObject({ status: 'memory-limit', exitCode: 124 });
+  });
+
+  it("attack: without a grant no request leaves, not even to the host's loopback", async () => {
+    const url = `http://127.0.0.1:${servers.http}/no-grant`;
+    const [program, args] = fetchCommand(backend, url);
+    const result = await run(backend, program, args, { limits: { timeout: '30s' } });
+    expect(result.stdout).toBe('failed\n');
+  });
+
+  it('reaches a granted host and port, and is refused another port of it', async () => {
+    const granted = `http://127.0.0.1:${servers.http}/granted`;
+    const [program, args] = fetchCommand(backend, granted);
+    const result = await run(backend, program, args, { network: { allow: [`127.0.0.1:${servers.http}`] }, limits: { timeout: '30s' } });
+    expect(result.stdout).toBe(`200 GET /granted host=127.0.0.1:${servers.http}\n`);
+    const [otherProgram, otherArgs] = fetchCommand(backend, `http://127.0.0.1:${servers.echo}/`);
+    const other = await run(backend, otherProgram, otherArgs, { network: { allow: [`127.0.0.1:${servers.http}`] }, limits: { timeout: '30s' } });
+    expect(other.stdout).toBe('failed\n');
+    expect(other.denials.length).toBeGreaterThan(0);
+  });
+
   it('cuts output at the cap with status output-limit', async () => {
     const result = await run(backend, 'python3', ['-c', 'import sys\nwhile True: sys.stdout.write("y" * 4096)'], {
       limits: { maxOutput: '64KiB', timeout: '20s' },
@@ -91,17 +139,20 @@ describe.each(backends)('on the %s backend', (backend) => {
 });
 
 describe('backend auto', () => {
-  it('runs a catalog tool as WebAssembly and anything else in a container, and says which', async () => {
+  // bubblewrap works on this machine (the namespace suite proves it), so auto prefers it to Docker.
+  const native = namespaceAvailability().works ? 'namespace' : 'docker';
+
+  it('runs a catalog tool as WebAssembly and anything else natively (namespace where it works, else a container), and says which', async () => {
     expect((await run('auto' as Backend, 'cat', ['/input/hello.txt'])).backend).toBe('wasm');
     const git = await run('auto' as Backend, 'git', ['--version']);
-    expect(git.backend).toBe('docker');
+    expect(git.backend).toBe(native);
     expect(git.stdout).toMatch(/^git version \d/);
   });
 
-  it("runs a command line in goodbot's shell when all its commands are catalog tools, else in the container's shell", async () => {
+  it("runs a command line in goodbot's shell when all its commands are catalog tools, else in the userland's shell", async () => {
     const tools = await run('auto' as Backend, 'sh', ['-c', 'cat /input/hello.txt | sort -r | head -1']);
     expect(tools).toMatchObject({ backend: 'wasm', program: { kind: 'shell' }, stdout: 'world\n' });
-    const native = await run('auto' as Backend, 'sh', ['-c', 'git --version | cut -d" " -f1-2; wc -l < /input/hello.txt']);
-    expect(native).toMatchObject({ backend: 'docker', stdout: 'git version\n2\n', exitCode: 0 });
+    const outside = await run('auto' as Backend, 'sh', ['-c', 'git --version | cut -d" " -f1-2; wc -l < /input/hello.txt']);
+    expect(outside).toMatchObject({ backend: native, stdout: 'git version\n2\n', exitCode: 0 });
   });
 });

@@ -1,0 +1,114 @@
+/*
+ * The first program in a goodbot namespace sandbox (bound read-only at
+ * /run/goodbot/init, run by bwrap as the sandbox's user, under its seccomp
+ * filter). It takes the command's standard error from descriptor FD (bwrap's
+ * own stays goodbot's, so a failure to set up the sandbox is never mistaken
+ * for the command's output), optionally starts the network relay, and
+ * executes the command:
+ *
+ *   init [--stderr FD] [--relay PORT SOCKET] -- COMMAND ARGS...
+ *
+ * The relay listens on 127.0.0.1:PORT (the sandbox's own loopback, its only
+ * network) and carries each connection to the Unix socket SOCKET, where
+ * goodbot's egress proxy decides and audits every request. It runs beside
+ * the command and ends with the sandbox. Linked statically: it needs nothing
+ * from the root filesystem.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static void relay_pair(int a, int b) {
+  struct pollfd fds[2] = {{.fd = a, .events = POLLIN}, {.fd = b, .events = POLLIN}};
+  char buffer[65536];
+  int open_ends = 2;
+  while (open_ends > 0) {
+    if (poll(fds, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      return;
+    }
+    for (int i = 0; i < 2; i++) {
+      if (fds[i].fd < 0 || (fds[i].revents & (POLLIN | POLLHUP | POLLERR)) == 0) continue;
+      ssize_t got = read(fds[i].fd, buffer, sizeof buffer);
+      int to = i == 0 ? b : a;
+      if (got <= 0) {
+        shutdown(to, SHUT_WR);
+        fds[i].fd = -1;
+        open_ends--;
+        continue;
+      }
+      for (ssize_t sent = 0; sent < got;) {
+        ssize_t wrote = write(to, buffer + sent, (size_t)(got - sent));
+        if (wrote <= 0) return;
+        sent += wrote;
+      }
+    }
+  }
+}
+
+/* Binds 127.0.0.1:PORT, then serves it in a child of its own; returns once it listens. */
+static void start_relay(int port, const char *path) {
+  int listener = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int yes = 1;
+  setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  struct sockaddr_in address = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port), .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  if (listener < 0 || bind(listener, (struct sockaddr *)&address, sizeof address) < 0 || listen(listener, 64) < 0) {
+    fprintf(stderr, "goodbot: the network relay could not listen on 127.0.0.1:%d: %s\n", port, strerror(errno));
+    return;
+  }
+  struct sockaddr_un proxy = {.sun_family = AF_UNIX};
+  snprintf(proxy.sun_path, sizeof proxy.sun_path, "%s", path);
+  if (fork() != 0) {
+    close(listener);
+    return;
+  }
+  signal(SIGCHLD, SIG_IGN);
+  for (;;) {
+    int client = accept4(listener, NULL, NULL, SOCK_CLOEXEC);
+    if (client < 0) continue;
+    if (fork() == 0) {
+      close(listener);
+      int upstream = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+      if (upstream >= 0 && connect(upstream, (struct sockaddr *)&proxy, sizeof proxy) == 0) relay_pair(client, upstream);
+      _exit(0);
+    }
+    close(client);
+  }
+}
+
+int main(int argc, char **argv) {
+  int i = 1, stderr_fd = -1, relay_port = 0;
+  const char *relay_socket = NULL;
+  for (; i < argc && strcmp(argv[i], "--") != 0; i++) {
+    if (strcmp(argv[i], "--stderr") == 0 && i + 1 < argc) {
+      stderr_fd = atoi(argv[++i]);
+    } else if (strcmp(argv[i], "--relay") == 0 && i + 2 < argc) {
+      relay_port = atoi(argv[i + 1]);
+      relay_socket = argv[i + 2];
+      i += 2;
+    } else {
+      fprintf(stderr, "goodbot init: unknown option %s\n", argv[i]);
+      return 125;
+    }
+  }
+  if (i + 1 >= argc) return 125;
+  if (stderr_fd >= 0 && dup2(stderr_fd, 2) < 0) return 125;
+  /* Nothing goodbot handed bwrap reaches the command: a held zone folder's ".." would lead out of the zone. */
+  if (syscall(SYS_close_range, 3, ~0U, 0) < 0) return 125;
+  if (relay_socket != NULL) start_relay(relay_port, relay_socket);
+  execvp(argv[i + 1], argv + i + 1);
+  int missing = errno == ENOENT;
+  fprintf(stderr, "%s: %s\n", argv[i + 1], missing ? "command not found" : strerror(errno));
+  return missing ? 127 : 126;
+}

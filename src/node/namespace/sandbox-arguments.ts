@@ -1,0 +1,87 @@
+import { SANDBOX_USER } from './tools-rootfs.js';
+
+/** A top-level entry of the root filesystem: a folder bound read-only, or a symlink made again. */
+export interface RootEntry {
+  readonly name: string;
+  /** The link's target, for a symlink (`bin` -> `usr/bin`). */
+  readonly symlink?: string;
+}
+
+/** A host zone's folder, held open by goodbot as descriptor FD in the sandbox's launcher. */
+export interface HeldBind {
+  readonly fd: number;
+  readonly target: string;
+  readonly readOnly: boolean;
+}
+
+/** What one namespace sandbox needs, decided by the caller; {@link sandboxArguments} adds the fixed hardening. */
+export interface SandboxPlan {
+  /** The root filesystem's folder on the host. */
+  readonly rootfs: string;
+  readonly rootEntries: readonly RootEntry[];
+  readonly binds: readonly HeldBind[];
+  /** In-memory zones: tmpfs of their quota. */
+  readonly memoryZones: readonly { readonly guestPath: string; readonly bytes: number; readonly readOnly: boolean }[];
+  /** The host path of goodbot's init (ns-init), bound read-only at {@link INIT_PATH}. */
+  readonly init: string;
+  readonly cwd: string;
+  /** The guest's whole environment. */
+  readonly env: Readonly<Record<string, string>>;
+  /** The descriptor holding the seccomp filter's BPF. */
+  readonly seccompFd: number;
+  /** The descriptor the command's standard error goes to (bwrap's own is goodbot's). */
+  readonly stderrFd: number;
+  /** With network grants: the egress proxy's Unix socket (held as descriptor FD) and the loopback port its relay listens on. */
+  readonly relay?: { readonly fd: number; readonly port: number };
+}
+
+/** Where the sandbox finds goodbot's own files (read-only). */
+export const RUN_DIR = '/run/goodbot';
+export const INIT_PATH = `${RUN_DIR}/init`;
+export const PROXY_SOCKET_PATH = `${RUN_DIR}/proxy.sock`;
+
+/** Top-level folders of the root filesystem that the sandbox gets fresh (or not at all) instead of the image's. */
+const freshTopLevel = new Set(['proc', 'dev', 'sys', 'tmp', 'run', 'home', 'root', 'mnt', 'media', 'boot', 'lost+found']);
+
+/** Scratch /tmp when no zone takes its place. */
+export const tmpBytes = 64 * 1024 * 1024;
+
+/**
+ * bwrap's options for PLAN (read by bwrap from a descriptor, so nothing of
+ * them, the environment above all, shows on a command line), then the
+ * command line: goodbot's init, which runs ARGV. Fixed hardening: new user,
+ * mount, pid, network, ipc, uts and cgroup namespaces; no capabilities; a
+ * new session (no terminal to inject input into); killed with goodbot; an
+ * empty environment but the policy's; a root of the image's folders, read
+ * only, with nothing of the host's; fresh /proc, /dev and sized tmpfs; the
+ * seccomp filter last, just before the command.
+ */
+export function sandboxArguments(plan: SandboxPlan): string[] {
+  const args = ['--unshare-all', '--die-with-parent', '--new-session', '--cap-drop', 'ALL'];
+  args.push('--uid', String(SANDBOX_USER.uid), '--gid', String(SANDBOX_USER.gid), '--hostname', 'goodbot');
+  args.push('--clearenv');
+  for (const [name, value] of Object.entries(plan.env)) args.push('--setenv', name, value);
+  for (const entry of plan.rootEntries) {
+    if (freshTopLevel.has(entry.name)) continue;
+    if (entry.symlink !== undefined) args.push('--symlink', entry.symlink, `/${entry.name}`);
+    else args.push('--ro-bind', `${plan.rootfs}/${entry.name}`, `/${entry.name}`);
+  }
+  args.push('--proc', '/proc', '--dev', '/dev');
+  const covered = (path: string) => plan.memoryZones.some((zone) => zone.guestPath === path) || plan.binds.some((bind) => bind.target === path);
+  if (!covered('/tmp')) args.push('--perms', '1777', '--size', String(tmpBytes), '--tmpfs', '/tmp');
+  args.push('--ro-bind', plan.init, INIT_PATH);
+  if (plan.relay !== undefined) args.push('--bind-fd', String(plan.relay.fd), PROXY_SOCKET_PATH);
+  for (const zone of plan.memoryZones) {
+    args.push('--perms', '1777', '--size', String(zone.bytes), '--tmpfs', zone.guestPath);
+    if (zone.readOnly) args.push('--remount-ro', zone.guestPath);
+  }
+  for (const bind of plan.binds) args.push(bind.readOnly ? '--ro-bind-fd' : '--bind-fd', String(bind.fd), bind.target);
+  args.push('--remount-ro', '/', '--chdir', plan.cwd, '--seccomp', String(plan.seccompFd));
+  return args;
+}
+
+/** The command line after bwrap's options: goodbot's init, then ARGV. */
+export function initCommand(plan: SandboxPlan, argv: readonly string[]): string[] {
+  const relay = plan.relay === undefined ? [] : ['--relay', String(plan.relay.port), PROXY_SOCKET_PATH];
+  return [INIT_PATH, '--stderr', String(plan.stderrFd), ...relay, '--', ...argv];
+}

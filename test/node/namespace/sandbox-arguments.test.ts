@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import { initCommand, INIT_PATH, PROXY_SOCKET_PATH, sandboxArguments, type SandboxPlan } from '../../../src/node/namespace/sandbox-arguments.js';
+
+const plan = (extra: Partial<SandboxPlan> = {}): SandboxPlan => ({
+  rootfs: '/cache/rootfs/root',
+  rootEntries: [
+    { name: 'usr' },
+    { name: 'etc' },
+    { name: 'bin', symlink: 'usr/bin' },
+    { name: 'home' },
+    { name: 'root' },
+    { name: 'tmp' },
+    { name: 'proc' },
+  ],
+  binds: [
+    { fd: 5, target: '/data', readOnly: true },
+    { fd: 6, target: '/out', readOnly: false },
+  ],
+  memoryZones: [{ guestPath: '/scratch', bytes: 1 << 20, readOnly: false }],
+  init: '/cache/native/ns-init',
+  cwd: '/data',
+  env: { PATH: '/usr/bin:/bin', TOKEN: "it's --unshare-none" },
+  seccompFd: 7,
+  stderrFd: 4,
+  ...extra,
+});
+
+/** The option and its operands at each place OPTION appears. */
+const uses = (args: string[], option: string, operands: number) =>
+  args.flatMap((arg, index) => (arg === option ? [args.slice(index + 1, index + 1 + operands)] : []));
+
+describe('the bwrap options of a sandbox', () => {
+  it('unshares every namespace, drops capabilities, starts a new session and dies with goodbot', () => {
+    const args = sandboxArguments(plan());
+    for (const flag of ['--unshare-all', '--die-with-parent', '--new-session']) expect(args).toContain(flag);
+    expect(uses(args, '--cap-drop', 1)).toEqual([['ALL']]);
+    expect(args).not.toContain('--share-net');
+  });
+
+  it('clears the environment and sets exactly the policy variables, values passed as they are', () => {
+    const args = sandboxArguments(plan());
+    expect(args.indexOf('--clearenv')).toBeLessThan(args.indexOf('--setenv'));
+    expect(uses(args, '--setenv', 2)).toEqual([
+      ['PATH', '/usr/bin:/bin'],
+      ['TOKEN', "it's --unshare-none"],
+    ]);
+  });
+
+  it("binds the image's folders read-only and none of the host's, makes links again, and gives /proc, /dev, /tmp fresh", () => {
+    const args = sandboxArguments(plan());
+    expect(uses(args, '--ro-bind', 2)).toEqual([
+      ['/cache/rootfs/root/usr', '/usr'],
+      ['/cache/rootfs/root/etc', '/etc'],
+      ['/cache/native/ns-init', INIT_PATH],
+    ]);
+    expect(uses(args, '--symlink', 2)).toEqual([['usr/bin', '/bin']]);
+    expect(args.some((arg) => arg === '/home' || arg === '/root')).toBe(false);
+    expect(uses(args, '--proc', 1)).toEqual([['/proc']]);
+    expect(uses(args, '--dev', 1)).toEqual([['/dev']]);
+    expect(uses(args, '--tmpfs', 1)).toEqual([['/tmp'], ['/scratch']]);
+    expect(uses(args, '--size', 1)).toEqual([[String(64 << 20)], [String(1 << 20)]]);
+  });
+
+  it('mounts host zones from the descriptors goodbot holds, read-only where the zone is', () => {
+    const args = sandboxArguments(plan());
+    expect(uses(args, '--ro-bind-fd', 2)).toEqual([['5', '/data']]);
+    expect(uses(args, '--bind-fd', 2)).toEqual([['6', '/out']]);
+  });
+
+  it('leaves out the scratch /tmp when a zone takes its place', () => {
+    const args = sandboxArguments(plan({ memoryZones: [{ guestPath: '/tmp', bytes: 4096, readOnly: true }] }));
+    expect(uses(args, '--tmpfs', 1)).toEqual([['/tmp']]);
+    expect(uses(args, '--remount-ro', 1)).toEqual([['/tmp'], ['/']]);
+  });
+
+  it('makes the root read-only and loads the seccomp filter at the end, then changes to the working folder', () => {
+    const args = sandboxArguments(plan());
+    expect(args.slice(-6)).toEqual(['--remount-ro', '/', '--chdir', '/data', '--seccomp', '7']);
+  });
+
+  it('with network grants binds the proxy socket and starts the relay; without, neither', () => {
+    const granted = plan({ relay: { fd: 8, port: 3128 } });
+    expect(uses(sandboxArguments(granted), '--bind-fd', 2)).toContainEqual(['8', PROXY_SOCKET_PATH]);
+    expect(initCommand(granted, ['curl', 'x'])).toEqual([INIT_PATH, '--stderr', '4', '--relay', '3128', PROXY_SOCKET_PATH, '--', 'curl', 'x']);
+    expect(initCommand(plan(), ['true'])).toEqual([INIT_PATH, '--stderr', '4', '--', 'true']);
+  });
+});
