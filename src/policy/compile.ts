@@ -130,6 +130,7 @@ function normalize(config: Parsed, source: PolicySource, prefix: (string | numbe
       pids: config.docker.pids,
       memoryBytes: dockerMemory!,
       ...(config.docker.image !== undefined && { image: config.docker.image }),
+      ...(config.docker.runtime !== undefined && { runtime: config.docker.runtime }),
     },
     audit: { revealEnv: config.audit.revealEnv ?? defaultRevealEnv },
     ...(config.deterministic !== false && {

@@ -110,6 +110,12 @@ export const sandboxSchema = z.strictObject({
       memory: z._default(size, '512MiB'),
       /** The image; default: goodbot's tools image (`goodbot docker build-image`). */
       image: z.optional(nonEmpty()),
+      /**
+       * The engine's OCI runtime for the container, as registered with it:
+       * `runsc` (gVisor, which setup registers with the engine it starts),
+       * `runc`… Absent: the engine's default.
+       */
+      runtime: z.optional(z.string().check(z.regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'a runtime name: letters, digits, _ . -'))),
     }),
     { cpus: 1, pids: 256, memory: '512MiB' },
   ),

@@ -83,6 +83,8 @@ export interface DockerSettings {
   readonly memoryBytes: number;
   /** The image; absent: goodbot's tools image. */
   readonly image?: string;
+  /** The engine's OCI runtime (`runsc` for gVisor); absent: the engine's default. */
+  readonly runtime?: string;
 }
 
 export interface AuditSettings {

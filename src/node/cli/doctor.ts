@@ -18,6 +18,8 @@ Checks which native backends work here, and cleans up after them:
                memory and processes (a cgroup v2 or v1, else rlimits)
   engine       whether a Docker engine answers on its socket ($DOCKER_HOST, or
                /var/run/docker.sock), and its version
+  runtimes     the engine's OCI runtimes (runsc: gVisor, for
+               sandbox.docker.runtime)
   tools image  whether the engine has the current tools image
                (build it: goodbot docker build-image)
   orphans      removes goodbot's containers whose goodbot process is gone, and
@@ -65,6 +67,12 @@ async function checkEngine(): Promise<void> {
   const engine = dockerEngine();
   const status = await engineStatus(engine);
   report('engine', `reachable on ${status.socket} (Docker ${status.version}, API ${status.apiVersion})`);
+
+  const runtimes = Object.keys(((await engine.info()) as { Runtimes?: Record<string, unknown> }).Runtimes ?? {}).sort();
+  report(
+    'runtimes',
+    `${runtimes.join(', ')}${runtimes.includes('runsc') ? '' : ' (no runsc: sandbox.docker.runtime runsc needs gVisor registered; npm run setup does it)'}`,
+  );
 
   const ref = toolsImageRef();
   const image = await engine

@@ -8,6 +8,8 @@ import { GATE_FILE, RUN_FILES_TARGET } from './run-files.js';
 /** What one container needs, decided by the caller; {@link containerOptions} adds the fixed hardening. */
 export interface ContainerPlan {
   readonly image: string;
+  /** The engine's OCI runtime (`runsc`); absent: its default. */
+  readonly runtime?: string;
   readonly runId: string;
   /** The host process that owns the container (for orphan cleanup). */
   readonly hostPid: number;
@@ -90,6 +92,7 @@ export function containerOptions(plan: ContainerPlan): Docker.ContainerCreateOpt
         DnsOptions: ['timeout:1', 'attempts:1'],
         Sysctls: { 'net.ipv6.conf.all.disable_ipv6': '1' },
       }),
+      ...(plan.runtime !== undefined && { Runtime: plan.runtime }),
       ReadonlyRootfs: true,
       CapDrop: ['ALL'],
       SecurityOpt: ['no-new-privileges'],

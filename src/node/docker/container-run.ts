@@ -62,6 +62,7 @@ async function runWithMounts(job: ContainerJob, engine: Docker, image: string, m
     container = await engine.createContainer(
       containerOptions({
         image,
+        ...(policy.docker.runtime !== undefined && { runtime: policy.docker.runtime }),
         runId: job.runId,
         hostPid: process.pid,
         argv: job.argv,
@@ -148,6 +149,17 @@ async function runWithMounts(job: ContainerJob, engine: Docker, image: string, m
             ? 'build it: goodbot docker build-image (npm run setup does)'
             : 'load or build that image, or remove sandbox.docker.image',
         path: image,
+        cause: error,
+      });
+    }
+    const runtime = policy.docker.runtime;
+    if (container === undefined && runtime !== undefined && /runtime/i.test(String((error as Error)?.message))) {
+      throw new GoodbotError('engine', `the Docker engine has no runtime named '${runtime}'`, {
+        field: 'sandbox.docker.runtime',
+        hint:
+          runtime === 'runsc'
+            ? "register gVisor with the engine (npm run setup does: it installs Debian's runsc and adds it to /etc/docker/daemon.json)"
+            : "register it in the engine's daemon.json (runtimes), or remove sandbox.docker.runtime",
         cause: error,
       });
     }

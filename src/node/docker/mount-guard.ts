@@ -1,4 +1,16 @@
-import { closeSync, constants, existsSync, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, readlinkSync, type BigIntStats } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  existsSync,
+  fstatSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  type BigIntStats,
+} from 'node:fs';
 import { sep } from 'node:path';
 import { GoodbotError } from '../../errors.js';
 import type { DockerSettings, ZoneSpec } from '../../policy/types.js';
@@ -85,8 +97,16 @@ export class ContainerMounts {
    * asked, showing the very file goodbot held (same device and inode): a
    * source or target swapped for a symlink in the meantime shows something
    * else, or nothing, there. Throws a `zone` error otherwise.
+   *
+   * Under gVisor (runsc) the container's process is the sandbox's, which
+   * holds no host mounts: its gofer, which serves the container's files,
+   * holds them, and is checked instead; gVisor's kernel enforces read-only
+   * mounts itself (the gofer's own are read-write), so their flag is not
+   * asked of the gofer's table.
    */
-  verify(pid: number): void {
+  verify(containerPid: number): void {
+    const gofer = gVisorGofer(containerPid);
+    const pid = gofer ?? containerPid;
     let mounted: Map<string, string[]>;
     try {
       mounted = mountPoints(readFileSync(`/proc/${pid}/mountinfo`, 'utf8'));
@@ -100,7 +120,7 @@ export class ContainerMounts {
       const options = mounted.get(bind.target);
       const seen = statInContainer(pid, bind.target);
       const same = seen !== undefined && seen.dev === bind.held.dev && seen.ino === bind.held.ino;
-      if (options === undefined || !same || (bind.readOnly && !options.includes('ro'))) {
+      if (options === undefined || !same || (bind.readOnly && gofer === undefined && !options.includes('ro'))) {
         throw new GoodbotError(
           'zone',
           `${bind.source} changed while it was being mounted at ${bind.target}; the container was stopped before its command ran`,
@@ -123,6 +143,39 @@ export class ContainerMounts {
     for (const fd of this.fds) closeSync(fd);
     (this.fds as number[]).length = 0;
   }
+}
+
+/**
+ * The gofer of the gVisor sandbox whose process is PID (its sibling under
+ * the runtime's shim, `runsc-gofer`), or undefined when PID is no gVisor
+ * sandbox (a runc container's init).
+ */
+function gVisorGofer(pid: number): number | undefined {
+  const commandOf = (of: number | string) => {
+    try {
+      return readFileSync(`/proc/${of}/cmdline`, 'utf8');
+    } catch {
+      return '';
+    }
+  };
+  if (!commandOf(pid).startsWith('runsc-sandbox\0')) return undefined;
+  const parentOf = (of: number | string) => {
+    try {
+      // The parent is the 4th field of stat, after the command in parentheses (which may hold spaces).
+      const stat = readFileSync(`/proc/${of}/stat`, 'utf8');
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    } catch {
+      return -1;
+    }
+  };
+  const shim = parentOf(pid);
+  const gofer = readdirSync('/proc').find((name) => /^\d+$/.test(name) && parentOf(name) === shim && commandOf(name).startsWith('runsc-gofer\0'));
+  if (gofer === undefined) {
+    throw new GoodbotError('engine', `the gVisor sandbox (process ${pid}) has no gofer to check its mounts against`, {
+      hint: 'check the runsc runtime with goodbot doctor',
+    });
+  }
+  return Number(gofer);
 }
 
 /** What the container with init PID sees at TARGET (not following a final symlink), or undefined. */

@@ -35,6 +35,21 @@ describe('goodbot exec --backend=docker refuses', () => {
     expect(stderr).toContain('goodbot/absent:none');
   });
 
+  it('a runtime the engine does not have, naming the field', () => {
+    writeFileSync(join(base, 'runtime.yaml'), 'sandbox:\n  backend: docker\n  docker:\n    runtime: kata-absent\n');
+    const { status, stderr } = goodbot(base, ['exec', '--policy', 'runtime.yaml', '--', 'true']);
+    expect(status).toBe(125);
+    expect(stderr).toContain("the Docker engine has no runtime named 'kata-absent'");
+    expect(stderr).toContain('sandbox.docker.runtime');
+  });
+
+  it('a runtime name that could not be one, before anything starts', () => {
+    writeFileSync(join(base, 'bad-runtime.yaml'), 'sandbox:\n  backend: docker\n  docker:\n    runtime: "../runc --debug"\n');
+    const { status, stderr } = goodbot(base, ['exec', '--policy', 'bad-runtime.yaml', '--', 'true']);
+    expect(status).toBe(125);
+    expect(stderr).toContain('sandbox.docker.runtime');
+  });
+
   it('an engine that is down, saying how to start one', () => {
     const { status, stderr } = goodbot(base, ['exec', '--backend=docker', '--', 'true'], { env: { DOCKER_HOST: 'unix:///nonexistent/docker.sock' } });
     expect(status).toBe(125);

@@ -9,25 +9,29 @@ import { startLoopbackServers, type LoopbackServers } from '../../helpers/loopba
 /**
  * The same cases on every backend, against the real tools: a command from
  * the catalog on `wasm`, the same command of the tools image's userland in
- * new namespaces (bubblewrap) on `namespace` and in a container (the Docker
- * engine) on `docker` must agree on output, files, denials (as exit codes),
+ * new namespaces (bubblewrap) on `namespace`, in a container (the Docker
+ * engine) on `docker`, and in a container under gVisor's runsc on
+ * `docker+runsc` must agree on output, files, denials (as exit codes),
  * the environment, limits and the network.
  */
 
 let base: string;
 let servers: LoopbackServers;
-const backends = ['wasm', 'namespace', 'docker'] as const;
+const backends = ['wasm', 'namespace', 'docker', 'docker+runsc'] as const;
 type Backend = (typeof backends)[number];
 
+/** The policy's backend of each case (docker+runsc is Docker's backend with gVisor's runtime). */
+const backendOf = (backend: Backend) => (backend === 'docker+runsc' ? 'docker' : backend);
+
 const config = (backend: Backend, extra: Partial<SandboxConfig> = {}): SandboxConfig => ({
-  backend,
+  backend: backendOf(backend),
   zones: [
     { name: 'input', mode: 'ro', hostPath: join(base, 'input') },
     { name: 'output', mode: 'rw', hostPath: join(base, 'output') },
   ],
   env: { allow: ['GRANTED_*'], set: { MODE: 'parity' } },
-  docker: { mountRoots: [base] },
   ...extra,
+  docker: { mountRoots: [base], ...(backend === 'docker+runsc' && { runtime: 'runsc' }), ...extra.docker },
 });
 const run = (backend: Backend, program: string, args: string[], extra: Partial<SandboxConfig> = {}): Promise<RunResult> =>
   createSandbox(config(backend, extra), { hostEnv: { GRANTED_TOKEN: 'yes', SECRET_TOKEN: 'no' } }).exec({ program, args }).result;
@@ -63,7 +67,7 @@ except Exception: print("failed")`,
 describe.each(backends)('on the %s backend', (backend) => {
   it('reads a file from a read-only zone', async () => {
     const result = await run(backend, 'cat', ['/input/hello.txt']);
-    expect(result).toMatchObject({ status: 'exited', exitCode: 0, stdout: 'hello\nworld\n', backend });
+    expect(result).toMatchObject({ status: 'exited', exitCode: 0, stdout: 'hello\nworld\n', backend: backendOf(backend) });
   });
 
   it('writes a file into a read-write zone, seen on the host', async () => {
@@ -77,6 +81,13 @@ describe.each(backends)('on the %s backend', (backend) => {
     const result = await run(backend, 'cp', ['/input/hello.txt', '/input/planted.txt']);
     expect(result.exitCode).toBe(1);
     expect(existsSync(join(base, 'input', 'planted.txt'))).toBe(false);
+  });
+
+  it('attack: a read-only zone stays read-only where the folder itself would let the user write', async () => {
+    const writable = { zones: [{ name: 'open', mode: 'ro' as const, hostPath: join(base, 'output'), guestPath: '/open' }] };
+    const result = await run(backend, 'sh', ['-c', 'echo x > /open/planted.txt'], writable);
+    expect(result.exitCode).not.toBe(0);
+    expect(existsSync(join(base, 'output', 'planted.txt'))).toBe(false);
   });
 
   it('passes granted variables and set ones, and never the others', async () => {
