@@ -77,15 +77,18 @@ export class RunFiles {
 
 /** A FIFO at PATH that only USER can read, opened by goodbot for reading and writing. */
 function makeGate(path: string, user: ContainerUser): number {
-  const made = spawnSync('mkfifo', ['-m', '0400', path], { encoding: 'utf8' });
+  // Writable by goodbot until it holds its end open (goodbot may be the container's user itself), then read-only.
+  const made = spawnSync('mkfifo', ['-m', '0600', path], { encoding: 'utf8' });
   if (made.status !== 0) {
     throw new GoodbotError('runtime', `could not make the container's start gate ${path}: ${made.error?.message ?? made.stderr.trim()}`, {
       hint: 'goodbot needs mkfifo (coreutils) on the host',
       path,
     });
   }
+  const end = openSync(path, constants.O_RDWR);
   chownSync(path, user.uid, user.gid);
-  return openSync(path, constants.O_RDWR);
+  chmodSync(path, 0o400);
+  return end;
 }
 
 /** The folder of this user's run folders, made 0700 if missing; refused if it is not a folder of the user's own, closed to others. */
