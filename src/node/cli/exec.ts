@@ -134,6 +134,7 @@ function resultJson(result: RunResult): Record<string, unknown> {
     program: result.program,
     backend: result.backend,
     ...(result.image !== undefined && { image: result.image }),
+    ...(result.resourceControl !== undefined && { resourceControl: result.resourceControl }),
   };
 }
 

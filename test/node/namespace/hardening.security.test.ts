@@ -1,8 +1,9 @@
+import { spawnSync } from 'node:child_process';
 import { chownSync, chmodSync, existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSandbox, type RunResult, type SandboxConfig } from '../../../src/node/index.js';
-import { makeTree, removeTree, tempDir } from '../../helpers/guests.js';
+import { makeTree, removeTree, repoRoot, tempDir } from '../../helpers/guests.js';
 
 /**
  * The namespace backend's hardening, against real bubblewrap, the kernel's
@@ -224,6 +225,26 @@ describe('a namespace sandbox, seen from inside', () => {
   it("reports an unknown command as 127 with the shell's message", async () => {
     const result = await run('no-such-command', []);
     expect(result).toMatchObject({ exitCode: 127, stderr: 'no-such-command: command not found\n' });
+  });
+});
+
+describe.runIf(isRoot)('goodbot run by a user who is not root', () => {
+  it('runs the sandbox as that user, caps it with rlimits, and says so', () => {
+    const zone = tempDir('goodbot-ns-nobody-'); // its own folder: the suite's is closed to other users
+    chownSync(zone, 65534, 65534);
+    const cli = join(repoRoot, 'dist', 'node', 'cli', 'main.js');
+    const run = spawnSync(
+      process.execPath,
+      [cli, 'exec', '--backend=namespace', '--dir', `${zone}::/z`, '--json', '--', 'bash', '-c', 'touch /z/made && ulimit -u && id -u'],
+      { cwd: zone, uid: 65534, gid: 65534, encoding: 'utf8', env: { PATH: process.env['PATH'] ?? '', HOME: '/nonexistent' } },
+    );
+    try {
+      const result = JSON.parse(run.stdout) as { exitCode: number; stdout: string; resourceControl: string };
+      expect(result).toMatchObject({ exitCode: 0, stdout: '256\n1000\n', resourceControl: 'rlimit' });
+      expect(lstatSync(join(zone, 'made')).uid).toBe(65534);
+    } finally {
+      removeTree(zone);
+    }
   });
 });
 
