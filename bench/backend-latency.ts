@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { createSandbox } from '../src/node/index.js';
 import { bubblewrap } from '../src/node/namespace/namespace-tools.js';
@@ -71,7 +72,7 @@ export async function backendLatency(options: { rounds: number; root: string; do
       spawned(
         'sandbox-runtime (srt): true',
         process.execPath,
-        [join(options.root, 'node_modules', '@anthropic-ai', 'sandbox-runtime', 'dist', 'cli.js'), '-s', settings, '/bin/true'],
+        [fileURLToPath(import.meta.resolve('@anthropic-ai/sandbox-runtime/dist/cli.js')), '-s', settings, '/bin/true'],
         '',
         peerEvery,
       ),
