@@ -10,6 +10,12 @@ export interface Contender {
   readonly run: () => unknown;
   /** Run only every Nth round (a contender 300 times slower than the rest would otherwise use up the time). Default 1. */
   readonly everyRounds?: number;
+  /**
+   * Awaited after each run, untimed: work the contender leaves going in the
+   * background (a sandbox made for its next run), which would otherwise be
+   * timed as part of whichever contender runs next.
+   */
+  readonly settle?: () => Promise<unknown>;
 }
 
 export interface Timing {
@@ -36,6 +42,7 @@ export async function interleaved(
       await contenders[i]!.run();
       const elapsed = performance.now() - started;
       if (round >= options.warmupRounds) samples[i]!.push(elapsed);
+      await contenders[i]!.settle?.();
     }
   }
   return contenders.map((contender, i) => {

@@ -97,6 +97,7 @@ export class ContainerBackend implements Backend {
       program: { name: command, kind: 'container' },
       ...(outcome && { image: outcome.image }),
       ...(outcome?.resourceControl !== undefined && { resourceControl: outcome.resourceControl }),
+      ...(outcome?.prestarted !== undefined && { prestarted: outcome.prestarted }),
     };
   }
 }

@@ -36,6 +36,8 @@ export interface ContainerOutcome {
   readonly image: string;
   /** How memory and processes were capped (namespace backend; a container always has its cgroup). */
   readonly resourceControl?: 'cgroup-v2' | 'cgroup-v1' | 'rlimit';
+  /** Namespace backend: whether the run took a sandbox made ahead. */
+  readonly prestarted?: boolean;
 }
 
 /** The standard PATH, set in a container when the policy gives none (its entrypoint starts from an empty environment). */

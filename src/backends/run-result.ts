@@ -36,6 +36,8 @@ export interface RunResult {
    * failure, not `memory-limit`).
    */
   readonly resourceControl?: 'cgroup-v2' | 'cgroup-v1' | 'rlimit';
+  /** Namespace backend: the run took a sandbox made ahead for its policy (its start-up was off the run's path). */
+  readonly prestarted?: boolean;
   /** A run that carried a session's state: the state after it (see `ExecRequest.session`). */
   readonly session?: SessionCarry;
 }

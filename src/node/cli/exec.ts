@@ -38,7 +38,7 @@ export async function execCommand(argv: readonly string[]): Promise<number> {
     );
     if (options.build) await buildIfMissing(options.program);
     audit = options.audit === undefined ? undefined : new JsonlAuditFile(options.audit);
-    const sandbox = new Sandbox(policy, createNodePlatform(audit ? { audit } : {}));
+    const sandbox = new Sandbox(policy, createNodePlatform({ prestart: false, ...(audit && { audit }) }));
     const guestOutput = new GuestOutputEnd();
     const run = sandbox.exec({
       program: options.program,
@@ -135,6 +135,7 @@ function resultJson(result: RunResult): Record<string, unknown> {
     backend: result.backend,
     ...(result.image !== undefined && { image: result.image }),
     ...(result.resourceControl !== undefined && { resourceControl: result.resourceControl }),
+    ...(result.prestarted !== undefined && { prestarted: result.prestarted }),
   };
 }
 

@@ -1,3 +1,4 @@
+import { GoodbotError } from '../../errors.js';
 import { SANDBOX_USER } from './tools-rootfs.js';
 
 /** A top-level entry of the root filesystem: a folder bound read-only, or a symlink made again. */
@@ -24,9 +25,8 @@ export interface SandboxPlan {
   readonly memoryZones: readonly { readonly guestPath: string; readonly bytes: number; readonly readOnly: boolean }[];
   /** The host path of goodbot's init (ns-init), bound read-only at {@link INIT_PATH}. */
   readonly init: string;
-  readonly cwd: string;
-  /** The guest's whole environment. */
-  readonly env: Readonly<Record<string, string>>;
+  /** The descriptor init reads the run from (see {@link runRequest}). */
+  readonly requestFd: number;
   /** The descriptor holding the seccomp filter's BPF. */
   readonly seccompFd: number;
   /** The descriptor the command's standard error goes to (bwrap's own is goodbot's). */
@@ -47,20 +47,19 @@ const freshTopLevel = new Set(['proc', 'dev', 'sys', 'tmp', 'run', 'home', 'root
 export const tmpBytes = 64 * 1024 * 1024;
 
 /**
- * bwrap's options for PLAN (read by bwrap from a descriptor, so nothing of
- * them, the environment above all, shows on a command line), then the
- * command line: goodbot's init, which runs ARGV. Fixed hardening: new user,
- * mount, pid, network, ipc, uts and cgroup namespaces; no capabilities; a
- * new session (no terminal to inject input into); killed with goodbot; an
- * empty environment but the policy's; a root of the image's folders, read
- * only, with nothing of the host's; fresh /proc, /dev and sized tmpfs; the
- * seccomp filter last, just before the command.
+ * bwrap's options for PLAN (read by bwrap from a descriptor), then the
+ * command line: goodbot's init, which waits for the run (see
+ * {@link runRequest}: the environment and arguments never show on a command
+ * line). Fixed hardening: new user, mount, pid, network, ipc, uts and cgroup
+ * namespaces; no capabilities; a new session (no terminal to inject input
+ * into); killed with goodbot; an empty environment (init sets the run's); a
+ * root of the image's folders, read only, with nothing of the host's; fresh
+ * /proc, /dev and sized tmpfs; the seccomp filter last, just before init.
  */
 export function sandboxArguments(plan: SandboxPlan): string[] {
   const args = ['--unshare-all', '--die-with-parent', '--new-session', '--cap-drop', 'ALL'];
   args.push('--uid', String(SANDBOX_USER.uid), '--gid', String(SANDBOX_USER.gid), '--hostname', 'goodbot');
   args.push('--clearenv');
-  for (const [name, value] of Object.entries(plan.env)) args.push('--setenv', name, value);
   for (const entry of plan.rootEntries) {
     if (freshTopLevel.has(entry.name)) continue;
     if (entry.symlink !== undefined) args.push('--symlink', entry.symlink, `/${entry.name}`);
@@ -76,12 +75,36 @@ export function sandboxArguments(plan: SandboxPlan): string[] {
     if (zone.readOnly) args.push('--remount-ro', zone.guestPath);
   }
   for (const bind of plan.binds) args.push(bind.readOnly ? '--ro-bind-fd' : '--bind-fd', String(bind.fd), bind.target);
-  args.push('--remount-ro', '/', '--chdir', plan.cwd, '--seccomp', String(plan.seccompFd));
+  args.push('--remount-ro', '/', '--chdir', '/', '--seccomp', String(plan.seccompFd));
   return args;
 }
 
-/** The command line after bwrap's options: goodbot's init, then ARGV. */
-export function initCommand(plan: SandboxPlan, argv: readonly string[]): string[] {
+/** The command line after bwrap's options: goodbot's init, waiting for its request. */
+export function initCommand(plan: SandboxPlan): string[] {
   const relay = plan.relay === undefined ? [] : ['--relay', String(plan.relay.port), PROXY_SOCKET_PATH];
-  return [INIT_PATH, '--stderr', String(plan.stderrFd), ...relay, '--', ...argv];
+  return [INIT_PATH, '--request', String(plan.requestFd), '--stderr', String(plan.stderrFd), ...relay];
+}
+
+/** What one run asks of a sandbox's init. */
+export interface RunRequest {
+  readonly cwd: string;
+  /** The guest's whole environment. */
+  readonly env: Readonly<Record<string, string>>;
+  readonly argv: readonly string[];
+}
+
+/**
+ * REQUEST as init reads it: NUL-terminated strings, the working folder,
+ * `NAME=VALUE` for each variable, an empty string, then the command line. A
+ * NUL inside a string, or a name that is empty or holds `=`, would change
+ * its meaning: refused.
+ */
+export function runRequest(request: RunRequest): Uint8Array {
+  const strings = [request.cwd, ...Object.entries(request.env).map(([name, value]) => `${name}=${value}`), '', ...request.argv];
+  const badName = Object.keys(request.env).find((name) => name === '' || name.includes('='));
+  if (badName !== undefined) throw new GoodbotError('usage', `'${badName}' cannot be a variable's name`, { hint: 'use letters, digits and _' });
+  if (strings.some((text) => text.includes('\0'))) {
+    throw new GoodbotError('usage', 'a variable, argument or folder holds a NUL byte, which a native command cannot take', { hint: 'remove it' });
+  }
+  return new TextEncoder().encode(strings.map((text) => `${text}\0`).join(''));
 }

@@ -24,6 +24,12 @@ export interface NodePlatformOptions {
   readonly hostEnv?: Readonly<Record<string, string | undefined>>;
   /** Where catalog tools are built and found; default: the package's own `.cache/tools`. */
   readonly toolStore?: ToolStore;
+  /**
+   * Namespace backend: after a run, make a sandbox ahead for the next run of
+   * the same policy (default true). A process that runs once (`goodbot exec`)
+   * turns it off.
+   */
+  readonly prestart?: boolean;
 }
 
 /** One loader per process, so every sandbox shares compiled programs. */
@@ -54,7 +60,7 @@ export function createNodePlatform(options: NodePlatformOptions = {}): Platform 
     ...(options.audit !== undefined && { audit: options.audit }),
     // Loaded on first use: the Docker client is a large module tree that WebAssembly runs never need.
     runContainer: async (job) => (await import('../docker/container-run.js')).runContainer(job, undefined, toolDirs),
-    runNamespace: async (job) => (await import('../namespace/namespace-run.js')).runNamespace(job, toolDirs),
+    runNamespace: async (job) => (await import('../namespace/namespace-run.js')).runNamespace(job, toolDirs, options.prestart ?? true),
     nativeBackend,
     openNetwork: () => new BrokerTransport(),
     createClock: () => new HostClock(),

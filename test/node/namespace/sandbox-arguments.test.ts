@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { initCommand, INIT_PATH, PROXY_SOCKET_PATH, sandboxArguments, type SandboxPlan } from '../../../src/node/namespace/sandbox-arguments.js';
+import {
+  initCommand,
+  INIT_PATH,
+  PROXY_SOCKET_PATH,
+  runRequest,
+  sandboxArguments,
+  type SandboxPlan,
+} from '../../../src/node/namespace/sandbox-arguments.js';
 
 const plan = (extra: Partial<SandboxPlan> = {}): SandboxPlan => ({
   rootfs: '/cache/rootfs/root',
@@ -18,8 +25,7 @@ const plan = (extra: Partial<SandboxPlan> = {}): SandboxPlan => ({
   ],
   memoryZones: [{ guestPath: '/scratch', bytes: 1 << 20, readOnly: false }],
   init: '/cache/native/ns-init',
-  cwd: '/data',
-  env: { PATH: '/usr/bin:/bin', TOKEN: "it's --unshare-none" },
+  requestFd: 3,
   seccompFd: 7,
   stderrFd: 4,
   ...extra,
@@ -37,13 +43,11 @@ describe('the bwrap options of a sandbox', () => {
     expect(args).not.toContain('--share-net');
   });
 
-  it('clears the environment and sets exactly the policy variables, values passed as they are', () => {
+  it('clears the environment and puts none of the run on a command line (init reads it from its request)', () => {
     const args = sandboxArguments(plan());
-    expect(args.indexOf('--clearenv')).toBeLessThan(args.indexOf('--setenv'));
-    expect(uses(args, '--setenv', 2)).toEqual([
-      ['PATH', '/usr/bin:/bin'],
-      ['TOKEN', "it's --unshare-none"],
-    ]);
+    expect(args).toContain('--clearenv');
+    expect(args).not.toContain('--setenv');
+    expect(initCommand(plan())).toEqual([INIT_PATH, '--request', '3', '--stderr', '4']);
   });
 
   it("binds the image's folders read-only and none of the host's, makes links again, and gives /proc, /dev, /tmp fresh", () => {
@@ -73,15 +77,32 @@ describe('the bwrap options of a sandbox', () => {
     expect(uses(args, '--remount-ro', 1)).toEqual([['/tmp'], ['/']]);
   });
 
-  it('makes the root read-only and loads the seccomp filter at the end, then changes to the working folder', () => {
+  it('makes the root read-only and loads the seccomp filter at the end (init enters the working folder)', () => {
     const args = sandboxArguments(plan());
-    expect(args.slice(-6)).toEqual(['--remount-ro', '/', '--chdir', '/data', '--seccomp', '7']);
+    expect(args.slice(-6)).toEqual(['--remount-ro', '/', '--chdir', '/', '--seccomp', '7']);
   });
 
   it('with network grants binds the proxy socket and starts the relay; without, neither', () => {
     const granted = plan({ relay: { fd: 8, port: 3128 } });
     expect(uses(sandboxArguments(granted), '--bind-fd', 2)).toContainEqual(['8', PROXY_SOCKET_PATH]);
-    expect(initCommand(granted, ['curl', 'x'])).toEqual([INIT_PATH, '--stderr', '4', '--relay', '3128', PROXY_SOCKET_PATH, '--', 'curl', 'x']);
-    expect(initCommand(plan(), ['true'])).toEqual([INIT_PATH, '--stderr', '4', '--', 'true']);
+    expect(initCommand(granted)).toEqual([INIT_PATH, '--request', '3', '--stderr', '4', '--relay', '3128', PROXY_SOCKET_PATH]);
+    expect(initCommand(plan())).not.toContain('--relay');
+  });
+});
+
+describe("a run's request to init", () => {
+  const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes).split('\0');
+
+  it('holds the working folder, the environment, an empty string, then the command line, each NUL-terminated', () => {
+    const request = runRequest({ cwd: '/data', env: { PATH: '/usr/bin', TOKEN: "it's --unshare-none a=b" }, argv: ['sh', '-c', 'echo $TOKEN', ''] });
+    expect(text(request)).toEqual(['/data', 'PATH=/usr/bin', "TOKEN=it's --unshare-none a=b", '', 'sh', '-c', 'echo $TOKEN', '', '']);
+  });
+
+  it('refuses what would change its meaning: a NUL in a string, a variable name that is empty or holds =', () => {
+    expect(() => runRequest({ cwd: '/', env: { A: 'x\0B=y' }, argv: ['true'] })).toThrow(/NUL/);
+    expect(() => runRequest({ cwd: '/', env: {}, argv: ['echo', 'a\0b'] })).toThrow(/NUL/);
+    expect(() => runRequest({ cwd: '/da\0ta', env: {}, argv: ['true'] })).toThrow(/NUL/);
+    expect(() => runRequest({ cwd: '/', env: { 'A=B': 'x' }, argv: ['true'] })).toThrow(/cannot be a variable's name/);
+    expect(() => runRequest({ cwd: '/', env: { '': 'x' }, argv: ['true'] })).toThrow(/cannot be a variable's name/);
   });
 });

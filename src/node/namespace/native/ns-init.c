@@ -1,12 +1,19 @@
 /*
  * The first program in a goodbot namespace sandbox (bound read-only at
  * /run/goodbot/init, run by bwrap as the sandbox's user, under its seccomp
- * filter). It takes the command's standard error from descriptor FD (bwrap's
- * own stays goodbot's, so a failure to set up the sandbox is never mistaken
- * for the command's output), optionally starts the network relay, and
- * executes the command:
+ * filter). It waits for the run on descriptor REQUEST (so a sandbox can be
+ * made before its run is known), enters its working folder, takes its
+ * environment, takes the command's standard error from descriptor FD
+ * (bwrap's own stays goodbot's, so a failure to set up the sandbox is never
+ * mistaken for the command's output), closes every other descriptor,
+ * optionally starts the network relay, and executes the command:
  *
- *   init [--stderr FD] [--relay PORT SOCKET] -- COMMAND ARGS...
+ *   init --request REQUEST [--stderr FD] [--relay PORT SOCKET]
+ *
+ * The request, read to its end: NUL-terminated strings, the working folder,
+ * then NAME=VALUE for each variable, an empty string, then the command and
+ * its arguments. A request that cannot be carried out (a working folder
+ * that is not there) is reported on bwrap's standard error, exit 125.
  *
  * The relay listens on 127.0.0.1:PORT (the sandbox's own loopback, its only
  * network) and carries each connection to the Unix socket SOCKET, where
@@ -87,11 +94,35 @@ static void start_relay(int port, const char *path) {
   }
 }
 
+/* The whole of descriptor FD, NUL-terminated once more at its end; exits 125 when it cannot be read. */
+static char *read_all(int fd, size_t *length) {
+  size_t size = 4096, used = 0;
+  char *data = malloc(size);
+  for (;;) {
+    if (data == NULL) break;
+    if (used + 1 >= size) data = realloc(data, size *= 2);
+    if (data == NULL) break;
+    ssize_t got = read(fd, data + used, size - used - 1);
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) break;
+    if (got == 0) {
+      data[used] = '\0';
+      *length = used;
+      return data;
+    }
+    used += (size_t)got;
+  }
+  fprintf(stderr, "goodbot init: cannot read the run's request: %s\n", strerror(errno));
+  exit(125);
+}
+
 int main(int argc, char **argv) {
-  int i = 1, stderr_fd = -1, relay_port = 0;
+  int stderr_fd = -1, relay_port = 0, request_fd = -1;
   const char *relay_socket = NULL;
-  for (; i < argc && strcmp(argv[i], "--") != 0; i++) {
-    if (strcmp(argv[i], "--stderr") == 0 && i + 1 < argc) {
+  for (int i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "--request") == 0 && i + 1 < argc) {
+      request_fd = atoi(argv[++i]);
+    } else if (strcmp(argv[i], "--stderr") == 0 && i + 1 < argc) {
       stderr_fd = atoi(argv[++i]);
     } else if (strcmp(argv[i], "--relay") == 0 && i + 2 < argc) {
       relay_port = atoi(argv[i + 1]);
@@ -102,13 +133,42 @@ int main(int argc, char **argv) {
       return 125;
     }
   }
-  if (i + 1 >= argc) return 125;
+  if (request_fd < 0) {
+    fprintf(stderr, "goodbot init: no --request\n");
+    return 125;
+  }
+  size_t length = 0;
+  char *request = read_all(request_fd, &length);
+  /* The strings: cwd, NAME=VALUE..., "", argv... */
+  char *end = request + length, *at = request;
+  const char *cwd = at;
+  at += strlen(at) + 1;
+  clearenv();
+  while (at < end && *at != '\0') {
+    if (putenv(at) != 0) return 125;
+    at += strlen(at) + 1;
+  }
+  at++;
+  char **command = calloc((size_t)(end - request) + 1, sizeof *command);
+  int count = 0;
+  while (command != NULL && at < end) {
+    command[count++] = at;
+    at += strlen(at) + 1;
+  }
+  if (count == 0) {
+    fprintf(stderr, "goodbot init: the run's request names no command\n");
+    return 125;
+  }
+  if (chdir(cwd) < 0) {
+    fprintf(stderr, "goodbot init: cannot enter the working folder %s: %s\n", cwd, strerror(errno));
+    return 125;
+  }
   if (stderr_fd >= 0 && dup2(stderr_fd, 2) < 0) return 125;
   /* Nothing goodbot handed bwrap reaches the command: a held zone folder's ".." would lead out of the zone. */
   if (syscall(SYS_close_range, 3, ~0U, 0) < 0) return 125;
   if (relay_socket != NULL) start_relay(relay_port, relay_socket);
-  execvp(argv[i + 1], argv + i + 1);
+  execvp(command[0], command);
   int missing = errno == ENOENT;
-  fprintf(stderr, "%s: %s\n", argv[i + 1], missing ? "command not found" : strerror(errno));
+  fprintf(stderr, "%s: %s\n", command[0], missing ? "command not found" : strerror(errno));
   return missing ? 127 : 126;
 }
