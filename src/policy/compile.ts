@@ -131,6 +131,7 @@ function normalize(config: Parsed, source: PolicySource, prefix: (string | numbe
       memoryBytes: dockerMemory!,
       ...(config.docker.image !== undefined && { image: config.docker.image }),
       ...(config.docker.runtime !== undefined && { runtime: config.docker.runtime }),
+      ...(config.docker.engine !== undefined && { engine: enginePath(config.docker.engine, source.baseDir, fail) }),
     },
     audit: { revealEnv: config.audit.revealEnv ?? defaultRevealEnv },
     ...(config.deterministic !== false && {
@@ -158,6 +159,24 @@ export function derivedPolicy(policy: Policy, changes: Partial<Policy>): Policy 
 /** Was `value` produced by the policy compiler (and so is already checked)? */
 export function isCompiledPolicy(value: unknown): value is Policy {
   return typeof value === 'object' && value !== null && compiledPolicies.has(value);
+}
+
+/** The engine's socket from `sandbox.docker.engine`: a `unix://` URL or a path, relative to BASE_DIR. */
+function enginePath(engine: string, baseDir: string, fail: (path: (string | number)[], message: string, hint?: string) => never): string {
+  if (engine.startsWith('unix://')) {
+    const path = engine.slice('unix://'.length);
+    if (!path.startsWith('/'))
+      fail(['docker', 'engine'], `'${engine}' names no absolute socket path`, "write e.g. 'unix:///run/user/1000/podman/podman.sock'");
+    return resolveAgainst('/', path);
+  }
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(engine)) {
+    fail(
+      ['docker', 'engine'],
+      `goodbot reaches an engine through its Unix socket only, not '${engine}'`,
+      "write 'unix:///path/to/engine.sock' or a path",
+    );
+  }
+  return resolveAgainst(baseDir, engine);
 }
 
 function limitsOf(limits: Parsed['limits']): Policy['limits'] {

@@ -116,6 +116,12 @@ export const sandboxSchema = z.strictObject({
        * `runc`… Absent: the engine's default.
        */
       runtime: z.optional(z.string().check(z.regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'a runtime name: letters, digits, _ . -'))),
+      /**
+       * The engine's API socket: `unix:///run/user/1000/podman/podman.sock`
+       * or a path (relative to the policy's folder). Absent: `$DOCKER_HOST`
+       * (a `unix://` one), else `/var/run/docker.sock`.
+       */
+      engine: z.optional(nonEmpty()),
     }),
     { cpus: 1, pids: 256, memory: '512MiB' },
   ),

@@ -85,6 +85,8 @@ export interface DockerSettings {
   readonly image?: string;
   /** The engine's OCI runtime (`runsc` for gVisor); absent: the engine's default. */
   readonly runtime?: string;
+  /** The engine's API socket, an absolute path; absent: `$DOCKER_HOST`'s, else the default. */
+  readonly engine?: string;
 }
 
 export interface AuditSettings {

@@ -1,4 +1,5 @@
 import { engineStatus, dockerEngine } from '../docker/engine.js';
+import { engineProfile, refuseUnfitEngine } from '../docker/engine-profile.js';
 import { toolsImageRef } from '../docker/image-ref.js';
 import { removeOrphanFirewallRules } from '../docker/host-firewall.js';
 import { removeOrphanContainers, removeOrphanNetworks } from '../docker/orphans.js';
@@ -66,7 +67,14 @@ function checkNamespace(): void {
 async function checkEngine(): Promise<void> {
   const engine = dockerEngine();
   const status = await engineStatus(engine);
-  report('engine', `reachable on ${status.socket} (Docker ${status.version}, API ${status.apiVersion})`);
+  const profile = await engineProfile(engine, status.socket);
+  const product = `${profile.product === 'podman' ? 'podman' : 'Docker'} ${profile.version}${profile.rootless ? ', rootless' : ''}`;
+  report('engine', `reachable on ${status.socket} (${product}, API ${status.apiVersion}, cgroup v${profile.cgroupVersion ?? '?'})`);
+  try {
+    refuseUnfitEngine(profile, status.socket, false);
+  } catch (error) {
+    report('engine', `refused for runs: ${(error as GoodbotError).message} (${(error as GoodbotError).hint})`);
+  }
 
   const runtimes = Object.keys(((await engine.info()) as { Runtimes?: Record<string, unknown> }).Runtimes ?? {}).sort();
   report(

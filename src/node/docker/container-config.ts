@@ -17,6 +17,8 @@ export interface ContainerPlan {
   readonly cwd: string;
   /** Never root (see containerUser). */
   readonly user: ContainerUser;
+  /** Rootless podman: map goodbot's user to the same id in the container (`keep-id`), so USER is that user on the host too. */
+  readonly keepUserId?: boolean;
   readonly binds: readonly BindMount[];
   /** In-memory zones, mounted as tmpfs of their quota. */
   readonly memoryZones: readonly ZoneSpec[];
@@ -84,6 +86,7 @@ export function containerOptions(plan: ContainerPlan): Docker.ContainerCreateOpt
     Tty: false,
     HostConfig: {
       NetworkMode: plan.network ?? 'none',
+      ...(plan.keepUserId === true && { UsernsMode: 'keep-id' }),
       // The engine's resolver in the container forwards to these: none that answers, so no data leaves by DNS
       // (and a lookup fails in a second rather than ten).
       // No IPv6: the host's link-local address on the bridge would be a way to its services that the INPUT rules do not cover.

@@ -5,7 +5,8 @@ import { GoodbotError } from '../../errors.js';
 import { containerStopGraceMs as stopGraceMs, type ContainerJob, type ContainerOutcome } from '../../backends/container.js';
 import { containerOptions } from './container-config.js';
 import { dockerEngine, engineStatus } from './engine.js';
-import { engineSocket } from './engine-socket.js';
+import { policyEngineSocket } from './engine-socket.js';
+import { engineProfile, refuseUnfitEngine, type EngineProfile } from './engine-profile.js';
 import { toolsImageRef } from './image-ref.js';
 import { containerUser } from './container-user.js';
 import { createEgressNetwork, removeEgressNetwork, type EgressNetwork } from './egress-network.js';
@@ -28,18 +29,38 @@ const cancelPollMs = 50;
  * network grants the container joins an internal network of its own whose
  * only way out is the run's egress proxy; both go when the run ends.
  */
-export async function runContainer(job: ContainerJob, engine: Docker = dockerEngine(), toolDirs: readonly string[] = []): Promise<ContainerOutcome> {
+export async function runContainer(job: ContainerJob, client?: Docker, toolDirs: readonly string[] = []): Promise<ContainerOutcome> {
   const { policy } = job;
   const image = policy.docker.image ?? toolsImageRef();
-  const mounts = ContainerMounts.open(policy.zones, policy.docker, engineSocket(), toolDirs);
+  const socket = policyEngineSocket(policy.docker);
+  const engine = client ?? dockerEngine(socket);
+  const field = policy.docker.engine === undefined ? undefined : 'sandbox.docker.engine';
+  const profile = await engineProfile(engine, socket).catch(async (error: unknown) => {
+    await engineStatus(engine, socket, field); // says how to start an engine when none answers
+    throw error;
+  });
+  refuseUnfitEngine(profile, socket, job.network !== undefined);
+  const mounts = ContainerMounts.open(policy.zones, policy.docker, socket, toolDirs);
   try {
-    return await runWithMounts(job, engine, image, mounts);
+    return await runWithMounts(job, { engine, socket, profile }, image, mounts);
   } finally {
     mounts.close();
   }
 }
 
-async function runWithMounts(job: ContainerJob, engine: Docker, image: string, mounts: ContainerMounts): Promise<ContainerOutcome> {
+/** The engine a run goes to: its client, its socket and what it is. */
+interface RunEngine {
+  readonly engine: Docker;
+  readonly socket: string;
+  readonly profile: EngineProfile;
+}
+
+async function runWithMounts(
+  job: ContainerJob,
+  { engine, socket, profile }: RunEngine,
+  image: string,
+  mounts: ContainerMounts,
+): Promise<ContainerOutcome> {
   const { policy, limiter } = job;
   const binds = mounts.binds;
   const memoryZones = policy.zones.filter((zone) => zone.kind === 'memory');
@@ -76,6 +97,8 @@ async function runWithMounts(job: ContainerJob, engine: Docker, image: string, m
         pids: policy.docker.pids,
         files: policy.limits.files ?? defaultDescriptorLimit,
         ...(network !== undefined && { network: network.name }),
+        // Rootless podman: the container's user is goodbot's own user on the host, so zones are theirs to read and write.
+        ...(profile.rootless && { keepUserId: true }),
       }),
     );
     const running = container;
@@ -163,7 +186,7 @@ async function runWithMounts(job: ContainerJob, engine: Docker, image: string, m
         cause: error,
       });
     }
-    await engineStatus(engine);
+    await engineStatus(engine, socket, policy.docker.engine === undefined ? undefined : 'sandbox.docker.engine');
     throw new GoodbotError('engine', `the Docker engine failed the run: ${(error as Error)?.message ?? error}`, {
       hint: 'check the engine with goodbot doctor',
       cause: error,

@@ -6,11 +6,16 @@ import { engineSocket } from './engine-socket.js';
 export const RUN_LABEL = 'goodbot.run';
 export const PID_LABEL = 'goodbot.pid';
 
-let shared: Docker | undefined;
+const clients = new Map<string, Docker>();
 
-/** The Docker Engine API client (dockerode over the unix socket), one per process. */
-export function dockerEngine(): Docker {
-  return (shared ??= new Docker({ socketPath: engineSocket() }));
+/** The Engine API client (dockerode over the Unix socket) of the engine at SOCKET, one per socket and process. */
+export function dockerEngine(socket: string = engineSocket()): Docker {
+  let client = clients.get(socket);
+  if (client === undefined) {
+    client = new Docker({ socketPath: socket });
+    clients.set(socket, client);
+  }
+  return client;
 }
 
 export interface EngineStatus {
@@ -21,17 +26,18 @@ export interface EngineStatus {
 
 /**
  * Asks the engine for its version: the engine is reachable and answering.
- * Throws an `engine` error naming the socket and how to start one otherwise.
+ * Throws an `engine` error naming the socket (and FIELD, the policy's field
+ * that named it) and how to start one otherwise.
  */
-export async function engineStatus(engine: Docker = dockerEngine()): Promise<EngineStatus> {
-  const socket = engineSocket();
+export async function engineStatus(engine: Docker = dockerEngine(), socket: string = engineSocket(), field?: string): Promise<EngineStatus> {
   try {
     const version = await engine.version();
     return { socket, version: version.Version, apiVersion: version.ApiVersion };
   } catch (error) {
     throw new GoodbotError('engine', `no Docker engine answers on ${socket}: ${(error as Error)?.message ?? error}`, {
-      hint: 'start one (npm run setup installs docker.io and starts dockerd), or set DOCKER_HOST=unix:///path/to/docker.sock',
+      hint: 'start one (npm run setup installs docker.io and starts dockerd), or name its socket in sandbox.docker.engine or DOCKER_HOST=unix:///path/to/docker.sock',
       path: socket,
+      ...(field !== undefined && { field }),
       cause: error,
     });
   }

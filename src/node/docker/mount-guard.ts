@@ -31,7 +31,7 @@ export interface HeldMount extends BindMount {
 }
 
 /** Path names that are never mounted, wherever they are: credentials and the engine's control socket. */
-const blockedNames = ['.ssh', '.aws', '.gnupg', '.env', '.docker', '.kube', '.netrc', 'docker.sock'];
+const blockedNames = ['.ssh', '.aws', '.gnupg', '.env', '.docker', '.kube', '.netrc', 'docker.sock', 'podman.sock'];
 /** Folders a zone may not contain at its top: mounting the zone would hand them to the guest. */
 const exposedNames = ['.ssh', '.aws', '.gnupg', '.env', '.docker', '.kube', '.netrc'];
 

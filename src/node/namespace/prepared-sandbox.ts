@@ -8,7 +8,7 @@ import { GoodbotError } from '../../errors.js';
 import type { Policy } from '../../policy/types.js';
 import { defaultDescriptorLimit } from '../../zones/descriptor-budget.js';
 import { containerUser } from '../docker/container-user.js';
-import { engineSocket } from '../docker/engine-socket.js';
+import { policyEngineSocket } from '../docker/engine-socket.js';
 import { ContainerMounts, type HeldMount } from '../docker/mount-guard.js';
 import { privateParent } from '../docker/run-files.js';
 import { namespaceTools, type NamespaceTools } from './namespace-tools.js';
@@ -112,7 +112,7 @@ export class PreparedSandbox {
   static start(shape: SandboxShape, id: string): PreparedSandbox {
     const { policy } = shape;
     const tools = namespaceTools();
-    const mounts = ContainerMounts.open(policy.zones, policy.docker, engineSocket(), shape.toolDirs);
+    const mounts = ContainerMounts.open(policy.zones, policy.docker, policyEngineSocket(policy.docker), shape.toolDirs);
     let cgroup: RunCgroup | undefined;
     try {
       const site = cgroupSite();
@@ -146,7 +146,7 @@ export class PreparedSandbox {
     if (this.exited || this.used) return false;
     let now: ContainerMounts;
     try {
-      now = ContainerMounts.open(shape.policy.zones, shape.policy.docker, engineSocket(), shape.toolDirs);
+      now = ContainerMounts.open(shape.policy.zones, shape.policy.docker, policyEngineSocket(shape.policy.docker), shape.toolDirs);
     } catch {
       return false;
     }

@@ -49,7 +49,7 @@ describe('goodbot doctor', () => {
   it('reports the engine, its version and the tools image, and exits 0', async () => {
     const status = await engineStatus();
     const { status: exit, stdout } = goodbot(repoRoot, ['doctor']);
-    expect(stdout).toContain(`reachable on ${status.socket} (Docker ${status.version}, API ${status.apiVersion})`);
+    expect(stdout).toContain(`reachable on ${status.socket} (Docker ${status.version}, API ${status.apiVersion}, cgroup v`);
     expect(stdout).toMatch(new RegExp(`^tools image: ${image} present \\(\\d+\\.\\d MiB\\)$`, 'm'));
     expect(exit).toBe(0);
   });

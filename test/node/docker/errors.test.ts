@@ -57,6 +57,22 @@ describe('goodbot exec --backend=docker refuses', () => {
     expect(stderr).toMatch(/dockerd|setup/);
   });
 
+  it('an engine named by the policy that is down, naming its socket', () => {
+    writeFileSync(join(base, 'engine.yaml'), 'sandbox:\n  backend: docker\n  docker:\n    engine: unix:///nonexistent/podman.sock\n');
+    const { status, stderr } = goodbot(base, ['exec', '--policy', 'engine.yaml', '--', 'true']);
+    expect(status).toBe(125);
+    expect(stderr).toContain('/nonexistent/podman.sock');
+    expect(stderr).toContain('sandbox.docker.engine');
+  });
+
+  it('an engine that is not a Unix socket, before anything starts', () => {
+    writeFileSync(join(base, 'tcp-engine.yaml'), 'sandbox:\n  backend: docker\n  docker:\n    engine: tcp://127.0.0.1:2375\n');
+    const { status, stderr } = goodbot(base, ['exec', '--policy', 'tcp-engine.yaml', '--', 'true']);
+    expect(status).toBe(125);
+    expect(stderr).toContain('sandbox.docker.engine');
+    expect(stderr).toContain('Unix socket');
+  });
+
   it('fuel, which counts WebAssembly instructions', () => {
     const { status, stderr } = goodbot(base, ['exec', '--backend=docker', '--fuel', '1000', '--', 'true']);
     expect(status).toBe(125);

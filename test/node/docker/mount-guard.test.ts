@@ -83,8 +83,11 @@ describe('container mounts', () => {
     ]);
   });
 
-  it('attack: the Docker socket and the folders holding it are blocked', () => {
+  it("attack: the engine's socket (Docker's, podman's, the policy's) and the folders holding it are blocked", () => {
     expect(blockedPart('/var/run/docker.sock', socket)).toBeDefined();
+    expect(blockedPart('/run/user/1000/podman/podman.sock', socket)).toBe('podman.sock');
+    expect(blockedPart('/srv/engines/my-engine.sock', '/srv/engines/my-engine.sock')).toBeDefined();
+    expect(blockedPart('/srv/engines', '/srv/engines/my-engine.sock')).toBeDefined();
     expect(blockedPart('/var/run', socket)).toBeDefined();
     expect(blockedPart('/', socket)).toBeDefined();
     expect(blockedPart('/srv/data', socket)).toBeUndefined();
