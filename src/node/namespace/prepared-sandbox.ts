@@ -90,7 +90,10 @@ export class PreparedSandbox {
   ) {
     this.stdio = child.stdio.slice(0, 6) as unknown as PreparedSandbox['stdio'];
     this.exit = new Promise((resolve, reject) => {
-      child.once('error', reject);
+      child.once('error', (error) => {
+        this.exited = true; // never started: not one to hand out
+        reject(error);
+      });
       child.once('exit', (code, signal) => {
         this.exited = true;
         resolve({ code, signal });
