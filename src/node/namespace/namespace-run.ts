@@ -47,10 +47,24 @@ export async function runNamespace(job: ContainerJob, toolDirs: readonly string[
     }
     return { exitCode, image: sandbox.image, resourceControl: sandbox.resourceControl, prestarted };
   } finally {
-    await sandbox?.dispose();
+    if (sandbox !== undefined) ending(sandbox.dispose());
     await relay?.close();
     if (key !== undefined) warmSandboxes.refill(key, shape);
   }
+}
+
+/** Sandboxes being ended after their run (bwrap's exit, then the cgroup's removal), off the run's path. */
+const disposals = new Set<Promise<void>>();
+
+function ending(disposal: Promise<void>): void {
+  disposals.add(disposal);
+  void disposal.finally(() => disposals.delete(disposal));
+}
+
+/** Ends every sandbox made ahead, and waits until those of past runs are gone (their cgroups removed). */
+export async function endNamespaceSandboxes(): Promise<void> {
+  await warmSandboxes.clear();
+  await Promise.all([...disposals]);
 }
 
 /** What a sandbox made ahead depends on: two runs with the same key can use the same kind of sandbox. */

@@ -49,11 +49,16 @@ export interface SandboxShape {
   readonly relay?: RelayProxy;
 }
 
-// Descriptors in the launcher: 0-2 stdio (2 is the setup's own: launcher, bwrap, init), 3 bwrap's
-// options, 4 the command's stderr, 5 the run's request; then the held zones, the proxy's socket, the filter.
+// Descriptors in the launcher: 0-1 nothing and 2 the setup's stderr (launcher, bwrap, init), 3 bwrap's
+// options, 4 the command's stderr, 5 the run's request, 6 its stdin, 7 its stdout, 8 bwrap's status
+// reports; then the held zones, the proxy's socket, the filter. The command's pipes are above 2, which
+// bwrap's monitor closes: they close as soon as the command's processes end, not when bwrap does.
 const stderrFd = 4;
 const requestFd = 5;
-const firstHeld = 6;
+const stdinFd = 6;
+const stdoutFd = 7;
+const statusFd = 8;
+const firstHeld = 9;
 
 let orphansRemoved = false;
 
@@ -72,9 +77,14 @@ let orphansRemoved = false;
  * user.
  */
 export class PreparedSandbox {
-  private readonly stdio: [Writable, Socket, Socket, Writable, Socket, Writable];
+  private readonly stdio: [null, null, Socket, Writable, Socket, Writable, Writable, Socket, Socket];
   private readonly exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** The command's output pipes closed. */
   private readonly drained: Promise<unknown>;
+  /** bwrap's stderr closed too. */
+  private readonly setupDrained: Promise<unknown>;
+  /** The command's exit status as bwrap reports it when the command ends; undefined if it never does (setup failed, killed). */
+  private readonly reported: Promise<number | undefined>;
   private exited = false;
   private killed = false;
   private used = false;
@@ -88,7 +98,7 @@ export class PreparedSandbox {
     private readonly cgroup: RunCgroup | undefined,
     readonly image: string,
   ) {
-    this.stdio = child.stdio.slice(0, 6) as unknown as PreparedSandbox['stdio'];
+    this.stdio = child.stdio.slice(0, 9) as unknown as PreparedSandbox['stdio'];
     this.exit = new Promise((resolve, reject) => {
       child.once('error', (error) => {
         this.exited = true; // never started: not one to hand out
@@ -100,11 +110,14 @@ export class PreparedSandbox {
       });
     });
     this.exit.catch(() => {}); // a spawn error is reported by the run, or ends an idle sandbox quietly
-    this.drained = Promise.all([1, 2, 4].map((index) => new Promise((resolve) => this.stdio[index]!.once('close', resolve))));
+    const closed = (stream: Socket) => new Promise((resolve) => stream.once('close', resolve));
+    this.drained = Promise.all([closed(this.stdio[stdoutFd]), closed(this.stdio[stderrFd])]);
+    this.setupDrained = closed(this.stdio[2]);
     this.stdio[2].on('data', (chunk: Buffer) => {
       if (this.setupMessage.length < setupMessageBytes) this.setupMessage += chunk.toString('utf8');
     });
-    for (const writable of [this.stdio[0], this.stdio[3], this.stdio[5]]) writable.on('error', () => {}); // the sandbox may end without reading
+    this.reported = exitReport(this.stdio[statusFd]);
+    for (const writable of [this.stdio[3], this.stdio[requestFd], this.stdio[stdinFd]]) writable.on('error', () => {}); // the sandbox may end without reading
   }
 
   /**
@@ -168,7 +181,7 @@ export class PreparedSandbox {
 
   /** While it waits, the sandbox does not keep the process alive (it ends with it: --die-with-parent). */
   idle(waiting: boolean): void {
-    const handles = [this.child, ...this.stdio] as { ref?: () => void; unref?: () => void }[];
+    const handles = [this.child, ...this.stdio.filter((stream) => stream !== null)] as { ref?: () => void; unref?: () => void }[];
     for (const handle of handles) {
       if (waiting) handle.unref?.();
       else handle.ref?.();
@@ -193,12 +206,12 @@ export class PreparedSandbox {
         if (admitted.length > 0) job.onOutput(stream, admitted.slice());
         if (limiter.tripped?.limit === 'output-limit') this.kill();
       });
-    sink('stdout', this.stdio[1]);
-    sink('stderr', this.stdio[4]);
+    sink('stdout', this.stdio[stdoutFd]);
+    sink('stderr', this.stdio[stderrFd]);
     const timers: ReturnType<typeof setTimeout>[] = [];
     try {
-      this.stdio[5].end(runRequest({ cwd: job.cwd, env: { ...job.env, ...extraEnv }, argv: job.argv }));
-      this.stdio[0].end(job.stdin);
+      this.stdio[requestFd].end(runRequest({ cwd: job.cwd, env: { ...job.env, ...extraEnv }, argv: job.argv }));
+      this.stdio[stdinFd].end(job.stdin);
       if (limiter.deadline !== undefined) {
         timers.push(
           setTimeout(
@@ -215,8 +228,15 @@ export class PreparedSandbox {
           if (limiter.checkCancelled()) this.kill();
         }, cancelPollMs) as unknown as ReturnType<typeof setTimeout>,
       );
+      const reported = await this.reported;
+      // The usual end: the command's status, and its output in full once its pipes close. Without
+      // waiting for bwrap itself, whose exit (its namespaces torn down) takes milliseconds more.
+      if (reported !== undefined && reported !== launcherFailed && !this.killed) {
+        await this.drained;
+        return limiter.tripped !== undefined ? 128 + 9 : reported;
+      }
       const exit = await this.exit;
-      await this.drained;
+      await Promise.all([this.drained, this.setupDrained]);
       if (this.killed || limiter.tripped !== undefined) return 128 + 9;
       if (exit.code === null) return 128 + signalNumber(exit.signal);
       const failure = setupFailure(exit.code, this.setupMessage);
@@ -256,6 +276,23 @@ export class PreparedSandbox {
   }
 }
 
+/**
+ * The exit status in bwrap's JSON reports on STATUS (`{ "child-pid": N }`
+ * when the sandbox starts, `{ "exit-code": N }` when its command ends,
+ * 128 + N for a signal); undefined if the reports end without one.
+ */
+function exitReport(status: Socket): Promise<number | undefined> {
+  return new Promise((resolve) => {
+    let text = '';
+    status.on('data', (chunk: Buffer) => {
+      text += chunk.toString('utf8');
+      const code = /"exit-code"\s*:\s*(\d+)/.exec(text)?.[1];
+      if (code !== undefined) resolve(Number(code));
+    });
+    status.once('close', () => resolve(undefined));
+  });
+}
+
 /** Starts the launcher (and through it bwrap, then init) for SHAPE; it waits for its request. */
 function spawnLauncher(shape: SandboxShape, tools: NamespaceTools, mounts: ContainerMounts, cgroup: RunCgroup | undefined): ChildProcess {
   const { policy, relay } = shape;
@@ -272,7 +309,10 @@ function spawnLauncher(shape: SandboxShape, tools: NamespaceTools, mounts: Conta
     init: tools.init,
     requestFd,
     seccompFd,
+    stdinFd,
+    stdoutFd,
     stderrFd,
+    statusFd,
     ...(relay !== undefined && { relay: { fd: relayFd, port: relay.port } }),
   };
   const files = policy.limits.files ?? defaultDescriptorLimit;
@@ -295,7 +335,19 @@ function spawnLauncher(shape: SandboxShape, tools: NamespaceTools, mounts: Conta
     containerUser(mounts.binds); // refuses a read-write zone this user cannot write
   }
   const child = spawn(tools.launcher, [...launcherArgs, '--', tools.bwrap, '--args', '3', ...initCommand(plan)], {
-    stdio: ['pipe', 'pipe', 'pipe', 'pipe', 'pipe', 'pipe', ...mounts.descriptors, ...(relay === undefined ? [] : [relay.fd])],
+    stdio: [
+      'ignore',
+      'ignore',
+      'pipe',
+      'pipe',
+      'pipe',
+      'pipe',
+      'pipe',
+      'pipe',
+      'pipe',
+      ...mounts.descriptors,
+      ...(relay === undefined ? [] : [relay.fd]),
+    ],
     env: {},
   });
   (child.stdio[3] as Writable).end(

@@ -29,8 +29,12 @@ export interface SandboxPlan {
   readonly requestFd: number;
   /** The descriptor holding the seccomp filter's BPF. */
   readonly seccompFd: number;
-  /** The descriptor the command's standard error goes to (bwrap's own is goodbot's). */
+  /** The descriptors of the command's standard input, output and error (bwrap's own stdio is goodbot's). */
+  readonly stdinFd: number;
+  readonly stdoutFd: number;
   readonly stderrFd: number;
+  /** Where bwrap reports, as JSON, the command's exit status as soon as it ends (`--json-status-fd`). */
+  readonly statusFd: number;
   /** With network grants: the egress proxy's Unix socket (held as descriptor FD) and the loopback port its relay listens on. */
   readonly relay?: { readonly fd: number; readonly port: number };
 }
@@ -59,7 +63,7 @@ export const tmpBytes = 64 * 1024 * 1024;
 export function sandboxArguments(plan: SandboxPlan): string[] {
   const args = ['--unshare-all', '--die-with-parent', '--new-session', '--cap-drop', 'ALL'];
   args.push('--uid', String(SANDBOX_USER.uid), '--gid', String(SANDBOX_USER.gid), '--hostname', 'goodbot');
-  args.push('--clearenv');
+  args.push('--clearenv', '--json-status-fd', String(plan.statusFd));
   for (const entry of plan.rootEntries) {
     if (freshTopLevel.has(entry.name)) continue;
     if (entry.symlink !== undefined) args.push('--symlink', entry.symlink, `/${entry.name}`);
@@ -82,7 +86,8 @@ export function sandboxArguments(plan: SandboxPlan): string[] {
 /** The command line after bwrap's options: goodbot's init, waiting for its request. */
 export function initCommand(plan: SandboxPlan): string[] {
   const relay = plan.relay === undefined ? [] : ['--relay', String(plan.relay.port), PROXY_SOCKET_PATH];
-  return [INIT_PATH, '--request', String(plan.requestFd), '--stderr', String(plan.stderrFd), ...relay];
+  const stdio = ['--stdin', String(plan.stdinFd), '--stdout', String(plan.stdoutFd), '--stderr', String(plan.stderrFd)];
+  return [INIT_PATH, '--request', String(plan.requestFd), ...stdio, ...relay];
 }
 
 /** What one run asks of a sandbox's init. */

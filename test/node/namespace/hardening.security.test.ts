@@ -3,7 +3,7 @@ import { chownSync, chmodSync, existsSync, lstatSync, readdirSync, readFileSync 
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSandbox, type RunResult, type SandboxConfig } from '../../../src/node/index.js';
-import { warmSandboxes } from '../../../src/node/namespace/namespace-run.js';
+import { endNamespaceSandboxes } from '../../../src/node/namespace/namespace-run.js';
 import { makeTree, removeTree, repoRoot, tempDir } from '../../helpers/guests.js';
 
 /**
@@ -253,7 +253,7 @@ describe.runIf(isRoot)('files goodbot keeps about a run', () => {
   it('leaves no cgroup, socket or stage behind (once the sandbox made for the next run is let go)', async () => {
     await shell('true');
     await new Promise((resolve) => setImmediate(resolve));
-    await warmSandboxes.clear();
+    await endNamespaceSandboxes();
     expect(existsSync(join(base, 'out'))).toBe(true);
     const leftovers = readdirSync('/sys/fs/cgroup/pids').filter((name) => name.startsWith(`goodbot-${process.pid}-`));
     expect(leftovers).toEqual([]);

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync } from 'no
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { compileSandboxConfig, createSandbox, type RunResult, type SandboxConfig } from '../../../src/node/index.js';
-import { warmSandboxes } from '../../../src/node/namespace/namespace-run.js';
+import { endNamespaceSandboxes, warmSandboxes } from '../../../src/node/namespace/namespace-run.js';
 import { PreparedSandbox, type SandboxShape } from '../../../src/node/namespace/prepared-sandbox.js';
 import { cgroupSite } from '../../../src/node/namespace/run-cgroup.js';
 import { WarmSandboxes } from '../../../src/node/namespace/warm-sandboxes.js';
@@ -33,7 +33,7 @@ beforeAll(() => {
   base = tempDir('goodbot-ns-prepared-');
   makeTree(base, { 'data/in.txt': 'input\n', 'out/': null });
 });
-afterEach(() => warmSandboxes.clear());
+afterEach(() => endNamespaceSandboxes());
 afterAll(() => removeTree(base));
 
 describe('a namespace run with a sandbox made ahead', () => {
@@ -54,6 +54,21 @@ describe('a namespace run with a sandbox made ahead', () => {
     await refilled();
     const timed = await shell('sleep 5', { limits: { timeout: '300ms' }, env: { set: { WHO: 'x' } } });
     expect([timed.prestarted, timed.status]).toEqual([true, 'timeout']);
+  });
+
+  it("ends at the command's exit, as bwrap reports it, with all its output, the status of a signal, and its own 125", async () => {
+    const big = await shell('head -c 4194304 /dev/zero | tr "\\0" x; echo; exit 7');
+    expect([big.exitCode, big.stdout.length]).toEqual([7, 4194305]);
+    expect((await shell('kill -9 $$')).exitCode).toBe(137);
+    const own = await shell('echo mine >&2; exit 125');
+    expect([own.status, own.exitCode, own.stderr]).toEqual(['exited', 125, 'mine\n']);
+  });
+
+  it('attack: a process the command leaves behind ends with the run; what it would print later never comes', async () => {
+    const result = await shell('(sleep 0.5; echo late; echo late > /out/late) & echo early');
+    expect(result.stdout).toBe('early\n');
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    expect(existsSync(join(base, 'out', 'late'))).toBe(false);
   });
 
   it('attack: nothing of one run (a file in /tmp, a process left running) meets the next', async () => {

@@ -27,7 +27,10 @@ const plan = (extra: Partial<SandboxPlan> = {}): SandboxPlan => ({
   init: '/cache/native/ns-init',
   requestFd: 3,
   seccompFd: 7,
+  stdinFd: 9,
+  stdoutFd: 10,
   stderrFd: 4,
+  statusFd: 11,
   ...extra,
 });
 
@@ -47,7 +50,8 @@ describe('the bwrap options of a sandbox', () => {
     const args = sandboxArguments(plan());
     expect(args).toContain('--clearenv');
     expect(args).not.toContain('--setenv');
-    expect(initCommand(plan())).toEqual([INIT_PATH, '--request', '3', '--stderr', '4']);
+    expect(initCommand(plan())).toEqual([INIT_PATH, '--request', '3', '--stdin', '9', '--stdout', '10', '--stderr', '4']);
+    expect(uses(args, '--json-status-fd', 1)).toEqual([['11']]);
   });
 
   it("binds the image's folders read-only and none of the host's, makes links again, and gives /proc, /dev, /tmp fresh", () => {
@@ -85,7 +89,7 @@ describe('the bwrap options of a sandbox', () => {
   it('with network grants binds the proxy socket and starts the relay; without, neither', () => {
     const granted = plan({ relay: { fd: 8, port: 3128 } });
     expect(uses(sandboxArguments(granted), '--bind-fd', 2)).toContainEqual(['8', PROXY_SOCKET_PATH]);
-    expect(initCommand(granted)).toEqual([INIT_PATH, '--request', '3', '--stderr', '4', '--relay', '3128', PROXY_SOCKET_PATH]);
+    expect(initCommand(granted).slice(-3)).toEqual(['--relay', '3128', PROXY_SOCKET_PATH]);
     expect(initCommand(plan())).not.toContain('--relay');
   });
 });

@@ -3,12 +3,15 @@
  * /run/goodbot/init, run by bwrap as the sandbox's user, under its seccomp
  * filter). It waits for the run on descriptor REQUEST (so a sandbox can be
  * made before its run is known), enters its working folder, takes its
- * environment, takes the command's standard error from descriptor FD
- * (bwrap's own stays goodbot's, so a failure to set up the sandbox is never
- * mistaken for the command's output), closes every other descriptor,
- * optionally starts the network relay, and executes the command:
+ * environment, takes the command's standard input, output and error from
+ * descriptors IN, OUT and ERR (bwrap's own stdio stays goodbot's, so a
+ * failure to set up the sandbox is never mistaken for the command's output,
+ * and bwrap's monitor, which closes descriptors above 2, never holds the
+ * command's pipes: they close when the command's processes end), closes
+ * every other descriptor, optionally starts the network relay, and executes
+ * the command:
  *
- *   init --request REQUEST [--stderr FD] [--relay PORT SOCKET]
+ *   init --request REQUEST [--stdin IN] [--stdout OUT] [--stderr ERR] [--relay PORT SOCKET]
  *
  * The request, read to its end: NUL-terminated strings, the working folder,
  * then NAME=VALUE for each variable, an empty string, then the command and
@@ -117,11 +120,15 @@ static char *read_all(int fd, size_t *length) {
 }
 
 int main(int argc, char **argv) {
-  int stderr_fd = -1, relay_port = 0, request_fd = -1;
+  int stdin_fd = -1, stdout_fd = -1, stderr_fd = -1, relay_port = 0, request_fd = -1;
   const char *relay_socket = NULL;
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--request") == 0 && i + 1 < argc) {
       request_fd = atoi(argv[++i]);
+    } else if (strcmp(argv[i], "--stdin") == 0 && i + 1 < argc) {
+      stdin_fd = atoi(argv[++i]);
+    } else if (strcmp(argv[i], "--stdout") == 0 && i + 1 < argc) {
+      stdout_fd = atoi(argv[++i]);
     } else if (strcmp(argv[i], "--stderr") == 0 && i + 1 < argc) {
       stderr_fd = atoi(argv[++i]);
     } else if (strcmp(argv[i], "--relay") == 0 && i + 2 < argc) {
@@ -163,6 +170,8 @@ int main(int argc, char **argv) {
     fprintf(stderr, "goodbot init: cannot enter the working folder %s: %s\n", cwd, strerror(errno));
     return 125;
   }
+  if (stdin_fd >= 0 && dup2(stdin_fd, 0) < 0) return 125;
+  if (stdout_fd >= 0 && dup2(stdout_fd, 1) < 0) return 125;
   if (stderr_fd >= 0 && dup2(stderr_fd, 2) < 0) return 125;
   /* Nothing goodbot handed bwrap reaches the command: a held zone folder's ".." would lead out of the zone. */
   if (syscall(SYS_close_range, 3, ~0U, 0) < 0) return 125;
