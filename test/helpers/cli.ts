@@ -29,3 +29,31 @@ export function goodbotOnTerminal(cwd: string, args: string[]): { readonly statu
 function shellQuote(word: string): string {
   return `'${word.replace(/'/g, `'\\''`)}'`;
 }
+
+/**
+ * Runs node with ARGS as `nobody` (uid 65534), from CWD, with the package
+ * seen at VIEW in a mount namespace of its own: its built code,
+ * dependencies, recipes and cache bound into a folder any user may enter, so the run
+ * does not depend on where the checkout lies (a clone under /root, or in a
+ * private temporary folder, is closed to other users). `{view}` in ARGS is
+ * replaced by that folder. Needs root.
+ */
+export function nodeAsNobody(cwd: string, args: string[], env: Record<string, string> = {}): CliResult {
+  const view = `/tmp/goodbot-view-${process.pid}`;
+  const binds = ['dist', 'node_modules', '.cache', 'wasm-tools'].map(
+    (name) => `mkdir ${view}/${name} && mount --bind ${shellQuote(join(repoRoot, name))} ${view}/${name}`,
+  );
+  const script = [
+    `mkdir -p ${view}`,
+    `mount -t tmpfs -o mode=0755 goodbot-view ${view}`,
+    ...binds,
+    `touch ${view}/package.json`,
+    `mount --bind ${shellQuote(join(repoRoot, 'package.json'))} ${view}/package.json`,
+    `cd ${shellQuote(cwd)}`,
+    `exec setpriv --reuid=65534 --regid=65534 --clear-groups env -i ${Object.entries({ PATH: process.env['PATH'] ?? '', ...env })
+      .map(([name, value]) => shellQuote(`${name}=${value}`))
+      .join(' ')} ${shellQuote(process.execPath)} ${args.map((arg) => shellQuote(arg.replaceAll('{view}', view))).join(' ')}`,
+  ].join(' && ');
+  const result = spawnSync('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', script], { encoding: 'utf8', input: '' });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { lstatSync, readdirSync, readlinkSync } from 'node:fs';
+import { closeSync, constants, lstatSync, openSync, readdirSync, readlinkSync, statSync } from 'node:fs';
 import type { Socket } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Writable } from 'node:stream';
 import type { ContainerJob } from '../../backends/container.js';
 import { GoodbotError } from '../../errors.js';
@@ -14,7 +14,16 @@ import { privateParent } from '../docker/run-files.js';
 import { namespaceTools, type NamespaceTools } from './namespace-tools.js';
 import type { RelayProxy } from './relay-proxy.js';
 import { cgroupSite, createRunCgroup, removeOrphanCgroups, type ResourceControl, type RunCgroup } from './run-cgroup.js';
-import { initCommand, runRequest, sandboxArguments, tmpBytes, type HeldBind, type RootEntry, type SandboxPlan } from './sandbox-arguments.js';
+import {
+  initCommand,
+  isFreshTopLevel,
+  runRequest,
+  sandboxArguments,
+  tmpBytes,
+  type HeldBind,
+  type RootEntry,
+  type SandboxPlan,
+} from './sandbox-arguments.js';
 
 /** How often a running sandbox's run is asked whether it was cancelled. */
 const cancelPollMs = 50;
@@ -295,18 +304,76 @@ function exitReport(status: Socket): Promise<number | undefined> {
 
 /** Starts the launcher (and through it bwrap, then init) for SHAPE; it waits for its request. */
 function spawnLauncher(shape: SandboxShape, tools: NamespaceTools, mounts: ContainerMounts, cgroup: RunCgroup | undefined): ChildProcess {
+  const held = holdRoot(tools);
+  try {
+    return spawnHolding(shape, tools, mounts, cgroup, held);
+  } finally {
+    for (const fd of held.fds) closeSync(fd); // the launcher holds its own copies
+  }
+}
+
+/** The root filesystem's folders and goodbot's init, opened by goodbot for the launcher to hand to bwrap. */
+interface HeldRoot {
+  readonly links: readonly RootEntry[];
+  readonly folders: readonly string[];
+  /** The folders' descriptors, then init's. */
+  readonly fds: readonly number[];
+  /** Their paths are closed to other users (goodbot under /root, say): a root goodbot's launcher stages clones of them. */
+  readonly closed: boolean;
+}
+
+function holdRoot(tools: NamespaceTools): HeldRoot {
+  const entries = rootEntries(tools.rootfs.root);
+  const folders = entries.filter((entry) => entry.symlink === undefined && !isFreshTopLevel(entry.name)).map((entry) => entry.name);
+  const fds: number[] = [];
+  try {
+    for (const name of folders) fds.push(openSync(join(tools.rootfs.root, name), constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW));
+    fds.push(openSync(tools.init, constants.O_RDONLY | constants.O_NOFOLLOW));
+  } catch (error) {
+    for (const fd of fds) closeSync(fd);
+    throw error;
+  }
+  const closed = ![...folders.map((name) => join(tools.rootfs.root, name)), tools.init].every(openToOthers);
+  return { links: entries.filter((entry) => entry.symlink !== undefined), folders, fds, closed };
+}
+
+const openness = new Map<string, boolean>();
+
+/** May any user look PATH up (every folder on the way searchable by others)? Asked once per path. */
+function openToOthers(path: string): boolean {
+  let open = openness.get(path);
+  if (open === undefined) {
+    open = true;
+    for (let dir = dirname(path); open; dir = dirname(dir)) {
+      open = (statSync(dir).mode & 0o001) !== 0;
+      if (dir === '/') break;
+    }
+    openness.set(path, open);
+  }
+  return open;
+}
+
+function spawnHolding(
+  shape: SandboxShape,
+  tools: NamespaceTools,
+  mounts: ContainerMounts,
+  cgroup: RunCgroup | undefined,
+  root: HeldRoot,
+): ChildProcess {
   const { policy, relay } = shape;
   const binds: HeldBind[] = mounts.binds.map((bind, index) => ({ fd: firstHeld + index, target: bind.target, readOnly: bind.readOnly }));
-  const relayFd = firstHeld + binds.length;
+  const firstRoot = firstHeld + binds.length;
+  const initFd = firstRoot + root.folders.length;
+  const relayFd = initFd + 1;
   const seccompFd = relayFd + (relay === undefined ? 0 : 1);
   const plan: SandboxPlan = {
-    rootfs: tools.rootfs.root,
-    rootEntries: rootEntries(tools.rootfs.root),
+    rootLinks: root.links,
+    rootFolders: root.folders.map((name, index) => ({ name, fd: firstRoot + index })),
     binds,
     memoryZones: policy.zones
       .filter((zone) => zone.kind === 'memory')
       .map((zone) => ({ guestPath: zone.guestPath, bytes: zone.quotaBytes ?? tmpBytes, readOnly: zone.access === 'ro' })),
-    init: tools.init,
+    initFd,
     requestFd,
     seccompFd,
     stdinFd,
@@ -330,6 +397,7 @@ function spawnLauncher(shape: SandboxShape, tools: NamespaceTools, mounts: Conta
       launcherArgs.push('--idmap', String(bind.fd), String(held.uid), String(held.gid));
     });
     if (relay !== undefined) launcherArgs.push('--stage-bind', String(relayFd));
+    if (root.closed) root.fds.forEach((_, index) => launcherArgs.push('--stage-bind', String(firstRoot + index)));
     launcherArgs.push('--user', String(user.uid), String(user.gid));
   } else {
     containerUser(mounts.binds); // refuses a read-write zone this user cannot write
@@ -346,6 +414,7 @@ function spawnLauncher(shape: SandboxShape, tools: NamespaceTools, mounts: Conta
       'pipe',
       'pipe',
       ...mounts.descriptors,
+      ...root.fds,
       ...(relay === undefined ? [] : [relay.fd]),
     ],
     env: {},

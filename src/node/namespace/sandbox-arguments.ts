@@ -8,6 +8,12 @@ export interface RootEntry {
   readonly symlink?: string;
 }
 
+/** A folder of the root filesystem, held open as descriptor FD in the sandbox's launcher. */
+export interface HeldRootFolder {
+  readonly name: string;
+  readonly fd: number;
+}
+
 /** A host zone's folder, held open by goodbot as descriptor FD in the sandbox's launcher. */
 export interface HeldBind {
   readonly fd: number;
@@ -17,14 +23,15 @@ export interface HeldBind {
 
 /** What one namespace sandbox needs, decided by the caller; {@link sandboxArguments} adds the fixed hardening. */
 export interface SandboxPlan {
-  /** The root filesystem's folder on the host. */
-  readonly rootfs: string;
-  readonly rootEntries: readonly RootEntry[];
+  /** The root filesystem's symlinks at its top. */
+  readonly rootLinks: readonly RootEntry[];
+  /** Its folders (those {@link isFreshTopLevel} does not name), held open. */
+  readonly rootFolders: readonly HeldRootFolder[];
   readonly binds: readonly HeldBind[];
   /** In-memory zones: tmpfs of their quota. */
   readonly memoryZones: readonly { readonly guestPath: string; readonly bytes: number; readonly readOnly: boolean }[];
-  /** The host path of goodbot's init (ns-init), bound read-only at {@link INIT_PATH}. */
-  readonly init: string;
+  /** goodbot's init (ns-init), held open, bound read-only at {@link INIT_PATH}. */
+  readonly initFd: number;
   /** The descriptor init reads the run from (see {@link runRequest}). */
   readonly requestFd: number;
   /** The descriptor holding the seccomp filter's BPF. */
@@ -47,6 +54,11 @@ export const PROXY_SOCKET_PATH = `${RUN_DIR}/proxy.sock`;
 /** Top-level folders of the root filesystem that the sandbox gets fresh (or not at all) instead of the image's. */
 const freshTopLevel = new Set(['proc', 'dev', 'sys', 'tmp', 'run', 'home', 'root', 'mnt', 'media', 'boot', 'lost+found']);
 
+/** Is NAME a top-level folder the sandbox gets fresh (or not at all) rather than the image's? */
+export function isFreshTopLevel(name: string): boolean {
+  return freshTopLevel.has(name);
+}
+
 /** Scratch /tmp when no zone takes its place. */
 export const tmpBytes = 64 * 1024 * 1024;
 
@@ -64,15 +76,17 @@ export function sandboxArguments(plan: SandboxPlan): string[] {
   const args = ['--unshare-all', '--die-with-parent', '--new-session', '--cap-drop', 'ALL'];
   args.push('--uid', String(SANDBOX_USER.uid), '--gid', String(SANDBOX_USER.gid), '--hostname', 'goodbot');
   args.push('--clearenv', '--json-status-fd', String(plan.statusFd));
-  for (const entry of plan.rootEntries) {
-    if (freshTopLevel.has(entry.name)) continue;
-    if (entry.symlink !== undefined) args.push('--symlink', entry.symlink, `/${entry.name}`);
-    else args.push('--ro-bind', `${plan.rootfs}/${entry.name}`, `/${entry.name}`);
+  // Bound from descriptors goodbot opened, not paths: the sandbox's user need not be able to reach the cache (under /root, say).
+  for (const folder of plan.rootFolders) {
+    if (!freshTopLevel.has(folder.name)) args.push('--ro-bind-fd', String(folder.fd), `/${folder.name}`);
+  }
+  for (const link of plan.rootLinks) {
+    if (!freshTopLevel.has(link.name) && link.symlink !== undefined) args.push('--symlink', link.symlink, `/${link.name}`);
   }
   args.push('--proc', '/proc', '--dev', '/dev');
   const covered = (path: string) => plan.memoryZones.some((zone) => zone.guestPath === path) || plan.binds.some((bind) => bind.target === path);
   if (!covered('/tmp')) args.push('--perms', '1777', '--size', String(tmpBytes), '--tmpfs', '/tmp');
-  args.push('--ro-bind', plan.init, INIT_PATH);
+  args.push('--ro-bind-fd', String(plan.initFd), INIT_PATH);
   if (plan.relay !== undefined) args.push('--bind-fd', String(plan.relay.fd), PROXY_SOCKET_PATH);
   for (const zone of plan.memoryZones) {
     args.push('--perms', '1777', '--size', String(zone.bytes), '--tmpfs', zone.guestPath);

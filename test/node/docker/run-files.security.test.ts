@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createSandbox } from '../../../src/node/index.js';
+import { nodeAsNobody } from '../../helpers/cli.js';
 
 /**
  * A container run's private files (its environment, with the run's secrets,
@@ -69,7 +70,7 @@ describe('a run by a user who is not root', () => {
   it.runIf(process.getuid?.() === 0)('makes its files as that user, its gate one it can hold open, readable by that user only', () => {
     // goodbot run by nobody: the container's user is goodbot's own, and goodbot holds the gate's write end open.
     const script = [
-      "import { RunFiles } from './dist/node/docker/run-files.js';",
+      "import { RunFiles } from '{view}/dist/node/docker/run-files.js';",
       "import { readFileSync, statSync } from 'node:fs';",
       "const files = new RunFiles({ TOKEN: 'x' }, new Uint8Array(0), { uid: process.getuid(), gid: process.getgid() });",
       'files.release();',
@@ -77,13 +78,7 @@ describe('a run by a user who is not root', () => {
       "console.log(gate.isFIFO(), (gate.mode & 0o777).toString(8), gate.uid === process.getuid(), readFileSync(`${files.dir}/env`, 'utf8').trim());",
       'files.remove();',
     ].join('\n');
-    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
-      cwd: join(import.meta.dirname, '../../..'),
-      uid: 65534,
-      gid: 65534,
-      encoding: 'utf8',
-      env: { PATH: process.env['PATH'] ?? '' },
-    });
+    const run = nodeAsNobody('/', ['--input-type=module', '-e', script]);
     expect(run.stderr).toBe('');
     expect(run.stdout).toBe("true 400 true export TOKEN='x'\n");
   });

@@ -1,9 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { chownSync, chmodSync, existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
+import { chownSync, chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSandbox, type RunResult, type SandboxConfig } from '../../../src/node/index.js';
 import { endNamespaceSandboxes } from '../../../src/node/namespace/namespace-run.js';
+import { nodeAsNobody } from '../../helpers/cli.js';
 import { makeTree, removeTree, repoRoot, tempDir } from '../../helpers/guests.js';
 
 /**
@@ -233,11 +234,21 @@ describe.runIf(isRoot)('goodbot run by a user who is not root', () => {
   it('runs the sandbox as that user, caps it with rlimits, and says so', () => {
     const zone = tempDir('goodbot-ns-nobody-'); // its own folder: the suite's is closed to other users
     chownSync(zone, 65534, 65534);
-    const cli = join(repoRoot, 'dist', 'node', 'cli', 'main.js');
-    const run = spawnSync(
-      process.execPath,
-      [cli, 'exec', '--backend=namespace', '--dir', `${zone}::/z`, '--json', '--', 'bash', '-c', 'touch /z/made && ulimit -u && id -u'],
-      { cwd: zone, uid: 65534, gid: 65534, encoding: 'utf8', env: { PATH: process.env['PATH'] ?? '', HOME: '/nonexistent' } },
+    const run = nodeAsNobody(
+      zone,
+      [
+        '{view}/dist/node/cli/main.js',
+        'exec',
+        '--backend=namespace',
+        '--dir',
+        `${zone}::/z`,
+        '--json',
+        '--',
+        'bash',
+        '-c',
+        'touch /z/made && ulimit -u && id -u',
+      ],
+      { HOME: '/nonexistent' },
     );
     try {
       const result = JSON.parse(run.stdout) as { exitCode: number; stdout: string; resourceControl: string };
@@ -245,6 +256,29 @@ describe.runIf(isRoot)('goodbot run by a user who is not root', () => {
       expect(lstatSync(join(zone, 'made')).uid).toBe(65534);
     } finally {
       removeTree(zone);
+    }
+  });
+});
+
+describe.runIf(isRoot)('goodbot installed where only root may look (under /root, say)', () => {
+  it("runs the sandbox, whose user reaches goodbot's root filesystem and init through descriptors, not paths", () => {
+    const closed = tempDir('goodbot-ns-closed-');
+    chmodSync(closed, 0o700);
+    mkdirSync(join(closed, 'goodbot'));
+    const zone = join(closed, 'zone');
+    makeTree(closed, { 'zone/in.txt': 'seen\n' });
+    // The package seen at a path inside the closed folder, in a mount namespace of this command alone.
+    const script = [
+      `mount --bind ${repoRoot} ${closed}/goodbot`,
+      `cd ${closed}`, // the command line's mount root
+      `exec ${process.execPath} ${closed}/goodbot/dist/node/cli/main.js exec --backend=namespace --dir ${zone}::/z -- cat /z/in.txt`,
+    ].join(' && ');
+    try {
+      const run = spawnSync('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', script], { encoding: 'utf8' });
+      expect(run.stderr).toBe('');
+      expect([run.status, run.stdout]).toEqual([0, 'seen\n']);
+    } finally {
+      removeTree(closed);
     }
   });
 });

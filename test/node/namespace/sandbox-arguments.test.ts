@@ -9,22 +9,19 @@ import {
 } from '../../../src/node/namespace/sandbox-arguments.js';
 
 const plan = (extra: Partial<SandboxPlan> = {}): SandboxPlan => ({
-  rootfs: '/cache/rootfs/root',
-  rootEntries: [
-    { name: 'usr' },
-    { name: 'etc' },
-    { name: 'bin', symlink: 'usr/bin' },
-    { name: 'home' },
-    { name: 'root' },
-    { name: 'tmp' },
-    { name: 'proc' },
+  rootLinks: [{ name: 'bin', symlink: 'usr/bin' }],
+  rootFolders: [
+    { name: 'usr', fd: 20 },
+    { name: 'etc', fd: 21 },
+    { name: 'home', fd: 22 },
+    { name: 'root', fd: 23 },
   ],
   binds: [
     { fd: 5, target: '/data', readOnly: true },
     { fd: 6, target: '/out', readOnly: false },
   ],
   memoryZones: [{ guestPath: '/scratch', bytes: 1 << 20, readOnly: false }],
-  init: '/cache/native/ns-init',
+  initFd: 24,
   requestFd: 3,
   seccompFd: 7,
   stdinFd: 9,
@@ -54,12 +51,14 @@ describe('the bwrap options of a sandbox', () => {
     expect(uses(args, '--json-status-fd', 1)).toEqual([['11']]);
   });
 
-  it("binds the image's folders read-only and none of the host's, makes links again, and gives /proc, /dev, /tmp fresh", () => {
+  it("binds the image's folders read-only from descriptors goodbot holds, none of the host's, makes links again, and gives /proc, /dev, /tmp fresh", () => {
     const args = sandboxArguments(plan());
-    expect(uses(args, '--ro-bind', 2)).toEqual([
-      ['/cache/rootfs/root/usr', '/usr'],
-      ['/cache/rootfs/root/etc', '/etc'],
-      ['/cache/native/ns-init', INIT_PATH],
+    expect(args).not.toContain('--ro-bind'); // no path: the sandbox's user need not reach goodbot's cache
+    expect(uses(args, '--ro-bind-fd', 2)).toEqual([
+      ['20', '/usr'],
+      ['21', '/etc'],
+      ['24', INIT_PATH],
+      ['5', '/data'],
     ]);
     expect(uses(args, '--symlink', 2)).toEqual([['usr/bin', '/bin']]);
     expect(args.some((arg) => arg === '/home' || arg === '/root')).toBe(false);
@@ -71,7 +70,7 @@ describe('the bwrap options of a sandbox', () => {
 
   it('mounts host zones from the descriptors goodbot holds, read-only where the zone is', () => {
     const args = sandboxArguments(plan());
-    expect(uses(args, '--ro-bind-fd', 2)).toEqual([['5', '/data']]);
+    expect(uses(args, '--ro-bind-fd', 2)).toContainEqual(['5', '/data']);
     expect(uses(args, '--bind-fd', 2)).toEqual([['6', '/out']]);
   });
 

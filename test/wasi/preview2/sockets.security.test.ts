@@ -133,14 +133,20 @@ describe('a run on a worker thread', () => {
   it('reaches a granted server, and its blocked socket still ends at the timeout', async () => {
     const pool = new WorkerPool({ size: 1 });
     try {
-      const policy = { network: { allow: [`127.0.0.1:${servers.echo}`, `127.0.0.1:${servers.silent}`] }, limits: { timeout: '1s' } };
-      const echoed = await pool.exec(policy, {
-        program: guest('netprobe.component.wasm'),
-        args: ['tcp', '127.0.0.1', String(servers.echo), 'pooled'],
-      }).result;
+      const network = { allow: [`127.0.0.1:${servers.echo}`, `127.0.0.1:${servers.silent}`] };
+      // The first run on a fresh worker compiles the component: on a busy machine that alone can take a second.
+      const echoed = await pool.exec(
+        { network, limits: { timeout: '60s' } },
+        {
+          program: guest('netprobe.component.wasm'),
+          args: ['tcp', '127.0.0.1', String(servers.echo), 'pooled'],
+        },
+      ).result;
       expect(lines(echoed)).toContain('reply: echo:pooled');
-      const blocked = await pool.exec(policy, { program: guest('netprobe.component.wasm'), args: ['tcp', '127.0.0.1', String(servers.silent)] })
-        .result;
+      const blocked = await pool.exec(
+        { network, limits: { timeout: '1s' } },
+        { program: guest('netprobe.component.wasm'), args: ['tcp', '127.0.0.1', String(servers.silent)] },
+      ).result;
       expect(blocked.status).toBe('timeout');
       expect(blocked.limit?.message).not.toMatch(/terminated/);
     } finally {
