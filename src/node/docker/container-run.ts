@@ -42,22 +42,23 @@ export async function runContainer(job: ContainerJob, client?: Docker, toolDirs:
   refuseUnfitEngine(profile, socket, job.network !== undefined);
   const mounts = ContainerMounts.open(policy.zones, policy.docker, socket, toolDirs);
   try {
-    return await runWithMounts(job, { engine, socket, profile }, image, mounts);
+    return await runWithMounts(job, { engine, socket, field, profile }, image, mounts);
   } finally {
     mounts.close();
   }
 }
 
-/** The engine a run goes to: its client, its socket and what it is. */
+/** The engine a run goes to: its client, its socket, the policy's field that named it (if one did) and what it is. */
 interface RunEngine {
   readonly engine: Docker;
   readonly socket: string;
+  readonly field: string | undefined;
   readonly profile: EngineProfile;
 }
 
 async function runWithMounts(
   job: ContainerJob,
-  { engine, socket, profile }: RunEngine,
+  { engine, socket, field, profile }: RunEngine,
   image: string,
   mounts: ContainerMounts,
 ): Promise<ContainerOutcome> {
@@ -186,7 +187,7 @@ async function runWithMounts(
         cause: error,
       });
     }
-    await engineStatus(engine, socket, policy.docker.engine === undefined ? undefined : 'sandbox.docker.engine');
+    await engineStatus(engine, socket, field);
     throw new GoodbotError('engine', `the Docker engine failed the run: ${(error as Error)?.message ?? error}`, {
       hint: 'check the engine with goodbot doctor',
       cause: error,

@@ -21,9 +21,14 @@ export interface EngineAnswers {
   readonly libpodInfo?: { host?: { security?: { rootless?: boolean }; cgroupVersion?: string } };
 }
 
+/** podman's component in an engine's `/version` answer; undefined for Docker's engine. */
+function podmanComponent(version: EngineAnswers['version']): { Name?: string; Version?: string } | undefined {
+  return version.Components?.find((component) => component.Name === 'Podman Engine');
+}
+
 /** An engine's profile from its answers. */
 export function engineProfileOf(answers: EngineAnswers): EngineProfile {
-  const podman = answers.version.Components?.find((component) => component.Name === 'Podman Engine');
+  const podman = podmanComponent(answers.version);
   const cgroup = answers.libpodInfo?.host?.cgroupVersion?.replace(/^v/, '') ?? answers.info.CgroupVersion;
   const rootless =
     podman !== undefined ? answers.libpodInfo?.host?.security?.rootless === true : (answers.info.SecurityOptions ?? []).includes('name=rootless');
@@ -50,7 +55,7 @@ export function engineProfile(engine: Docker, socket: string): Promise<EnginePro
 
 async function askEngine(engine: Docker): Promise<EngineProfile> {
   const [version, info] = await Promise.all([engine.version(), engine.info() as Promise<EngineAnswers['info']>]);
-  const podman = version.Components?.find((component) => component.Name === 'Podman Engine');
+  const podman = podmanComponent(version);
   // podman's own API lives under its version, as /v4.3.1/libpod/…
   const libpodInfo =
     podman === undefined
