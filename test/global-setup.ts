@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { testAuthority } from './helpers/test-authority.js';
 
 /**
  * Builds what the tests run: the guests (incremental) and dist/ (the CLI tests
@@ -7,4 +8,6 @@ import { execFileSync } from 'node:child_process';
 export default function setup(): void {
   execFileSync(process.execPath, ['wasm-tools/build-guests.mjs'], { stdio: 'inherit' });
   execFileSync('npx', ['tsc', '-p', 'tsconfig.json'], { stdio: 'inherit' });
+  // The test processes (forked after this) trust the tests' own authority, as a user trusts a private one.
+  process.env['NODE_EXTRA_CA_CERTS'] = testAuthority().certificateFile;
 }

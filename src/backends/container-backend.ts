@@ -8,7 +8,9 @@ import { LimitInterrupt } from '../limits/limit-interrupt.js';
 import { NetworkGate } from '../wasi/common/network-gate.js';
 import { readInput } from '../wasi/common/stdio.js';
 import { reportingAuthority, type Backend, type BackendJob, type RunOutcome } from './backend.js';
-import { defaultPath } from './container.js';
+import { defaultPath, trustStorePath } from './container.js';
+import { isWithin } from '../policy/guest-path.js';
+import { runSecrets } from './run-secrets.js';
 
 /**
  * A run of a native program, in a hardened container (Docker) or in new
@@ -53,7 +55,19 @@ export class ContainerBackend implements Backend {
       });
     }
     const command = request.program;
-    const env = Object.fromEntries(guestEnvironment(policy.env, platform.hostEnv(), request.env));
+    const secrets = runSecrets(platform, policy, request);
+    const covering = secrets.any ? policy.zones.find((zone) => isWithin(zone.guestPath, trustStorePath)) : undefined;
+    if (covering !== undefined) {
+      throw new GoodbotError(
+        'policy',
+        `zone '${covering.name}' at ${covering.guestPath} covers ${trustStorePath}, where a run with secrets gets its certificates`,
+        {
+          field: `sandbox.zones[${policy.zones.indexOf(covering)}].guestPath`,
+          hint: 'mount the zone elsewhere',
+        },
+      );
+    }
+    const env = Object.fromEntries(guestEnvironment(policy.env, platform.hostEnv(), request.env, {}, secrets));
     env['PATH'] ??= defaultPath;
     const started = performance.now();
     const limiter = new RunLimiter(policy.limits, started, () => job.isCancelled());
@@ -64,7 +78,10 @@ export class ContainerBackend implements Backend {
 
     const authority = reportingAuthority(reporter);
     // No transport: the gate only decides; the backend's egress proxy does the I/O.
-    const network = policy.network.allow.length > 0 ? { gate: new NetworkGate(policy.network, authority, undefined), authority } : undefined;
+    const network =
+      policy.network.allow.length > 0
+        ? { gate: new NetworkGate(policy.network, authority, undefined, undefined, undefined, secrets), authority, secrets }
+        : undefined;
     const outcome = limiter.checkCancelled()
       ? undefined
       : await runNative({

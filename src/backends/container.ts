@@ -1,6 +1,7 @@
 import type { RunLimiter } from '../limits/run-limiter.js';
 import type { Authority } from '../policy/authority.js';
 import type { Policy } from '../policy/types.js';
+import type { RunSecrets } from '../policy/secrets.js';
 import type { NetworkGate } from '../wasi/common/network-gate.js';
 
 /**
@@ -22,9 +23,10 @@ export interface ContainerJob {
   readonly limiter: RunLimiter;
   /**
    * The run's network capability when the policy grants any: the container
-   * then reaches only an egress proxy, which asks GATE about every request.
+   * then reaches only an egress proxy, which asks GATE about every request
+   * (and has GATE put the SECRETS' values into those to their hosts).
    */
-  readonly network?: { readonly gate: NetworkGate; readonly authority: Authority };
+  readonly network?: { readonly gate: NetworkGate; readonly authority: Authority; readonly secrets: RunSecrets };
   /** Output as the container writes it (already counted against the cap). */
   onOutput(stream: 'stdout' | 'stderr', chunk: Uint8Array): void;
 }
@@ -39,6 +41,14 @@ export interface ContainerOutcome {
   /** Namespace backend: whether the run took a sandbox made ahead. */
   readonly prestarted?: boolean;
 }
+
+/**
+ * Where a sandbox's TLS clients find the certificates they trust: Debian's
+ * bundle, which OpenSSL, GnuTLS and the tools built on them read by
+ * default. A run with secrets gets a bundle there that adds its own
+ * certificate authority.
+ */
+export const trustStorePath = '/etc/ssl/certs/ca-certificates.crt';
 
 /** The standard PATH, set in a container when the policy gives none (its entrypoint starts from an empty environment). */
 export const defaultPath = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';

@@ -1,6 +1,6 @@
 import type { AuditSink } from '../audit/events.js';
 import type { ContainerJob, ContainerOutcome } from './container.js';
-import type { ZoneSpec } from '../policy/types.js';
+import type { SecretSource, ZoneSpec } from '../policy/types.js';
 import type { WasiClock } from '../limits/clock.js';
 import type { NetworkTransport } from '../wasi/common/network-protocol.js';
 import type { RandomSource } from '../wasi/common/random.js';
@@ -40,6 +40,13 @@ export interface Platform {
   zoneStore(spec: ZoneSpec, image?: ZoneImage): FolderStore<unknown, unknown>;
   /** The host's environment, from which the policy may pass variables. */
   hostEnv(): Readonly<Record<string, string | undefined>>;
+  /**
+   * A secret's value from SOURCE (`sandbox.secrets[].from`), read by the
+   * host for one run; undefined when it is not set (no such variable or
+   * file). Platforms that cannot read a kind of source throw a `policy`
+   * error saying so.
+   */
+  readSecret(source: SecretSource): string | undefined;
   readonly audit?: AuditSink;
   /** Runs a command in a hardened container (the Docker backend); platforms without one omit it. */
   runContainer?(job: ContainerJob): Promise<ContainerOutcome>;

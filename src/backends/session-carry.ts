@@ -9,5 +9,11 @@ import type { ZoneImage } from '../zones/zone-image.js';
  */
 export interface SessionCarry {
   readonly shell?: string;
+  /**
+   * The session's placeholder tag for `sandbox.secrets`: every run of a
+   * session gives a secret the same placeholder, so one a command kept in
+   * a variable or a file still works in the next.
+   */
+  readonly secretTag?: string;
   readonly zones?: Readonly<Record<string, ZoneImage>>;
 }

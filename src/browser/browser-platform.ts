@@ -115,6 +115,13 @@ export function createBrowserPlatform(options: BrowserPlatformOptions): Platform
     }),
     zoneStore: (spec, image) => memoryStore(spec, options, image),
     hostEnv: () => options.hostEnv ?? {},
+    readSecret: (source) => {
+      if (source.kind === 'env') return options.hostEnv?.[source.variable];
+      throw new GoodbotError('policy', `a page reads no files: the secret's source file:${source.path} cannot be read here`, {
+        field: 'sandbox.secrets',
+        hint: "give it as 'env:NAME' and the value in the platform's hostEnv",
+      });
+    },
     ...(options.audit !== undefined && { audit: options.audit }),
     createClock: () => new HostClock(),
     random: secureRandom,

@@ -8,7 +8,8 @@ import {
   type Decision,
   type ListenRequest,
 } from './network-access.js';
-import type { Allowance, Denial, NetworkGrant, ToolGrant, ZoneSpec } from './types.js';
+import { secretHostText, secretIsFor, type SecretPlace } from './secrets.js';
+import type { Allowance, Denial, NetworkGrant, SecretSpec, ToolGrant, ZoneSpec } from './types.js';
 
 /**
  * The one place where a run's capability checks are decided and recorded.
@@ -81,6 +82,32 @@ export class Authority {
     const decision = decideResolve(grant, name);
     if (!decision.allowed) this.record({ operation, target, reason: 'network-denied', error: 'access-denied', detail: decision.why });
     return decision.allowed;
+  }
+
+  /**
+   * May SECRET's value replace its placeholder at PLACE of a request to
+   * HOST:PORT (the host the request goes to, TLS-checked when it is HTTPS)?
+   * Only for the secret's own hosts, in headers, and in the query when the
+   * secret says so. Recorded either way, by name and host: a refusal means
+   * the placeholder went out unchanged.
+   */
+  maySendSecret(secret: SecretSpec, host: { readonly name: string; readonly port: number }, place: SecretPlace): boolean {
+    const target = secretHostText(host);
+    const operation = 'secret-substitute';
+    const forHost = secretIsFor(secret, host);
+    const inPlace = place === 'header' || (place === 'query' && secret.query);
+    if (forHost && inPlace) {
+      if (this.allowanceCount++ < maxRecordedDecisions) this.onAllowance({ operation, target, grant: secretHostText(host), secret: secret.name });
+      return true;
+    }
+    const where = place === 'header' ? 'in a header' : place === 'query' ? 'in the query' : 'in the path';
+    const detail = !forHost
+      ? `${secret.name} is only for ${secret.hosts.map(secretHostText).join(', ')}: its placeholder went ${where} unchanged`
+      : place === 'query'
+        ? `${secret.name}'s placeholder went in the query unchanged (sandbox.secrets: query is off)`
+        : `${secret.name}'s placeholder went in the path unchanged (only headers and the query carry values)`;
+    this.record({ operation, target, reason: 'secret-not-granted', error: 'placeholder-sent', detail, secret: secret.name });
+    return false;
   }
 
   /** May the guest listen on (or bind a fixed port of) a local address? Never, in this version. */

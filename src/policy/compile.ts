@@ -4,7 +4,9 @@ import { isWithin, normalizeAbsolute, overlaps, resolveAgainst } from './guest-p
 import { parseNetworkAllow } from './network-grant.js';
 import { policyFileSchema, sandboxSchema } from './schema.js';
 import { findTool, isShellCommand, withToolSuggestion } from '../tools/catalog.js';
-import type { Policy, ZoneSpec } from './types.js';
+import type { NetworkGrant, Policy, SecretSpec, ZoneSpec } from './types.js';
+import { canonicalText, ruleFor } from './network-access.js';
+import { parseHostPort } from './host-port.js';
 import { limitProblem } from './limit-values.js';
 import { parseDuration, parseSize } from './units.js';
 
@@ -117,10 +119,17 @@ function normalize(config: Parsed, source: PolicySource, prefix: (string | numbe
   if (!(dockerMemory! >= 6 * 1024 * 1024))
     fail(['docker', 'memory'], `'${config.docker.memory}' is below Docker's 6MiB minimum`, "write e.g. '512MiB'");
 
+  const secrets = secretsOf(config, network, source.baseDir, fail);
+
   const policy: Policy = {
     backend: config.backend,
     zones,
-    env: { allow: [...config.env.allow], set: { ...config.env.set } },
+    env: {
+      allow: [...config.env.allow],
+      set: { ...config.env.set },
+      withheld: secrets.flatMap((secret) => (secret.from.kind === 'env' ? [secret.from.variable] : [])),
+    },
+    secrets,
     tools: { allow: config.tools.allow === undefined ? 'all' : [...config.tools.allow] },
     network,
     limits: limitsOf(config.limits),
@@ -159,6 +168,51 @@ export function derivedPolicy(policy: Policy, changes: Partial<Policy>): Policy 
 /** Was `value` produced by the policy compiler (and so is already checked)? */
 export function isCompiledPolicy(value: unknown): value is Policy {
   return typeof value === 'object' && value !== null && compiledPolicies.has(value);
+}
+
+type Fail = (path: (string | number)[], message: string, hint?: string) => never;
+
+/**
+ * `sandbox.secrets`, checked: each name once and not also in `env.set`; a
+ * host source never passed through by `env.allow` by name (the guest would
+ * hold the value); each host one that `network.allow` could grant.
+ */
+function secretsOf(config: Parsed, network: NetworkGrant, baseDir: string, fail: Fail): SecretSpec[] {
+  const names = new Set<string>();
+  return config.secrets.map((secret, i) => {
+    const at = (...rest: (string | number)[]) => ['secrets', i, ...rest];
+    if (names.has(secret.name)) fail(at('name'), `secret '${secret.name}' is named twice`, 'give each secret its own variable name');
+    names.add(secret.name);
+    if (secret.name in config.env.set) {
+      fail(at('name'), `'${secret.name}' is a secret and also set by env.set`, 'remove it from env.set: the guest sees the placeholder');
+    }
+    const from = secret.from.startsWith('env:')
+      ? ({ kind: 'env', variable: secret.from.slice('env:'.length) } as const)
+      : ({ kind: 'file', path: resolveAgainst(baseDir, secret.from.slice('file:'.length)) } as const);
+    if (from.kind === 'env') {
+      const passed = config.env.allow.indexOf(from.variable);
+      if (passed >= 0) {
+        fail(
+          ['env', 'allow', passed],
+          `'${from.variable}' holds the value of secret '${secret.name}'`,
+          'remove it: passed through, the guest would hold the real value',
+        );
+      }
+    }
+    const hosts = secret.hosts.map((text, j) => {
+      const host = parseHostPort(text);
+      if (host === undefined) fail(at('hosts', j), `'${text}' is not HOST:PORT`, "write e.g. 'api.example.com:443' ([::1]:443 for IPv6)");
+      if (ruleFor(network, host!) === undefined) {
+        fail(
+          at('hosts', j),
+          `no network.allow entry grants ${text}`,
+          `add '${text}' to sandbox.network.allow (--allow-net), or the secret can never be sent`,
+        );
+      }
+      return { ...host!, name: canonicalText(host!.name) };
+    });
+    return { name: secret.name, from, hosts, query: secret.query };
+  });
 }
 
 /** The engine's socket from `sandbox.docker.engine`: a `unix://` URL or a path, relative to BASE_DIR. */

@@ -13,6 +13,8 @@ export interface PolicyFlags {
   readonly env: readonly string[];
   /** `--allow-net HOST:PORT`, repeatable: `network.allow` entries. */
   readonly allowNet?: readonly string[];
+  /** `--secret NAME=SOURCE@HOST:PORT[,HOST:PORT…]`, repeatable: `secrets` entries. */
+  readonly secrets?: readonly string[];
   readonly backend?: string;
   /** `--fuel`, `--timeout`, `--memory`, `--max-output`: they override the file's limits. */
   readonly limits?: LimitFlags;
@@ -75,6 +77,24 @@ export function parseEnvFlag(value: string): { allow?: string; set?: [string, st
   return eq < 0 ? { allow: name } : { set: [name, value.slice(eq + 1)] };
 }
 
+/**
+ * Parses `--secret NAME=SOURCE@HOST:PORT[,HOST:PORT…]` into a `secrets`
+ * entry; SOURCE is `env:VARIABLE` or `file:PATH` (relative to CWD), and
+ * runs to the last `@`, so a path may hold one.
+ */
+export function parseSecretFlag(value: string, cwd: string): { name: string; from: string; hosts: string[] } {
+  const match = /^([A-Za-z_][A-Za-z0-9_]*)=((?:env|file):.+)@([^@]+)$/.exec(value);
+  if (match === null) {
+    throw new GoodbotError('usage', `'${value}' is not NAME=SOURCE@HOST:PORT`, {
+      file: commandLine,
+      field: `--secret ${value}`,
+      hint: 'write e.g. --secret API_TOKEN=env:HOST_API_TOKEN@api.example.com:443 (or file:PATH; several hosts with commas)',
+    });
+  }
+  const [, name, from, hosts] = match as unknown as [string, string, string, string];
+  return { name, from: from.startsWith('file:') ? `file:${resolveAgainst(cwd, from.slice('file:'.length))}` : from, hosts: hosts.split(',') };
+}
+
 /** Checks `--allow-net` values with the policy's grammar, naming the flag of a bad one. */
 function checkAllowNetFlags(values: readonly string[]): void {
   parseNetworkAllow(values, (index, problem, hint) => {
@@ -118,6 +138,7 @@ export function configFromFlags(flags: PolicyFlags, cwd: string, taken: readonly
   }
   const allowNet = flags.allowNet ?? [];
   checkAllowNetFlags(allowNet);
+  const secrets = (flags.secrets ?? []).map((value) => parseSecretFlag(value, cwd));
   if (flags.limits !== undefined) checkLimitFlags(flags.limits);
   if (flags.backend !== undefined && !backends.includes(flags.backend)) {
     throw new GoodbotError('usage', `'${flags.backend}' is not a backend`, {
@@ -131,6 +152,7 @@ export function configFromFlags(flags: PolicyFlags, cwd: string, taken: readonly
     zones,
     env: { allow, set },
     ...(allowNet.length > 0 && { network: { allow: [...allowNet] } }),
+    ...(secrets.length > 0 && { secrets }),
     ...(flags.limits !== undefined && Object.keys(flags.limits).length > 0 && { limits: { ...flags.limits } }),
     ...(flags.deterministic === true && { deterministic: true }),
     ...(flags.cwd !== undefined && { cwd: flags.cwd }),
@@ -148,6 +170,7 @@ export function mergeConfigs(base: SandboxConfig, extra: SandboxConfig): Sandbox
       set: { ...(base.env?.set ?? {}), ...(extra.env?.set ?? {}) },
     },
     network: { allow: [...(base.network?.allow ?? []), ...(extra.network?.allow ?? [])] },
+    secrets: [...(base.secrets ?? []), ...(extra.secrets ?? [])],
     limits: { ...(base.limits ?? {}), ...(extra.limits ?? {}) },
     ...((extra.deterministic ?? base.deterministic) !== undefined && { deterministic: extra.deterministic ?? base.deterministic! }),
     ...((extra.cwd ?? base.cwd) !== undefined && { cwd: extra.cwd ?? base.cwd! }),

@@ -157,3 +157,17 @@ export function decideResolve(grant: NetworkGrant, name: string): Decision {
 export function decideListen(request: ListenRequest): Decision {
   return { allowed: false, why: `listening (${request.protocol} on port ${request.port}) is never granted` };
 }
+
+/**
+ * The `network.allow` rule that could grant HOST:PORT (a name, or an
+ * address when LITERAL), whatever a name resolves to; undefined when none
+ * could: a secret for such a host could never be sent.
+ */
+export function ruleFor(grant: NetworkGrant, host: { name: string; port: number; literal: boolean }): NetworkRule | undefined {
+  const address = host.literal ? parseAddress(host.name) : undefined;
+  return grant.allow.find(
+    (rule) =>
+      portGranted(rule, host.port) &&
+      (rule.kind === 'address' ? address !== undefined && addressCovered(rule, address) : !host.literal && nameCovered(rule, host.name)),
+  );
+}

@@ -50,6 +50,17 @@ export const zoneSchema = z.strictObject({
   git: z._default(z.enum(['read-only', 'writable']), 'read-only'),
 });
 
+export const secretSchema = z.strictObject({
+  /** The variable the guest sees, holding a placeholder (never the value). */
+  name: envExactName,
+  /** Where goodbot reads the value at run start: `env:VARIABLE` (the host's) or `file:PATH` (relative to the policy file). */
+  from: z.string().check(z.regex(/^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+)$/, "'env:VARIABLE' or 'file:PATH'")),
+  /** `HOST:PORT` entries: only requests to these carry the real value. */
+  hosts: z.array(nonEmpty()).check(z.minLength(1, 'name at least one HOST:PORT the secret is for')),
+  /** Replace the placeholder in the URL's query too (headers always). */
+  query: z._default(z.boolean(), false),
+});
+
 export const sandboxSchema = z.strictObject({
   /**
    * `wasm` (default): WebAssembly only. `docker`: a hardened container.
@@ -73,6 +84,8 @@ export const sandboxSchema = z.strictObject({
     }),
     { allow: [], set: {} },
   ),
+  /** Credentials the guest uses without holding them: it sees a placeholder, which goodbot replaces on the way to the secret's hosts. */
+  secrets: z._default(z.array(secretSchema), []),
   tools: z._default(
     z.strictObject({
       /** Catalog tools that may run. Absent: every catalog tool; empty: none. */

@@ -10,6 +10,8 @@ export interface Policy {
   /** Mounted in this order; the guest sees them as preopens 3, 4, … */
   readonly zones: readonly ZoneSpec[];
   readonly env: EnvGrant;
+  /** Credentials the guest sees only as placeholders; their values are read per run, never kept here. */
+  readonly secrets: readonly SecretSpec[];
   readonly tools: ToolGrant;
   readonly network: NetworkGrant;
   readonly limits: Limits;
@@ -52,6 +54,28 @@ export interface EnvGrant {
   readonly allow: readonly string[];
   /** Variables set to fixed values; they win over passed-through ones. */
   readonly set: Readonly<Record<string, string>>;
+  /** Host variables never passed through, whatever `allow` says: the sources of `sandbox.secrets`. */
+  readonly withheld: readonly string[];
+}
+
+/** Where a secret's value is read from, by goodbot, at run start. */
+export type SecretSource = { readonly kind: 'env'; readonly variable: string } | { readonly kind: 'file'; readonly path: string };
+
+/** One `sandbox.secrets` entry: the guest's variable NAME holds a placeholder, replaced by the value only on the way to HOSTS. */
+export interface SecretSpec {
+  readonly name: string;
+  readonly from: SecretSource;
+  /** `host:port` as written (normalized): exact host names or addresses. */
+  readonly hosts: readonly SecretHost[];
+  /** Also replace the placeholder in the URL's query (headers always). */
+  readonly query: boolean;
+}
+
+/** A host and port a secret is for: a normalized name, or an address (`literal`). */
+export interface SecretHost {
+  readonly name: string;
+  readonly port: number;
+  readonly literal: boolean;
 }
 
 export interface ToolGrant {
@@ -106,7 +130,9 @@ export type DenialReason =
   | 'git-folder'
   | 'descriptor-limit'
   | 'network-denied'
-  | 'tool-not-allowed';
+  | 'tool-not-allowed'
+  /** A secret's placeholder went to a host (or part of a request) the secret is not for: it went out unchanged. */
+  | 'secret-not-granted';
 
 /** One refused access, as recorded for the run result and the audit log. */
 export interface Denial {
@@ -120,6 +146,8 @@ export interface Denial {
   readonly error: string;
   /** Why, when the reason alone does not say (which grant is missing). */
   readonly detail?: string;
+  /** The secret concerned (its name, never its value). */
+  readonly secret?: string;
 }
 
 /** One network access the policy granted, recorded for the audit log (not in the run result). */
@@ -128,6 +156,8 @@ export interface Allowance {
   readonly operation: string;
   /** The name, address and port concerned. */
   readonly target: string;
-  /** The `network.allow` entry that granted it, as written. */
+  /** The `network.allow` entry that granted it, as written (for a secret: the host it is for). */
   readonly grant: string;
+  /** The secret whose value replaced its placeholder (its name, never its value). */
+  readonly secret?: string;
 }

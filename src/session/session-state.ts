@@ -6,11 +6,17 @@ export interface SessionState {
   readonly cwd: string;
   readonly shell?: string;
   readonly zones: Readonly<Record<string, ZoneImage>>;
+  /** The placeholder tag of the session's secrets (when its policy has any). */
+  readonly secretTag?: string;
 }
 
 /** What a command given STATE must carry into its run (`ExecRequest.session`). */
 export function carryOf(state: SessionState): SessionCarry {
-  return { ...(state.shell !== undefined && { shell: state.shell }), zones: state.zones };
+  return {
+    ...(state.shell !== undefined && { shell: state.shell }),
+    zones: state.zones,
+    ...(state.secretTag !== undefined && { secretTag: state.secretTag }),
+  };
 }
 
 /**
@@ -25,5 +31,6 @@ export function stateAfter(state: SessionState, carried: SessionCarry | undefine
     cwd: carried.shell === undefined ? state.cwd : (JSON.parse(carried.shell) as { cwd: string }).cwd,
     ...(shell !== undefined && { shell }),
     zones: { ...state.zones, ...carried.zones },
+    ...(state.secretTag !== undefined && { secretTag: state.secretTag }),
   };
 }

@@ -7,6 +7,7 @@ import { GoodbotError } from '../errors.js';
 import type { Denial, Policy } from '../policy/types.js';
 import type { Run } from '../run/sandbox.js';
 import { isSessionId, type SessionIndex } from './session-index.js';
+import { RunSecrets } from '../policy/secrets.js';
 import { carryOf, stateAfter, type SessionState } from './session-state.js';
 import { decodeSnapshot, snapshotParts } from './snapshot-file.js';
 import { policyDigest } from '../policy/digest.js';
@@ -91,7 +92,9 @@ export class Session {
         },
       );
     }
-    this.current = start?.state ?? { cwd: policy.cwd ?? '/', zones: {} };
+    const state = start?.state ?? { cwd: policy.cwd ?? '/', zones: {} };
+    // A snapshot from before the policy had secrets has no tag: the session's placeholders start here.
+    this.current = policy.secrets.length > 0 && state.secretTag === undefined ? { ...state, secretTag: RunSecrets.newTag() } : state;
     const startedAt = new Date().toISOString();
     if (index !== undefined) {
       const recorded = this.digest().then((policyDigest) =>

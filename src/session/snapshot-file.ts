@@ -36,6 +36,7 @@ export function snapshotParts(state: SessionState, policyDigest: string): Uint8A
       policyDigest,
       cwd: state.cwd,
       ...(state.shell !== undefined && { shell: state.shell }),
+      ...(state.secretTag !== undefined && { secretTag: state.secretTag }),
       zones: zones.map(({ name, entries, length }) => ({ name, entries, dataLength: length })),
     }),
   );
@@ -68,6 +69,7 @@ export function decodeSnapshot(bytes: Uint8Array): { state: SessionState; policy
     policyDigest?: unknown;
     cwd?: unknown;
     shell?: unknown;
+    secretTag?: unknown;
     zones?: { name: string; entries: ZoneImageEntry[]; dataLength: number }[];
   };
   try {
@@ -78,6 +80,8 @@ export function decodeSnapshot(bytes: Uint8Array): { state: SessionState; policy
   if (typeof header.policyDigest !== 'string' || typeof header.cwd !== 'string' || !Array.isArray(header.zones))
     throw bad('its header lacks a field');
   if (header.shell !== undefined && typeof header.shell !== 'string') throw bad('its shell state is not text');
+  if (header.secretTag !== undefined && (typeof header.secretTag !== 'string' || !/^[0-9a-f]{16,64}$/.test(header.secretTag)))
+    throw bad('its secret tag is not 16-64 hex digits');
   const zones: Record<string, ZoneImage> = {};
   const inSharedMemory = typeof SharedArrayBuffer === 'function' && bytes.buffer instanceof SharedArrayBuffer;
   let at = headerStart + headerLength;
@@ -91,5 +95,11 @@ export function decodeSnapshot(bytes: Uint8Array): { state: SessionState; policy
     at += zone.dataLength;
   }
   if (at !== bytes.length) throw bad('it has bytes past its last zone');
-  return { policyDigest: header.policyDigest, state: { cwd: header.cwd, ...(header.shell !== undefined && { shell: header.shell }), zones } };
+  const state: SessionState = {
+    cwd: header.cwd,
+    ...(header.shell !== undefined && { shell: header.shell }),
+    zones,
+    ...(typeof header.secretTag === 'string' && { secretTag: header.secretTag }),
+  };
+  return { policyDigest: header.policyDigest, state };
 }

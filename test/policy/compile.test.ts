@@ -1,7 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GoodbotError } from '../../src/errors.js';
 import { compilePolicyFile, compileSandboxConfig, defaultMemoryQuota } from '../../src/policy/compile.js';
 import { policyDigest } from '../../src/policy/digest.js';
 import { guestEnvironment } from '../../src/policy/environment.js';
@@ -9,18 +8,11 @@ import { configFromFlags, mergeConfigs, parseDirFlag } from '../../src/policy/fl
 import { loadPolicy, policyFromCommandLine } from '../../src/node/policy/load-file.js';
 import { parseDuration, parseSize } from '../../src/policy/units.js';
 import { removeTree, tempDir } from '../helpers/guests.js';
+import { thrownGoodbotError } from '../helpers/thrown.js';
 
 const source = { file: 'policy.yaml', baseDir: '/work/project' };
 
-function policyError(run: () => unknown): GoodbotError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof GoodbotError) return error;
-    throw error;
-  }
-  throw new Error('expected a policy error');
-}
+const policyError = thrownGoodbotError;
 
 describe('compiling a policy', () => {
   it('normalizes zones: default guest paths, absolute host paths, quotas, memory zones', () => {
@@ -49,8 +41,9 @@ describe('compiling a policy', () => {
   it('an empty policy grants nothing', () => {
     const policy = compileSandboxConfig({}, source);
     expect(policy.zones).toEqual([]);
-    expect(policy.env).toEqual({ allow: [], set: {} });
+    expect(policy.env).toEqual({ allow: [], set: {}, withheld: [] });
     expect(policy.network.allow).toEqual([]);
+    expect(policy.secrets).toEqual([]);
   });
 
   const cases: [string, unknown, string, RegExp][] = [
@@ -183,7 +176,7 @@ describe('units', () => {
 describe('guest environment', () => {
   it('passes only allowed host variables, then fixed ones, then per-run ones', () => {
     const env = guestEnvironment(
-      { allow: ['LANG', 'LC_*', 'MISSING'], set: { MODE: 'demo', LANG: 'C' } },
+      { allow: ['LANG', 'LC_*', 'MISSING'], set: { MODE: 'demo', LANG: 'C' }, withheld: [] },
       { LANG: 'en_US.UTF-8', LC_ALL: 'C.UTF-8', LC_TIME: 'x', SECRET: 's3cret' },
       { RUN: '1' },
     );

@@ -95,3 +95,22 @@ describe('--backend', () => {
     expect(configFromFlags(flags({ backend: 'docker' }), '/').backend).toBe('docker');
   });
 });
+
+describe('--secret', () => {
+  it('adds a secret: its source (a file relative to the current folder, up to the last @) and its hosts', () => {
+    const config = configFromFlags(
+      flags({ secrets: ['API_TOKEN=env:HOST_TOKEN@api.example.com:443,api.example.com:8443', 'KEY=file:keys/a@b.txt@10.0.0.5:80'] }),
+      '/work',
+    );
+    expect(config.secrets).toEqual([
+      { name: 'API_TOKEN', from: 'env:HOST_TOKEN', hosts: ['api.example.com:443', 'api.example.com:8443'] },
+      { name: 'KEY', from: 'file:/work/keys/a@b.txt', hosts: ['10.0.0.5:80'] },
+    ]);
+  });
+
+  it('refuses a value that is not NAME=SOURCE@HOST:PORT, naming the flag', () => {
+    for (const value of ['API_TOKEN=env:X', 'API_TOKEN=vault:x@h:1', '=env:X@h:1', 'API_TOKEN@h:1']) {
+      expect(thrown(() => configFromFlags(flags({ secrets: [value] }), '/'))).toMatchObject({ kind: 'usage', field: `--secret ${value}` });
+    }
+  });
+});

@@ -134,6 +134,31 @@ describe('a session', () => {
     }
   });
 
+  it("gives a secret the same placeholder in each of its commands and after a restore; another session's differs", async () => {
+    const tokenFile = join(state, 'session-token');
+    writeFileSync(tokenFile, 'session-secret-value\n', { mode: 0o600 });
+    const withSecret = (): SandboxConfig => ({
+      ...policy(),
+      network: { allow: ['127.0.0.1:9'] },
+      secrets: [{ name: 'API_TOKEN', from: `file:${tokenFile}`, hosts: ['127.0.0.1:9'] }],
+    });
+    const session = createSession(withSecret(), { pool, index: false });
+    const other = createSession(withSecret(), { pool, index: false });
+    try {
+      const first = (await session.run('echo "$API_TOKEN" | tee /scratch/kept')).stdout;
+      expect(first).toMatch(/^goodbot-secret-API_TOKEN-[0-9a-f]{32}\n$/);
+      expect((await session.run('echo "$API_TOKEN"; cat /scratch/kept')).stdout).toBe(`${first}${first}`);
+      const restored = await restoreSession(await session.snapshot(), withSecret(), { pool, index: false });
+      expect((await restored.run('echo "$API_TOKEN"')).stdout).toBe(first);
+      await restored.close();
+      const theirs = (await other.run('echo "$API_TOKEN"')).stdout;
+      expect(theirs).toMatch(/^goodbot-secret-API_TOKEN-/);
+      expect(theirs).not.toBe(first);
+    } finally {
+      await Promise.all([session.close(), other.close()]);
+    }
+  });
+
   it('records its commands in the session index', async () => {
     const session = createSession(policy(), { pool, index, id: 'recorded-session' });
     await session.run('echo one');

@@ -16,6 +16,8 @@ import type { RandomSource } from '../../wasi/common/random.js';
 import { BufferedInput, CallbackOutput, emptyInput, type InputSource, type OutputSink } from '../../wasi/common/stdio.js';
 import { guestEnvironment } from '../../policy/environment.js';
 import type { ExecRequest } from '../exec-request.js';
+import { runSecrets } from '../run-secrets.js';
+import type { RunSecrets } from '../../policy/secrets.js';
 import { DescriptorBudget } from '../../zones/descriptor-budget.js';
 import { DeviceFolderStore } from '../../zones/device-folder.js';
 import { MemoryFolderStore } from '../../zones/memory-folder.js';
@@ -127,9 +129,10 @@ export function startWasmRun(
   const { policy, request, reporter } = job;
   const startedAt = performance.now();
   const cwd = workingFolder(request.cwd ?? policy.cwd);
-  const env = withWorkingFolder(guestEnvironment(policy.env, platform.hostEnv(), request.env, start.toolEnv), cwd);
+  const secrets = runSecrets(platform, policy, request);
+  const env = withWorkingFolder(guestEnvironment(policy.env, platform.hostEnv(), request.env, start.toolEnv, secrets), cwd);
   reporter.started({ program: start.program, programKind: start.programKind, args: start.args, backend: 'wasm', env });
-  const run = new WasmRun(platform, job, authority, startedAt);
+  const run = new WasmRun(platform, job, authority, startedAt, secrets);
   try {
     const stdio = { stdin: stdinOf(request.stdin, request.terminal?.stdin ?? false), stdout: run.sink('stdout'), stderr: run.sink('stderr') };
     run.mount([...policy.zones, ...(start.toolZones ?? [])], stdio);
@@ -175,6 +178,8 @@ export class WasmRun {
     private readonly job: BackendJob,
     readonly authority: Authority,
     readonly startedAt: number,
+    /** Whose placeholders the run's requests to their hosts carry replaced. */
+    secrets: RunSecrets,
   ) {
     const { policy } = job;
     // With threads to run programs apart, the run's fuel lives in shared memory, one pool for all of them.
@@ -182,7 +187,7 @@ export class WasmRun {
     this.limiter = new RunLimiter(policy.limits, startedAt, () => job.isCancelled(), this.fuelPool);
     const openNetwork = platform.openNetwork === undefined ? undefined : () => platform.openNetwork!();
     this.descriptors = new DescriptorBudget(policy.limits.files);
-    this.network = new NetworkGate(policy.network, authority, openNetwork, this.limiter, this.descriptors);
+    this.network = new NetworkGate(policy.network, authority, openNetwork, this.limiter, this.descriptors, secrets);
     this.random = policy.deterministic ? new SeededRandom(policy.deterministic.seed) : platform.random;
     const host = platform.createClock();
     this.clock = this.limiter.clock(policy.deterministic ? new VirtualClock((ns) => host.sleep(ns)) : host);

@@ -9,6 +9,8 @@ export interface ExecArguments {
   env: string[];
   /** `--allow-net HOST:PORT` values, in order. */
   allowNet: string[];
+  /** `--secret NAME=SOURCE@HOST:PORT[,…]` values, in order. */
+  secrets: string[];
   json: boolean;
   /** Build PROGRAM first when it is a catalog tool that is not built. */
   build: boolean;
@@ -28,6 +30,7 @@ const valued = new Set([
   '--cwd',
   '--env',
   '--allow-net',
+  '--secret',
   '--audit',
   '--fuel',
   '--timeout',
@@ -46,6 +49,7 @@ export function parseExecArguments(argv: readonly string[]): ExecArguments {
     dirs: [],
     env: [],
     allowNet: [],
+    secrets: [],
     json: false,
     build: false,
     limits: {},
@@ -96,6 +100,9 @@ export function parseExecArguments(argv: readonly string[]): ExecArguments {
         break;
       case '--allow-net':
         parsed.allowNet.push(value);
+        break;
+      case '--secret':
+        parsed.secrets.push(value);
         break;
       case '--audit':
         parsed.audit = value;
@@ -158,6 +165,11 @@ options:
                           backends the sandbox's HTTP clients, through
                           goodbot's egress proxy; docker's needs goodbot to
                           run as root)
+  --secret NAME=SOURCE@HOST:PORT[,HOST:PORT...]
+                          the guest's NAME holds a placeholder that goodbot
+                          replaces with the value from SOURCE (env:VARIABLE or
+                          file:PATH, read by goodbot) in requests to those
+                          hosts only; repeatable (sandbox.secrets)
   --json                  print one JSON result object instead of streaming output
   --build                 build PROGRAM first if it is a catalog tool not yet built
   --fuel N                stop after N counted instructions (status fuel-exhausted)

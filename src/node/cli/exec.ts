@@ -29,6 +29,7 @@ export async function execCommand(argv: readonly string[]): Promise<number> {
         dirs: options.dirs,
         env: options.env,
         allowNet: options.allowNet,
+        secrets: options.secrets,
         limits: options.limits,
         deterministic: options.deterministic,
         ...(options.cwd !== undefined && { cwd: options.cwd }),

@@ -4,6 +4,7 @@ import { PID_LABEL, RUN_LABEL } from './engine.js';
 import type { BindMount } from './mount-guard.js';
 import type { ContainerUser } from './container-user.js';
 import { GATE_FILE, RUN_FILES_TARGET } from './run-files.js';
+import { trustStorePath } from '../../backends/container.js';
 
 /** What one container needs, decided by the caller; {@link containerOptions} adds the fixed hardening. */
 export interface ContainerPlan {
@@ -24,6 +25,8 @@ export interface ContainerPlan {
   readonly memoryZones: readonly ZoneSpec[];
   /** The run's private files (see RunFiles), mounted read-only at /run/goodbot. */
   readonly runFilesDir: string;
+  /** The run's certificate bundle (a host file), mounted read-only over the image's (see trustStorePath). */
+  readonly trustStore?: string;
   readonly memoryBytes: number;
   readonly cpus: number;
   readonly pids: number;
@@ -111,6 +114,7 @@ export function containerOptions(plan: ContainerPlan): Docker.ContainerCreateOpt
       Mounts: [
         ...plan.binds.map((bind) => ({ Type: 'bind' as const, Source: bind.source, Target: bind.target, ReadOnly: bind.readOnly })),
         { Type: 'bind' as const, Source: plan.runFilesDir, Target: RUN_FILES_TARGET, ReadOnly: true },
+        ...(plan.trustStore === undefined ? [] : [{ Type: 'bind' as const, Source: plan.trustStore, Target: trustStorePath, ReadOnly: true }]),
       ],
     },
   };

@@ -1,6 +1,7 @@
 import { formatMiB } from '../../policy/units.js';
 import type Docker from 'dockerode';
 import { Writable } from 'node:stream';
+import { join } from 'node:path';
 import { GoodbotError } from '../../errors.js';
 import { containerStopGraceMs as stopGraceMs, type ContainerJob, type ContainerOutcome } from '../../backends/container.js';
 import { containerOptions } from './container-config.js';
@@ -13,7 +14,9 @@ import { createEgressNetwork, removeEgressNetwork, type EgressNetwork } from './
 import { EgressProxy } from './egress-proxy.js';
 import { closeHostToBridge, type HostFirewall } from './host-firewall.js';
 import { ContainerMounts } from './mount-guard.js';
-import { RunFiles } from './run-files.js';
+import { RunFiles, TRUST_FILE } from './run-files.js';
+import { certificateLifetime } from './run-certificates.js';
+import { trustBundle, trustEnvironment } from './sandbox-trust.js';
 import { proxyEnvironment } from './proxy-environment.js';
 import { defaultDescriptorLimit } from '../../zones/descriptor-budget.js';
 
@@ -76,11 +79,16 @@ async function runWithMounts(
     let env = job.env;
     if (job.network !== undefined) {
       network = await createEgressNetwork(engine, job.runId);
-      proxy = await EgressProxy.start({ ...job.network, listen: { address: network.gateway, clientSubnet: network.subnet } });
+      proxy = await EgressProxy.start({
+        ...job.network,
+        listen: { address: network.gateway, clientSubnet: network.subnet },
+        certificatesValidForMs: certificateLifetime(policy),
+      });
       firewall = await closeHostToBridge({ runId: job.runId, bridge: network.bridge, proxyAddress: network.gateway, proxyPort: proxy.port });
-      env = { ...env, ...proxyEnvironment(proxy.url) };
+      env = { ...env, ...proxyEnvironment(proxy.url), ...(proxy.certificateAuthority !== undefined && trustEnvironment()) };
     }
-    files = new RunFiles(env, job.stdin, user);
+    const authority = proxy?.certificateAuthority;
+    files = new RunFiles(env, job.stdin, user, authority === undefined ? undefined : trustBundle(authority.certificate));
     container = await engine.createContainer(
       containerOptions({
         image,
@@ -93,6 +101,7 @@ async function runWithMounts(
         binds,
         memoryZones,
         runFilesDir: files.dir,
+        ...(authority !== undefined && { trustStore: join(files.dir, TRUST_FILE) }),
         memoryBytes: policy.limits.memoryBytes ?? policy.docker.memoryBytes,
         cpus: policy.docker.cpus,
         pids: policy.docker.pids,

@@ -1,11 +1,15 @@
 import ipaddr from 'ipaddr.js';
 import { lookup } from 'node:dns/promises';
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { request as secureRequest } from 'node:https';
 import { connect, type Socket } from 'node:net';
-import type { Duplex } from 'node:stream';
+import { Duplex } from 'node:stream';
+import { TLSSocket } from 'node:tls';
 import type { Authority } from '../../policy/authority.js';
 import { parseHostPort, type HostPort } from '../../policy/host-port.js';
+import type { RunSecrets } from '../../policy/secrets.js';
 import type { NetworkGate } from '../../wasi/common/network-gate.js';
+import { RunCertificateAuthority } from './run-certificates.js';
 
 /** Where the proxy listens and whom it serves. */
 export interface EgressProxyOptions {
@@ -21,6 +25,20 @@ export interface EgressProxyOptions {
   readonly listen: { readonly address: string; readonly clientSubnet: string } | { readonly socketPath: string };
   /** All addresses of NAME; the system resolver by default. */
   readonly resolve?: (name: string) => Promise<string[]>;
+  /**
+   * The run's secrets: the gate puts their values into requests to their
+   * hosts, plain HTTP as it passes, and HTTPS (CONNECT to such a host) by
+   * opening its TLS with a certificate of the run's own authority.
+   */
+  readonly secrets?: RunSecrets;
+  /** How long the run's certificates are valid (its timeout and a margin); default a day. */
+  readonly certificatesValidForMs?: number;
+}
+
+/** Where a request in an opened tunnel goes: the CONNECT's host and the address the gate chose for it. */
+interface TunnelDestination {
+  readonly host: HostPort;
+  readonly address: string;
 }
 
 /** Headers that belong to one hop, never forwarded. */
@@ -40,12 +58,26 @@ async function resolveAll(name: string): Promise<string[]> {
  * cannot slip a private address past a name grant. A refusal answers 403 and
  * is a denial of the run. No redirect is followed (the client sees it, and
  * its next request is decided anew).
+ *
+ * With secrets, every plain HTTP request's head goes through the gate,
+ * which puts in the values of the secrets for its host (and records each
+ * placeholder it leaves, for other hosts); a CONNECT to a secret's host is
+ * answered by the proxy itself: it opens the client's TLS with a
+ * certificate of the run's {@link RunCertificateAuthority} (which only the
+ * run's sandbox trusts), sends each request inside on to the host as a
+ * client that checks the host's real certificate, and streams the answer
+ * back. Other tunnels stay opaque.
  */
 export class EgressProxy {
   private readonly sockets = new Set<Duplex>();
   private closed = false;
   private readonly resolve: (name: string) => Promise<string[]>;
   private readonly subnet: [ipaddr.IPv4 | ipaddr.IPv6, number] | undefined;
+  /** The run's own authority, when it has secrets: its certificate is for the sandbox's trust store. */
+  readonly certificateAuthority: RunCertificateAuthority | undefined;
+  /** Parses the requests inside tunnels the proxy opened; it listens on nothing. */
+  private readonly opened = createServer();
+  private readonly destinations = new WeakMap<object, TunnelDestination>();
 
   private constructor(
     private readonly server: Server,
@@ -56,6 +88,12 @@ export class EgressProxy {
   ) {
     this.resolve = options.resolve ?? resolveAll;
     this.subnet = 'clientSubnet' in options.listen ? ipaddr.parseCIDR(options.listen.clientSubnet) : undefined;
+    const secrets = options.secrets;
+    this.certificateAuthority =
+      secrets?.any === true
+        ? new RunCertificateAuthority({ hosts: secrets.hosts, validForMs: options.certificatesValidForMs ?? 86_400_000 })
+        : undefined;
+    this.opened.on('request', (req: IncomingMessage, res: ServerResponse) => this.relay(req, res));
   }
 
   /** Starts a proxy on OPTIONS.listen (an address: on a port the system picks; its URL then names it). */
@@ -166,26 +204,43 @@ export class EgressProxy {
     }
     const chosen = await this.choose(host, 'http', `http://${url.host}${url.pathname}`);
     if (!('address' in chosen)) return fail(chosen.status, chosen.reason);
+    this.send(req, res, fail, { host, address: chosen.address }, { tls: false, authority: url.host, path: `${url.pathname}${url.search}` });
+  }
 
-    // The Host header is the URL's, as on the wasm backend: the client cannot name another virtual host at a granted address.
-    const headers: [string, string][] = [['host', url.host]];
+  /**
+   * Sends REQ on to TO (HTTPS when TLS, checking the host's certificate as
+   * any client would) with the Host header AUTHORITY, as the URL or the
+   * CONNECT named it (the client cannot name another virtual host at a
+   * granted address), and the head as the gate rewrote it; streams the
+   * answer to RES. One connection per request, closed after it.
+   */
+  private send(
+    req: IncomingMessage,
+    res: ServerResponse,
+    fail: (status: number, reason: string) => void,
+    to: TunnelDestination,
+    target: { readonly tls: boolean; readonly authority: string; readonly path: string },
+  ): void {
+    const headers: [string, string][] = [];
     for (let i = 0; i < req.rawHeaders.length; i += 2) {
       const name = req.rawHeaders[i]!.toLowerCase();
       if (!hopByHop.has(name) && name !== 'host') headers.push([req.rawHeaders[i]!, req.rawHeaders[i + 1]!]);
     }
-    const upstream = request({
-      host: chosen.address,
-      port: host.port,
+    const head = this.options.gate.requestHead(to.host, { path: target.path, headers });
+    const upstream = (target.tls ? secureRequest : request)({
+      host: to.address,
+      port: to.host.port,
+      ...(target.tls && !to.host.literal && { servername: to.host.name }),
       method: req.method,
-      path: `${url.pathname}${url.search}`,
-      headers: [...headers.flat(), 'connection', 'close'],
+      path: head.path,
+      headers: [['host', target.authority], ...head.headers, ['connection', 'close']].flat(),
       setHost: false,
       agent: false,
     });
     upstream.on('socket', (socket) => this.track(socket));
     upstream.on('error', (error) => {
       if (res.headersSent) res.destroy();
-      else fail(502, `goodbot egress proxy: ${host.name}:${host.port}: ${error.message}`);
+      else fail(502, `goodbot egress proxy: ${to.host.name}:${to.host.port}: ${error.message}`);
     });
     upstream.on('response', (answer) => {
       const forwarded: string[] = [];
@@ -211,6 +266,8 @@ export class EgressProxy {
     const chosen = await this.choose(host, 'tcp', req.url!);
     if (!('address' in chosen)) return fail(chosen.status, chosen.reason);
     if (client.destroyed) return;
+    if (this.certificateAuthority !== undefined && this.options.secrets!.isFor(host))
+      return this.open(client, head, { host, address: chosen.address });
     const upstream = connect({ host: chosen.address, port: host.port });
     this.track(upstream);
     upstream.once('error', (error) => fail(502, `goodbot egress proxy: ${req.url}: ${error.message}`));
@@ -225,6 +282,67 @@ export class EgressProxy {
       client.pipe(upstream);
     });
   }
+
+  /**
+   * Answers a CONNECT to a secret's host itself: the client's TLS ends here,
+   * with the run's certificate for the host, and each request inside goes
+   * to {@link relay}. A client that speaks anything but TLS in it fails its
+   * handshake.
+   */
+  private open(client: Duplex, head: Buffer, to: TunnelDestination): void {
+    client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+    const secure = new TLSSocket(withHead(client, head), {
+      isServer: true,
+      secureContext: this.certificateAuthority!.contextFor(to.host),
+      ALPNProtocols: ['http/1.1'],
+    });
+    this.track(secure);
+    this.destinations.set(secure, to);
+    this.opened.emit('connection', secure);
+  }
+
+  /** A request inside an opened tunnel: on to the tunnel's host over HTTPS, its head rewritten by the gate. */
+  private relay(req: IncomingMessage, res: ServerResponse): void {
+    const to = this.destinations.get(req.socket);
+    const fail = (status: number, reason: string) => {
+      res.writeHead(status, { 'content-type': 'text/plain', connection: 'close' }).end(`${reason}\n`);
+    };
+    if (to === undefined) return void res.destroy();
+    const path = req.url ?? '';
+    const shown = to.host.literal && to.host.name.includes(':') ? `[${to.host.name}]` : to.host.name;
+    const authority = to.host.port === 443 ? shown : `${shown}:${to.host.port}`;
+    if (!path.startsWith('/')) {
+      return this.refuse(fail, 'http-request', `https://${authority}`, 'a request in a tunnel names its path (origin form), not a URL');
+    }
+    this.send(req, res, fail, to, { tls: true, authority, path });
+  }
+}
+
+/**
+ * SOCKET as a stream that first gives HEAD (bytes the client sent with its
+ * CONNECT, already read by the HTTP parser); SOCKET itself when there are none.
+ */
+function withHead(socket: Duplex, head: Buffer): Duplex {
+  if (head.length === 0) return socket;
+  const stream = new Duplex({
+    read: () => void socket.resume(),
+    write: (chunk: Buffer, _encoding, done) => void socket.write(chunk, done),
+    final: (done) => {
+      socket.end();
+      done();
+    },
+    destroy: (error, done) => {
+      socket.destroy();
+      done(error);
+    },
+  });
+  stream.push(head);
+  socket.on('data', (chunk: Buffer) => {
+    if (!stream.push(chunk)) socket.pause();
+  });
+  socket.on('end', () => stream.push(null));
+  socket.on('close', () => stream.destroy());
+  return stream;
 }
 
 /** TEXT with any `user:password@` of a URL left out, so no credential reaches the audit log. */

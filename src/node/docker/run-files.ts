@@ -22,6 +22,9 @@ import type { ContainerUser } from './container-user.js';
 /** Where the run's files appear inside the container (read-only). */
 export const RUN_FILES_TARGET = '/run/goodbot';
 
+/** The run's certificate bundle (a run with secrets), mounted over the image's. */
+export const TRUST_FILE = 'ca-bundle.pem';
+
 /** The gate the entrypoint waits on (see {@link RunFiles.release}). */
 export const GATE_FILE = 'go';
 
@@ -41,7 +44,11 @@ export class RunFiles {
   /** goodbot's end of the gate, open for reading and writing so the entrypoint's open never waits. */
   private gate: number | undefined;
 
-  constructor(env: Readonly<Record<string, string>>, stdin: Uint8Array, user: ContainerUser) {
+  /**
+   * TRUST: the sandbox's certificate bundle with the run's own authority
+   * (a run with secrets), kept as `ca-bundle.pem` to mount over the image's.
+   */
+  constructor(env: Readonly<Record<string, string>>, stdin: Uint8Array, user: ContainerUser, trust?: string) {
     const parent = privateParent();
     removeStaleRuns(parent);
     this.dir = mkdtempSync(join(parent, `${process.pid}-`));
@@ -53,6 +60,7 @@ export class RunFiles {
       };
       file('env', environmentScript(env));
       file('stdin', stdin);
+      if (trust !== undefined) file(TRUST_FILE, trust);
       this.gate = makeGate(join(this.dir, GATE_FILE), user);
       chownSync(this.dir, user.uid, user.gid);
       chmodSync(this.dir, 0o500);

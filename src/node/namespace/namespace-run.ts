@@ -3,6 +3,7 @@ import { formatMiB } from '../../policy/units.js';
 import type { Policy } from '../../policy/types.js';
 import { PreparedSandbox, type SandboxShape } from './prepared-sandbox.js';
 import { startRelayProxy, type RelayProxy } from './relay-proxy.js';
+import { certificateLifetime } from '../docker/run-certificates.js';
 import type { ResourceControl } from './run-cgroup.js';
 import { WarmSandboxes } from './warm-sandboxes.js';
 
@@ -38,7 +39,7 @@ export async function runNamespace(job: ContainerJob, toolDirs: readonly string[
   const prestarted = sandbox !== undefined;
   let relay: RelayProxy | undefined;
   try {
-    if (job.network !== undefined) relay = await startRelayProxy(job.network);
+    if (job.network !== undefined) relay = await startRelayProxy(job.network, certificateLifetime(policy));
     sandbox ??= PreparedSandbox.start({ ...shape, ...(relay !== undefined && { relay }) }, job.runId);
     const exitCode = await sandbox.run(job, relay?.environment);
     if (sandbox.oomKilled()) {

@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, constants, lstatSync, openSync, readdirSync, readlinkSync, statSync } from 'node:fs';
+import { closeSync, constants, lstatSync, openSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { dirname, join } from 'node:path';
 import type { Writable } from 'node:stream';
-import type { ContainerJob } from '../../backends/container.js';
+import { trustStorePath, type ContainerJob } from '../../backends/container.js';
 import { GoodbotError } from '../../errors.js';
 import type { Policy } from '../../policy/types.js';
 import { defaultDescriptorLimit } from '../../zones/descriptor-budget.js';
@@ -11,6 +11,7 @@ import { containerUser } from '../docker/container-user.js';
 import { policyEngineSocket } from '../docker/engine-socket.js';
 import { ContainerMounts, type HeldMount } from '../docker/mount-guard.js';
 import { privateParent } from '../docker/run-files.js';
+import { trustBundle } from '../docker/sandbox-trust.js';
 import { namespaceTools, type NamespaceTools } from './namespace-tools.js';
 import type { RelayProxy } from './relay-proxy.js';
 import { cgroupSite, createRunCgroup, removeOrphanCgroups, type ResourceControl, type RunCgroup } from './run-cgroup.js';
@@ -365,7 +366,9 @@ function spawnHolding(
   const firstRoot = firstHeld + binds.length;
   const initFd = firstRoot + root.folders.length;
   const relayFd = initFd + 1;
-  const seccompFd = relayFd + (relay === undefined ? 0 : 1);
+  const trust = relay?.authority === undefined ? undefined : trustBundle(relay.authority, imageBundle(tools.rootfs.root));
+  const trustFd = relayFd + (relay === undefined ? 0 : 1);
+  const seccompFd = trustFd + (trust === undefined ? 0 : 1);
   const plan: SandboxPlan = {
     rootLinks: root.links,
     rootFolders: root.folders.map((name, index) => ({ name, fd: firstRoot + index })),
@@ -381,6 +384,7 @@ function spawnHolding(
     stderrFd,
     statusFd,
     ...(relay !== undefined && { relay: { fd: relayFd, port: relay.port } }),
+    ...(trust !== undefined && { trustFd }),
   };
   const files = policy.limits.files ?? defaultDescriptorLimit;
   const launcherArgs = ['--seccomp-fd', String(seccompFd), '--rlimit', 'nofile', String(files), '--rlimit', 'core', '0'];
@@ -416,9 +420,15 @@ function spawnHolding(
       ...mounts.descriptors,
       ...root.fds,
       ...(relay === undefined ? [] : [relay.fd]),
+      ...(trust === undefined ? [] : ['pipe' as const]),
     ],
     env: {},
   });
+  if (trust !== undefined) {
+    const pipe = child.stdio[trustFd] as Writable;
+    pipe.on('error', () => {}); // a sandbox that failed to start reads nothing
+    pipe.end(trust);
+  }
   (child.stdio[3] as Writable).end(
     Buffer.from(
       sandboxArguments(plan)
@@ -427,6 +437,15 @@ function spawnHolding(
     ),
   );
   return child;
+}
+
+/** The image's own certificate bundle, in the root filesystem goodbot unpacked (empty if it has none). */
+function imageBundle(root: string): string {
+  try {
+    return readFileSync(join(root, trustStorePath), 'utf8');
+  } catch {
+    return '';
+  }
 }
 
 /**

@@ -4,6 +4,7 @@ import type { ContainerJob } from '../../backends/container.js';
 import { EgressProxy } from '../docker/egress-proxy.js';
 import { proxyEnvironment } from '../docker/proxy-environment.js';
 import { privateParent } from '../docker/run-files.js';
+import { trustEnvironment } from '../docker/sandbox-trust.js';
 
 /** The loopback port the relay inside a sandbox listens on. */
 const relayPort = 3128;
@@ -20,26 +21,30 @@ const O_PATH = 0o10000000;
 export interface RelayProxy {
   readonly fd: number;
   readonly port: number;
-  /** The proxy variables for the guest, pointing at the relay. */
+  /** The proxy variables for the guest, pointing at the relay (and, with secrets, the trust store's). */
   readonly environment: Readonly<Record<string, string>>;
+  /** With secrets: the certificate of the run's own authority, for the sandbox's trust store. */
+  readonly authority?: string;
   close(): Promise<void>;
 }
 
-export async function startRelayProxy(network: NonNullable<ContainerJob['network']>): Promise<RelayProxy> {
+export async function startRelayProxy(network: NonNullable<ContainerJob['network']>, certificatesValidForMs: number): Promise<RelayProxy> {
   const dir = mkdtempSync(join(privateParent(), `${process.pid}-net-`));
   const socketPath = join(dir, 'proxy.sock');
   let proxy: EgressProxy | undefined;
   try {
-    proxy = await EgressProxy.start({ ...network, listen: { socketPath } });
+    proxy = await EgressProxy.start({ ...network, listen: { socketPath }, certificatesValidForMs });
     // The sandbox's user (a uid of its own when goodbot is root) connects: connecting needs write permission.
     // The folder stays closed to everyone else.
     chmodSync(socketPath, 0o666);
     const fd = openSync(socketPath, O_PATH | constants.O_NOFOLLOW);
     const started = proxy;
+    const authority = proxy.certificateAuthority?.certificate;
     return {
       fd,
       port: relayPort,
-      environment: proxyEnvironment(`http://127.0.0.1:${relayPort}`),
+      environment: { ...proxyEnvironment(`http://127.0.0.1:${relayPort}`), ...(authority !== undefined && trustEnvironment()) },
+      ...(authority !== undefined && { authority }),
       close: async () => {
         closeSync(fd);
         await started.close();

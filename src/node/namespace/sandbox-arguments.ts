@@ -1,5 +1,6 @@
 import { GoodbotError } from '../../errors.js';
 import { SANDBOX_USER } from './tools-rootfs.js';
+import { trustStorePath } from '../../backends/container.js';
 
 /** A top-level entry of the root filesystem: a folder bound read-only, or a symlink made again. */
 export interface RootEntry {
@@ -44,6 +45,8 @@ export interface SandboxPlan {
   readonly statusFd: number;
   /** With network grants: the egress proxy's Unix socket (held as descriptor FD) and the loopback port its relay listens on. */
   readonly relay?: { readonly fd: number; readonly port: number };
+  /** With secrets: a pipe giving the certificate bundle with the run's authority, put over the image's (see trustStorePath). */
+  readonly trustFd?: number;
 }
 
 /** Where the sandbox finds goodbot's own files (read-only). */
@@ -88,6 +91,7 @@ export function sandboxArguments(plan: SandboxPlan): string[] {
   if (!covered('/tmp')) args.push('--perms', '1777', '--size', String(tmpBytes), '--tmpfs', '/tmp');
   args.push('--ro-bind-fd', String(plan.initFd), INIT_PATH);
   if (plan.relay !== undefined) args.push('--bind-fd', String(plan.relay.fd), PROXY_SOCKET_PATH);
+  if (plan.trustFd !== undefined) args.push('--ro-bind-data', String(plan.trustFd), trustStorePath);
   for (const zone of plan.memoryZones) {
     args.push('--perms', '1777', '--size', String(zone.bytes), '--tmpfs', zone.guestPath);
     if (zone.readOnly) args.push('--remount-ro', zone.guestPath);

@@ -6,6 +6,7 @@ import { ProgramLoader } from './program-loader.js';
 import { BrokerTransport } from '../network/broker-transport.js';
 import type { Platform } from '../../backends/platform.js';
 import { ToolLauncher } from './tool-launcher.js';
+import { readSecretFile } from './secret-file.js';
 import { nativeBackend } from '../namespace/availability.js';
 import { ToolStore } from '../tools/tool-store.js';
 import type { ZoneSpec } from '../../policy/types.js';
@@ -57,6 +58,7 @@ export function createNodePlatform(options: NodePlatformOptions = {}): Platform 
     launchTool: (name) => toolLauncher(options.toolStore).launch(name),
     zoneStore: (spec, image) => zoneStoreFor(spec, toolDirs, image),
     hostEnv: () => options.hostEnv ?? process.env,
+    readSecret: (source) => (source.kind === 'env' ? (options.hostEnv ?? process.env)[source.variable] : readSecretFile(source.path)),
     ...(options.audit !== undefined && { audit: options.audit }),
     // Loaded on first use: the Docker client is a large module tree that WebAssembly runs never need.
     runContainer: async (job) => (await import('../docker/container-run.js')).runContainer(job, undefined, toolDirs),

@@ -2,6 +2,7 @@ import type { RunLimiter } from '../../limits/run-limiter.js';
 import type { Authority } from '../../policy/authority.js';
 import { canonicalText, decideConnect, type ConnectRequest } from '../../policy/network-access.js';
 import type { NetworkGrant } from '../../policy/types.js';
+import { RunSecrets, type RequestHead } from '../../policy/secrets.js';
 import type { DescriptorBudget } from '../../zones/descriptor-budget.js';
 import { NetworkClient } from './network-client.js';
 import type { NetworkTransport } from './network-protocol.js';
@@ -27,7 +28,18 @@ export class NetworkGate {
     private readonly limiter?: RunLimiter,
     /** The run's descriptor budget: each socket and HTTP exchange holds one while it is open. */
     private readonly descriptors?: DescriptorBudget,
+    /** The run's secrets, whose placeholders requests to their hosts carry replaced. */
+    private readonly secrets: RunSecrets = RunSecrets.none,
   ) {}
+
+  /**
+   * HEAD as it goes to HOST:PORT (the request's own host, which TLS checks
+   * for HTTPS): each secret's placeholder replaced by its value where the
+   * authority allows it, each decision recorded by name and host.
+   */
+  requestHead(host: { readonly name: string; readonly port: number }, head: RequestHead): RequestHead {
+    return this.secrets.rewrite(head, (secret, place) => this.authority.maySendSecret(secret, host, place));
+  }
 
   /**
    * May the guest open one more socket or HTTP exchange for OPERATION on

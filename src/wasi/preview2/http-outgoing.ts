@@ -236,15 +236,19 @@ export class OutgoingRequest extends OutgoingMessage {
     if (address === undefined) throw denied;
 
     if (!gate.mayOpenChannel('http-request', this.target())) throw { tag: 'connection-limit-reached' } satisfies HttpErrorCode;
-    const headers = this.fields.entries().map(([name, value]) => [name, latin1(value)] as const);
+    // The guest's own fields keep their placeholders: only the copy that goes out carries a secret's value.
+    const head = gate.requestHead(host, {
+      path: this.path ?? '/',
+      headers: this.fields.entries().map(([name, value]) => [name, latin1(value)] as const),
+    });
     const exchange = gate.host.request({
       tls,
       address,
       port: host.port,
       ...(tls && !host.literal && { servername: host.name }),
       method,
-      path: this.path ?? '/',
-      headers: [['host', authority], ...headers],
+      path: head.path,
+      headers: [['host', authority], ...head.headers],
     });
     this.content.attach(exchange, gate.host);
     if (!this.hasBody) this.content.finish(undefined);

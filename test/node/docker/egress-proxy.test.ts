@@ -1,10 +1,16 @@
+import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
+import { Duplex } from 'node:stream';
+import { connect as tlsConnect } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EgressProxy } from '../../../src/node/docker/egress-proxy.js';
 import { Authority } from '../../../src/policy/authority.js';
+import { compileSandboxConfig } from '../../../src/policy/compile.js';
+import { RunSecrets } from '../../../src/policy/secrets.js';
 import { parseNetworkAllow } from '../../../src/policy/network-grant.js';
 import { NetworkGate } from '../../../src/wasi/common/network-gate.js';
 import { startLoopbackServers, type LoopbackServers } from '../../helpers/loopback-servers.js';
+import { startRecordingServers } from '../../helpers/recording-servers.js';
 
 /** The egress proxy on its own, on loopback: who it serves, what it resolves, what it closes. */
 let servers: LoopbackServers;
@@ -146,6 +152,57 @@ describe('the egress proxy', () => {
       expect(JSON.stringify(authority.denials)).not.toContain('hunter2');
     } finally {
       await proxy.close();
+    }
+  });
+});
+
+describe('the egress proxy with secrets', () => {
+  it("opens the TLS of a client that sends its hello together with the CONNECT, and puts the secret's value in", async () => {
+    const recording = await startRecordingServers();
+    const target = `127.0.0.1:${recording.https}`;
+    const policy = compileSandboxConfig(
+      { network: { allow: [target] }, secrets: [{ name: 'API_TOKEN', from: 'env:T', hosts: [target] }] },
+      { file: '<test>', baseDir: '/' },
+    );
+    const secrets = RunSecrets.resolve(policy.secrets, () => 'early-value', '0123456789abcdef0123456789abcdef');
+    const authority = new Authority();
+    const gate = new NetworkGate(policy.network, authority, undefined, undefined, undefined, secrets);
+    const proxy = await EgressProxy.start({ gate, authority, secrets, listen: { address: '127.0.0.1', clientSubnet: '127.0.0.0/8' } });
+    try {
+      const raw = connect({ host: '127.0.0.1', port: proxy.port });
+      await once(raw, 'connect');
+      // Between the TLS client and the proxy: its first bytes go out with the CONNECT; the proxy's answer is taken off what comes back.
+      let first = true;
+      let answer = Buffer.alloc(0);
+      const link = new Duplex({
+        write(chunk: Buffer, _encoding, done) {
+          raw.write(first ? Buffer.concat([Buffer.from(`CONNECT ${target} HTTP/1.1\r\n\r\n`), chunk]) : chunk, done);
+          first = false;
+        },
+        read() {},
+      });
+      raw.on('data', (chunk: Buffer) => {
+        if (answer === undefined) return void link.push(chunk);
+        answer = Buffer.concat([answer, chunk]);
+        const end = answer.indexOf('\r\n\r\n');
+        if (end < 0) return;
+        expect(answer.subarray(0, end).toString()).toBe('HTTP/1.1 200 Connection Established');
+        const rest = answer.subarray(end + 4);
+        (answer as Buffer | undefined) = undefined;
+        if (rest.length > 0) link.push(rest);
+      });
+      raw.on('end', () => link.push(null));
+      const secure = tlsConnect({ socket: link, host: '127.0.0.1', ca: [proxy.certificateAuthority!.certificate] });
+      await once(secure, 'secureConnect');
+      secure.end(`GET /early HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${secrets.environment[0]![1]}\r\nconnection: close\r\n\r\n`);
+      let response = '';
+      for await (const chunk of secure) response += String(chunk);
+      expect(response).toMatch(/^HTTP\/1\.1 200 OK\r\n[\s\S]*\r\n\r\nok$/);
+      const seen = (await recording.requests()).find((request) => request.url === '/early');
+      expect(seen!.headers).toMatchObject({ authorization: 'Bearer early-value', host: target });
+    } finally {
+      await proxy.close();
+      await recording.close();
     }
   });
 });
