@@ -107,6 +107,16 @@ for (const backend of ['docker', 'namespace'] as const) {
       expectNoValue(result, audit);
     });
 
+    it('attack: when the secret host fails (no TLS there), the error the sandbox gets holds no value', async () => {
+      // The plain HTTP server named as an HTTPS host: the proxy's own TLS client to it fails after the value went in.
+      const { result, audit } = await shell(
+        policy([`127.0.0.1:${servers.http}`]),
+        `${curl(`https://127.0.0.1:${servers.http}/${backend}-broken`, '--show-error')} 2>&1`,
+      );
+      expect(result.stdout).toMatch(/^goodbot egress proxy: 127\.0\.0\.1:\d+: .*wrong version number[^]* 502\n$/);
+      expectNoValue(result, audit);
+    });
+
     it("attack: one run's certificate authority is worth nothing to another run", async () => {
       const zone = join(work, backend);
       mkdirSync(zone, { recursive: true, mode: 0o777 });

@@ -105,6 +105,14 @@ describe('a secret on the wasm backend', () => {
     expectNoValue(result, audit);
   });
 
+  it('attack: when the secret host fails (no TLS there), the error the guest gets holds no value', async () => {
+    const { result, audit } = await fetchIn(policy([`127.0.0.1:${servers.http}`]), [
+      `https://127.0.0.1:${servers.http}/broken authorization:$API_TOKEN`,
+    ]);
+    expect(result.stdout.split('\n')[0]).toMatch(/^failed /);
+    expectNoValue(result, audit);
+  });
+
   it('fills a Basic authorization, and the query only when the policy says so', async () => {
     const line = (path: string) => `http://127.0.0.1:${servers.http}${path}?key=$API_TOKEN authorization:Basic%20$BASIC`;
     const plain = await fetchIn(policy([`127.0.0.1:${servers.http}`]), [line('/basic-1')]);
