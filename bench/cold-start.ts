@@ -18,6 +18,8 @@ export async function coldStart(options: { rounds: number; root: string }): Prom
   mkdirSync(zone, { recursive: true });
   writeFileSync(join(zone, 'file.txt'), 'x'.repeat(4095) + '\n');
   const cli = join(options.root, 'dist', 'node', 'cli', 'main.js');
+  // The command line as tsc built it, without the bundle main.js starts: what the bundle saves, side by side.
+  const unbundled = join(options.root, 'dist', 'node', 'cli', 'run-cli.js');
   const guest = join(options.root, '.cache', 'guests', 'cat.wasm');
   const component = join(options.root, '.cache', 'guests', 'cat.component.wasm');
   const run = (command: string, args: string[]) => () => {
@@ -25,6 +27,9 @@ export async function coldStart(options: { rounds: number; root: string }): Prom
     if (result.status !== 0 || result.stdout.length !== 4096) {
       throw new Error(`${command} ${args.join(' ')}: exit ${result.status}, ${result.stdout.length} bytes: ${result.stderr}`);
     }
+  };
+  const nodeAlone = () => {
+    if (spawnSync(process.execPath, ['-e', '0']).status !== 0) throw new Error('node -e 0 failed');
   };
   const image = toolsImage(options.root, zone);
   const docker =
@@ -47,11 +52,16 @@ export async function coldStart(options: { rounds: number; root: string }): Prom
         run: run(process.execPath, [cli, 'exec', '--dir', '.::/input:ro', '--', guest, '/input/file.txt']),
       },
       {
+        name: 'goodbot exec, wasm backend (cat.wasm), modules as built (no bundle)',
+        run: run(process.execPath, [unbundled, 'exec', '--dir', '.::/input:ro', '--', guest, '/input/file.txt']),
+      },
+      {
         name: 'goodbot exec, wasm backend (cat.component.wasm)',
         run: run(process.execPath, [cli, 'exec', '--dir', '.::/input:ro', '--', component, '/input/file.txt']),
       },
       ...docker,
       { name: 'native spawn of /bin/cat', run: run('/bin/cat', [join(zone, 'file.txt')]) },
+      { name: 'node -e 0 (Node starting, nothing loaded)', run: nodeAlone },
     ],
     { warmupRounds: 2, timeMs: Number.POSITIVE_INFINITY, maxRounds: options.rounds },
   );

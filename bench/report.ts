@@ -54,6 +54,7 @@ export const targets = {
   snapshot10MiBMs: 10,
   namespaceMs: 10,
   dockerVsNamespace: 15,
+  coldCliVsNode: 1.5,
 } as const;
 
 /**
@@ -196,6 +197,18 @@ function headline(results: BenchResults): string {
         within(big.snapshotMs, big.loadMs),
       ]);
     }
+  }
+  const coldCli = results.cold.find((row) => row.name === 'goodbot exec, wasm backend (cat.wasm)');
+  const nodeAlone = results.cold.find((row) => row.name.startsWith('node -e 0'));
+  if (coldCli && nodeAlone) {
+    const unbundled = results.cold.find((row) => row.name.startsWith('goodbot exec, wasm backend (cat.wasm), modules as built'));
+    rows.push([
+      'cold `goodbot exec` of cat (one process) / `node -e 0`',
+      `${ratio(coldCli.medianMs / nodeAlone.medianMs)} (${ms(coldCli.medianMs)} / ${ms(nodeAlone.medianMs)}` +
+        (unbundled ? `; without the bundle ${ms(unbundled.medianMs)})` : ')'),
+      `at most ${ratio(targets.coldCliVsNode)}`,
+      coldCli.medianMs / nodeAlone.medianMs <= targets.coldCliVsNode,
+    ]);
   }
   const namespace = results.backends?.find((row) => row.name === 'goodbot namespace backend: cat 4 KiB');
   if (namespace) {

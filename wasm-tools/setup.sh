@@ -100,9 +100,9 @@ if [ ! -d node_modules ] || [ "$(cat node_modules/.goodbot-lock 2>/dev/null)" !=
   echo "$lock_hash" > node_modules/.goodbot-lock
 fi
 
-# 5. TypeScript -> dist/ (the CLI runs from there).
-step "building goodbot (tsc)"
-npx tsc -p tsconfig.json
+# 5. TypeScript -> dist/, and the command line bundled (the CLI runs from there).
+step "building goodbot (tsc, then the CLI's bundle)"
+npm run -s build
 
 # 6. The fs-times addon: nanosecond-exact timestamps for host-folder zones.
 addon=.cache/native/fs-times.node

@@ -1,10 +1,9 @@
-import type { Backend } from '../backends/backend.js';
+import type { Backend, BackendJob, RunOutcome } from '../backends/backend.js';
 import type { ExecRequest } from '../backends/exec-request.js';
 import type { Platform } from '../backends/platform.js';
 import { chooseBackend, dockerOnly, platformBackends, type BackendName, type NativeBackend } from '../backends/registry.js';
 import type { Policy } from '../policy/types.js';
 import { runsInWebAssembly } from '../shell/command-names.js';
-import { ShellBackend } from '../shell/shell-backend.js';
 import { findTool, isShellCommand } from '../tools/catalog.js';
 
 /**
@@ -37,11 +36,28 @@ export class RunBackends {
 
   constructor(private readonly platform: Platform) {
     this.backends = platformBackends(platform);
-    this.shell = new ShellBackend(platform);
+    this.shell = new LoadedOnFirstRun(() => import('../shell/shell-backend.js').then(({ ShellBackend }) => new ShellBackend(platform)));
   }
 
   for(policy: Policy, request: Pick<ExecRequest, 'program' | 'args'>): Backend {
     const name = backendNameFor(policy, request, () => this.platform.nativeBackend?.() ?? 'docker');
     return name === 'wasm' && typeof request.program === 'string' && isShellCommand(request.program) ? this.shell : this.backends[name];
+  }
+}
+
+/**
+ * A backend whose code loads on its first run (goodbot's shell: its
+ * interpreter is a fifth of the code a command line loads, and a run of
+ * anything else never needs it).
+ */
+class LoadedOnFirstRun implements Backend {
+  readonly name = 'wasm';
+  private backend: Promise<Backend> | undefined;
+
+  constructor(private readonly load: () => Promise<Backend>) {}
+
+  async run(job: BackendJob): Promise<RunOutcome> {
+    this.backend ??= this.load();
+    return (await this.backend).run(job);
   }
 }

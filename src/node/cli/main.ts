@@ -1,51 +1,23 @@
 #!/usr/bin/env node
-import { readFileSync } from 'node:fs';
-import { inspect } from 'node:util';
-import { execHelp, mainHelp } from './arguments.js';
+import { statSync } from 'node:fs';
 
-/** The `goodbot` command line. */
-async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
-    console.log(mainHelp);
-    return command === undefined ? 125 : 0;
-  }
-  if (command === '--version') {
-    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
-    console.log(`goodbot ${pkg.version}`);
-    return 0;
-  }
-  if (command === 'exec') {
-    if (rest[0] === '--help' || rest[0] === '-h') {
-      console.log(execHelp);
-      return 0;
-    }
-    return (await import('./exec.js')).execCommand(rest);
-  }
-  // Each command's modules load only when it runs: a cold `goodbot exec` pays for nothing else.
-  if (command === 'tools') return (await import('./tools.js')).toolsCommand(rest);
-  if (command === 'docker') return (await import('./docker.js')).dockerCommand(rest);
-  if (command === 'namespace') return (await import('./namespace.js')).namespaceCommand(rest);
-  if (command === 'doctor') return (await import('./doctor.js')).doctorCommand(rest);
-  if (command === 'mcp') return (await import('./mcp.js')).mcpCommand(rest);
-  if (command === 'serve') return (await import('./serve.js')).serveCommand(rest);
-  if (command === 'sessions') return (await import('./sessions.js')).sessionsCommand(rest);
-  console.error(`goodbot: unknown command '${command}' (see goodbot --help)`);
-  return 125;
-}
+/**
+ * `goodbot`: runs the command line from the bundle `npm run build` makes
+ * (wasm-tools/bundle-cli.mjs: one file per command and worker instead of
+ * some 300 modules, zod's unused parts left out), which starts in about
+ * two thirds of the time; from the modules as built when there is no
+ * bundle or it is older than they are (a `tsc` run since), so it never
+ * runs stale code.
+ */
+const built = new URL('./run-cli.js', import.meta.url);
+const bundled = new URL('../../bundle/cli/run-cli.js', import.meta.url);
+await import((newer(bundled, built) ? bundled : built).href);
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    console.error(`goodbot: ${crashReport(error)}`);
-    process.exitCode = 125;
-  },
-);
-
-/** An error's stack; anything else thrown (an object with no stack) as inspect shows it, not as `[object Object]`. */
-function crashReport(error: unknown): string {
-  if (error instanceof Error) return error.stack ?? error.message;
-  return typeof error === 'string' ? error : inspect(error);
+/** Whether A exists and was written no earlier than B. */
+function newer(a: URL, b: URL): boolean {
+  try {
+    return statSync(a).mtimeMs >= statSync(b).mtimeMs;
+  } catch {
+    return false;
+  }
 }

@@ -29,7 +29,10 @@ export class BrokerTransport implements NetworkTransport {
   constructor() {
     const { port1, port2 } = new MessageChannel();
     this.port = port1;
-    this.worker = startWorker(import.meta.url, 'broker-worker', { workerData: { port: port2, signal: this.signal }, transferList: [port2] });
+    this.worker = startWorker(import.meta.url, '../network/broker-worker', {
+      workerData: { port: port2, signal: this.signal },
+      transferList: [port2],
+    });
     const worker = this.worker;
     running.add(worker);
     worker.once('exit', () => running.delete(worker));

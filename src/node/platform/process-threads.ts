@@ -5,7 +5,7 @@ import { startWorker } from '../host/start-worker.js';
 
 /** A worker thread running process-worker.ts; an idle one does not keep the process alive. */
 function nodeProcessWorker(): ProcessWorker {
-  const worker: Worker = startWorker(import.meta.url, 'process-worker');
+  const worker: Worker = startWorker(import.meta.url, '../platform/process-worker');
   return {
     run: (start: ProcessStart) =>
       new Promise<ProcessEnd>((resolve, reject) => {

@@ -161,7 +161,7 @@ export class WorkerPool {
 
   /** Starts a worker, into SLOT when it replaces one (a slot's identity is what jobs refer to). */
   private spawn(into?: Slot): Slot {
-    const worker = startWorker(import.meta.url, 'sandbox-worker');
+    const worker = startWorker(import.meta.url, '../workers/sandbox-worker');
     worker.unref();
     const slot: Slot = into ?? { worker, ready: Promise.resolve(), started: false, job: undefined };
     slot.worker = worker;

@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import en from 'zod/v4/locales/en.js';
+import * as z from 'zod/mini';
 import type { FunctionDefinition } from '../ast.js';
 import type { ShellState } from './state.js';
 
@@ -8,22 +9,27 @@ import type { ShellState } from './state.js';
  * functions, the `set` options and `$?`. Not kept, as each command is a
  * run of its own: positional parameters, traps, background jobs.
  */
+// zod/mini loads no messages of its own: the English ones are what a refusal quotes (as for policies).
+z.config(en());
+
 const stateImage = z.object({
   version: z.literal(1),
-  cwd: z.string().startsWith('/'),
-  lastStatus: z.number().int().min(0).max(255),
+  cwd: z.string().check(z.startsWith('/')),
+  lastStatus: z.int().check(z.minimum(0), z.maximum(255)),
   variables: z.array(
     z.object({
-      name: z.string().min(1),
+      name: z.string().check(z.minLength(1)),
       // An array's elements by index: bash's arrays may have holes.
-      value: z.union([z.string(), z.array(z.tuple([z.number().int().min(0), z.string()]))]),
+      value: z.union([z.string(), z.array(z.tuple([z.int().check(z.minimum(0)), z.string()]))]),
       exported: z.boolean(),
-      readonly: z.boolean().optional(),
+      readonly: z.optional(z.boolean()),
     }),
   ),
   exportWhenSet: z.array(z.string()),
   // Parsed by goodbot's own parser before they were saved; kept as its syntax tree.
-  functions: z.array(z.object({ name: z.string().min(1), definition: z.custom<FunctionDefinition>((value) => isFunctionDefinition(value)) })),
+  functions: z.array(
+    z.object({ name: z.string().check(z.minLength(1)), definition: z.custom<FunctionDefinition>((value) => isFunctionDefinition(value)) }),
+  ),
   options: z.object({ errexit: z.boolean(), nounset: z.boolean(), pipefail: z.boolean(), noglob: z.boolean(), xtrace: z.boolean() }),
 });
 

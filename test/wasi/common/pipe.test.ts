@@ -14,7 +14,7 @@ afterEach(async () => {
 
 /** The other end of PIPE in a worker thread; resolves with what it reports when done. */
 function peer(pipe: Pipe, task: Omit<PeerTask, 'buffer'>): Promise<PeerReport> {
-  const worker = startWorker(import.meta.url, 'pipe-peer', { workerData: { ...task, buffer: pipe.buffer } });
+  const worker = startWorker(import.meta.url, './pipe-peer', { workerData: { ...task, buffer: pipe.buffer } });
   workers.push(worker);
   return once(worker, 'message').then(([report]) => report as PeerReport);
 }
