@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +6,7 @@ import { createSandbox } from '../src/node/index.js';
 import { findRecipe } from '../src/tools/catalog.js';
 import { ToolStore } from '../src/node/tools/tool-store.js';
 import { interleaved, type Contender, type Timing } from './interleaved.js';
+import { leanSpawner, type LeanSpawner } from './lean-spawner.js';
 import { preview2ShimRunner } from './preview2-shim.js';
 
 /** `docker run` costs about 300 ms, the others about 1: it runs every this many rounds. */
@@ -25,6 +25,7 @@ const dockerEvery = 25;
 export async function execLatency(options: { timeMs: number; guestsDir: string; dockerImage: string | undefined }): Promise<{
   cat: Timing[];
   lineCount: Timing[];
+  bigCat: Timing[];
 }> {
   const zone = join(tmpdir(), 'goodbot-bench-input');
   mkdirSync(zone, { recursive: true });
@@ -34,18 +35,29 @@ export async function execLatency(options: { timeMs: number; guestsDir: string; 
   const line = 'a line of a megabyte of text, for wc -l to count\n';
   const lines = Math.floor((1 << 20) / line.length);
   writeFileSync(bigFile, line.repeat(lines));
+  const hugeFile = join(zone, 'huge.bin');
+  writeFileSync(hugeFile, new Uint8Array(hugeBytes).fill(97));
   const devNull = openSync('/dev/null', 'w');
+  const spawner = leanSpawner();
   try {
-    const cat = await catContenders({ ...options, zone, file: smallFile, devNull });
-    const wc = lineCountContenders({ ...options, zone, file: bigFile, lines, devNull });
+    const cat = await catContenders({ ...options, zone, file: smallFile, devNull, spawner });
+    const wc = lineCountContenders({ ...options, zone, file: bigFile, lines, devNull, spawner });
+    const bigCat = bigCatContenders({ ...options, zone, file: hugeFile, devNull, spawner });
     const settings = { warmupRounds: 50, timeMs: options.timeMs, maxRounds: 20_000 };
-    return { cat: await interleaved(cat, settings), lineCount: await interleaved(wc, settings) };
+    return {
+      cat: await interleaved(cat, settings),
+      lineCount: await interleaved(wc, settings),
+      bigCat: await interleaved(bigCat, { warmupRounds: 3, timeMs: options.timeMs / 2, maxRounds: 200 }),
+    };
   } finally {
+    spawner.close();
     closeSync(devNull);
   }
 }
 
 interface Workload {
+  /** Spawns the native contenders from a process of its own, so this one never forks between its in-process runs. */
+  spawner: LeanSpawner;
   guestsDir: string;
   dockerImage: string | undefined;
   zone: string;
@@ -75,8 +87,8 @@ async function catContenders(options: Workload): Promise<Contender[]> {
     { name: 'goodbot: preview2 component, warm', run: goodbot(catComponent) },
     { name: 'node:wasi (not a sandbox), module cached, file as stdin', run: nodeWasi(catModule, ['cat'], options) },
     { name: 'preview2-shim via jco (not a sandbox), component cached', run: shim },
-    { name: 'native spawn of /bin/cat', run: () => check(spawnSync('/bin/cat', [options.file]).stdout) },
-    ...dockerRun(options.dockerImage, options.zone, ['cat', '/input/file.txt'], check),
+    { name: 'native spawn of /bin/cat (from a lean process)', run: async () => check(await options.spawner.run('/bin/cat', [options.file])) },
+    ...dockerRun(options, ['cat', '/input/file.txt'], check),
   ];
 }
 
@@ -97,8 +109,39 @@ function lineCountContenders(options: Workload & { lines: number }): Contender[]
       name: 'node:wasi (not a sandbox): BusyBox wc -l, module cached, file as stdin',
       run: nodeWasi(busybox, ['wc', '-l'], options, check),
     },
-    { name: 'native spawn of /usr/bin/wc -l', run: () => check(spawnSync('/usr/bin/wc', ['-l', options.file]).stdout) },
-    ...dockerRun(options.dockerImage, options.zone, ['wc', '-l', '/input/lines.txt'], check),
+    {
+      name: 'native spawn of /usr/bin/wc -l (from a lean process)',
+      run: async () => check(await options.spawner.run('/usr/bin/wc', ['-l', options.file])),
+    },
+    ...dockerRun(options, ['wc', '-l', '/input/lines.txt'], check),
+  ];
+}
+
+/** The size of the file `cat` streams in the I/O workload. */
+export const hugeBytes = 100 * 1024 * 1024;
+
+/**
+ * I/O: BusyBox `cat` of a 100 MiB file from a read-only zone, its output
+ * streamed to a callback that counts it (`onStdout`, nothing kept: a
+ * 100 MiB string alone takes V8 about 0.3 s to make), against Debian's cat
+ * writing to /dev/null.
+ */
+function bigCatContenders(options: Workload): Contender[] {
+  const sandbox = createSandbox({ zones: [{ name: 'input', mode: 'ro', hostPath: options.zone }] });
+  return [
+    {
+      name: 'goodbot: cat of 100 MiB (BusyBox), output streamed',
+      run: async () => {
+        let bytes = 0;
+        const count = (chunk: Uint8Array) => void (bytes += chunk.length);
+        await sandbox.exec({ program: 'cat', args: ['/input/huge.bin'], collectOutput: false, outputEvents: false, onStdout: count }).result;
+        if (bytes !== hugeBytes) throw new Error(`cat streamed ${bytes} bytes, not ${hugeBytes}`);
+      },
+    },
+    {
+      name: 'native spawn of /bin/cat (from a lean process), output to /dev/null',
+      run: () => options.spawner.run('/bin/cat', [options.file], true),
+    },
   ];
 }
 
@@ -133,17 +176,15 @@ function nodeWasi(modulePath: string, args: string[], options: Workload, check?:
 }
 
 /** `docker run --rm` of the tools image with the zone at /input, every `dockerEvery` rounds; none without an engine. */
-function dockerRun(image: string | undefined, zone: string, command: string[], check: (output: Buffer) => void): Contender[] {
+function dockerRun(options: Workload, command: string[], check: (output: string) => void): Contender[] {
+  const image = options.dockerImage;
   if (image === undefined) return [];
   return [
     {
       name: `docker run --rm ${command[0]} (same tool, no hardening)`,
       everyRounds: dockerEvery,
-      run: () => {
-        const result = spawnSync('docker', ['run', '--rm', '--network', 'none', '-v', `${zone}:/input:ro`, image, ...command]);
-        if (result.status !== 0) throw new Error(`docker run ${command.join(' ')}: exit ${result.status}: ${result.stderr.toString()}`);
-        check(result.stdout);
-      },
+      run: async () =>
+        check(await options.spawner.run('docker', ['run', '--rm', '--network', 'none', '-v', `${options.zone}:/input:ro`, image, ...command])),
     },
   ];
 }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { benchmarkChart } from './chart.js';
 import type { IdleMemoryRow } from './idle-memory.js';
 import type { Timing } from './interleaved.js';
+import { hugeBytes } from './exec-latency.js';
 import type { DeadlineOvershoot, InstrumentTime, MeteringOverhead } from './metering.js';
 import type { MemoryGrowth, ThroughputRow } from './steady-state.js';
 import type { ConcurrencyRow, SessionBench, SnapshotRow } from './sessions.js';
@@ -13,7 +14,7 @@ export interface BenchResults {
   readonly quick: boolean;
   readonly commit: string;
   readonly machine: Readonly<Record<string, string | number>>;
-  readonly latency: { readonly cat: Timing[]; readonly lineCount: Timing[] };
+  readonly latency: { readonly cat: Timing[]; readonly lineCount: Timing[]; readonly bigCat?: Timing[] };
   readonly startup: Timing[];
   readonly metering: { readonly overhead: MeteringOverhead; readonly overshoot: DeadlineOvershoot; readonly instrument: InstrumentTime[] };
   /** Absent when no Docker engine answered. */
@@ -55,6 +56,7 @@ export const targets = {
   namespaceMs: 10,
   dockerVsNamespace: 15,
   coldCliVsNode: 1.5,
+  streamedCatGBps: 1,
 } as const;
 
 /**
@@ -67,6 +69,7 @@ export function renderSections(results: BenchResults): Map<string, string> {
   sections.set('headline', headline(results));
   sections.set('latency-cat', timingTable(results.latency.cat, nativeRow(results.latency.cat)));
   sections.set('latency-wc', timingTable(results.latency.lineCount, nativeRow(results.latency.lineCount)));
+  if (results.latency.bigCat) sections.set('latency-big-cat', timingTable(results.latency.bigCat, nativeRow(results.latency.bigCat)));
   sections.set(
     'startup',
     timingTable(
@@ -197,6 +200,16 @@ function headline(results: BenchResults): string {
         within(big.snapshotMs, big.loadMs),
       ]);
     }
+  }
+  const bigCat = results.latency.bigCat?.find((row) => row.name.startsWith('goodbot: cat of 100 MiB'));
+  if (bigCat) {
+    const gbps = hugeBytes / 1e9 / (bigCat.medianMs / 1000);
+    rows.push([
+      '`cat` of 100 MiB from a zone, output streamed, median',
+      `${gbps.toFixed(2)} GB/s (${ms(bigCat.medianMs)})`,
+      `at least ${targets.streamedCatGBps} GB/s`,
+      gbps >= targets.streamedCatGBps,
+    ]);
   }
   const coldCli = results.cold.find((row) => row.name === 'goodbot exec, wasm backend (cat.wasm)');
   const nodeAlone = results.cold.find((row) => row.name.startsWith('node -e 0'));

@@ -1,3 +1,4 @@
+import { concatBytes } from '../bytes.js';
 import type { Denial } from '../policy/types.js';
 import type { RunResult } from '../backends/run-result.js';
 
@@ -11,11 +12,14 @@ export type RunEvent =
   | { readonly type: 'end'; readonly result: RunResult }
   | { readonly type: 'error'; readonly error: Error };
 
-/** Output chunks as text; a UTF-8 sequence split across chunks is decoded whole. */
+/**
+ * Output chunks as text, decoded in one piece (a UTF-8 sequence split
+ * across chunks is whole again): joined first, since decoding chunk by
+ * chunk and joining the strings took half as long again for large output.
+ */
 export function decodeChunks(chunks: readonly Uint8Array[]): string {
   if (chunks.length === 0) return '';
-  const decoder = new TextDecoder();
-  return chunks.map((chunk, i) => decoder.decode(chunk, { stream: i < chunks.length - 1 })).join('');
+  return new TextDecoder().decode(chunks.length === 1 ? chunks[0] : concatBytes(chunks));
 }
 
 /** An in-order queue of run events that one consumer iterates asynchronously. */

@@ -5,6 +5,7 @@ import { encodeTimeChange, fsTimesAddon } from './native-times.js';
 import { escapeErrno } from '../../zones/resolve.js';
 import type { DirEntry, FileStat, FileType, TimeChange } from '../../zones/types.js';
 import { entryCharge } from '../../zones/usage.js';
+import { noteFileChange, ReadAhead } from './read-ahead.js';
 import type { FileOpenMode, FolderStore } from '../../zones/folder-store.js';
 
 const { O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, O_EXCL, O_TRUNC, O_NOFOLLOW, O_NONBLOCK, O_DIRECTORY } = fs.constants;
@@ -28,6 +29,7 @@ const procFd = '/proc/self/fd';
 export class HostFolderStore implements FolderStore<Fd, Fd> {
   /** The real path of the root opened last (as /proc says of its descriptor). */
   protected rootReal = '';
+  private readonly readAhead = new ReadAhead();
 
   constructor(readonly hostPath: string) {}
 
@@ -78,6 +80,7 @@ export class HostFolderStore implements FolderStore<Fd, Fd> {
   }
 
   openFileAt(dir: Fd, name: string, mode: FileOpenMode): Fd {
+    if (mode.write || mode.truncate) noteFileChange();
     const access = mode.write ? (mode.read ? O_RDWR : O_WRONLY) : O_RDONLY;
     const flags = access | O_NOFOLLOW | O_NONBLOCK | (mode.create ? O_CREAT : 0) | (mode.exclusive ? O_EXCL : 0) | (mode.truncate ? O_TRUNC : 0);
     const fd = fs.openSync(at(dir, name), flags, 0o666);
@@ -148,14 +151,16 @@ export class HostFolderStore implements FolderStore<Fd, Fd> {
   }
 
   read(file: Fd, into: Uint8Array, position: number): number {
-    return fs.readSync(file, into, 0, into.length, position);
+    return this.readAhead.read(file, into, position);
   }
 
   write(file: Fd, data: Uint8Array, position: number): number {
+    noteFileChange();
     return fs.writeSync(file, data, 0, data.length, position);
   }
 
   setSize(file: Fd, size: number): void {
+    noteFileChange();
     fs.ftruncateSync(file, size);
   }
 
@@ -172,6 +177,7 @@ export class HostFolderStore implements FolderStore<Fd, Fd> {
   }
 
   closeFile(file: Fd): void {
+    this.readAhead.forget(file);
     fs.closeSync(file);
   }
 
