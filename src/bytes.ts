@@ -13,3 +13,10 @@ export function concatBytes(
   }
   return all;
 }
+
+/** BYTES as lower-case hex, two digits a byte. Platform-neutral. */
+export function toHex(bytes: Uint8Array): string {
+  let hex = '';
+  for (const byte of bytes) hex += byte.toString(16).padStart(2, '0');
+  return hex;
+}

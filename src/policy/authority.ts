@@ -8,7 +8,7 @@ import {
   type Decision,
   type ListenRequest,
 } from './network-access.js';
-import { secretHostText, secretIsFor, type SecretPlace } from './secrets.js';
+import { secretIsFor, type SecretPlace } from './secrets.js';
 import type { Allowance, Denial, NetworkGrant, SecretSpec, ToolGrant, ZoneSpec } from './types.js';
 
 /**
@@ -92,17 +92,17 @@ export class Authority {
    * the placeholder went out unchanged.
    */
   maySendSecret(secret: SecretSpec, host: { readonly name: string; readonly port: number }, place: SecretPlace): boolean {
-    const target = secretHostText(host);
+    const target = addressTarget(host.name, host.port);
     const operation = 'secret-substitute';
     const forHost = secretIsFor(secret, host);
     const inPlace = place === 'header' || (place === 'query' && secret.query);
     if (forHost && inPlace) {
-      if (this.allowanceCount++ < maxRecordedDecisions) this.onAllowance({ operation, target, grant: secretHostText(host), secret: secret.name });
+      if (this.allowanceCount++ < maxRecordedDecisions) this.onAllowance({ operation, target, grant: target, secret: secret.name });
       return true;
     }
     const where = place === 'header' ? 'in a header' : place === 'query' ? 'in the query' : 'in the path';
     const detail = !forHost
-      ? `${secret.name} is only for ${secret.hosts.map(secretHostText).join(', ')}: its placeholder went ${where} unchanged`
+      ? `${secret.name} is only for ${secret.hosts.map((candidate) => addressTarget(candidate.name, candidate.port)).join(', ')}: its placeholder went ${where} unchanged`
       : place === 'query'
         ? `${secret.name}'s placeholder went in the query unchanged (sandbox.secrets: query is off)`
         : `${secret.name}'s placeholder went in the path unchanged (only headers and the query carry values)`;

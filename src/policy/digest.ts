@@ -1,3 +1,4 @@
+import { toHex } from '../bytes.js';
 import { redacted } from './environment.js';
 import type { Policy, ZoneSpec } from './types.js';
 
@@ -49,10 +50,4 @@ function zoneWithoutContents(zone: ZoneSpec): unknown {
 
 function byteLength(content: string | Uint8Array): number {
   return typeof content === 'string' ? new TextEncoder().encode(content).length : content.length;
-}
-
-function toHex(bytes: Uint8Array): string {
-  let hex = '';
-  for (const byte of bytes) hex += byte.toString(16).padStart(2, '0');
-  return hex;
 }

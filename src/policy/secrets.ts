@@ -1,3 +1,4 @@
+import { toHex } from '../bytes.js';
 import { GoodbotError } from '../errors.js';
 import { canonicalText } from './network-access.js';
 import type { SecretHost, SecretSource, SecretSpec } from './types.js';
@@ -65,8 +66,7 @@ export class RunSecrets {
 
   /** A new random tag (128 bits, hex) for a run's or a session's placeholders. */
   static newTag(): string {
-    const bytes = globalThis.crypto.getRandomValues(new Uint8Array(16));
-    return [...bytes].map((byte) => byte.toString(16).padStart(2, '0')).join('');
+    return toHex(globalThis.crypto.getRandomValues(new Uint8Array(16)));
   }
 
   /** Whether the run has any secret. */
@@ -145,11 +145,6 @@ export class RunSecrets {
 export function secretIsFor(secret: SecretSpec, host: { readonly name: string; readonly port: number }): boolean {
   const name = canonicalText(host.name.toLowerCase());
   return secret.hosts.some((candidate) => candidate.port === host.port && candidate.name === name);
-}
-
-/** `api.example.com:443`, `[::1]:443`. */
-export function secretHostText(host: { readonly name: string; readonly port: number }): string {
-  return `${host.name.includes(':') ? `[${host.name}]` : host.name}:${host.port}`;
 }
 
 /** `env:NAME` or `file:PATH`, as a message names the source (never its content). */

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { startServerWorker } from './server-worker.js';
 import { removeTree, tempDir } from './guests.js';
 
 /**
@@ -111,20 +111,9 @@ function selfSignedCertificate(): { key: string; cert: string } {
 }
 
 export async function startLoopbackServers(): Promise<LoopbackServers> {
-  const worker = new Worker(serverScript, { eval: true, workerData: selfSignedCertificate() });
-  const ports = await new Promise<Record<'http' | 'echo' | 'silent' | 'https' | 'udp' | 'unused', number>>((resolve, reject) => {
-    worker.once('message', resolve);
-    worker.once('error', reject);
-  });
-  return {
-    ...ports,
-    seen: () =>
-      new Promise((resolve) => {
-        worker.once('message', resolve);
-        worker.postMessage('seen');
-      }),
-    close: async () => {
-      await worker.terminate();
-    },
-  };
+  const servers = await startServerWorker<
+    Record<'http' | 'echo' | 'silent' | 'https' | 'udp' | 'unused', number>,
+    Awaited<ReturnType<LoopbackServers['seen']>>
+  >(serverScript, selfSignedCertificate());
+  return { ...servers.ports, seen: servers.report, close: servers.close };
 }

@@ -1,4 +1,4 @@
-import { Worker } from 'node:worker_threads';
+import { startServerWorker } from './server-worker.js';
 import { testAuthority } from './test-authority.js';
 
 /** One request a recording server got: what reached the far side of goodbot. */
@@ -50,20 +50,9 @@ parentPort.on('message', () => parentPort.postMessage(requests));
 
 export async function startRecordingServers(): Promise<RecordingServers> {
   const authority = testAuthority();
-  const worker = new Worker(serverScript, { eval: true, workerData: { key: authority.serverKey, cert: authority.serverCertificate } });
-  const ports = await new Promise<{ http: number; https: number }>((resolve, reject) => {
-    worker.once('message', resolve);
-    worker.once('error', reject);
+  const servers = await startServerWorker<{ http: number; https: number }, RecordedRequest[]>(serverScript, {
+    key: authority.serverKey,
+    cert: authority.serverCertificate,
   });
-  return {
-    ...ports,
-    requests: () =>
-      new Promise((resolve) => {
-        worker.once('message', resolve);
-        worker.postMessage('requests');
-      }),
-    close: async () => {
-      await worker.terminate();
-    },
-  };
+  return { ...servers.ports, requests: servers.report, close: servers.close };
 }
