@@ -57,6 +57,8 @@ export const targets = {
   dockerVsNamespace: 15,
   coldCliVsNode: 1.5,
   streamedCatGBps: 1,
+  pythonWarmVsNative: 0.5,
+  pythonFirstRunMs: 100,
 } as const;
 
 /**
@@ -221,6 +223,28 @@ function headline(results: BenchResults): string {
         (unbundled ? `; without the bundle ${ms(unbundled.medianMs)})` : ')'),
       `at most ${ratio(targets.coldCliVsNode)}`,
       coldCli.medianMs / nodeAlone.medianMs <= targets.coldCliVsNode,
+    ]);
+  }
+  const python = results.startup.find((row) => row.name === 'goodbot: python3 -c pass, warm');
+  const nativePython = results.startup.find((row) => row.name.startsWith('native: Debian python3'));
+  const plainPython = results.startup.find((row) => row.name === 'goodbot: python3 -c pass, warm, from scratch (no snapshot)');
+  if (python && nativePython) {
+    rows.push([
+      '`python3 -c pass`, warm / native python3.11',
+      `${ratio(python.medianMs / nativePython.medianMs)} (${ms(python.medianMs)} / ${ms(nativePython.medianMs)}` +
+        (plainPython ? `; without the snapshot ${ms(plainPython.medianMs)})` : ')'),
+      `at most ${ratio(targets.pythonWarmVsNative)}`,
+      python.medianMs / nativePython.medianMs <= targets.pythonWarmVsNative,
+    ]);
+  }
+  const firstPython = results.startup.find((row) => row.name === 'goodbot: python3 -c pass, first run in a fresh process');
+  if (firstPython) {
+    const plainFirst = results.startup.find((row) => row.name.startsWith('goodbot: python3 -c pass, first run in a fresh process, from scratch'));
+    rows.push([
+      '`python3 -c pass`, first run in a fresh process (library), median',
+      ms(firstPython.medianMs) + (plainFirst ? ` (without the snapshot: ${ms(plainFirst.medianMs)})` : ''),
+      `under ${targets.pythonFirstRunMs} ms`,
+      firstPython.medianMs < targets.pythonFirstRunMs,
     ]);
   }
   const namespace = results.backends?.find((row) => row.name === 'goodbot namespace backend: cat 4 KiB');

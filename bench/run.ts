@@ -44,7 +44,7 @@ const dockerImage = toolsImage(root, tmpdir());
 if (dockerImage === undefined) console.log('no Docker engine answers: the Docker contenders are left out');
 
 step("start-up of the catalog's interpreters");
-const startup = runSuite('startup', { timeMs: quick ? 3000 : 20000 });
+const startup = runSuite('startup', { timeMs: quick ? 3000 : 20000, root });
 step('metering: CPU-bound guests with and without fuel');
 const overhead = runSuite('metering', { quick });
 step('deadline overshoot');

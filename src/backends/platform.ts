@@ -7,6 +7,7 @@ import type { RandomSource } from '../wasi/common/random.js';
 import type { FolderStore } from '../zones/folder-store.js';
 import type { ZoneImage } from '../zones/zone-image.js';
 import type { LoadedProgram } from './wasm/loaded-program.js';
+import type { FromScratch } from '../tools/catalog.js';
 import type { ProcessThread } from './wasm/process/process-threads.js';
 
 /** A catalog tool, found, loaded and ready to run. */
@@ -21,6 +22,8 @@ export interface ToolLaunch {
   readonly mounts: readonly ZoneSpec[];
   /** Variables the tool needs; the policy's and the caller's win. */
   readonly env: Readonly<Record<string, string>>;
+  /** The program started from scratch, for the runs its snapshot cannot serve; loaded when a run first needs it. */
+  readonly fromScratch?: { readonly when: FromScratch; load(): Promise<LoadedProgram> };
 }
 
 /**

@@ -78,5 +78,6 @@ function rewrite(bytes: Uint8Array): MemoryImportingModule | undefined {
       importWritten = true;
     } else out.copy(bytes, section.start, section.end);
   }
-  return { bytes: out.view().slice(), memory: { initialPages, ...(maximumPages !== undefined && { maximumPages }) } };
+  // The writer was sized for the whole module: its view is the result, without a copy of it.
+  return { bytes: out.view(), memory: { initialPages, ...(maximumPages !== undefined && { maximumPages }) } };
 }

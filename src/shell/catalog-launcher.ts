@@ -3,7 +3,7 @@ import type { Policy } from '../policy/types.js';
 import type { Platform } from '../backends/platform.js';
 import type { GuestOutcome } from '../backends/wasm/outcome.js';
 import type { ProcessThreads } from '../backends/wasm/process/process-threads.js';
-import { resolveProgram, withWorkingFolder, type ResolvedProgram, type WasmRun } from '../backends/wasm/wasm-run.js';
+import { programFor, resolveProgram, withWorkingFolder, type ResolvedProgram, type WasmRun } from '../backends/wasm/wasm-run.js';
 import { ErrnoError } from '../errno.js';
 import { ExitStatus } from '../errors.js';
 import { LimitInterrupt } from '../limits/limit-interrupt.js';
@@ -47,13 +47,15 @@ export class CatalogLauncher implements ProcessLauncher {
     if (!this.authority.mayRunTool(this.policy.tools, command)) {
       return this.refuse(process, `${this.shellName}: ${command}: the policy does not allow this tool (sandbox.tools.allow)`, 126);
     }
-    const { program, argv0, mounts } = await this.resolve(command);
+    const resolved = await this.resolve(command);
+    const { argv0, mounts } = resolved;
     const started = {
       args: [argv0, ...process.argv.slice(1)],
       env: withWorkingFolder(process.env, process.cwd),
       cwd: process.cwd,
       preopens: this.wasmRun.preopens({ mounts }),
     };
+    const program = await programFor(resolved, started.args, started.env);
     const apart = isPiped(process) || findTool(command)?.startsPrograms === true || process.deadline !== undefined || process.background === true;
     const { threads, policy } = this;
     if (apart && threads !== undefined && program.portable !== undefined) {

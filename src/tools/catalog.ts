@@ -46,6 +46,29 @@ export interface ToolEntry {
   readonly summary: string;
   /** It may start commands (goodbot's process interface), so it must run where it can wait for them. */
   readonly startsPrograms?: boolean;
+  /** For an artifact that starts from a snapshot: the program started from scratch, for the runs the snapshot cannot serve. */
+  readonly fromScratch?: FromScratch;
+}
+
+/**
+ * A tool's program without its snapshot, and when a run needs it: what a
+ * process fixes once at its start (python's str hash key and memory
+ * allocator) cannot change for a run that resumes a snapshot. Matching
+ * more runs than need it costs only time: the program started from
+ * scratch serves every run.
+ */
+export interface FromScratch {
+  readonly artifact: string;
+  /** Any of these variables set in the run's environment. */
+  readonly whenSet: readonly string[];
+  /** Any of these arguments, or pairs of arguments in a row. */
+  readonly whenArgs: readonly (readonly string[])[];
+}
+
+/** Whether a run with ARGS and ENV needs the program started from scratch. */
+export function needsFromScratch(from: FromScratch, args: readonly string[], env: readonly (readonly [string, string])[]): boolean {
+  if (env.some(([name]) => from.whenSet.includes(name))) return true;
+  return from.whenArgs.some((words) => args.some((_, i) => words.every((word, j) => args[i + j] === word)));
 }
 
 /** BusyBox's applets that start commands: xargs, find -exec, env CMD, nohup CMD. */
@@ -189,6 +212,11 @@ export const toolCatalog: readonly ToolEntry[] = [
     mounts: [{ from: 'lib', guestPath: '/usr/local/lib' }],
     summary: 'CPython with its standard library',
     startsPrograms: true,
+    fromScratch: {
+      artifact: 'python3-plain.wasm',
+      whenSet: ['PYTHONHASHSEED', 'PYTHONMALLOC', 'PYTHONDEVMODE'],
+      whenArgs: [['-Xdev'], ['-X', 'dev']],
+    },
   },
   { name: 'lua', recipe: 'lua', artifact: 'lua.wasm', kind: 'preview1', summary: 'Lua interpreter' },
   { name: 'sqlite3', recipe: 'sqlite3', artifact: 'sqlite3.wasm', kind: 'preview1', summary: 'SQLite shell' },

@@ -92,6 +92,9 @@ describe('launching tools', () => {
     expect(error.kind).toBe('not-found');
     expect(error.message).toContain('was changed after it was built');
     expect(error.hint).toContain('goodbot tools build --force lua');
+    // A launcher that never saw this version (as in a new process, which reads the versions found good from the cache) refuses it too.
+    const fresh = createSandbox({}, { toolStore: new ToolStore({ cacheDir: join(emptyCache, 'tampered') }) });
+    expect((await failure(fresh.exec({ program: 'lua', args: ['-e', 'print(1)'] }).result)).message).toContain('was changed after it was built');
   });
 
   it('points to the Docker backend for a name the catalog does not have', async () => {

@@ -1,4 +1,4 @@
-import { appendFileSync, cpSync, existsSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createSandbox, GoodbotError, type Sandbox } from '../../src/node/index.js';
@@ -64,6 +64,19 @@ describe("python's standard library in the build cache", () => {
     appendFileSync(join(lib, 'json', '__init__.pyc'), Buffer.from([0]));
     const error = await failure(pythonRun('import json'));
     expect(error.path).toBe(join(lib, 'json', '__init__.pyc'));
+  });
+
+  it('attack: the stdlib folder swapped between two launches for a copy with planted code is refused, not run', async () => {
+    expect((await pythonRun('print(1)')).stdout).toBe('1\n');
+    const tree = join(store.buildDir(python), 'lib');
+    cpSync(tree, join(base, 'altered'), { recursive: true, preserveTimestamps: true });
+    writeFileSync(join(base, 'altered', 'python3.11', 'sitecustomize.py'), 'print("PLANTED-CODE-RAN")\n');
+    renameSync(tree, join(base, 'original'));
+    renameSync(join(base, 'altered'), tree);
+    const outcome = await pythonRun('print(1)').catch((error: unknown) => error);
+    expect((outcome as { stdout?: string }).stdout ?? '').not.toContain('PLANTED-CODE-RAN');
+    expect((await failure(Promise.reject(outcome))).path).toBe(join(lib, 'sitecustomize.py'));
+    rmSync(join(base, 'original'), { recursive: true });
   });
 
   it('attack: a stdlib module replaced by a symlink, or removed, is refused', async () => {

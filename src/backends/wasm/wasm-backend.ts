@@ -1,6 +1,6 @@
 import { reportingAuthority, type Backend, type BackendJob, type RunOutcome } from '../backend.js';
 import type { Platform } from '../platform.js';
-import { resolveProgram, startWasmRun } from './wasm-run.js';
+import { programFor, resolveProgram, startWasmRun, wasmRunEnvironment } from './wasm-run.js';
 
 /**
  * WebAssembly on the calling thread: the program (a `.wasm` path, bytes, or
@@ -17,15 +17,18 @@ export class WasmBackend implements Backend {
     const authority = reportingAuthority(reporter);
     const resolved = await resolveProgram(this.platform, policy, request.program, authority);
     const args = [request.argv0 ?? resolved.argv0, ...(request.args ?? [])];
-    const { run, stdio, env, cwd } = startWasmRun(this.platform, job, authority, {
-      program: resolved.name,
-      programKind: resolved.program.kind,
-      args,
-      toolEnv: resolved.env,
-      toolZones: resolved.mounts,
-    });
+    // Chosen (and loaded, if need be) before the run's clock starts.
+    const environment = wasmRunEnvironment(this.platform, job, resolved.env);
+    const program = await programFor(resolved, args, environment.env);
+    const { run, stdio, env, cwd } = startWasmRun(
+      this.platform,
+      job,
+      authority,
+      { program: resolved.name, programKind: program.kind, args, toolEnv: resolved.env, toolZones: resolved.mounts },
+      environment,
+    );
     try {
-      const ended = run.runProgram(resolved.program, args, env, cwd, stdio, run.preopens());
+      const ended = run.runProgram(program, args, env, cwd, stdio, run.preopens());
       return run.outcome(ended, { name: resolved.name, kind: resolved.program.kind });
     } finally {
       run.close();

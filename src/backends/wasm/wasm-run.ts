@@ -8,7 +8,7 @@ import type { Authority } from '../../policy/authority.js';
 import { isWithin, normalizeAbsolute, overlaps } from '../../policy/guest-path.js';
 import type { Policy, ZoneSpec } from '../../policy/types.js';
 import { isScratchZone } from '../../policy/scratch-zone.js';
-import { isToolName } from '../../tools/catalog.js';
+import { isToolName, needsFromScratch } from '../../tools/catalog.js';
 import type { Preopen, WasiContext } from '../../wasi/common/context.js';
 import { SeededRandom, VirtualClock } from '../../wasi/common/deterministic.js';
 import { NetworkGate } from '../../wasi/common/network-gate.js';
@@ -73,6 +73,16 @@ export async function resolveProgram(
   return launch;
 }
 
+/** The program for a run with ARGS and ENV: the tool's program started from scratch when its snapshot cannot serve the run. */
+export async function programFor(
+  resolved: ResolvedProgram,
+  args: readonly string[],
+  env: readonly (readonly [string, string])[],
+): Promise<LoadedProgram> {
+  const scratch = resolved.fromScratch;
+  return scratch !== undefined && needsFromScratch(scratch.when, args, env) ? scratch.load() : resolved.program;
+}
+
 /** Throws unless the policy's `tools.allow` grants NAME (the refusal is recorded). */
 export function requireTool(policy: Policy, name: string, authority: Authority): void {
   if (!authority.mayRunTool(policy.tools, name)) {
@@ -115,22 +125,36 @@ export interface WasmRunStart {
   readonly toolZones?: readonly ZoneSpec[];
 }
 
+/** A run's working folder, secrets and environment: worked out before it starts, when nothing is timed yet. */
+export interface WasmRunEnvironment {
+  readonly cwd: string;
+  readonly secrets: RunSecrets;
+  readonly env: [string, string][];
+}
+
+export function wasmRunEnvironment(platform: Platform, job: BackendJob, toolEnv?: Readonly<Record<string, string>>): WasmRunEnvironment {
+  const { policy, request } = job;
+  const cwd = workingFolder(request.cwd ?? policy.cwd);
+  const secrets = runSecrets(platform, policy, request);
+  const env = withWorkingFolder(guestEnvironment(policy.env, platform.hostEnv(), request.env, toolEnv, secrets), cwd);
+  return { cwd, secrets, env };
+}
+
 /**
- * Starts a WebAssembly run for JOB: its working folder and environment, its
- * `run.start` report, and the policy's zones (and START's own) mounted
- * over the request's stdio. The caller runs in it and closes it.
+ * Starts a WebAssembly run for JOB (its clock starts here): its `run.start`
+ * report, and the policy's zones (and START's own) mounted over the
+ * request's stdio, in ENVIRONMENT. The caller runs in it and closes it.
  */
 export function startWasmRun(
   platform: Platform,
   job: BackendJob,
   authority: Authority,
   start: WasmRunStart,
+  environment: WasmRunEnvironment = wasmRunEnvironment(platform, job, start.toolEnv),
 ): { run: WasmRun; stdio: GuestStdio; env: [string, string][]; cwd: string } {
-  const { policy, request, reporter } = job;
+  const { request, reporter, policy } = job;
   const startedAt = performance.now();
-  const cwd = workingFolder(request.cwd ?? policy.cwd);
-  const secrets = runSecrets(platform, policy, request);
-  const env = withWorkingFolder(guestEnvironment(policy.env, platform.hostEnv(), request.env, start.toolEnv, secrets), cwd);
+  const { cwd, secrets, env } = environment;
   reporter.started({ program: start.program, programKind: start.programKind, args: start.args, backend: 'wasm', env });
   const run = new WasmRun(platform, job, authority, startedAt, secrets);
   try {

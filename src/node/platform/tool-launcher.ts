@@ -12,8 +12,9 @@ import type { ToolStore } from '../tools/tool-store.js';
 
 /**
  * Finds catalog tools in the build cache and loads them. Each artifact's
- * sha256 is checked against its build record once per file version, so a
- * cached build that was altered after it was built does not run. The
+ * sha256 is checked against its build record once per file version (kept
+ * across processes in goodbot's cache), so a cached build that was altered
+ * after it was built does not run. The
  * folders a tool mounts for itself (python's standard library) are checked
  * too, at each launch (see BuildTreeCheck): the guest runs that code as well.
  */
@@ -52,9 +53,10 @@ export class ToolLauncher {
     }
     const dir = this.store.buildDir(recipe);
     const artifact = join(dir, tool.artifact);
-    const checked = this.verify(tool, artifact, record.files[tool.artifact]?.sha256);
-    for (const mount of tool.mounts ?? []) this.trees.verify(tool, dir, mount.from, record);
+    const checked = this.verify(tool, dir, tool.artifact, record.files[tool.artifact]?.sha256);
+    for (const mount of tool.mounts ?? []) await this.trees.verify(tool, dir, mount.from, record);
     const program = await this.loadProgram(artifact, checked);
+    const scratch = tool.fromScratch;
     return {
       program,
       name: tool.name,
@@ -62,17 +64,32 @@ export class ToolLauncher {
       argv0: tool.entry ?? tool.name,
       mounts: mountsOf(tool, dir),
       env: tool.env ?? {},
+      ...(scratch !== undefined && {
+        fromScratch: {
+          when: scratch,
+          load: () => {
+            const path = join(dir, scratch.artifact);
+            return this.loadProgram(path, this.verify(tool, dir, scratch.artifact, record.files[scratch.artifact]?.sha256));
+          },
+        },
+      }),
     };
   }
 
-  /** The artifact's bytes when they had to be read and checked; undefined when this version was checked before. */
-  private verify(tool: ToolEntry, path: string, expected: string | undefined): Uint8Array | undefined {
+  /**
+   * FILE's bytes (in the build folder DIR) when they had to be read and
+   * checked; undefined when this version was checked before, in this
+   * process or, through goodbot's cache (see BuildTreeCheck), an earlier one.
+   */
+  private verify(tool: ToolEntry, dir: string, file: string, expected: string | undefined): Uint8Array | undefined {
+    const path = join(dir, file);
     const key = fileVersion(path);
     if (key !== undefined && this.verified.get(path) === key) return undefined;
-    const bytes = key === undefined ? undefined : readFileSync(path);
-    if (bytes === undefined || createHash('sha256').update(bytes).digest('hex') !== expected) {
-      throw changedBuild(tool, tool.artifact, path);
-    }
+    const bytes = this.trees.verifyFile(dir, file, () => {
+      const read = key === undefined ? undefined : readFileSync(path);
+      if (read === undefined || createHash('sha256').update(read).digest('hex') !== expected) throw changedBuild(tool, file, path);
+      return read;
+    });
     this.verified.set(path, key!);
     return bytes;
   }

@@ -4,7 +4,9 @@
 # OSError's message shows the errno's name, not WASI's number
 # (oserror-errno-names.patch); subprocess and os.system start commands
 # through goodbot's process interface. Results in GOODBOT_OUT:
-#   python3.wasm                   the interpreter (prefix /usr/local)
+#   python3.wasm                   the interpreter (prefix /usr/local), started
+#                                  ahead of time by Wizer (_goodbot_preinit.c)
+#   python3-plain.wasm             the same interpreter, not pre-initialized
 #   lib/python3.11/**.pyc          the stdlib as sourceless .pyc files
 #   lib/python3.11/lib-dynload/    empty; getpath wants it (no warning at start)
 #   LICENSE.python
@@ -81,6 +83,12 @@ patch -p1 --forward --quiet <"$GOODBOT_RECIPE/oserror-errno-names.patch"
 # and os.system, which WASI's CPython lacks.
 cp "$GOODBOT_LIB/process/goodbot-process.c" "$GOODBOT_LIB/process/goodbot-process.h" "$GOODBOT_RECIPE/_goodbot_process.c" Modules/
 printf '*static*\n_goodbot_process _goodbot_process.c goodbot-process.c\n' >>Modules/Setup.local
+# The pre-initialized interpreter's entry points (see _goodbot_preinit.c),
+# and the one CPython function it needs that is static: making the standard
+# streams of a run.
+cp "$GOODBOT_RECIPE/_goodbot_preinit.c" Modules/
+printf '*static*\n_goodbot_preinit _goodbot_preinit.c\n' >>Modules/Setup.local
+printf '\nPyStatus _Py_GoodbotInitStdio(PyThreadState *tstate) { return init_sys_streams(tstate); }\n' >>Python/pylifecycle.c
 cp "$GOODBOT_RECIPE/_goodbot_subprocess.py" Lib/
 printf '\nif sys.platform == "wasi":\n    import _goodbot_subprocess\n    _goodbot_subprocess.install(globals())\n' >>Lib/subprocess.py
 printf '\nif sys.platform == "wasi" and "system" not in globals():\n    from _goodbot_subprocess import system\n' >>Lib/os.py
@@ -116,6 +124,17 @@ step "compiling the stdlib to .pyc"
 
 step "installing python3.wasm"
 # Debug sections only: the name section stays, so traps name the function.
-llvm-strip --strip-debug -o "$GOODBOT_OUT/python3.wasm" python.wasm
+llvm-strip --strip-debug -o "$GOODBOT_OUT/python3-plain.wasm" python.wasm
 cp LICENSE "$GOODBOT_OUT/LICENSE.python"
+
+step "pre-initializing python3.wasm with Wizer"
+case "$(uname -m)" in
+  x86_64) wizer_platform=linux-x64 ;;
+  aarch64) wizer_platform=linux-arm64 ;;
+  *) echo "Wizer has no build for $(uname -m)" >&2; exit 1 ;;
+esac
+npm_package "@bytecodealliance/wizer-$wizer_platform@10.0.0" "$W/wizer"
+# No environment and no arguments but the name; the stdlib where runs see it.
+"$W/wizer/wizer" --allow-wasi --inherit-env false --mapdir "/usr/local/lib::$GOODBOT_OUT/lib" \
+  --rename-func _start=goodbot_resume -o "$GOODBOT_OUT/python3.wasm" "$GOODBOT_OUT/python3-plain.wasm"
 step "done: python3.wasm $(du -h "$GOODBOT_OUT/python3.wasm" | cut -f1), stdlib $(du -sh "$GOODBOT_OUT/lib" | cut -f1)"
