@@ -45,9 +45,11 @@ export function latestFullResults(dir: string): { file: string; results: BenchRe
 
 /** The issue's targets, checked on every run. */
 export const targets = {
-  warmVsNativeSpawn: 1 / 3,
+  // Issue 20 lowered it from a third.
+  warmVsNativeSpawn: 0.1,
   dockerRunVsWarm: 300,
-  meteringGeomean: 1.25,
+  // Issue 20 lowered it from 1.25.
+  meteringGeomean: 1.1,
   growthHeapMiB: 2,
   overshootP99Ms: 5,
   rubyInstrumentMs: 1000,
@@ -58,6 +60,7 @@ export const targets = {
   coldCliVsNode: 1.5,
   streamedCatGBps: 1,
   pythonWarmVsNative: 0.5,
+  lineCountVsNative: 1.2,
   pythonFirstRunMs: 100,
 } as const;
 
@@ -202,6 +205,16 @@ function headline(results: BenchResults): string {
         within(big.snapshotMs, big.loadMs),
       ]);
     }
+  }
+  const lineCount = results.latency.lineCount.find((row) => row.name.startsWith('goodbot: wc -l'));
+  const nativeLineCount = results.latency.lineCount.find((row) => row.name.startsWith('native'));
+  if (lineCount && nativeLineCount) {
+    rows.push([
+      '`wc -l` of 1 MiB, warm / native spawn (from a lean process)',
+      `${ratio(lineCount.medianMs / nativeLineCount.medianMs)} (${ms(lineCount.medianMs)} / ${ms(nativeLineCount.medianMs)})`,
+      `at most ${ratio(targets.lineCountVsNative)}`,
+      lineCount.medianMs / nativeLineCount.medianMs <= targets.lineCountVsNative,
+    ]);
   }
   const bigCat = results.latency.bigCat?.find((row) => row.name.startsWith('goodbot: cat of 100 MiB'));
   if (bigCat) {

@@ -75,6 +75,21 @@ describe('busybox applets', () => {
       '/input/tree/sub/b.md',
     ]);
     expect((await run('wc', ['-l', '/input/words.txt'])).stdout).toBe('6 /input/words.txt\n');
+    // -l and -c count in blocks (recipes/busybox/patches/wc-lines-fast.patch): the same counts as the per-byte loop.
+    const counts = (name: string) => {
+      const bytes = readFileSync(join(root, 'in', name));
+      return [bytes.filter((byte) => byte === 10).length, bytes.length];
+    };
+    const [wordLines, wordBytes] = counts('words.txt');
+    const [binaryLines, binaryBytes] = counts('binary.bin');
+    const line = (lines: number, bytes: number, name: string) => `${String(lines).padStart(9)} ${String(bytes).padStart(9)} ${name}\n`;
+    expect((await run('wc', ['-lc', '/input/words.txt', '/input/binary.bin'])).stdout).toBe(
+      line(wordLines!, wordBytes!, '/input/words.txt') +
+        line(binaryLines!, binaryBytes!, '/input/binary.bin') +
+        line(wordLines! + binaryLines!, wordBytes! + binaryBytes!, 'total'),
+    );
+    expect((await run('wc', ['-l'], 'one\ntwo\nno newline at the end')).stdout).toBe('2\n');
+    expect((await run('wc', ['-lw'], 'one two\nthree')).stdout).toBe('        1         3\n');
     expect((await run('cp', ['/input/words.txt', '/output/words.txt'])).exitCode).toBe(0);
     expect((await run('sed', ['-i', 's/pear/PEAR/g', '/output/words.txt'])).exitCode).toBe(0);
     expect(output('words.txt')).toBe('PEAR\napple\nPEAR\nfig\napple\nPEAR\n');

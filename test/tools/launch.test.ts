@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createSandbox, GoodbotError, type AuditEvent } from '../../src/node/index.js';
 import { compileSandboxConfig } from '../../src/policy/compile.js';
-import { findRecipe, isToolName, toolCatalog, toolRecipes } from '../../src/tools/catalog.js';
+import { findRecipe, findTool, isToolName, needsFromScratch, toolCatalog, toolRecipes } from '../../src/tools/catalog.js';
 import { ToolStore } from '../../src/node/tools/tool-store.js';
 import { removeTree, tempDir } from '../helpers/guests.js';
 
@@ -26,6 +26,28 @@ describe('the tool catalog', () => {
     const recipes = new Set(toolRecipes.map((recipe) => recipe.name));
     for (const tool of toolCatalog) expect(recipes.has(tool.recipe), tool.name).toBe(true);
     for (const name of names) expect(isToolName(name)).toBe(true);
+  });
+
+  it("picks python3's program started from scratch only for the runs its snapshot cannot serve", () => {
+    const from = findTool('python3')!.fromScratch!;
+    const needs = (args: string[], env: [string, string][] = []) => needsFromScratch(from, args, env);
+    expect(
+      needs(
+        ['python3', '-c', 'pass'],
+        [
+          ['PWD', '/work'],
+          ['PATH', '/usr/bin'],
+        ],
+      ),
+    ).toBe(false);
+    expect(needs(['python3', '-O', '-X', 'utf8', 'app.py'])).toBe(false);
+    expect(needs(['python3', '-c', 'pass'], [['PYTHONHASHSEED', '0']])).toBe(true);
+    expect(needs(['python3', '-c', 'pass'], [['PYTHONMALLOC', 'malloc']])).toBe(true);
+    expect(needs(['python3', '-X', 'dev', '-c', 'pass'])).toBe(true);
+    expect(needs(['python3', '-Xdev', '-c', 'pass'])).toBe(true);
+    // A false match costs only time: the program started from scratch serves every run.
+    expect(needs(['python3', 'app.py', '-X', 'dev'])).toBe(true);
+    expect(toolCatalog.filter((tool) => tool.fromScratch !== undefined).map((tool) => tool.name)).toEqual(['python3']);
   });
 
   it('tells paths from tool names', () => {

@@ -46,26 +46,15 @@ export class Preview1Host {
   /** The import object for `wasi_snapshot_preview1`. */
   imports(): Record<string, Preview1Function> {
     const state: HostState = { ctx: this.ctx, memory: this.memory, fds: this.fds };
-    const calls: HostCalls = {
-      ...environmentCalls(state),
-      ...clockCalls(state),
-      ...fdMetadataCalls(state),
-      ...fdNumberCalls(state),
-      ...fdIoCalls(state),
-      ...readdirCalls(state),
-      ...pathCalls(state),
-      ...pollCalls(state),
-      ...procCalls(),
-      ...randomCalls(state),
-      ...socketCalls(state),
-    };
     const imports: Record<string, Preview1Function> = {};
     const limiter = this.ctx.limiter;
-    for (const [name, call] of Object.entries(calls)) {
-      imports[name] = errnoResult(
-        call,
-        limiter === undefined || uncheckedCalls.has(name) ? undefined : { wait: limiter, detail: ` (during ${name})` },
-      );
+    // Built for every run (the calls close over its state): no spread copies, no strings made here.
+    for (const domain of domains) {
+      const calls = domain(state);
+      for (const name in calls) {
+        const detail = checkDetail(name);
+        imports[name] = errnoResult(calls[name]!, limiter === undefined || detail === undefined ? undefined : limiter, detail);
+      }
     }
     return imports;
   }
@@ -75,8 +64,8 @@ export class Preview1Host {
     const imports: Record<string, Preview1Function> = {};
     const state: HostState = { ctx: this.ctx, memory: this.memory, fds: this.fds };
     // A child may run long: the run's deadline and cancellation are checked once it ends.
-    const limits = this.ctx.limiter && { wait: this.ctx.limiter, detail: ' (while its child ran)' };
-    for (const [name, call] of Object.entries(processCalls(state))) imports[name] = errnoResult(call, limits);
+    const calls = processCalls(state);
+    for (const name in calls) imports[name] = errnoResult(calls[name]!, this.ctx.limiter, ' (while its child ran)');
     return imports;
   }
 
@@ -85,6 +74,21 @@ export class Preview1Host {
     for (const [, descriptor] of this.fds.entries()) closeDescriptor(descriptor);
   }
 }
+
+/** The preview1 domains, each making its calls over a run's state. */
+const domains: readonly ((state: HostState) => HostCalls)[] = [
+  environmentCalls,
+  clockCalls,
+  fdMetadataCalls,
+  fdNumberCalls,
+  fdIoCalls,
+  readdirCalls,
+  pathCalls,
+  pollCalls,
+  procCalls,
+  randomCalls,
+  socketCalls,
+];
 
 /**
  * Calls not followed by a deadline check: those that never wait on the host
@@ -113,13 +117,24 @@ const uncheckedCalls = new Set([
   'sched_yield',
 ]);
 
+/** What the deadline check after call NAME says ran, made once per name; undefined for an unchecked call. */
+function checkDetail(name: string): string | undefined {
+  if (uncheckedCalls.has(name)) return undefined;
+  let detail = checkedCallDetail.get(name);
+  if (detail === undefined) checkedCallDetail.set(name, (detail = ` (during ${name})`));
+  return detail;
+}
+
+const checkedCallDetail = new Map<string, string>();
+
 /**
  * Turns a host call into a preview1 function returning an errno. With
- * LIMITS, a call that touches the host (files, directories, stdio) is
- * followed by a check of the run's deadline and cancellation: one that took
- * the run past its deadline ends it there, whatever it returned.
+ * WAIT, a call that touches the host (files, directories, stdio) is
+ * followed by a check of the run's deadline and cancellation (DETAIL says
+ * during what): one that took the run past its deadline ends it there,
+ * whatever it returned.
  */
-function errnoResult(call: (...args: never[]) => void | number, limits?: { wait: BlockingWait; detail: string }): Preview1Function {
+function errnoResult(call: (...args: never[]) => void | number, wait?: BlockingWait, detail = ''): Preview1Function {
   return (...args: never[]) => {
     let errno: number = Errno.SUCCESS;
     try {
@@ -128,7 +143,7 @@ function errnoResult(call: (...args: never[]) => void | number, limits?: { wait:
       if (!(error instanceof ErrnoError)) throw error;
       errno = Errno[error.errno];
     }
-    limits?.wait.checkpoint(limits.detail);
+    wait?.checkpoint(detail);
     return errno;
   };
 }
