@@ -14,8 +14,8 @@ const keptBytesInAll = 64 * 1024 * 1024;
  * pages are mapped on first touch, one fault each; on some machines (virtual
  * machines with costly faults) that is most of a small tool's run. A memory
  * comes back only if the guest left it at its initial size; it is zeroed
- * then, before it is kept, so the next guest gets what a fresh memory would
- * be (same size, all zeros) and never a byte of an earlier run; and views of
+ * before it is handed out again, so the next guest gets what a fresh memory
+ * would be (same size, all zeros) and never a byte of an earlier run; and views of
  * it made before (output the host should have copied) go empty rather than
  * show the next guest's bytes. A memory the guest grew is dropped (it cannot
  * shrink, and a larger start would be visible to the next guest).
@@ -27,12 +27,17 @@ const keptBytesInAll = 64 * 1024 * 1024;
  * zeroing then cost more, 4 ms every 64 runs for a 1.25 MiB memory).
  */
 export class MemoryPool {
+  /** Zeroed memories, ready to hand out. */
   private readonly idle = new Map<string, WebAssembly.Memory[]>();
+  /** Memories taken back but not yet zeroed: zeroed when the thread is next idle, or by the next `take` that needs one. */
+  private readonly dirty = new Map<string, WebAssembly.Memory[]>();
   private idleBytes = 0;
+  private zeroingScheduled = false;
 
   /** A memory of exactly LIMITS' initial size, all zeros. */
   take(limits: MemoryLimits): WebAssembly.Memory {
-    const kept = this.idle.get(keyOf(limits))?.pop();
+    const key = keyOf(limits);
+    const kept = this.idle.get(key)?.pop() ?? zeroed(this.dirty.get(key)?.pop());
     if (kept !== undefined) {
       this.idleBytes -= kept.buffer.byteLength;
       return kept;
@@ -43,21 +48,50 @@ export class MemoryPool {
     });
   }
 
-  /** Takes back MEMORY once its guest is gone for good (no instance or host call can touch it again). */
+  /**
+   * Takes back MEMORY once its guest is gone for good (no instance or host
+   * call can touch it again). Zeroing it waits for the thread's next idle
+   * moment (a timer), so the run that used it can report first: the first
+   * zeroing of a memory touches every page of it, tens of milliseconds for
+   * python's 10 MiB on a machine with costly page faults.
+   */
   give(memory: WebAssembly.Memory, limits: MemoryLimits): void {
     const bytes = memory.buffer.byteLength;
     if (bytes !== limits.initialPages * wasmPageBytes || bytes > largestKeptBytes || this.idleBytes + bytes > keptBytesInAll) return;
     const key = keyOf(limits);
-    let list = this.idle.get(key);
-    if (list === undefined) this.idle.set(key, (list = []));
-    if (list.length >= keptPerLimits) return;
+    const count = (this.idle.get(key)?.length ?? 0) + (this.dirty.get(key)?.length ?? 0);
+    if (count >= keptPerLimits) return;
     // grow(0) detaches the buffer every view made so far was over: a view the host kept by mistake
     // reads empty from now on, never the next guest's bytes.
     memory.grow(0);
-    new Uint8Array(memory.buffer).fill(0);
-    list.push(memory);
+    listOf(this.dirty, key).push(memory);
     this.idleBytes += bytes;
+    if (!this.zeroingScheduled) {
+      this.zeroingScheduled = true;
+      // Node's timers can be unref'd: a process about to exit does not wait for it.
+      const timer: unknown = setTimeout(() => this.zeroDirty(), 0);
+      (timer as { unref?: () => void }).unref?.();
+    }
   }
+
+  private zeroDirty(): void {
+    this.zeroingScheduled = false;
+    for (const [key, memories] of this.dirty) {
+      for (let memory = memories.pop(); memory !== undefined; memory = memories.pop()) listOf(this.idle, key).push(zeroed(memory)!);
+    }
+  }
+}
+
+/** MEMORY with every byte zero again (undefined stays undefined). */
+function zeroed(memory: WebAssembly.Memory | undefined): WebAssembly.Memory | undefined {
+  if (memory !== undefined) new Uint8Array(memory.buffer).fill(0);
+  return memory;
+}
+
+function listOf(lists: Map<string, WebAssembly.Memory[]>, key: string): WebAssembly.Memory[] {
+  let list = lists.get(key);
+  if (list === undefined) lists.set(key, (list = []));
+  return list;
 }
 
 function keyOf(limits: MemoryLimits): string {

@@ -105,6 +105,18 @@ describe('memory recycled between runs', () => {
     expect(next.buffer.byteLength).toBe(2 * 65536);
   });
 
+  it('zeroes a memory taken back when the thread is next idle, so the run that used it reports first', async () => {
+    const pool = new MemoryPool();
+    const limits = { initialPages: 1 };
+    const memory = pool.take(limits);
+    new Uint8Array(memory.buffer).fill(9);
+    pool.give(memory, limits);
+    expect(new Uint8Array(memory.buffer)[0]).toBe(9);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(new Uint8Array(memory.buffer).every((byte) => byte === 0)).toBe(true);
+    expect(pool.take(limits)).toBe(memory);
+  });
+
   it('gives each limits its own memories: a capped guest never gets an uncapped memory', () => {
     const pool = new MemoryPool();
     const uncapped = pool.take({ initialPages: 1 });
