@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +8,8 @@ import { interleaved, type Timing } from './interleaved.js';
 /**
  * Cold runs, as a user types them: one process per run, so each pays for
  * starting Node, loading goodbot, compiling (or the disk caches) and
- * instantiating. Print a 4 KiB file from an input zone with `goodbot exec`
+ * instantiating (or, handed to a running `goodbot serve`, only for starting
+ * Node and the hand-off). Print a 4 KiB file from an input zone with `goodbot exec`
  * on each backend (on the wasm one, the preview1 module and the preview2
  * component), against a native spawn of Debian's `cat` and `docker run`
  * of the same image without goodbot's hardening.
@@ -22,12 +23,15 @@ export async function coldStart(options: { rounds: number; root: string }): Prom
   const unbundled = join(options.root, 'dist', 'node', 'cli', 'run-cli.js');
   const guest = join(options.root, '.cache', 'guests', 'cat.wasm');
   const component = join(options.root, '.cache', 'guests', 'cat.component.wasm');
-  const run = (command: string, args: string[]) => () => {
-    const result = spawnSync(command, args, { cwd: zone, encoding: 'utf8' });
-    if (result.status !== 0 || result.stdout.length !== 4096) {
-      throw new Error(`${command} ${args.join(' ')}: exit ${result.status}, ${result.stdout.length} bytes: ${result.stderr}`);
-    }
-  };
+  // stdin /dev/null (Node's pipes to a child are sockets, which goodbot exec never hands off); no hand-off but in its own row.
+  const run =
+    (command: string, args: string[], env: NodeJS.ProcessEnv = { ...process.env, GOODBOT_HANDOFF: 'off' }) =>
+    () => {
+      const result = spawnSync(command, args, { cwd: zone, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env });
+      if (result.status !== 0 || result.stdout.length !== 4096) {
+        throw new Error(`${command} ${args.join(' ')}: exit ${result.status}, ${result.stdout.length} bytes: ${result.stderr}`);
+      }
+    };
   const nodeAlone = () => {
     if (spawnSync(process.execPath, ['-e', '0']).status !== 0) throw new Error('node -e 0 failed');
   };
@@ -45,24 +49,55 @@ export async function coldStart(options: { rounds: number; root: string }): Prom
             run: run('docker', ['run', '--rm', '-v', `${zone}:/input:ro`, image, 'cat', '/input/file.txt']),
           },
         ];
-  return interleaved(
-    [
-      {
-        name: 'goodbot exec, wasm backend (cat.wasm)',
-        run: run(process.execPath, [cli, 'exec', '--dir', '.::/input:ro', '--', guest, '/input/file.txt']),
-      },
-      {
-        name: 'goodbot exec, wasm backend (cat.wasm), modules as built (no bundle)',
-        run: run(process.execPath, [unbundled, 'exec', '--dir', '.::/input:ro', '--', guest, '/input/file.txt']),
-      },
-      {
-        name: 'goodbot exec, wasm backend (cat.component.wasm)',
-        run: run(process.execPath, [cli, 'exec', '--dir', '.::/input:ro', '--', component, '/input/file.txt']),
-      },
-      ...docker,
-      { name: 'native spawn of /bin/cat', run: run('/bin/cat', [join(zone, 'file.txt')]) },
-      { name: 'node -e 0 (Node starting, nothing loaded)', run: nodeAlone },
-    ],
-    { warmupRounds: 2, timeMs: Number.POSITIVE_INFINITY, maxRounds: options.rounds },
-  );
+  const server = await startServer(cli, join(tmpdir(), 'goodbot-bench-state'));
+  try {
+    return await interleaved(
+      [
+        {
+          name: 'goodbot exec, wasm backend (cat.wasm)',
+          run: run(process.execPath, [cli, 'exec', '--dir', '.::/input:ro', '--', guest, '/input/file.txt']),
+        },
+        {
+          name: 'goodbot exec, wasm backend (cat.wasm), modules as built (no bundle)',
+          run: run(process.execPath, [unbundled, 'exec', '--dir', '.::/input:ro', '--', guest, '/input/file.txt']),
+        },
+        {
+          name: 'goodbot exec, wasm backend (cat.wasm), handed to a running goodbot serve',
+          run: run(process.execPath, [cli, 'exec', '--dir', '.::/input:ro', '--', guest, '/input/file.txt'], {
+            ...process.env,
+            GOODBOT_STATE_DIR: server.stateDir,
+            GOODBOT_HANDOFF: 'on',
+          }),
+        },
+        {
+          name: 'goodbot exec, wasm backend (cat.component.wasm)',
+          run: run(process.execPath, [cli, 'exec', '--dir', '.::/input:ro', '--', component, '/input/file.txt']),
+        },
+        ...docker,
+        { name: 'native spawn of /bin/cat', run: run('/bin/cat', [join(zone, 'file.txt')]) },
+        { name: 'node -e 0 (Node starting, nothing loaded)', run: nodeAlone },
+      ],
+      { warmupRounds: 2, timeMs: Number.POSITIVE_INFINITY, maxRounds: options.rounds },
+    );
+  } finally {
+    server.child.kill('SIGTERM');
+  }
+}
+
+/** `goodbot serve` taking `goodbot exec` runs (no MCP) with its state in STATE_DIR, once it says it listens. */
+async function startServer(cli: string, stateDir: string): Promise<{ child: ChildProcess; stateDir: string }> {
+  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+  const child = spawn(process.execPath, [cli, 'serve', '--workers', '1'], {
+    env: { ...process.env, GOODBOT_STATE_DIR: stateDir },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    let said = '';
+    child.stderr!.on('data', (chunk: Buffer) => {
+      said += chunk.toString();
+      if (said.includes('taking goodbot exec runs')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`goodbot serve exited ${code}: ${said}`)));
+  });
+  return { child, stateDir };
 }

@@ -67,7 +67,7 @@ export class ContainerBackend implements Backend {
         },
       );
     }
-    const env = Object.fromEntries(guestEnvironment(policy.env, platform.hostEnv(), request.env, {}, secrets));
+    const env = Object.fromEntries(guestEnvironment(policy.env, request.hostEnv ?? platform.hostEnv(), request.env, {}, secrets));
     env['PATH'] ??= defaultPath;
     const started = performance.now();
     const limiter = new RunLimiter(policy.limits, started, () => job.isCancelled());

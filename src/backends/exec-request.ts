@@ -11,6 +11,13 @@ export interface ExecRequest {
   readonly argv0?: string;
   /** Bytes for stdin, or a source read on demand; default: empty. */
   readonly stdin?: string | Uint8Array | InputSource;
+  /**
+   * The host environment the policy's `env` grants and its `env:` secrets
+   * draw from for this run, in place of the platform's: a server running a
+   * run for a client process passes the client's (`goodbot exec` handed to
+   * `goodbot serve`). Set by the trusted caller only.
+   */
+  readonly hostEnv?: Readonly<Record<string, string | undefined>>;
   /** Variables for this run only, set by the (trusted) caller on top of the policy's. */
   readonly env?: Readonly<Record<string, string>>;
   /**

@@ -8,12 +8,16 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-/** Runs the built `goodbot` CLI as a user would, in CWD. */
+/**
+ * Runs the built `goodbot` CLI as a user would, in CWD, never handing a run
+ * to a `goodbot serve` that happens to run (tests of the hand-off set
+ * GOODBOT_HANDOFF themselves).
+ */
 export function goodbot(cwd: string, args: string[], options: { input?: string; env?: Record<string, string> } = {}): CliResult {
   const result = spawnSync(process.execPath, [join(repoRoot, 'dist', 'node', 'cli', 'main.js'), ...args], {
     cwd,
     input: options.input ?? '',
-    env: { ...process.env, ...options.env },
+    env: { ...process.env, GOODBOT_HANDOFF: 'off', ...options.env },
     encoding: 'utf8',
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };

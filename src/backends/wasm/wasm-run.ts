@@ -136,7 +136,7 @@ export function wasmRunEnvironment(platform: Platform, job: BackendJob, toolEnv?
   const { policy, request } = job;
   const cwd = workingFolder(request.cwd ?? policy.cwd);
   const secrets = runSecrets(platform, policy, request);
-  const env = withWorkingFolder(guestEnvironment(policy.env, platform.hostEnv(), request.env, toolEnv, secrets), cwd);
+  const env = withWorkingFolder(guestEnvironment(policy.env, request.hostEnv ?? platform.hostEnv(), request.env, toolEnv, secrets), cwd);
   return { cwd, secrets, env };
 }
 

@@ -19,7 +19,10 @@ async function main(argv: string[]): Promise<number> {
       console.log(execHelp);
       return 0;
     }
-    return (await import('./exec.js')).execCommand(rest);
+    // A running `goodbot serve` takes the run when it can, with goodbot loaded and programs compiled.
+    const handoff = await (await import('./exec-handoff-client.js')).handOffExec(rest);
+    if ('exitCode' in handoff) return handoff.exitCode;
+    return (await import('./exec.js')).execCommand(rest, handoff.local);
   }
   // Each command's modules load only when it runs: a cold `goodbot exec` pays for nothing else.
   if (command === 'tools') return (await import('./tools.js')).toolsCommand(rest);

@@ -57,6 +57,12 @@ export function hostOutput(fd: number): (chunk: Uint8Array, wait?: BlockingWait)
   };
 }
 
+/** Bytes of a host stdin read before a run, and whether they were all of it (the writer had closed it). */
+export interface StdinRead {
+  readonly bytes: Uint8Array;
+  readonly ended: boolean;
+}
+
 /**
  * A host fd (stdin, fd 0, for `goodbot exec`), read on demand. A pipe or a
  * terminal is read without blocking, waiting in slices that end at the run's
@@ -66,16 +72,26 @@ export function hostOutput(fd: number): (chunk: Uint8Array, wait?: BlockingWait)
  */
 export class HostStdin implements InputSource {
   readonly isNullDevice: boolean;
-  private ended = false;
+  private ended: boolean;
+  private pending: Uint8Array;
 
+  /** ALREADY_READ: what this process read of FD before (the guest gets it first) and whether that was all. */
   constructor(
     readonly isTerminal: boolean,
     private readonly fd = 0,
+    alreadyRead?: StdinRead,
   ) {
-    this.isNullDevice = !isTerminal && isCharacterDevice(fd);
+    this.isNullDevice = !isTerminal && alreadyRead === undefined && isCharacterDevice(fd);
+    this.pending = alreadyRead?.bytes ?? new Uint8Array(0);
+    this.ended = alreadyRead?.ended ?? false;
   }
 
   read(max: number, wait?: BlockingWait): Uint8Array {
+    if (this.pending.length > 0) {
+      const chunk = this.pending.subarray(0, max);
+      this.pending = this.pending.subarray(chunk.length);
+      return chunk;
+    }
     if (this.ended) return new Uint8Array(0);
     const reader = nonBlockingFd(this.fd, 'read');
     const buffer = new Uint8Array(Math.min(max, 1 << 20));

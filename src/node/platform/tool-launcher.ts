@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { fileVersion } from '../host/file-version.js';
 import { join } from 'node:path';
 import { GoodbotError } from '../../errors.js';
 import type { ToolLaunch } from '../../backends/platform.js';
@@ -19,7 +18,6 @@ import type { ToolStore } from '../tools/tool-store.js';
  * too, at each launch (see BuildTreeCheck): the guest runs that code as well.
  */
 export class ToolLauncher {
-  private readonly verified = new Map<string, string>();
   private readonly trees = new BuildTreeCheck();
 
   constructor(
@@ -83,15 +81,19 @@ export class ToolLauncher {
    */
   private verify(tool: ToolEntry, dir: string, file: string, expected: string | undefined): Uint8Array | undefined {
     const path = join(dir, file);
-    const key = fileVersion(path);
-    if (key !== undefined && this.verified.get(path) === key) return undefined;
-    const bytes = this.trees.verifyFile(dir, file, () => {
-      const read = key === undefined ? undefined : readFileSync(path);
+    return this.trees.verifyFile(dir, file, () => {
+      const read = readIfThere(path);
       if (read === undefined || createHash('sha256').update(read).digest('hex') !== expected) throw changedBuild(tool, file, path);
       return read;
     });
-    this.verified.set(path, key!);
-    return bytes;
+  }
+}
+
+function readIfThere(path: string): Uint8Array | undefined {
+  try {
+    return readFileSync(path);
+  } catch {
+    return undefined;
   }
 }
 

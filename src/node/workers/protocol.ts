@@ -11,6 +11,7 @@ export interface WorkerRequest {
   readonly args?: readonly string[];
   readonly argv0?: string;
   readonly stdin?: WorkerStdin;
+  readonly hostEnv?: Readonly<Record<string, string | undefined>>;
   readonly env?: Readonly<Record<string, string>>;
   readonly cwd?: string;
   readonly terminal?: { readonly stdin?: boolean; readonly stdout?: boolean; readonly stderr?: boolean };
@@ -49,4 +50,5 @@ export interface SerializedError {
   readonly file?: string;
   readonly field?: string;
   readonly path?: string;
+  readonly commandLineHint?: string;
 }

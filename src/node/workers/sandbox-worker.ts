@@ -63,7 +63,13 @@ async function runOne({ runId, policy, request: { stdin, ...request }, cancel }:
     post({ type: 'end', runId, outcome, facts: take() });
   } catch (error) {
     const failure = error instanceof GoodbotError ? error : new GoodbotError('runtime', String((error as Error)?.message ?? error));
-    post({ type: 'error', runId, error: { kind: failure.kind, message: failure.message, ...failure.toJSON() }, facts: take() });
+    const serialized = { kind: failure.kind, message: failure.message, ...failure.toJSON() };
+    post({
+      type: 'error',
+      runId,
+      error: { ...serialized, ...(failure.commandLineHint !== undefined && { commandLineHint: failure.commandLineHint }) },
+      facts: take(),
+    });
   }
 }
 

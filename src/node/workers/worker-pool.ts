@@ -37,6 +37,10 @@ export interface PoolRequest extends WorkerRequest {
   readonly onStderr?: (chunk: Uint8Array) => void;
   /** Aborting it cancels the run, as the run's `cancel()` does. */
   readonly signal?: AbortSignal;
+  /** Keep stdout and stderr in the result (default true). */
+  readonly collectOutput?: boolean;
+  /** Deliver `stdout`/`stderr` events on `run.events` (default true). */
+  readonly outputEvents?: boolean;
 }
 
 /** A run the pool carries out: queued, then on a worker, until its outcome is settled once. */
@@ -99,7 +103,7 @@ export class WorkerPool {
   exec(policy: Policy | SandboxConfig, request: PoolRequest): Run {
     if (this.closed) throw new GoodbotError('usage', 'the worker pool is closed', { hint: 'create a new pool' });
     const compiled = isCompiledPolicy(policy) ? policy : compileSandboxConfig(policy, { file: '<api>', baseDir: cwd() });
-    const { onStdout, onStderr, stdin, signal, ...workerRequest } = request;
+    const { onStdout, onStderr, stdin, signal, collectOutput, outputEvents, ...workerRequest } = request;
     const backend: Backend = {
       name: backendNameFor(compiled, request),
       run: (job) => this.schedule(job, { ...workerRequest, ...(stdin !== undefined && { stdin }) }),
@@ -111,6 +115,8 @@ export class WorkerPool {
         ...(onStdout !== undefined && { onStdout: (chunk: Uint8Array) => onStdout(chunk) }),
         ...(onStderr !== undefined && { onStderr: (chunk: Uint8Array) => onStderr(chunk) }),
         ...(signal !== undefined && { signal }),
+        ...(collectOutput !== undefined && { collectOutput }),
+        ...(outputEvents !== undefined && { outputEvents }),
       },
       backend,
       policyDigest: () => this.digestOf(compiled),
@@ -308,6 +314,7 @@ export class WorkerPool {
         ...(details.field !== undefined && { field: details.field }),
         ...(details.file !== undefined && { file: details.file }),
         ...(details.path !== undefined && { path: details.path }),
+        ...(details.commandLineHint !== undefined && { commandLineHint: details.commandLineHint }),
       }),
     );
   }

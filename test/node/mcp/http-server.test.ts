@@ -139,15 +139,15 @@ describe('goodbot serve (MCP over Streamable HTTP)', () => {
     expect(await long).toMatchObject({ stdout: 'done\n' });
   });
 
-  it('refuses to start without a policy, and prints a generated token once', async () => {
+  it('refuses to serve nothing (no policy, no hand-off), and prints a generated token once', async () => {
     const main = join(repoRoot, 'dist', 'node', 'cli', 'main.js');
-    const refused = spawnSync(process.execPath, [main, 'serve', '--listen', '127.0.0.1:0'], { encoding: 'utf8' });
+    const refused = spawnSync(process.execPath, [main, 'serve', '--no-handoff', '--listen', '127.0.0.1:0'], { encoding: 'utf8' });
     expect(refused.status).not.toBe(0);
     expect(refused.stderr).toContain('--policy');
     const policyFile = join(project, '..', `${project.split('/').pop()}-serve.yaml`);
     writeFileSync(policyFile, `sandbox:\n  zones:\n    - { name: project, mode: ro, hostPath: ${project}, guestPath: /project }\n`);
     try {
-      const child = spawn(process.execPath, [main, 'serve', '--policy', policyFile, '--listen', '127.0.0.1:0'], {
+      const child = spawn(process.execPath, [main, 'serve', '--no-handoff', '--policy', policyFile, '--listen', '127.0.0.1:0'], {
         env: { ...process.env, GOODBOT_SERVE_TOKEN: '' },
       });
       let stderr = '';

@@ -1,0 +1,169 @@
+import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, writeSync, type Stats } from 'node:fs';
+import { createConnection, type Socket } from 'node:net';
+import { isatty } from 'node:tty';
+import type { StdinRead } from '../platform/host-stdio.js';
+import { encodeFrame, FrameReader, joinChunks, maxFrameBytes, type HandoffRequest, type HandoffResult } from './handoff-frames.js';
+import { handoffFolderProblem, handoffSocketPath } from './handoff-socket.js';
+
+/** How a hand-off went: the run's exit status, or run it here (with what was read of stdin already). */
+export type HandoffOutcome = { readonly exitCode: number } | { readonly local: StdinRead | undefined };
+
+/**
+ * `goodbot exec` handed to a running `goodbot serve` (see docs/architecture.md,
+ * "A quick CLI"): a cold `goodbot exec` spends most of its time loading
+ * goodbot, a server has it loaded with programs compiled. The server runs
+ * the command line as this process would (its flags, this folder, this
+ * environment) and streams the guest's output back. Handed off only when it
+ * can be done without changing what the guest sees: stdin a terminal, or a
+ * pipe still open, is this process's to read as the guest goes, so those
+ * runs stay here, as do runs when no server answers, `GOODBOT_HANDOFF=off`,
+ * or the socket's folder is not this user's alone. This module loads only
+ * what the hand-off needs.
+ */
+export async function handOffExec(argv: readonly string[]): Promise<HandoffOutcome> {
+  if (process.env['GOODBOT_HANDOFF'] === 'off') return { local: undefined };
+  const socket = handoffSocketPath();
+  if (handoffFolderProblem(socket) !== undefined || !isSocket(socket)) return { local: undefined };
+  const stdin = readStdinWhole();
+  if (stdin === 'interactive' || !stdin.ended) return { local: stdin === 'interactive' ? undefined : stdin };
+  const request: HandoffRequest = {
+    argv,
+    cwd: process.cwd(),
+    env: Object.fromEntries(Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined)),
+    terminal: { stdin: false, stdout: isatty(1), stderr: isatty(2) },
+    stdin: stdin.bytes.length > 0 ? 'bytes' : 'empty',
+  };
+  const connection = await connect(socket);
+  if (connection === undefined) return { local: stdin };
+  connection.write(encodeFrame('request', JSON.stringify(request)));
+  if (request.stdin === 'bytes') connection.write(encodeFrame('stdin', stdin.bytes));
+  return converse(connection, stdin);
+}
+
+function isSocket(path: string): boolean {
+  try {
+    return lstatSync(path).isSocket();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * All of stdin when it can be had without waiting: empty (closed, /dev/null),
+ * a file (read from its current offset), or a pipe its writer already closed.
+ * A terminal, a socket, a pipe still open or more than a frame's worth is
+ * 'interactive', or what was read of it, not ended, for the local run.
+ */
+function readStdinWhole(): StdinRead | 'interactive' {
+  let stats: Stats;
+  try {
+    stats = fstatSync(0);
+  } catch {
+    return { bytes: new Uint8Array(0), ended: true };
+  }
+  if (isatty(0) || stats.isSocket()) return 'interactive';
+  if (stats.isCharacterDevice()) return { bytes: new Uint8Array(0), ended: true };
+  if (stats.isFile()) return stats.size > maxFrameBytes ? 'interactive' : readUntilWaiting(0);
+  if (!stats.isFIFO()) return 'interactive';
+  // A pipe opened again without blocking: a read answers EAGAIN where the guest would wait.
+  let reader: number;
+  try {
+    reader = openSync('/proc/self/fd/0', constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch {
+    return 'interactive';
+  }
+  try {
+    return readUntilWaiting(reader);
+  } finally {
+    closeSync(reader);
+  }
+}
+
+function readUntilWaiting(fd: number): StdinRead {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const buffer = new Uint8Array(65536);
+    let n: number;
+    try {
+      n = readSync(fd, buffer, 0, buffer.length, null);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
+      return { bytes: joinChunks(chunks, size), ended: false };
+    }
+    if (n === 0) return { bytes: joinChunks(chunks, size), ended: true };
+    chunks.push(buffer.subarray(0, n));
+    size += n;
+    if (size > maxFrameBytes) return { bytes: joinChunks(chunks, size), ended: false };
+  }
+}
+
+/** A connection to the server, or undefined when none answers (no server, a stale socket). */
+function connect(path: string): Promise<Socket | undefined> {
+  return new Promise((resolve) => {
+    const connection = createConnection(path);
+    connection.once('connect', () => {
+      connection.off('error', failed);
+      resolve(connection);
+    });
+    const failed = () => resolve(undefined);
+    connection.once('error', failed);
+  });
+}
+
+/** Prints what the server sends, as the local run would have, until its result. */
+function converse(connection: Socket, stdin: StdinRead): Promise<HandoffOutcome> {
+  const reader = new FrameReader();
+  let midLine = false;
+  let settled = false;
+  return new Promise((resolve) => {
+    const settle = (outcome: HandoffOutcome) => {
+      if (settled) return;
+      settled = true;
+      connection.destroy();
+      resolve(outcome);
+    };
+    connection.on('data', (chunk: Buffer) => {
+      try {
+        for (const { kind, payload } of reader.push(chunk)) {
+          if (kind === 'stdout' || kind === 'stderr') {
+            writeAll(kind === 'stdout' ? 1 : 2, payload);
+            if (payload.length > 0) midLine = payload[payload.length - 1] !== 0x0a;
+          } else if (kind === 'local') {
+            settle({ local: stdin });
+          } else if (kind === 'result') {
+            const result = JSON.parse(new TextDecoder().decode(payload)) as HandoffResult;
+            if (result.stdout !== undefined) writeAll(1, new TextEncoder().encode(result.stdout));
+            if (result.stderr !== undefined) writeAll(2, new TextEncoder().encode(result.stderr));
+            if (result.terminalLine !== undefined && isatty(2))
+              writeAll(2, new TextEncoder().encode(`${midLine ? '\n' : ''}${result.terminalLine}\n`));
+            settle({ exitCode: result.exitCode });
+          }
+        }
+      } catch (error) {
+        // A reader gone (EPIPE: `goodbot exec … | head`) ends the run: the server cancels it when this connection closes.
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code !== 'EPIPE') writeAll(2, new TextEncoder().encode(`goodbot: the hand-off to goodbot serve failed: ${(error as Error).message}\n`));
+        settle({ exitCode: code === 'EPIPE' ? 141 : 125 });
+      }
+    });
+    connection.on('close', () => {
+      if (settled) return;
+      writeAll(2, new TextEncoder().encode('goodbot: goodbot serve went away before the run ended (its output may be partial)\n'));
+      settle({ exitCode: 125 });
+    });
+    connection.on('error', () => undefined);
+  });
+}
+
+/** Writes all of DATA to FD, waiting out EAGAIN on a descriptor another process left non-blocking. */
+function writeAll(fd: number, data: Uint8Array): void {
+  for (let offset = 0; offset < data.length;) {
+    try {
+      offset += writeSync(fd, data, offset, data.length - offset);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
+    }
+  }
+}
