@@ -23,7 +23,7 @@ export async function coldStart(options: { rounds: number; root: string }): Prom
   const unbundled = join(options.root, 'dist', 'node', 'cli', 'run-cli.js');
   const guest = join(options.root, '.cache', 'guests', 'cat.wasm');
   const component = join(options.root, '.cache', 'guests', 'cat.component.wasm');
-  // stdin /dev/null (Node's pipes to a child are sockets, which goodbot exec never hands off); no hand-off but in its own row.
+  // stdin /dev/null; no hand-off to a goodbot serve but in its own row.
   const run =
     (command: string, args: string[], env: NodeJS.ProcessEnv = { ...process.env, GOODBOT_HANDOFF: 'off' }) =>
     () => {

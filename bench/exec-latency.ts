@@ -15,7 +15,8 @@ const dockerEvery = 25;
 /**
  * Latency of one run of a small tool, side by side in one process, on two
  * workloads: print a 4 KiB file from an input zone (our cat guest), and
- * count the lines of a 1 MiB file (`wc -l`: BusyBox's from the catalog).
+ * count the lines of a 1 MiB file (`wc -l`: BusyBox's from the catalog),
+ * and sort 1 MiB of lines (`sort`, BusyBox's, against Debian's).
  * Contenders: goodbot (warm: compiled once, instantiated per run; the cat
  * also as a preview2 component), node:wasi with the module cached and
  * preview2-shim through jco (peers that are not sandboxes), a native spawn
@@ -25,6 +26,7 @@ const dockerEvery = 25;
 export async function execLatency(options: { timeMs: number; guestsDir: string; dockerImage: string | undefined }): Promise<{
   cat: Timing[];
   lineCount: Timing[];
+  sort: Timing[];
   bigCat: Timing[];
 }> {
   const zone = join(tmpdir(), 'goodbot-bench-input');
@@ -35,6 +37,9 @@ export async function execLatency(options: { timeMs: number; guestsDir: string; 
   const line = 'a line of a megabyte of text, for wc -l to count\n';
   const lines = Math.floor((1 << 20) / line.length);
   writeFileSync(bigFile, line.repeat(lines));
+  const sortFile = join(zone, 'words.txt');
+  const words = randomWordLines(1 << 20);
+  writeFileSync(sortFile, words.join(''));
   const hugeFile = join(zone, 'huge.bin');
   writeFileSync(hugeFile, new Uint8Array(hugeBytes).fill(97));
   const devNull = openSync('/dev/null', 'w');
@@ -42,11 +47,13 @@ export async function execLatency(options: { timeMs: number; guestsDir: string; 
   try {
     const cat = await catContenders({ ...options, zone, file: smallFile, devNull, spawner });
     const wc = lineCountContenders({ ...options, zone, file: bigFile, lines, devNull, spawner });
+    const sort = await sortContenders({ ...options, zone, file: sortFile, devNull, spawner }, words);
     const bigCat = bigCatContenders({ ...options, zone, file: hugeFile, devNull, spawner });
     const settings = { warmupRounds: 50, timeMs: options.timeMs, maxRounds: 20_000 };
     return {
       cat: await interleaved(cat, settings),
       lineCount: await interleaved(wc, settings),
+      sort: await interleaved(sort, { warmupRounds: 5, timeMs: options.timeMs / 2, maxRounds: 2000 }),
       bigCat: await interleaved(bigCat, { warmupRounds: 3, timeMs: options.timeMs / 2, maxRounds: 200 }),
     };
   } finally {
@@ -114,6 +121,51 @@ function lineCountContenders(options: Workload & { lines: number }): Contender[]
       run: async () => check(await options.spawner.run('/usr/bin/wc', ['-l', options.file])),
     },
     ...dockerRun(options, ['wc', '-l', '/input/lines.txt'], check),
+  ];
+}
+
+/** Lines of two random base-36 words each, SIZE bytes or a little more: what `sort` sorts. */
+function randomWordLines(size: number): string[] {
+  let seed = 1;
+  const next = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff).toString(36);
+  const lines: string[] = [];
+  for (let bytes = 0; bytes < size;) {
+    const line = `${next()} ${next()}\n`;
+    lines.push(line);
+    bytes += line.length;
+  }
+  return lines;
+}
+
+/**
+ * `sort` of 1 MiB of such lines (ASCII: the same order in every locale),
+ * output checked once against JavaScript's sort; then, timed, goodbot's to
+ * a callback that counts it and the native one's to /dev/null (through the
+ * lean process, 1 MiB of output would cost more to carry back than to sort).
+ */
+async function sortContenders(options: Workload, lines: readonly string[]): Promise<Contender[]> {
+  const expected = [...lines].sort().join('');
+  const sandbox = createSandbox({ zones: [{ name: 'input', mode: 'ro', hostPath: options.zone }] });
+  const request = { program: 'sort', args: ['/input/words.txt'] };
+  for (const output of [(await sandbox.exec(request).result).stdout, await options.spawner.run('/usr/bin/sort', [options.file])]) {
+    if (output !== expected) throw new Error(`sort printed ${output.length} characters that are not the sorted lines`);
+  }
+  return [
+    {
+      name: 'goodbot: sort of 1 MiB (BusyBox), warm, output counted',
+      run: async () => {
+        let bytes = 0;
+        const result = await sandbox.exec({ ...request, collectOutput: false, outputEvents: false, onStdout: (chunk) => (bytes += chunk.length) })
+          .result;
+        if (result.exitCode !== 0 || bytes !== expected.length) throw new Error(`sort: exit ${result.exitCode}, ${bytes} bytes`);
+      },
+    },
+    {
+      name: 'native spawn of /usr/bin/sort (from a lean process), output to /dev/null',
+      run: async () => {
+        await options.spawner.run('/usr/bin/sort', [options.file], true);
+      },
+    },
   ];
 }
 

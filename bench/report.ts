@@ -14,7 +14,7 @@ export interface BenchResults {
   readonly quick: boolean;
   readonly commit: string;
   readonly machine: Readonly<Record<string, string | number>>;
-  readonly latency: { readonly cat: Timing[]; readonly lineCount: Timing[]; readonly bigCat?: Timing[] };
+  readonly latency: { readonly cat: Timing[]; readonly lineCount: Timing[]; readonly sort?: Timing[]; readonly bigCat?: Timing[] };
   readonly startup: Timing[];
   readonly metering: { readonly overhead: MeteringOverhead; readonly overshoot: DeadlineOvershoot; readonly instrument: InstrumentTime[] };
   /** Absent when no Docker engine answered. */
@@ -74,6 +74,7 @@ export function renderSections(results: BenchResults): Map<string, string> {
   sections.set('headline', headline(results));
   sections.set('latency-cat', timingTable(results.latency.cat, nativeRow(results.latency.cat)));
   sections.set('latency-wc', timingTable(results.latency.lineCount, nativeRow(results.latency.lineCount)));
+  if (results.latency.sort) sections.set('latency-sort', timingTable(results.latency.sort, nativeRow(results.latency.sort)));
   if (results.latency.bigCat) sections.set('latency-big-cat', timingTable(results.latency.bigCat, nativeRow(results.latency.bigCat)));
   sections.set(
     'startup',

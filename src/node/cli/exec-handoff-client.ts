@@ -1,7 +1,8 @@
-import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, writeSync, type Stats } from 'node:fs';
+import { fstatSync, lstatSync, readSync, writeSync, type Stats } from 'node:fs';
 import { createConnection, type Socket } from 'node:net';
 import { isatty } from 'node:tty';
 import type { StdinRead } from '../platform/host-stdio.js';
+import { tryNonBlockingFd } from '../platform/non-blocking-fd.js';
 import { encodeFrame, FrameReader, joinChunks, maxFrameBytes, type HandoffRequest, type HandoffResult } from './handoff-frames.js';
 import { handoffFolderProblem, handoffSocketPath } from './handoff-socket.js';
 
@@ -15,7 +16,7 @@ export type HandoffOutcome = { readonly exitCode: number } | { readonly local: S
  * the command line as this process would (its flags, this folder, this
  * environment) and streams the guest's output back. Handed off only when it
  * can be done without changing what the guest sees: stdin a terminal, or a
- * pipe still open, is this process's to read as the guest goes, so those
+ * pipe or socket still open, is this process's to read as the guest goes, so those
  * runs stay here, as do runs when no server answers, `GOODBOT_HANDOFF=off`,
  * or the socket's folder is not this user's alone. This module loads only
  * what the hand-off needs.
@@ -50,9 +51,10 @@ function isSocket(path: string): boolean {
 
 /**
  * All of stdin when it can be had without waiting: empty (closed, /dev/null),
- * a file (read from its current offset), or a pipe its writer already closed.
- * A terminal, a socket, a pipe still open or more than a frame's worth is
- * 'interactive', or what was read of it, not ended, for the local run.
+ * a file (read from its current offset), or a pipe or socket whose writer
+ * already closed it. A terminal, or more than a frame's worth, is
+ * 'interactive'; a pipe or socket still open gives what was read of it, not
+ * ended, for the local run (which reads on through the same non-blocking fd).
  */
 function readStdinWhole(): StdinRead | 'interactive' {
   let stats: Stats;
@@ -61,22 +63,13 @@ function readStdinWhole(): StdinRead | 'interactive' {
   } catch {
     return { bytes: new Uint8Array(0), ended: true };
   }
-  if (isatty(0) || stats.isSocket()) return 'interactive';
+  if (isatty(0)) return 'interactive';
   if (stats.isCharacterDevice()) return { bytes: new Uint8Array(0), ended: true };
   if (stats.isFile()) return stats.size > maxFrameBytes ? 'interactive' : readUntilWaiting(0);
-  if (!stats.isFIFO()) return 'interactive';
-  // A pipe opened again without blocking: a read answers EAGAIN where the guest would wait.
-  let reader: number;
-  try {
-    reader = openSync('/proc/self/fd/0', constants.O_RDONLY | constants.O_NONBLOCK);
-  } catch {
-    return 'interactive';
-  }
-  try {
-    return readUntilWaiting(reader);
-  } finally {
-    closeSync(reader);
-  }
+  if (!stats.isFIFO() && !stats.isSocket()) return 'interactive';
+  // Read without blocking: EAGAIN where the guest would wait.
+  const reader = tryNonBlockingFd(0, 'read');
+  return reader === undefined ? 'interactive' : readUntilWaiting(reader);
 }
 
 function readUntilWaiting(fd: number): StdinRead {

@@ -28,7 +28,7 @@ It also takes the runs of this user's goodbot exec commands (unless
 this user may enter), a goodbot exec hands its command line, folder and
 environment over and prints what the run writes; each runs under the policy
 its own flags make, exactly as goodbot exec would, on the server's workers.
-Runs whose stdin is a terminal or a pipe still open stay in goodbot exec.
+Runs whose stdin is a terminal, or a pipe or socket still open, stay in goodbot exec.
 
   --listen HOST:PORT        default 127.0.0.1:8737 (port 0: any free one)
   --allow-host NAME         another name clients reach the server by (repeatable)

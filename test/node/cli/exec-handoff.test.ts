@@ -30,8 +30,7 @@ function startServer(env: Record<string, string>, args: string[] = []): Promise<
 
 /**
  * The CLI in CWD with the hand-off on (the test helpers turn it off), the
- * server's state folder, and ENV; stdin /dev/null, or a file holding INPUT
- * (Node's own pipes to a child are sockets, which stay with the client).
+ * server's state folder, and ENV; stdin /dev/null, or a file holding INPUT.
  */
 function exec(args: string[], options: { cwd?: string; input?: string; env?: Record<string, string>; stateDir?: string } = {}) {
   let stdin: number | 'ignore' = 'ignore';
@@ -170,23 +169,36 @@ describe('goodbot exec handed to goodbot serve', () => {
     }
   });
 
-  it('keeps a run whose stdin is still open (a pipe, a socket) in the client, which reads all of it', () => {
-    const socket = spawnSync(process.execPath, [main, 'exec', '--json', guest('cat.wasm')], {
+  it('takes a closed pipe or socket whole; one still open stays with the client, which reads all of it', async () => {
+    const env = { ...process.env, GOODBOT_HANDOFF: 'on', GOODBOT_STATE_DIR: state };
+    // Node gives a child a socket pair; spawnSync closes it after writing the input.
+    const closed = spawnSync(process.execPath, [main, 'exec', '--json', guest('cat.wasm')], {
       cwd: root,
       input: 'over a socket',
-      env: { ...process.env, GOODBOT_HANDOFF: 'on', GOODBOT_STATE_DIR: state },
+      env,
       encoding: 'utf8',
     });
-    expect(JSON.parse(socket.stdout)).toMatchObject({ via: 'local', stdout: 'over a socket' });
-    const writer = spawnSync(
+    expect(JSON.parse(closed.stdout)).toMatchObject({ via: 'server', stdout: 'over a socket' });
+    const open = spawn(process.execPath, [main, 'exec', '--json', guest('cat.wasm')], { cwd: root, env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    open.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    open.stdin!.write('one');
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    open.stdin!.end('two');
+    await new Promise((resolve) => open.once('exit', resolve));
+    expect(JSON.parse(stdout)).toMatchObject({ via: 'local', stdout: 'onetwo' });
+    const pipe = spawnSync(
       'sh',
-      ['-c', `(printf 'one'; sleep 2; printf 'two') | ${JSON.stringify(process.execPath)} ${JSON.stringify(main)} exec --json ${guest('cat.wasm')}`],
+      [
+        '-c',
+        `(printf 'one'; sleep 1.5; printf 'two') | ${JSON.stringify(process.execPath)} ${JSON.stringify(main)} exec --json ${guest('cat.wasm')}`,
+      ],
       {
         cwd: root,
-        env: { ...process.env, GOODBOT_HANDOFF: 'on', GOODBOT_STATE_DIR: state },
+        env,
         encoding: 'utf8',
       },
     );
-    expect(JSON.parse(writer.stdout)).toMatchObject({ via: 'local', stdout: 'onetwo' });
-  });
+    expect(JSON.parse(pipe.stdout)).toMatchObject({ via: 'local', stdout: 'onetwo' });
+  }, 30_000);
 });
