@@ -72,8 +72,7 @@ export class RunCertificateAuthority {
 
   /** A certificate for SUBJECT's PUBLIC_KEY (none: named by its extensions only) with EXTENSIONS, signed by the authority's key, as PEM. */
   private issue(subject: string | undefined, publicKey: KeyObject, extensions: x509.Extension[]): string {
-    const serial = randomBytes(16);
-    serial[0]! &= 0x7f;
+    const serial = certificateSerial();
     const algorithm = new x509.AlgorithmIdentifier({ algorithm: ecdsaWithSha256 });
     const tbs = new x509.TBSCertificate({
       version: x509.Version.v3,
@@ -91,6 +90,18 @@ export class RunCertificateAuthority {
     );
     return `-----BEGIN CERTIFICATE-----\n${der.toString('base64').replace(/.{64}/g, '$&\n').replace(/\n?$/, '\n')}-----END CERTIFICATE-----\n`;
   }
+}
+
+/**
+ * A random serial number as the contents of a DER INTEGER: 16 bytes, the
+ * first 0x40-0x7f, so it is positive and has no leading zero byte (OpenSSL
+ * refuses a certificate whose INTEGER has one, "illegal padding": with the
+ * first byte only masked to 0x00-0x7f, one certificate in 256 was refused).
+ */
+export function certificateSerial(): Uint8Array {
+  const serial = randomBytes(16);
+  serial[0] = (serial[0]! & 0x3f) | 0x40;
+  return serial;
 }
 
 /** How long a run's certificates are valid: its timeout (a day without one) and ten minutes. */

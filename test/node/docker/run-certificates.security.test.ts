@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { connect, TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RunCertificateAuthority } from '../../../src/node/docker/run-certificates.js';
+import { certificateSerial, RunCertificateAuthority } from '../../../src/node/docker/run-certificates.js';
 import type { SecretHost } from '../../../src/policy/types.js';
 import { removeTree, tempDir } from '../../helpers/guests.js';
 
@@ -81,5 +81,22 @@ describe("a run's certificate authority", () => {
     expect(() => mine.contextFor({ name: 'evil.example.com', port: 443, literal: false })).toThrow(/not a host of the run's secrets/);
     // A client asking for another name than the certificate's is refused by its own check.
     expect(await handshake(mine, hosts[0]!, mine.certificate, 'evil.example.com')).toBe('ERR_TLS_CERT_ALTNAME_INVALID');
+  });
+});
+
+describe('run certificates are always well formed', () => {
+  it('serial numbers are positive DER integers without a leading zero byte (one in 256 was refused by OpenSSL)', () => {
+    for (let i = 0; i < 20_000; i++) {
+      const serial = certificateSerial();
+      expect(serial.length).toBe(16);
+      expect(serial[0]! >= 0x40 && serial[0]! <= 0x7f).toBe(true);
+    }
+  });
+
+  it('Node (OpenSSL) accepts every one of 400 authorities and their leaf certificates', () => {
+    for (let i = 0; i < 400; i++) {
+      const authority = new RunCertificateAuthority({ hosts, validForMs: 60_000 });
+      expect(() => authority.contextFor(hosts[0]!)).not.toThrow();
+    }
   });
 });
