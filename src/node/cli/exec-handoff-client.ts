@@ -1,10 +1,10 @@
-import { fstatSync, lstatSync, readSync, writeSync, type Stats } from 'node:fs';
-import { createConnection, type Socket } from 'node:net';
+import { fstatSync, lstatSync, readSync, type Stats } from 'node:fs';
+import type { Socket } from 'node:net';
 import { isatty } from 'node:tty';
-import type { StdinRead } from '../platform/host-stdio.js';
+import { writeAllSync, type StdinRead } from '../platform/host-stdio.js';
 import { tryNonBlockingFd } from '../platform/non-blocking-fd.js';
 import { encodeFrame, FrameReader, joinChunks, maxFrameBytes, type HandoffRequest, type HandoffResult } from './handoff-frames.js';
-import { handoffFolderProblem, handoffSocketPath } from './handoff-socket.js';
+import { connectToServer, handoffFolderProblem, handoffSocketPath } from './handoff-socket.js';
 
 /** How a hand-off went: the run's exit status, or run it here (with what was read of stdin already). */
 export type HandoffOutcome = { readonly exitCode: number } | { readonly local: StdinRead | undefined };
@@ -34,7 +34,7 @@ export async function handOffExec(argv: readonly string[]): Promise<HandoffOutco
     terminal: { stdin: false, stdout: isatty(1), stderr: isatty(2) },
     stdin: stdin.bytes.length > 0 ? 'bytes' : 'empty',
   };
-  const connection = await connect(socket);
+  const connection = await connectToServer(socket);
   if (connection === undefined) return { local: stdin };
   connection.write(encodeFrame('request', JSON.stringify(request)));
   if (request.stdin === 'bytes') connection.write(encodeFrame('stdin', stdin.bytes));
@@ -91,19 +91,6 @@ function readUntilWaiting(fd: number): StdinRead {
   }
 }
 
-/** A connection to the server, or undefined when none answers (no server, a stale socket). */
-function connect(path: string): Promise<Socket | undefined> {
-  return new Promise((resolve) => {
-    const connection = createConnection(path);
-    connection.once('connect', () => {
-      connection.off('error', failed);
-      resolve(connection);
-    });
-    const failed = () => resolve(undefined);
-    connection.once('error', failed);
-  });
-}
-
 /** Prints what the server sends, as the local run would have, until its result. */
 function converse(connection: Socket, stdin: StdinRead): Promise<HandoffOutcome> {
   const reader = new FrameReader();
@@ -120,43 +107,34 @@ function converse(connection: Socket, stdin: StdinRead): Promise<HandoffOutcome>
       try {
         for (const { kind, payload } of reader.push(chunk)) {
           if (kind === 'stdout' || kind === 'stderr') {
-            writeAll(kind === 'stdout' ? 1 : 2, payload);
+            writeText(kind === 'stdout' ? 1 : 2, payload);
             if (payload.length > 0) midLine = payload[payload.length - 1] !== 0x0a;
           } else if (kind === 'local') {
             settle({ local: stdin });
           } else if (kind === 'result') {
             const result = JSON.parse(new TextDecoder().decode(payload)) as HandoffResult;
-            if (result.stdout !== undefined) writeAll(1, new TextEncoder().encode(result.stdout));
-            if (result.stderr !== undefined) writeAll(2, new TextEncoder().encode(result.stderr));
-            if (result.terminalLine !== undefined && isatty(2))
-              writeAll(2, new TextEncoder().encode(`${midLine ? '\n' : ''}${result.terminalLine}\n`));
+            if (result.stdout !== undefined) writeText(1, result.stdout);
+            if (result.stderr !== undefined) writeText(2, result.stderr);
+            if (result.terminalLine !== undefined && isatty(2)) writeText(2, `${midLine ? '\n' : ''}${result.terminalLine}\n`);
             settle({ exitCode: result.exitCode });
           }
         }
       } catch (error) {
         // A reader gone (EPIPE: `goodbot exec … | head`) ends the run: the server cancels it when this connection closes.
         const code = (error as NodeJS.ErrnoException).code;
-        if (code !== 'EPIPE') writeAll(2, new TextEncoder().encode(`goodbot: the hand-off to goodbot serve failed: ${(error as Error).message}\n`));
+        if (code !== 'EPIPE') writeText(2, `goodbot: the hand-off to goodbot serve failed: ${(error as Error).message}\n`);
         settle({ exitCode: code === 'EPIPE' ? 141 : 125 });
       }
     });
     connection.on('close', () => {
       if (settled) return;
-      writeAll(2, new TextEncoder().encode('goodbot: goodbot serve went away before the run ended (its output may be partial)\n'));
+      writeText(2, 'goodbot: goodbot serve went away before the run ended (its output may be partial)\n');
       settle({ exitCode: 125 });
     });
     connection.on('error', () => undefined);
   });
 }
 
-/** Writes all of DATA to FD, waiting out EAGAIN on a descriptor another process left non-blocking. */
-function writeAll(fd: number, data: Uint8Array): void {
-  for (let offset = 0; offset < data.length;) {
-    try {
-      offset += writeSync(fd, data, offset, data.length - offset);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
-    }
-  }
+function writeText(fd: number, data: Uint8Array | string): void {
+  writeAllSync(fd, typeof data === 'string' ? new TextEncoder().encode(data) : data);
 }

@@ -1,13 +1,12 @@
 import { unlinkSync } from 'node:fs';
-import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { z } from 'zod';
-import { GoodbotError, exitStatusFor } from '../../errors.js';
+import { GoodbotError } from '../../errors.js';
 import type { WorkerPool } from '../workers/worker-pool.js';
-import { commandLineFailure } from './command-failure.js';
 import { execPlan } from './exec.js';
-import { endLine, resultJson } from './exec-result.js';
+import { endLine, failureOutput, jsonText, resultJson } from './exec-result.js';
 import { encodeFrame, FrameReader, type HandoffRequest, type HandoffResult } from './handoff-frames.js';
-import { makeHandoffFolder } from './handoff-socket.js';
+import { connectToServer, makeHandoffFolder } from './handoff-socket.js';
 
 const requestSchema = z.strictObject({
   argv: z.array(z.string()),
@@ -47,7 +46,11 @@ export class ExecHandoffServer {
         hint: 'make the folder private to this user (chmod 700), or set GOODBOT_STATE_DIR to a short private folder; --no-handoff serves without it',
       });
     }
-    if (await answers(this.socketPath)) return false;
+    const other = await connectToServer(this.socketPath);
+    if (other !== undefined) {
+      other.destroy();
+      return false;
+    }
     try {
       unlinkSync(this.socketPath);
     } catch {
@@ -133,28 +136,10 @@ export class ExecHandoffServer {
       const line = endLine(result);
       finish({
         exitCode: result.exitCode,
-        ...(json ? { stdout: `${JSON.stringify(resultJson(result, 'server'), null, 2)}\n` } : line !== undefined && { terminalLine: line }),
+        ...(json ? { stdout: jsonText(resultJson(result, 'server')) } : line !== undefined && { terminalLine: line }),
       });
     } catch (error) {
-      const failure = commandLineFailure(error);
-      const exitCode = exitStatusFor(failure);
-      finish(
-        json
-          ? { exitCode, stdout: `${JSON.stringify({ status: 'error', exitCode, error: failure.toJSON() }, null, 2)}\n` }
-          : { exitCode, stderr: `goodbot: ${failure.describe()}\n` },
-      );
+      finish(failureOutput(error, json));
     }
   }
-}
-
-/** Whether a server answers at PATH. */
-function answers(path: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const probe = createConnection(path);
-    probe.once('connect', () => {
-      probe.destroy();
-      resolve(true);
-    });
-    probe.once('error', () => resolve(false));
-  });
 }

@@ -1,6 +1,8 @@
 import type { RunResult } from '../../backends/run-result.js';
 import type { BlockingWait } from '../../limits/blocking-wait.js';
 import type { LimitKind } from '../../limits/run-limiter.js';
+import { exitStatusFor } from '../../errors.js';
+import { commandLineFailure } from './command-failure.js';
 
 /**
  * Where a `goodbot exec` run ran: in the `goodbot exec` process itself, or
@@ -66,4 +68,22 @@ export function resultJson(result: RunResult, path: ExecPath): Record<string, un
     ...(result.resourceControl !== undefined && { resourceControl: result.resourceControl }),
     ...(result.prestarted !== undefined && { prestarted: result.prestarted }),
   };
+}
+
+/** VALUE as `--json` prints it: indented, one trailing newline. */
+export function jsonText(value: unknown): string {
+  return `${JSON.stringify(value, null, 2)}\n`;
+}
+
+/**
+ * What `goodbot exec` prints for a run that failed before it ran (a bad
+ * command line, a missing tool), wherever it ran: the `--json` error result
+ * on stdout, or `goodbot: <what> (<what to do>)` on stderr.
+ */
+export function failureOutput(error: unknown, json: boolean): { readonly exitCode: number; readonly stdout?: string; readonly stderr?: string } {
+  const failure = commandLineFailure(error);
+  const exitCode = exitStatusFor(failure);
+  return json
+    ? { exitCode, stdout: jsonText({ status: 'error', exitCode, error: failure.toJSON() }) }
+    : { exitCode, stderr: `goodbot: ${failure.describe()}\n` };
 }

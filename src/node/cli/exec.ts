@@ -2,7 +2,6 @@ import { isatty } from 'node:tty';
 import { JsonlAuditFile } from '../audit/jsonl-file.js';
 import { backendNameFor } from '../../run/run-backends.js';
 import { nativeBackend } from '../namespace/availability.js';
-import { exitStatusFor } from '../../errors.js';
 import { createNodePlatform } from '../platform/node-platform.js';
 import { policyFromCommandLine } from '../policy/load-file.js';
 import { Sandbox } from '../../run/sandbox.js';
@@ -10,10 +9,9 @@ import { buildRecipe } from '../tools/builder.js';
 import { findTool, isToolName, recipeOf } from '../../tools/catalog.js';
 import { ToolStore } from '../tools/tool-store.js';
 import { parseExecArguments, type ExecArguments } from './arguments.js';
-import { commandLineFailure } from './command-failure.js';
 import { hostOutput, HostStdin, writeAllSync, type StdinRead } from '../platform/host-stdio.js';
 import type { Policy } from '../../policy/types.js';
-import { endLine, GuestOutputEnd, resultJson } from './exec-result.js';
+import { endLine, failureOutput, GuestOutputEnd, jsonText, resultJson } from './exec-result.js';
 
 /** What a `goodbot exec` command line asks for: its options and the policy they make, paths taken from CWD. */
 export function execPlan(argv: readonly string[], cwd: string): { readonly options: ExecArguments; readonly policy: Policy } {
@@ -68,17 +66,17 @@ export async function execCommand(argv: readonly string[], stdinRead?: StdinRead
     const interrupt = () => run.cancel();
     if (backendNameFor(policy, options, nativeBackend) !== 'wasm') process.once('SIGINT', interrupt);
     const result = await run.result.finally(() => process.off('SIGINT', interrupt));
-    if (json) printJson(resultJson(result, 'local'));
+    if (json) writeText(1, jsonText(resultJson(result, 'local')));
     else if (isatty(2)) {
       const line = endLine(result);
-      if (line !== undefined) writeAllSync(2, new TextEncoder().encode(`${guestOutput.lineBreak()}${line}\n`));
+      if (line !== undefined) writeText(2, `${guestOutput.lineBreak()}${line}\n`);
     }
     return result.exitCode;
   } catch (error) {
-    const failure = commandLineFailure(error);
-    if (json) printJson({ status: 'error', exitCode: exitStatusFor(failure), error: failure.toJSON() });
-    else writeAllSync(2, new TextEncoder().encode(`goodbot: ${failure.describe()}\n`));
-    return exitStatusFor(failure);
+    const output = failureOutput(error, json);
+    if (output.stdout !== undefined) writeText(1, output.stdout);
+    if (output.stderr !== undefined) writeText(2, output.stderr);
+    return output.exitCode;
   } finally {
     audit?.close();
   }
@@ -89,9 +87,9 @@ async function buildIfMissing(program: string): Promise<void> {
   const tool = isToolName(program) ? findTool(program) : undefined;
   if (tool === undefined) return;
   // A recipe that is built already returns at once, without a word.
-  await buildRecipe(new ToolStore(), recipeOf(tool), { progress: (line) => writeAllSync(2, new TextEncoder().encode(`${line}\n`)) });
+  await buildRecipe(new ToolStore(), recipeOf(tool), { progress: (line) => writeText(2, `${line}\n`) });
 }
 
-function printJson(value: unknown): void {
-  writeAllSync(1, new TextEncoder().encode(`${JSON.stringify(value, null, 2)}\n`));
+function writeText(fd: number, text: string): void {
+  writeAllSync(fd, new TextEncoder().encode(text));
 }

@@ -1,4 +1,5 @@
 import { lstatSync, mkdirSync } from 'node:fs';
+import { createConnection, type Socket } from 'node:net';
 import { dirname, join } from 'node:path';
 import { stateRoot } from '../host/host-dirs.js';
 
@@ -40,4 +41,17 @@ export function makeHandoffFolder(socket: string): string | undefined {
   mkdirSync(dirname(socket), { recursive: true, mode: 0o700 });
   if (Buffer.byteLength(socket) > maxSocketPathBytes) return `${socket} is longer than a socket path may be (${maxSocketPathBytes} bytes)`;
   return handoffFolderProblem(socket);
+}
+
+/** A connection to the server listening at SOCKET, or undefined when none answers (no server, a stale socket). */
+export function connectToServer(socket: string): Promise<Socket | undefined> {
+  return new Promise((resolve) => {
+    const connection = createConnection(socket);
+    const failed = () => resolve(undefined);
+    connection.once('error', failed);
+    connection.once('connect', () => {
+      connection.off('error', failed);
+      resolve(connection);
+    });
+  });
 }
