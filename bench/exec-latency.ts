@@ -1,12 +1,12 @@
-import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { WASI } from 'node:wasi';
 import { createSandbox } from '../src/node/index.js';
 import { findRecipe } from '../src/tools/catalog.js';
 import { ToolStore } from '../src/node/tools/tool-store.js';
 import { interleaved, type Contender, type Timing } from './interleaved.js';
 import { leanSpawner, type LeanSpawner } from './lean-spawner.js';
+import { nodeWasiRunner, type NodeWasiRunner } from './node-wasi-runner.js';
 import { preview2ShimRunner } from './preview2-shim.js';
 
 /** `docker run` costs about 300 ms, the others about 1: it runs every this many rounds. */
@@ -42,13 +42,13 @@ export async function execLatency(options: { timeMs: number; guestsDir: string; 
   writeFileSync(sortFile, words.join(''));
   const hugeFile = join(zone, 'huge.bin');
   writeFileSync(hugeFile, new Uint8Array(hugeBytes).fill(97));
-  const devNull = openSync('/dev/null', 'w');
   const spawner = leanSpawner();
+  const nodeWasi = nodeWasiRunner();
   try {
-    const cat = await catContenders({ ...options, zone, file: smallFile, devNull, spawner });
-    const wc = lineCountContenders({ ...options, zone, file: bigFile, lines, devNull, spawner });
-    const sort = await sortContenders({ ...options, zone, file: sortFile, devNull, spawner }, words);
-    const bigCat = bigCatContenders({ ...options, zone, file: hugeFile, devNull, spawner });
+    const cat = await catContenders({ ...options, zone, file: smallFile, spawner, nodeWasi });
+    const wc = lineCountContenders({ ...options, zone, file: bigFile, lines, spawner, nodeWasi });
+    const sort = await sortContenders({ ...options, zone, file: sortFile, spawner, nodeWasi }, words);
+    const bigCat = bigCatContenders({ ...options, zone, file: hugeFile, spawner, nodeWasi });
     const settings = { warmupRounds: 50, timeMs: options.timeMs, maxRounds: 20_000 };
     return {
       cat: await interleaved(cat, settings),
@@ -58,18 +58,21 @@ export async function execLatency(options: { timeMs: number; guestsDir: string; 
     };
   } finally {
     spawner.close();
-    closeSync(devNull);
+    nodeWasi.close();
+    // A crash of node:wasi's process is Node's (see node-wasi-runner.ts), but it is said, not hidden.
+    if (nodeWasi.crashes > 0) console.error(`[latency] node:wasi's process crashed ${nodeWasi.crashes} time(s); each run it was in was repeated`);
   }
 }
 
 interface Workload {
   /** Spawns the native contenders from a process of its own, so this one never forks between its in-process runs. */
   spawner: LeanSpawner;
+  /** Runs the node:wasi contenders in a process of their own: Node's WASI crashes now and then (see node-wasi-runner.ts). */
+  nodeWasi: NodeWasiRunner;
   guestsDir: string;
   dockerImage: string | undefined;
   zone: string;
   file: string;
-  devNull: number;
 }
 
 async function catContenders(options: Workload): Promise<Contender[]> {
@@ -197,33 +200,12 @@ function bigCatContenders(options: Workload): Contender[] {
   ];
 }
 
-/** goodbot's process interface, which BusyBox imports, as node:wasi has none: every call fails with ENOSYS. */
-const enosys = 52;
-const noProcesses: WebAssembly.Imports = { goodbot_process: { run: () => enosys, output: () => enosys } };
-
-/**
- * node:wasi running MODULE (compiled once) on the workload's file as its
- * stdin: given a preopen instead, node:wasi leaks a descriptor per run (it
- * cannot close its preopens), and thousands of them slow every spawn of the
- * native contender in the same process. Its stdout goes to /dev/null
- * unless CHECK is given: then to a temporary file, read back and given to
- * CHECK after each run.
- */
-function nodeWasi(modulePath: string, args: string[], options: Workload, check?: (output: string) => void): () => void {
-  const compiled = new WebAssembly.Module(readFileSync(modulePath));
-  const outputFile = join(tmpdir(), 'goodbot-bench-node-wasi-output.txt');
-  return () => {
-    const stdin = openSync(options.file, 'r');
-    const stdout = check ? openSync(outputFile, 'w') : options.devNull;
-    try {
-      const wasi = new WASI({ version: 'preview1', args, returnOnExit: true, stdin, stdout });
-      const instance = new WebAssembly.Instance(compiled, { ...(wasi.getImportObject() as WebAssembly.Imports), ...noProcesses });
-      if (wasi.start(instance) !== 0) throw new Error(`the node:wasi run of ${args.join(' ')} failed`);
-    } finally {
-      closeSync(stdin);
-      if (check) closeSync(stdout);
-    }
-    check?.(readFileSync(outputFile, 'utf8'));
+/** node:wasi running MODULE on the workload's file as its stdin, in its own process (see node-wasi-runner.ts); its own timing. */
+function nodeWasi(module: string, args: string[], options: Workload, check?: (output: string) => void): () => Promise<number> {
+  return async () => {
+    const { ms, stdout } = await options.nodeWasi.run(module, args, options.file, check !== undefined);
+    check?.(stdout);
+    return ms;
   };
 }
 
