@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { importOwnMemory, memoryImportModule, memoryImportName } from '../../src/limits/memory-import.js';
+import { importOwnMemory, memoryImportModule, memoryImportName, ModuleWithRoom, rewriteRoomBytes } from '../../src/limits/memory-import.js';
 import { body, exportEntry, funcType, I32, moduleBytes, section, Section, str, vec } from './wasm-builder.js';
 
 const loadAt = (address: number) => [0x41, address, 0x28, 0x02, 0x00]; // i32.const ADDRESS; i32.load
@@ -50,5 +50,32 @@ describe('importOwnMemory', () => {
     const importedMemory = [...str('env'), ...str('memory'), 0x02, 0x00, 0x01];
     expect(importOwnMemory(moduleWith([], [importedMemory]))).toBeUndefined();
     expect(importOwnMemory(Uint8Array.of(0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 5, 9, 1))).toBeUndefined();
+  });
+
+  it('rewrites a module given with room where it lies: the same buffer, the same module, the original still to be had', () => {
+    const fdWrite = [...str('wasi_snapshot_preview1'), ...str('sched_yield'), 0x00, 0x01];
+    for (const imports of [undefined, [fdWrite]]) {
+      const plain = moduleWith([0x01, 0x02, 0x05], imports);
+      const buffer = new Uint8Array(rewriteRoomBytes + plain.length);
+      buffer.set(plain, rewriteRoomBytes);
+      const inPlace = importOwnMemory(new ModuleWithRoom(buffer, rewriteRoomBytes))!;
+      expect(inPlace.bytes.buffer).toBe(buffer.buffer);
+      expect(inPlace.bytes.byteOffset).toBeGreaterThanOrEqual(0);
+      expect([...inPlace.bytes]).toEqual([...importOwnMemory(plain)!.bytes]);
+      expect(inPlace.memory).toEqual({ initialPages: 2, maximumPages: 5 });
+      expect([...inPlace.original()]).toEqual([...plain]);
+    }
+  });
+
+  it('copies when the room is too small, leaving the bytes given as they were', () => {
+    const plain = moduleWith([0x00, 0x01]);
+    const buffer = plain.slice();
+    const rewritten = importOwnMemory(new ModuleWithRoom(buffer, 0))!;
+    expect(rewritten.bytes.buffer).not.toBe(buffer.buffer);
+    expect([...buffer]).toEqual([...plain]);
+    expect([...rewritten.original()]).toEqual([...plain]);
+    expect(WebAssembly.Module.imports(new WebAssembly.Module(rewritten.bytes))).toEqual([
+      { module: memoryImportModule, name: memoryImportName, kind: 'memory' },
+    ]);
   });
 });

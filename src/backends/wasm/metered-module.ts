@@ -29,7 +29,8 @@ export class MeteredVariants {
   private readonly variants = new Map<number | undefined, MeteredModule>();
 
   constructor(
-    private readonly bytes: Uint8Array,
+    /** The program's module as it came (a function when it must be put together first: see `ModuleWithRoom`). */
+    private readonly original: Uint8Array | (() => Uint8Array),
     private readonly name: string,
     private readonly store?: InstrumentedStore,
     /** A component's core module: its imported memory is capped by the module that defines it. */
@@ -40,14 +41,15 @@ export class MeteredVariants {
     let variant = this.variants.get(maxMemoryBytes);
     if (variant === undefined) {
       const options: MeteringOptions = maxMemoryBytes === undefined ? {} : { maxMemoryBytes, importedMemoryCapped: this.importedMemoryCapped };
-      const make = () => instrumentFuel(this.bytes, options);
-      let layout = this.store ? this.store.load(this.bytes, options, make) : make();
+      const original = typeof this.original === 'function' ? this.original() : this.original;
+      const make = () => instrumentFuel(original, options);
+      let layout = this.store ? this.store.load(original, options, make) : make();
       let compiled: GuestModule;
       try {
         compiled = this.compile(layout.bytes);
       } catch (error) {
         if (this.store === undefined) throw error;
-        layout = this.store.load(this.bytes, options, make, true); // a damaged entry: make it again
+        layout = this.store.load(original, options, make, true); // a damaged entry: make it again
         compiled = this.compile(layout.bytes);
       }
       variant = { ...compiled, layout: { ...layout, bytes: new Uint8Array(0) }, maxMemoryBytes };
@@ -58,7 +60,7 @@ export class MeteredVariants {
 
   /** A component's core modules share their memory, so only a module program's own memory becomes an import. */
   private compile(bytes: Uint8Array): GuestModule {
-    return this.importedMemoryCapped ? { module: compileModule(bytes, this.name) } : compileWithImportedMemory(bytes, this.name);
+    return this.importedMemoryCapped ? { module: compileModule(bytes, this.name) } : compileWithImportedMemory(bytes, this.name).guest;
   }
 }
 

@@ -7,6 +7,7 @@ import { reactorDriverFor } from '../../tools/reactors.js';
 import type { ReactorDriver } from '../../tools/reactor-driver.js';
 import type { GuestOutcome } from './outcome.js';
 import type { WasiContext } from '../../wasi/common/context.js';
+import type { ModuleWithRoom } from '../../limits/memory-import.js';
 
 /**
  * A preview1 core module's bytes as a runnable program: compiled and checked
@@ -14,13 +15,14 @@ import type { WasiContext } from '../../wasi/common/context.js';
  * on first use and kept). Platform-neutral: Node's loader and the browser
  * platform both build programs with it. METER_NOW makes the uncapped metered
  * variant at once, so its cost is paid while loading rather than by a run's
- * deadline (the browser meters every run).
+ * deadline (the browser meters every run). Given a {@link ModuleWithRoom},
+ * the module is rewritten where it lies (see `importOwnMemory`).
  */
-export function moduleProgram(bytes: Uint8Array, name: string, store?: InstrumentedStore, meterNow = false): LoadedProgram {
-  const plain = compileWithImportedMemory(bytes, name);
+export function moduleProgram(source: Uint8Array | ModuleWithRoom, name: string, store?: InstrumentedStore, meterNow = false): LoadedProgram {
+  const { guest: plain, original } = compileWithImportedMemory(source, name);
   const driver = reactorDriverFor(plain.module);
   if (driver === undefined) checkCommandModule(plain, name);
-  const variants = new MeteredVariants(bytes, name, store);
+  const variants = new MeteredVariants(original, name, store);
   if (meterNow) meteredVariant(variants, undefined, name);
   const variantFor = (memoryBytes: number | undefined) => meteredVariant(variants, memoryBytes, name);
   return {

@@ -1,5 +1,5 @@
 import { GoodbotError } from '../../errors.js';
-import { importOwnMemory, memoryImportModule, memoryImportName } from '../../limits/memory-import.js';
+import { importOwnMemory, memoryImportModule, memoryImportName, moduleBytesOf, type ModuleWithRoom } from '../../limits/memory-import.js';
 import type { GuestModule } from './loaded-program.js';
 
 export type ProgramKind = 'module' | 'component';
@@ -39,17 +39,23 @@ export function compileModule(bytes: Uint8Array, name: string): WebAssembly.Modu
 /**
  * Compiles a core module whose own memory the host will supply (see
  * `importOwnMemory`); a module that cannot be rewritten compiles as it is.
+ * Gives the module as it came too (given a {@link ModuleWithRoom}, its
+ * bytes were rewritten where they lay: put together again when asked for).
  */
-export function compileWithImportedMemory(bytes: Uint8Array, name: string): GuestModule {
-  const rewritten = importOwnMemory(bytes);
+export function compileWithImportedMemory(
+  source: Uint8Array | ModuleWithRoom,
+  name: string,
+): { readonly guest: GuestModule; readonly original: () => Uint8Array } {
+  const rewritten = importOwnMemory(source);
   if (rewritten !== undefined) {
     try {
-      return { module: new WebAssembly.Module(rewritten.bytes), memory: rewritten.memory };
+      return { guest: { module: new WebAssembly.Module(rewritten.bytes), memory: rewritten.memory }, original: rewritten.original };
     } catch {
       // the original's own compile error says what is wrong, at its own offsets
     }
   }
-  return { module: compileModule(bytes, name) };
+  const original = rewritten?.original() ?? moduleBytesOf(source);
+  return { guest: { module: compileModule(original, name) }, original: () => original };
 }
 
 /** Checks that a core module is a WASI command goodbot can run (its memory imported only when goodbot made it so). */

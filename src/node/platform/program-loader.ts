@@ -1,10 +1,11 @@
-import { readFileSync } from 'node:fs';
 import { fileVersion } from '../host/file-version.js';
 import { GoodbotError } from '../../errors.js';
 import type { LoadedProgram } from '../../backends/wasm/loaded-program.js';
 import type { InstrumentedStore } from '../../backends/wasm/metered-module.js';
 import { moduleProgram } from '../../backends/wasm/module-program.js';
 import { detectProgramKind } from '../../backends/wasm/program-kind.js';
+import { moduleBytesOf, type ModuleWithRoom } from '../../limits/memory-import.js';
+import { readModuleFile } from './module-file.js';
 
 /** Turns component bytes into a runnable program (transpiled, compiled, cached; STORE keeps its instrumented core modules). */
 export type ComponentLoader = (bytes: Uint8Array, name: string, store?: InstrumentedStore) => Promise<LoadedProgram>;
@@ -28,9 +29,10 @@ export class ProgramLoader {
   /**
    * PROGRAM as a path or bytes. With a path, BYTES may give the file's
    * contents already read (and checked) by the caller, so the file is read
-   * once and what runs is what was checked.
+   * once and what runs is what was checked; read with room (see
+   * `readModuleFile`), they are the loader's to rewrite.
    */
-  async load(program: string | Uint8Array, bytes?: Uint8Array): Promise<LoadedProgram> {
+  async load(program: string | Uint8Array, bytes?: Uint8Array | ModuleWithRoom): Promise<LoadedProgram> {
     if (program instanceof Uint8Array) {
       let loaded = this.byBytes.get(program);
       if (loaded === undefined) {
@@ -49,14 +51,15 @@ export class ProgramLoader {
     }
     const cached = this.cache.get(program);
     if (cached?.key === key) return cached.program;
-    const loaded = await this.fromBytes(bytes ?? readFileSync(program), program);
+    const loaded = await this.fromBytes(bytes ?? readModuleFile(program), program);
     this.cache.set(program, { key, program: loaded });
     return loaded;
   }
 
-  private async fromBytes(bytes: Uint8Array, name: string): Promise<LoadedProgram> {
+  private async fromBytes(source: Uint8Array | ModuleWithRoom, name: string): Promise<LoadedProgram> {
+    const bytes = moduleBytesOf(source);
     const kind = detectProgramKind(bytes, name);
     if (kind === 'component') return this.loadComponent(bytes, name, this.instrumentedStore);
-    return moduleProgram(bytes, name, this.instrumentedStore);
+    return moduleProgram(source, name, this.instrumentedStore);
   }
 }

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GoodbotError } from '../../errors.js';
 import type { ToolLaunch } from '../../backends/platform.js';
 import type { LoadedProgram } from '../../backends/wasm/loaded-program.js';
 import type { ZoneSpec } from '../../policy/types.js';
+import type { ModuleWithRoom } from '../../limits/memory-import.js';
+import { readModuleFile } from './module-file.js';
 import { findTool, mountZoneName, recipeOf, withToolSuggestion, type ToolEntry } from '../../tools/catalog.js';
 import { BuildTreeCheck, changedBuild } from '../tools/build-tree-check.js';
 import type { ToolStore } from '../tools/tool-store.js';
@@ -22,7 +23,7 @@ export class ToolLauncher {
 
   constructor(
     private readonly store: ToolStore,
-    private readonly loadProgram: (path: string, bytes?: Uint8Array) => Promise<LoadedProgram>,
+    private readonly loadProgram: (path: string, bytes?: ModuleWithRoom) => Promise<LoadedProgram>,
   ) {}
 
   async launch(name: string): Promise<ToolLaunch> {
@@ -79,19 +80,19 @@ export class ToolLauncher {
    * checked; undefined when this version was checked before, in this
    * process or, through goodbot's cache (see BuildTreeCheck), an earlier one.
    */
-  private verify(tool: ToolEntry, dir: string, file: string, expected: string | undefined): Uint8Array | undefined {
+  private verify(tool: ToolEntry, dir: string, file: string, expected: string | undefined): ModuleWithRoom | undefined {
     const path = join(dir, file);
     return this.trees.verifyFile(dir, file, () => {
       const read = readIfThere(path);
-      if (read === undefined || createHash('sha256').update(read).digest('hex') !== expected) throw changedBuild(tool, file, path);
+      if (read === undefined || createHash('sha256').update(read.bytes).digest('hex') !== expected) throw changedBuild(tool, file, path);
       return read;
     });
   }
 }
 
-function readIfThere(path: string): Uint8Array | undefined {
+function readIfThere(path: string): ModuleWithRoom | undefined {
   try {
-    return readFileSync(path);
+    return readModuleFile(path);
   } catch {
     return undefined;
   }
