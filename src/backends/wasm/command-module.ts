@@ -55,6 +55,7 @@ function runPreview1(module: GuestModule, ctx: WasiContext, metering: Metering |
   } finally {
     metering?.settle(outcome?.kind === 'trap');
     host.closeAll();
+    host.release();
     // Every host call has returned and the instance is unreachable: nothing can write to its memory now.
     if (limits !== undefined) for (const memory of supplied) threadMemoryPool.give(memory, limits);
   }

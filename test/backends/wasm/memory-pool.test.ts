@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createSandbox } from '../../../src/node/index.js';
-import { MemoryPool } from '../../../src/backends/wasm/memory-pool.js';
+import { MemoryPool, usesBeforeDropped } from '../../../src/backends/wasm/memory-pool.js';
 import { body, exportEntry, funcType, I32, moduleBytes, section, Section, sleb, str, vec } from '../../limits/wasm-builder.js';
 
 const i32Const = (value: number) => [0x41, ...sleb(value)];
@@ -124,5 +124,23 @@ describe('memory recycled between runs', () => {
     const capped = pool.take({ initialPages: 1, maximumPages: 2 });
     expect(capped).not.toBe(uncapped);
     expect(() => capped.grow(2)).toThrow(RangeError);
+  });
+
+  it('drops a memory after it has served its share of instances, so the list V8 walks at each grow stays short', () => {
+    const pool = new MemoryPool();
+    const limits = { initialPages: 3 };
+    const uses = usesBeforeDropped(3 * 65536);
+    expect(uses).toBeGreaterThan(100);
+    expect(uses).toBeLessThan(1000);
+    const first = pool.take(limits);
+    let memory = first;
+    for (let use = 1; use < uses; use++) {
+      pool.give(memory, limits);
+      memory = pool.take(limits);
+      expect(memory).toBe(first);
+    }
+    pool.give(memory, limits);
+    expect(pool.take(limits)).not.toBe(first);
+    expect(usesBeforeDropped(10 * 1024 * 1024)).toBeGreaterThan(uses);
   });
 });

@@ -56,4 +56,14 @@ describe('the preview1 import object', () => {
     const { preview1 } = bothFaces();
     expect(Object.keys(preview1.imports).sort()).toEqual([...preview1Functions].sort());
   });
+
+  it("attack: an import of a run that ended (its instance kept by a memory's list) reaches none of that run's state", () => {
+    const { preview1 } = bothFaces();
+    const [text, length] = preview1.bytes('still here?');
+    expect(preview1.call('fd_write', 1, preview1.iovecs(new TextEncoder().encode('still here?')), 1, preview1.bytes('....')[0])).toBe('SUCCESS');
+    preview1.host.release();
+    for (const name of ['fd_write', 'path_open', 'args_get', 'clock_time_get']) {
+      expect(() => preview1.imports[name]!(1, text, length, 0, 0, 0, 0n, 0n, 0, 0)).toThrow('a preview1 call after its run ended');
+    }
+  });
 });
