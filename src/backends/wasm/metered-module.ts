@@ -85,11 +85,14 @@ export function meteredVariant(variants: MeteredVariants, maxMemoryBytes: number
 export class Metering {
   private fuel: WebAssembly.Global | undefined;
   private instance: WebAssembly.Instance | undefined;
+  /** The run's limiter, until {@link settle} lets go of the run. */
+  private limiter: RunLimiter | undefined;
 
   constructor(
     readonly variant: MeteredModule,
-    private readonly limiter: RunLimiter,
+    limiter: RunLimiter,
   ) {
+    this.limiter = limiter;
     const initial = variant.layout.initialMemoryBytes;
     if (variant.maxMemoryBytes !== undefined && initial !== undefined && initial > variant.maxMemoryBytes) {
       throw limiter.trip(
@@ -103,14 +106,14 @@ export class Metering {
   imports(): WebAssembly.Imports {
     const { importModule, importName } = this.variant.layout;
     // Before the instance exists (a start function) its global is not known yet; the guest adds what it is given.
-    return { [importModule]: { [importName]: () => this.limiter.outOfFuel(this.fuel) } };
+    return { [importModule]: { [importName]: () => this.runLimiter().outOfFuel(this.fuel) } };
   }
 
   /** Gives the new instance its first slice of fuel. */
   attach(instance: WebAssembly.Instance): void {
     this.instance = instance;
     this.fuel = instance.exports[this.variant.layout.fuelExport] as WebAssembly.Global;
-    this.limiter.meter(this.fuel);
+    this.runLimiter().meter(this.fuel);
   }
 
   /**
@@ -118,15 +121,24 @@ export class Metering {
    * when the instance's last `memory.grow` failed: its allocation got NULL
    * at the cap and it gave up. Any other trap (a division by zero, an
    * `unreachable` after memory grew fine) stays a trap, however small the cap.
+   * Then lets go of the run: the instance may outlive it (see `Preview1Host.release`).
    */
   settle(trapped: boolean): void {
-    if (this.fuel) this.limiter.settleFuel();
+    const limiter = this.runLimiter();
+    const instance = this.instance;
+    if (this.fuel) limiter.settleFuel();
+    this.limiter = this.instance = this.fuel = undefined;
     const cap = this.variant.maxMemoryBytes;
     const { memoryGrowExport } = this.variant.layout;
     if (!trapped || cap === undefined || memoryGrowExport === undefined) return;
-    const lastGrow = this.instance?.exports[memoryGrowExport];
+    const lastGrow = instance?.exports[memoryGrowExport];
     if (lastGrow instanceof WebAssembly.Global && lastGrow.value === -1) {
-      this.limiter.trip('memory-limit', `the program ran out of memory at its ${formatMiB(cap)} limit`);
+      limiter.trip('memory-limit', `the program ran out of memory at its ${formatMiB(cap)} limit`);
     }
+  }
+
+  private runLimiter(): RunLimiter {
+    if (this.limiter === undefined) throw new Error('a metered call after its run was settled');
+    return this.limiter;
   }
 }
