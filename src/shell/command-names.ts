@@ -1,5 +1,5 @@
 import type { Command, Statement, Word, WordPart } from './ast.js';
-import { builtins } from './interpreter/builtins/index.js';
+import { builtinNames } from './builtin-names.js';
 import { parseInvocation } from './invocation.js';
 import { parseScript } from './parser/parser.js';
 import { ShellSyntaxError } from './parser/syntax-error.js';
@@ -18,7 +18,7 @@ export function runsInWebAssembly(args: readonly string[], isTool: (name: string
   if ('error' in invocation || invocation.source.kind !== 'text') return true;
   const found = commandNames(invocation.source.text);
   if (found === undefined) return true;
-  return !found.dynamic && [...found.names].every((name) => builtins.has(name) || found.functions.has(name) || isTool(name));
+  return !found.dynamic && [...found.names].every((name) => builtinNames.has(name) || found.functions.has(name) || isTool(name));
 }
 
 interface CommandNames {
