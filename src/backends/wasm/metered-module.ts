@@ -29,8 +29,8 @@ export class MeteredVariants {
   private readonly variants = new Map<number | undefined, MeteredModule>();
 
   constructor(
-    /** The program's module as it came (a function when it must be put together first: see `ModuleWithRoom`). */
-    private readonly original: Uint8Array | (() => Uint8Array),
+    /** The program's module as it came (put together again on request when it was rewritten in place: see `ModuleWithRoom`). */
+    private readonly original: () => Uint8Array,
     private readonly name: string,
     private readonly store?: InstrumentedStore,
     /** A component's core module: its imported memory is capped by the module that defines it. */
@@ -41,7 +41,7 @@ export class MeteredVariants {
     let variant = this.variants.get(maxMemoryBytes);
     if (variant === undefined) {
       const options: MeteringOptions = maxMemoryBytes === undefined ? {} : { maxMemoryBytes, importedMemoryCapped: this.importedMemoryCapped };
-      const original = typeof this.original === 'function' ? this.original() : this.original;
+      const original = this.original();
       const make = () => instrumentFuel(original, options);
       let layout = this.store ? this.store.load(original, options, make) : make();
       let compiled: GuestModule;

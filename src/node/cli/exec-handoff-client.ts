@@ -1,7 +1,7 @@
 import { fstatSync, lstatSync, readSync, type Stats } from 'node:fs';
 import type { Socket } from 'node:net';
 import { isatty } from 'node:tty';
-import { writeAllSync, type StdinRead } from '../platform/host-stdio.js';
+import { writeAllSync, writeTextSync, type StdinRead } from '../platform/host-stdio.js';
 import { tryNonBlockingFd } from '../platform/non-blocking-fd.js';
 import { encodeFrame, FrameReader, joinChunks, maxFrameBytes, type HandoffRequest, type HandoffResult } from './handoff-frames.js';
 import { connectToServer, handoffFolderProblem, handoffSocketPath } from './handoff-socket.js';
@@ -107,34 +107,30 @@ function converse(connection: Socket, stdin: StdinRead): Promise<HandoffOutcome>
       try {
         for (const { kind, payload } of reader.push(chunk)) {
           if (kind === 'stdout' || kind === 'stderr') {
-            writeText(kind === 'stdout' ? 1 : 2, payload);
+            writeAllSync(kind === 'stdout' ? 1 : 2, payload);
             if (payload.length > 0) midLine = payload[payload.length - 1] !== 0x0a;
           } else if (kind === 'local') {
             settle({ local: stdin });
           } else if (kind === 'result') {
             const result = JSON.parse(new TextDecoder().decode(payload)) as HandoffResult;
-            if (result.stdout !== undefined) writeText(1, result.stdout);
-            if (result.stderr !== undefined) writeText(2, result.stderr);
-            if (result.terminalLine !== undefined && isatty(2)) writeText(2, `${midLine ? '\n' : ''}${result.terminalLine}\n`);
+            if (result.stdout !== undefined) writeTextSync(1, result.stdout);
+            if (result.stderr !== undefined) writeTextSync(2, result.stderr);
+            if (result.terminalLine !== undefined && isatty(2)) writeTextSync(2, `${midLine ? '\n' : ''}${result.terminalLine}\n`);
             settle({ exitCode: result.exitCode });
           }
         }
       } catch (error) {
         // A reader gone (EPIPE: `goodbot exec … | head`) ends the run: the server cancels it when this connection closes.
         const code = (error as NodeJS.ErrnoException).code;
-        if (code !== 'EPIPE') writeText(2, `goodbot: the hand-off to goodbot serve failed: ${(error as Error).message}\n`);
+        if (code !== 'EPIPE') writeTextSync(2, `goodbot: the hand-off to goodbot serve failed: ${(error as Error).message}\n`);
         settle({ exitCode: code === 'EPIPE' ? 141 : 125 });
       }
     });
     connection.on('close', () => {
       if (settled) return;
-      writeText(2, 'goodbot: goodbot serve went away before the run ended (its output may be partial)\n');
+      writeTextSync(2, 'goodbot: goodbot serve went away before the run ended (its output may be partial)\n');
       settle({ exitCode: 125 });
     });
     connection.on('error', () => undefined);
   });
-}
-
-function writeText(fd: number, data: Uint8Array | string): void {
-  writeAllSync(fd, typeof data === 'string' ? new TextEncoder().encode(data) : data);
 }

@@ -9,7 +9,7 @@ import { buildRecipe } from '../tools/builder.js';
 import { findTool, isToolName, recipeOf } from '../../tools/catalog.js';
 import { ToolStore } from '../tools/tool-store.js';
 import { parseExecArguments, type ExecArguments } from './arguments.js';
-import { hostOutput, HostStdin, writeAllSync, type StdinRead } from '../platform/host-stdio.js';
+import { hostOutput, HostStdin, writeTextSync, type StdinRead } from '../platform/host-stdio.js';
 import type { Policy } from '../../policy/types.js';
 import { endLine, failureOutput, GuestOutputEnd, jsonText, resultJson } from './exec-result.js';
 
@@ -66,16 +66,16 @@ export async function execCommand(argv: readonly string[], stdinRead?: StdinRead
     const interrupt = () => run.cancel();
     if (backendNameFor(policy, options, nativeBackend) !== 'wasm') process.once('SIGINT', interrupt);
     const result = await run.result.finally(() => process.off('SIGINT', interrupt));
-    if (json) writeText(1, jsonText(resultJson(result, 'local')));
+    if (json) writeTextSync(1, jsonText(resultJson(result, 'local')));
     else if (isatty(2)) {
       const line = endLine(result);
-      if (line !== undefined) writeText(2, `${guestOutput.lineBreak()}${line}\n`);
+      if (line !== undefined) writeTextSync(2, `${guestOutput.lineBreak()}${line}\n`);
     }
     return result.exitCode;
   } catch (error) {
     const output = failureOutput(error, json);
-    if (output.stdout !== undefined) writeText(1, output.stdout);
-    if (output.stderr !== undefined) writeText(2, output.stderr);
+    if (output.stdout !== undefined) writeTextSync(1, output.stdout);
+    if (output.stderr !== undefined) writeTextSync(2, output.stderr);
     return output.exitCode;
   } finally {
     audit?.close();
@@ -87,9 +87,5 @@ async function buildIfMissing(program: string): Promise<void> {
   const tool = isToolName(program) ? findTool(program) : undefined;
   if (tool === undefined) return;
   // A recipe that is built already returns at once, without a word.
-  await buildRecipe(new ToolStore(), recipeOf(tool), { progress: (line) => writeText(2, `${line}\n`) });
-}
-
-function writeText(fd: number, text: string): void {
-  writeAllSync(fd, new TextEncoder().encode(text));
+  await buildRecipe(new ToolStore(), recipeOf(tool), { progress: (line) => writeTextSync(2, `${line}\n`) });
 }

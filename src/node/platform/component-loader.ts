@@ -20,7 +20,7 @@ async function prepare(bytes: Uint8Array, hash: string, name: string, store: Ins
   for (const [file, core] of coreModules) {
     modules.set(file, {
       module: await WebAssembly.compile(core as BufferSource),
-      metered: new MeteredVariants(core, `${name} (${file})`, store, true),
+      metered: new MeteredVariants(() => core, `${name} (${file})`, store, true),
     });
   }
   return { glue: await importGlue(glue), modules, shape: entry };

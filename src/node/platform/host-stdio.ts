@@ -39,6 +39,11 @@ export function writeAllSync(fd: number, data: Uint8Array, wait?: BlockingWait):
   }
 }
 
+/** Writes all of TEXT (UTF-8) to a host fd, as {@link writeAllSync} does. */
+export function writeTextSync(fd: number, text: string): void {
+  writeAllSync(fd, new TextEncoder().encode(text));
+}
+
 /**
  * A guest output stream that writes through to host fd FD, without blocking
  * past the run's deadline when the reader stops reading (see
